@@ -1,0 +1,54 @@
+"""distillscope: measure how much a language model was distilled from another.
+
+The public API is re-exported here lazily (PEP 562), so `import distillscope`
+and `distillscope --help` import nothing heavy.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "ModelSpec": "distillscope.models.spec",
+    "Model": "distillscope.models.base",
+    "load_model": "distillscope.models.registry",
+    "PROVIDERS": "distillscope.models.registry",
+    "BUILTIN_MODELS": "distillscope.models.builtin",
+    "ensure_builtin": "distillscope.models.builtin",
+    "ResponseStore": "distillscope.runner.store",
+    "Runner": "distillscope.runner.runner",
+    "Job": "distillscope.runner.runner",
+    "JobResult": "distillscope.runner.runner",
+    "RetryPolicy": "distillscope.runner.runner",
+    "requests_for": "distillscope.runner.runner",
+    "export_responses": "distillscope.runner.export",
+    "Prompt": "distillscope.types",
+    "Message": "distillscope.types",
+    "SamplingParams": "distillscope.types",
+    "GenerationRequest": "distillscope.types",
+    "Completion": "distillscope.types",
+    "Response": "distillscope.types",
+    "Failure": "distillscope.types",
+    "load_prompts": "distillscope.probes.loader",
+    "RolesConfig": "distillscope.config",
+    "load_config": "distillscope.config",
+    "UserError": "distillscope.errors",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'distillscope' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,97 @@
+"""The one interface every backend implements, and the store key built on it.
+
+Backends only turn requests into completions. Scheduling, retries, rate
+limits, caching and progress belong to the runner, so a new backend is a
+small class and every backend gets resumability for free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+from distillscope.models.spec import ModelSpec
+from distillscope.types import Completion, GenerationRequest, canonical_json, sha256_hex
+
+
+class Model(ABC):
+    """A source of completions. Construction must be cheap: no weights, no network.
+
+    Loading happens on the first `generate`, so a run whose answers are all
+    stored never loads a model.
+    """
+
+    provider: ClassVar[str] = ""
+    #: requests one `generate` call may take (batching backends raise this)
+    default_batch_size: ClassVar[int] = 1
+    #: calls in flight at once for one endpoint
+    default_concurrency: ClassVar[int] = 1
+    #: backend options that do not change answers (kept out of the store key)
+    operational_options: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+        self.batch_size = max(1, spec.opt_int("batch_size", self.default_batch_size) or 1)
+        self.concurrency = max(1, spec.opt_int("concurrency", self.default_concurrency) or 1)
+        self.rpm = spec.opt_float("rpm")
+        self.tpm = spec.opt_float("tpm")
+
+    @property
+    def identity(self) -> str:
+        return self.spec.identity(self.operational_options)
+
+    @property
+    def endpoint(self) -> str:
+        """Requests to the same endpoint share one concurrency and rate limit."""
+        return self.identity
+
+    def rendered_input(self, request: GenerationRequest) -> str:
+        """Exactly what is sent for this request; chat backends send the messages."""
+        return canonical_json([m.model_dump() for m in request.messages])
+
+    def request_key(self, request: GenerationRequest) -> str:
+        """Store key: sha256 of (model identity, rendered input, sampling, sample index)."""
+        return sha256_hex(
+            canonical_json(
+                {
+                    "model": self.identity,
+                    "input": self.rendered_input(request),
+                    "sampling": request.sampling.key_fields(),
+                    "sample_index": request.sample_index,
+                }
+            )
+        )
+
+    async def preflight(self) -> None:
+        """Fail fast with a `UserError` for a setup problem (no key, no server, no file).
+
+        Called once before the first request is sent, never when all answers are stored.
+        """
+
+    @abstractmethod
+    async def generate(self, requests: list[GenerationRequest]) -> list[Completion]:
+        """Answer a batch. Raise `TransientError` to have the runner retry it."""
+
+    async def aclose(self) -> None:
+        """Release connections or memory; the model may be used again afterwards."""
+
+
+class BlockingModel(Model):
+    """A backend whose library blocks (llama.cpp, transformers).
+
+    It runs in a worker thread so the event loop keeps the progress bar and
+    other endpoints moving; one call at a time because these libraries are
+    not safe to call concurrently on one model instance.
+    """
+
+    def __init__(self, spec: ModelSpec) -> None:
+        super().__init__(spec)
+        self.concurrency = 1  # the runner's per-endpoint semaphore serialises calls
+
+    async def generate(self, requests: list[GenerationRequest]) -> list[Completion]:
+        return await asyncio.to_thread(self.generate_blocking, requests)
+
+    @abstractmethod
+    def generate_blocking(self, requests: list[GenerationRequest]) -> list[Completion]:
+        ...

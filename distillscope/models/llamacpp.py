@@ -1,0 +1,122 @@
+"""Local GGUF models through llama-cpp-python.
+
+Models with a chat template are asked through chat completion. Base models
+(no template; Gemma-3-270m base answers nothing through chat) are asked by
+plain completion inside a question/answer frame (`prompt_format`).
+
+Options: `mode` = chat | completion | auto (default: auto, from the GGUF's
+metadata), `n_ctx` (default 2048), `n_threads` (default: all cores).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from distillscope.errors import GenerationError, ModelFileError, UserError
+from distillscope.extras import require
+from distillscope.models.base import BlockingModel
+from distillscope.models.gguf_file import check_gguf, has_chat_template
+from distillscope.models.prompt_format import QA_STOP, render_qa_frame
+from distillscope.models.spec import ModelSpec
+from distillscope.types import Completion, GenerationRequest, canonical_json
+
+MODES = ("chat", "completion", "auto")
+
+
+class LlamaCppModel(BlockingModel):
+    provider = "llamacpp"
+
+    def __init__(self, spec: ModelSpec) -> None:
+        super().__init__(spec)
+        self.mode_option = spec.opt_str("mode", "auto") or "auto"
+        if self.mode_option not in MODES:
+            raise UserError(f"mode={self.mode_option!r} is not a llama.cpp mode", f"use one of {', '.join(MODES)}")
+        self.n_ctx = spec.opt_int("n_ctx", 2048) or 2048
+        self.n_threads = spec.opt_int("n_threads", os.cpu_count() or 1)
+        self._llama: Any = None
+        self._load_lock = threading.Lock()
+
+    # The GGUF path; subclasses (builtin) resolve it differently.
+    def model_path(self) -> Path:
+        return Path(self.spec.name).expanduser()
+
+    @property
+    def mode(self) -> str:
+        if self.mode_option != "auto":
+            return self.mode_option
+        return "chat" if has_chat_template(self.model_path()) else "completion"
+
+    def rendered_input(self, request: GenerationRequest) -> str:
+        if self.mode == "completion":
+            return render_qa_frame(request.messages)
+        return canonical_json([m.model_dump() for m in request.messages])
+
+    async def preflight(self) -> None:
+        require("llama_cpp", purpose="the llama.cpp backend")
+        check_gguf(self.model_path())
+
+    def llama(self) -> Any:
+        """Load the weights once, on first use."""
+        with self._load_lock:
+            if self._llama is None:
+                llama_cpp = require("llama_cpp", purpose="the llama.cpp backend")
+                path = check_gguf(self.model_path())
+                try:
+                    self._llama = llama_cpp.Llama(
+                        model_path=str(path), n_ctx=self.n_ctx, n_threads=self.n_threads, verbose=False
+                    )
+                except (ValueError, RuntimeError) as exc:
+                    raise ModelFileError(
+                        f"llama.cpp could not load {path} ({exc})", "re-download or re-assemble the GGUF file"
+                    ) from exc
+            return self._llama
+
+    def generate_blocking(self, requests: list[GenerationRequest]) -> list[Completion]:
+        return [self._generate_one(r) for r in requests]
+
+    def _generate_one(self, request: GenerationRequest) -> Completion:
+        llama = self.llama()
+        params = sampling_kwargs(request)
+        try:
+            if self.mode == "completion":
+                out = llama.create_completion(render_qa_frame(request.messages), stop=QA_STOP, **params)
+                choice = out["choices"][0]
+                text = choice.get("text") or ""
+            else:
+                messages = [m.model_dump() for m in request.messages]
+                out = llama.create_chat_completion(messages=messages, **params)
+                choice = out["choices"][0]
+                text = (choice.get("message") or {}).get("content") or ""
+        except ValueError as exc:  # e.g. the prompt does not fit the context window
+            raise GenerationError(f"llama.cpp refused the request: {exc}") from exc
+        usage = out.get("usage") or {}
+        return Completion(
+            text=text.strip() if self.mode == "completion" else text,
+            finish_reason=choice.get("finish_reason"),
+            prompt_tokens=usage.get("prompt_tokens"),
+            completion_tokens=usage.get("completion_tokens"),
+        )
+
+    async def aclose(self) -> None:
+        if self._llama is not None:
+            close = getattr(self._llama, "close", None)
+            if close:
+                close()
+            self._llama = None
+
+
+def sampling_kwargs(request: GenerationRequest) -> dict[str, Any]:
+    """OpenAI-style sampling: only temperature and top_p shape the distribution."""
+    s = request.sampling
+    return {
+        "temperature": s.temperature,
+        "top_p": s.top_p,
+        "top_k": 0,
+        "min_p": 0.0,
+        "repeat_penalty": 1.0,
+        "max_tokens": s.max_tokens,
+        "seed": s.seed_for(request.sample_index),
+    }

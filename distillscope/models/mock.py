@@ -1,0 +1,76 @@
+"""A deterministic fake model for tests and dry runs.
+
+Answers depend only on (model name, prompt, sampling seed), so two mock
+models differ from each other, greedy decoding repeats itself exactly, and
+sampling at temperature > 0 perturbs a share of the words proportional to
+the temperature: enough structure for metric tests to mean something.
+
+Options: `latency` (seconds per call), `transient_failures` (that many
+`TransientError`s per request before it succeeds), `fail_prompts`
+(comma-separated prompt ids that always fail permanently).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from distillscope.errors import GenerationError, TransientError
+from distillscope.models.base import Model
+from distillscope.models.spec import ModelSpec
+from distillscope.types import Completion, GenerationRequest, sha256_hex
+
+_VOCABULARY = (
+    "the answer depends on context and careful reasoning about each step "
+    "first consider the main idea then check the details before concluding "
+    "in short there are several options worth comparing with examples "
+    "overall this approach is simple clear and easy to verify in practice"
+).split()
+
+
+class MockModel(Model):
+    provider = "mock"
+    default_concurrency = 64
+    operational_options = frozenset({"latency", "transient_failures"})
+
+    def __init__(self, spec: ModelSpec) -> None:
+        super().__init__(spec)
+        self.latency = spec.opt_float("latency", 0.0) or 0.0
+        self.transient_failures = spec.opt_int("transient_failures", 0) or 0
+        self.fail_prompts = set(filter(None, (spec.opt_str("fail_prompts", "") or "").split(",")))
+        self.calls = 0
+        self.in_flight = 0
+        self.max_in_flight = 0  # lets tests see the runner's concurrency without timing anything
+        self._attempts: dict[str, int] = {}
+
+    async def generate(self, requests: list[GenerationRequest]) -> list[Completion]:
+        self.calls += 1
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.latency:
+                await asyncio.sleep(self.latency)
+        finally:
+            self.in_flight -= 1
+        for request in requests:
+            if request.prompt_id in self.fail_prompts:
+                raise GenerationError(f"mock model refuses prompt {request.prompt_id}")
+            key = self.request_key(request)
+            seen = self._attempts.get(key, 0)
+            self._attempts[key] = seen + 1
+            if seen < self.transient_failures:
+                raise TransientError(f"mock transient failure {seen + 1}", retry_after=0.0)
+        return [self.answer(r) for r in requests]
+
+    def answer(self, request: GenerationRequest) -> Completion:
+        prompt = request.messages[-1].content
+        base_rng = random.Random(sha256_hex(f"{self.spec.name}\n{prompt}"))
+        length = min(request.sampling.max_tokens, 12 + base_rng.randrange(24))
+        words = [base_rng.choice(_VOCABULARY) for _ in range(length)]
+        if request.sampling.temperature > 0:
+            sample_rng = random.Random(f"{self.spec.name}\n{prompt}\n{request.sampling.seed_for(request.sample_index)}")
+            share = min(1.0, request.sampling.temperature / 2)
+            words = [sample_rng.choice(_VOCABULARY) if sample_rng.random() < share else w for w in words]
+        text = f"{self.spec.name}: " + " ".join(words) + "."
+        finish = "length" if length == request.sampling.max_tokens else "stop"
+        return Completion(text=text, finish_reason=finish, prompt_tokens=len(prompt.split()), completion_tokens=length)

@@ -1,0 +1,99 @@
+"""Reading prompt and response files (JSONL or CSV) with line-numbered errors.
+
+A malformed line stops the run before anything is sent, naming the file, the
+line and what to change, because a silently skipped prompt shifts the prompt
+distribution every metric is stated over.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from distillscope.errors import InputFileError
+from distillscope.types import Prompt
+
+TEXT_COLUMNS = ("text", "prompt", "question", "instruction")
+
+
+def read_records(path: str | Path, what: str = "prompts") -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, record) from a .jsonl/.json-lines or .csv file."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise InputFileError(f"{what} file {path} does not exist", "check the path")
+    if path.is_dir():
+        raise InputFileError(f"{what} file {path} is a directory", "give a .jsonl or .csv file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            yield from _read_csv(path, what)
+        elif suffix in (".jsonl", ".ndjson", ".json"):
+            yield from _read_jsonl(path, what)
+        else:
+            raise InputFileError(f"{what} file {path} has an unknown extension '{suffix}'", "use .jsonl or .csv")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"{what} file {path} is not UTF-8 text ({exc.reason})", "save it as UTF-8") from exc
+
+
+def _read_jsonl(path: Path, what: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputFileError(
+                    f"{path} line {number}: invalid JSON ({exc.msg} at column {exc.colno})",
+                    f"make each line of the {what} file one JSON object",
+                ) from None
+            if not isinstance(record, dict):
+                raise InputFileError(
+                    f"{path} line {number}: expected a JSON object, got {type(record).__name__}",
+                    'write objects like {"text": "..."}',
+                )
+            yield number, record
+
+
+def _read_csv(path: Path, what: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if not reader.fieldnames:
+            raise InputFileError(f"{what} file {path} has no header row", "add a header row naming the columns")
+        for record in reader:
+            if None in record:
+                raise InputFileError(
+                    f"{path} line {reader.line_num}: more fields than the header has columns",
+                    "quote fields that contain commas",
+                )
+            yield reader.line_num, {k: v for k, v in record.items() if v not in (None, "")}
+
+
+def load_prompts(path: str | Path) -> list[Prompt]:
+    """Prompts with a `text` column (or prompt/question/instruction) and optional labels."""
+    prompts: list[Prompt] = []
+    for number, record in read_records(path, "prompts"):
+        text_key = next((k for k in TEXT_COLUMNS if k in record), None)
+        if text_key is None:
+            raise InputFileError(
+                f"{path} line {number}: no prompt text (none of the fields {', '.join(TEXT_COLUMNS)})",
+                'give each prompt a "text" field',
+            )
+        fields = dict(record)
+        fields["text"] = fields.pop(text_key)
+        if not isinstance(fields["text"], str):
+            raise InputFileError(f"{path} line {number}: the prompt text is not a string", "quote the text")
+        try:
+            prompts.append(Prompt(**fields))
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(p) for p in problem["loc"])
+            raise InputFileError(f"{path} line {number}: field '{where}': {problem['msg']}", "correct that field") from None
+    if not prompts:
+        raise InputFileError(f"prompts file {path} holds no prompts", "add at least one prompt")
+    return prompts

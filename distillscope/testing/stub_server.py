@@ -1,0 +1,157 @@
+"""A loopback OpenAI-compatible stub server that can misbehave on purpose.
+
+Tests and benchmarks start it on 127.0.0.1 with a random port, inject 429s
+with Retry-After, 500s, slow answers (client time-outs) and malformed JSON,
+and read back every request it saw. It never listens beyond loopback.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+FAULTS = ("429", "500", "timeout", "malformed")
+
+
+@dataclass
+class StubLog:
+    prompt: str
+    status: int
+    fault: str | None
+    at: float
+
+
+@dataclass
+class StubConfig:
+    latency_s: float = 0.0
+    #: prompt text -> faults for its successive attempts, e.g. {"q3": ["429", "500"]}
+    faults: dict[str, list[str]] = field(default_factory=dict)
+    retry_after_s: float = 0.2
+    timeout_sleep_s: float = 3.0
+
+
+class StubServer:
+    def __init__(self, config: StubConfig | None = None) -> None:
+        self.config = config or StubConfig()
+        self.log: list[StubLog] = []
+        self._attempts: dict[str, int] = defaultdict(int)
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def __enter__(self) -> "StubServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def successes(self, prompt: str | None = None) -> list[StubLog]:
+        with self._lock:
+            return [e for e in self.log if e.status == 200 and e.fault is None and (prompt is None or e.prompt == prompt)]
+
+    def _next_fault(self, prompt: str) -> str | None:
+        with self._lock:
+            attempt = self._attempts[prompt]
+            self._attempts[prompt] += 1
+        planned = self.config.faults.get(prompt, [])
+        return planned[attempt] if attempt < len(planned) else None
+
+    def _record(self, prompt: str, status: int, fault: str | None) -> None:
+        with self._lock:
+            self.log.append(StubLog(prompt, status, fault, time.time()))
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:  # keep test output clean
+                pass
+
+            def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                if self.path.rstrip("/").endswith("/models"):
+                    self._send(200, json.dumps({"object": "list", "data": [{"id": "stub", "object": "model"}]}).encode())
+                else:
+                    self._send(404, b'{"error": {"message": "not found"}}')
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length", "0"))
+                payload = json.loads(self.rfile.read(length) or b"{}")
+                chat = self.path.rstrip("/").endswith("/chat/completions")
+                prompt = payload["messages"][-1]["content"] if chat else payload.get("prompt", "")
+                fault = stub._next_fault(prompt)
+                if stub.config.latency_s:
+                    time.sleep(stub.config.latency_s)
+                if fault == "429":
+                    stub._record(prompt, 429, fault)
+                    body = b'{"error": {"message": "rate limited", "type": "rate_limit"}}'
+                    return self._send(429, body, {"Retry-After": f"{stub.config.retry_after_s}"})
+                if fault == "500":
+                    stub._record(prompt, 500, fault)
+                    return self._send(500, b'{"error": {"message": "internal error"}}')
+                if fault == "timeout":
+                    stub._record(prompt, 200, fault)
+                    time.sleep(stub.config.timeout_sleep_s)
+                if fault == "malformed":
+                    stub._record(prompt, 200, fault)
+                    return self._send(200, b'{"id": "chatcmpl-x", "choices": [{"index": 0, "mess')
+                text = f"stub answer to: {prompt}"
+                if payload.get("temperature", 0) > 0:
+                    text += f" (seed {payload.get('seed')})"
+                usage = {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split())}
+                usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+                if chat:
+                    choice = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                    kind = "chat.completion"
+                else:
+                    choice = {"index": 0, "text": text, "finish_reason": "stop"}
+                    kind = "text_completion"
+                body = {"id": "cmpl-stub", "object": kind, "created": 0, "model": payload.get("model"), "choices": [choice], "usage": usage}
+                if fault is None:
+                    stub._record(prompt, 200, None)
+                self._send(200, json.dumps(body).encode())
+
+        return Handler
+
+
+def main() -> None:
+    """`python -m distillscope.testing.stub_server [latency_s]`: serve until interrupted."""
+    import sys
+
+    latency = float(sys.argv[1]) if len(sys.argv) > 1 else 0.0
+    with StubServer(StubConfig(latency_s=latency)) as server:
+        print(server.base_url, flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
