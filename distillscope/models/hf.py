@@ -135,22 +135,23 @@ class HFModel(BlockingModel):
         with torch.no_grad():
             output = model.generate(**inputs, **kwargs)
         prompt_len = inputs["input_ids"].shape[1]
+        stop_ids = {tokenizer.eos_token_id, tokenizer.pad_token_id} - {None}
         completions = []
         for row, attention in zip(output, inputs["attention_mask"]):
-            new_tokens = row[prompt_len:]
-            eos = tokenizer.eos_token_id
-            finished = eos is not None and bool((new_tokens == eos).any())
-            text = tokenizer.decode(new_tokens, skip_special_tokens=True)
+            new_ids = row[prompt_len:].tolist()
+            length = next((i for i, token in enumerate(new_ids) if token in stop_ids), len(new_ids))
+            finished = length < len(new_ids)
+            text = tokenizer.decode(new_ids[:length], skip_special_tokens=True)
             if self.mode == "completion":
                 text, stopped = _cut_at_stop(text)
                 finished = finished or stopped
-            n_generated = int((new_tokens != tokenizer.pad_token_id).sum()) if not finished else len(tokenizer(text)["input_ids"])
+                text = text.strip()
             completions.append(
                 Completion(
-                    text=text.strip() if self.mode == "completion" else text,
+                    text=text,
                     finish_reason="stop" if finished else "length",
                     prompt_tokens=int(attention.sum()),
-                    completion_tokens=n_generated,
+                    completion_tokens=length,
                 )
             )
         return completions

@@ -66,7 +66,7 @@ class LlamaCppModel(BlockingModel):
                 path = check_gguf(self.model_path())
                 try:
                     self._llama = llama_cpp.Llama(
-                        model_path=str(path), n_ctx=self.n_ctx, n_threads=self.n_threads, verbose=False
+                        model_path=str(path), n_ctx=self.n_ctx, n_threads=self.n_threads, verbose=self.spec.opt_bool("verbose")
                     )
                 except (ValueError, RuntimeError) as exc:
                     raise ModelFileError(

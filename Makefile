@@ -1,0 +1,38 @@
+# Two entry points for a fresh machine: `make demo` and `make test`.
+# Both create .venv, install what they need from this repo's own files, and run.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# llama.cpp's default build targets this CPU's every feature (AVX-512, AMX); on virtual
+# machines whose kernel does not grant AMX that build segfaults on the first token.
+# A portable AVX2 build works everywhere we run and is about as fast at these model sizes.
+LLAMA_CPP_VERSION ?= 0.3.36
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+PYTEST_ARGS ?=
+
+.PHONY: demo test install-local install-all clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Built without pip's wheel cache so an earlier native build cannot be reused by mistake.
+$(VENV)/.llama-cpp-$(LLAMA_CPP_VERSION): $(BIN)/python
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q --no-cache-dir "llama-cpp-python==$(LLAMA_CPP_VERSION)"
+	touch $@
+
+install-local: $(VENV)/.llama-cpp-$(LLAMA_CPP_VERSION)
+	$(BIN)/pip install -q -e '.[local]'
+
+install-all: $(VENV)/.llama-cpp-$(LLAMA_CPP_VERSION)
+	$(BIN)/pip install -q -e '.[all,dev]'
+
+demo: install-local
+	$(BIN)/distillscope demo
+
+test: install-all
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) build *.egg-info
