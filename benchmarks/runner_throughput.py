@@ -4,6 +4,8 @@ Sends N requests (default 256) to the stub, whose every answer takes 200 ms,
 first with concurrency 1, then with concurrency 32, and prints the speed-up
 as a fraction of the ideal 32x (goal >= 0.8). Then re-runs the concurrent job
 fully cached and prints the per-request overhead of serving from the store.
+The stub runs in its own process, as a real server would, so its threads do
+not share this process's interpreter lock with the client.
 
     python benchmarks/runner_throughput.py [--requests 256] [--latency 0.2]
 """
@@ -11,6 +13,8 @@ fully cached and prints the per-request overhead of serving from the store.
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,7 +22,6 @@ from pathlib import Path
 from distillscope.models.registry import load_model
 from distillscope.runner.runner import Runner, requests_for
 from distillscope.runner.store import ResponseStore
-from distillscope.testing.stub_server import StubConfig, StubServer
 from distillscope.types import Prompt, SamplingParams
 
 
@@ -38,14 +41,22 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
     prompts = [Prompt(text=f"benchmark prompt {i}") for i in range(args.requests)]
-    with tempfile.TemporaryDirectory() as tmp, StubServer(StubConfig(latency_s=args.latency)) as stub:
-        serial_store = ResponseStore(Path(tmp) / "serial.sqlite")
-        serial_s, _ = timed_run(serial_store, f"openai/stub?base_url={stub.base_url}&concurrency=1", prompts)
-        store = ResponseStore(Path(tmp) / "concurrent.sqlite")
-        spec = f"openai/stub?base_url={stub.base_url}&concurrency={args.concurrency}"
-        concurrent_s, _ = timed_run(store, spec, prompts)
-        cached_s, cached = timed_run(store, spec, prompts)
-        assert cached == args.requests
+    stub = subprocess.Popen(
+        [sys.executable, "-m", "distillscope.testing.stub_server", str(args.latency)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        base_url = stub.stdout.readline().strip()
+        with tempfile.TemporaryDirectory() as tmp:
+            serial_store = ResponseStore(Path(tmp) / "serial.sqlite")
+            serial_s, _ = timed_run(serial_store, f"openai/stub?base_url={base_url}&concurrency=1", prompts)
+            store = ResponseStore(Path(tmp) / "concurrent.sqlite")
+            spec = f"openai/stub?base_url={base_url}&concurrency={args.concurrency}"
+            concurrent_s, _ = timed_run(store, spec, prompts)
+            cached_s, cached = timed_run(store, spec, prompts)
+            assert cached == args.requests
+    finally:
+        stub.terminate()
+        stub.wait()
     speedup = serial_s / concurrent_s
     print(f"requests: {args.requests}, stub latency {args.latency * 1000:.0f} ms")
     print(f"serial (concurrency 1):        {serial_s:8.2f} s")

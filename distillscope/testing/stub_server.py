@@ -34,14 +34,20 @@ class StubConfig:
     timeout_sleep_s: float = 3.0
 
 
+class _LoopbackHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # the default backlog of 5 drops connections when a client opens 32 at once,
+    # and the dropped SYN is only retried a second later
+    request_queue_size = 256
+
+
 class StubServer:
     def __init__(self, config: StubConfig | None = None) -> None:
         self.config = config or StubConfig()
         self.log: list[StubLog] = []
         self._attempts: dict[str, int] = defaultdict(int)
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = _LoopbackHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -77,6 +83,9 @@ class StubServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # headers and body go out as two writes; without TCP_NODELAY, Nagle plus the
+            # client's delayed ACK adds ~40 ms to every keep-alive request
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: object) -> None:  # keep test output clean
                 pass
