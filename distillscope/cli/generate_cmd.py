@@ -11,7 +11,6 @@ import typer
 StoreOption = Annotated[
     Optional[Path], typer.Option("--store", help="response store (SQLite); default $DISTILLSCOPE_STORE or the user data dir")
 ]
-EXAMPLE_PROMPTS = "example_prompts.jsonl"
 DEMO_MODELS = ("builtin/qwen2.5-coder-0.5b-instruct", "builtin/gemma-3-270m", "builtin/smollm2-135m-instruct")
 
 
@@ -47,31 +46,29 @@ def generate(
 
 
 def demo(
-    n_prompts: Annotated[int, typer.Option("--n", min=1, help="how many example prompts")] = 6,
+    n_prompts: Annotated[int, typer.Option("--n", min=1, help="prompts from the probe suite's test split")] = 10,
     max_tokens: Annotated[int, typer.Option(min=1)] = 128,
     store: StoreOption = None,
     progress: bool = True,
 ) -> int:
-    """Ask the three built-in models the example prompts and show their answers side by side."""
-    from importlib.resources import files
-
+    """Ask the three built-in models a stratified sample of the probe suite and show the answers side by side."""
     from rich.console import Console
     from rich.table import Table
 
-    from distillscope.probes.loader import load_prompts
+    from distillscope.probes.suite import load_default_suite
     from distillscope.types import SamplingParams
 
-    prompts = load_prompts(Path(str(files("distillscope.data").joinpath(EXAMPLE_PROMPTS))))[:n_prompts]
+    prompts = load_default_suite().sample(n_prompts, split="test", seed=0)
     from distillscope.models.registry import load_model
 
     results = run_generation([load_model(s) for s in DEMO_MODELS], prompts, SamplingParams(max_tokens=max_tokens), store, progress)
     table = Table(title="built-in models, side by side (teacher first)", show_lines=True)
-    table.add_column("prompt", max_width=30)
+    table.add_column("category / prompt", max_width=30)
     for spec in DEMO_MODELS:
         table.add_column(spec.split("/", 1)[1], max_width=44)
     for i, prompt in enumerate(prompts):
         cells = [(r.responses[i].text.strip() if r.responses[i] else "[red]failed[/red]") for r in results]
-        table.add_row(prompt.text, *[_clip(c, 300) for c in cells])
+        table.add_row(f"[dim]{prompt.category}[/dim]\n{_clip(prompt.text, 200)}", *[_clip(c, 300) for c in cells])
     Console().print(table)
     return _exit_code(results)
 

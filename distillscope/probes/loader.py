@@ -76,7 +76,12 @@ def _read_csv(path: Path, what: str) -> Iterator[tuple[int, dict[str, Any]]]:
 
 def load_prompts(path: str | Path) -> list[Prompt]:
     """Prompts with a `text` column (or prompt/question/instruction) and optional labels."""
-    prompts: list[Prompt] = []
+    return [prompt for _, prompt in load_numbered_prompts(path)]
+
+
+def load_numbered_prompts(path: str | Path) -> list[tuple[int, Prompt]]:
+    """(line number, prompt) pairs, so later checks (duplicates) can point at lines."""
+    prompts: list[tuple[int, Prompt]] = []
     for number, record in read_records(path, "prompts"):
         text_key = next((k for k in TEXT_COLUMNS if k in record), None)
         if text_key is None:
@@ -89,7 +94,7 @@ def load_prompts(path: str | Path) -> list[Prompt]:
         if not isinstance(fields["text"], str):
             raise InputFileError(f"{path} line {number}: the prompt text is not a string", "quote the text")
         try:
-            prompts.append(Prompt(**fields))
+            prompts.append((number, Prompt(**fields)))
         except ValidationError as exc:
             problem = exc.errors()[0]
             where = ".".join(str(p) for p in problem["loc"])

@@ -95,8 +95,9 @@ class RunProgress:
 
 def summary_table(jobs: list[JobCounts]) -> Table:
     table = Table(title="generation summary", show_lines=False)
-    for column in ("model", "total", "cached", "generated", "failed", "retries", "new tokens", "tok/s", "time"):
-        table.add_column(column, justify="left" if column == "model" else "right")
+    table.add_column("model", overflow="fold", min_width=24)
+    for column in ("total", "cached", "new", "failed", "retries", "tokens", "tok/s", "time"):
+        table.add_column(column, justify="right")
     for job in jobs:
         table.add_row(
             job.model,
