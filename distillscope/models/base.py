@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from abc import ABC, abstractmethod
 from typing import ClassVar
 
+from distillscope.models.prompt_format import render_qa_frame
 from distillscope.models.spec import ModelSpec
 from distillscope.types import Completion, GenerationRequest, canonical_json, sha256_hex
 
@@ -47,8 +48,15 @@ class Model(ABC):
         """Requests to the same endpoint share one concurrency and rate limit."""
         return self.identity
 
+    @property
+    def mode(self) -> str:
+        """'chat' (messages through a chat template) or 'completion' (base models, question/answer frame)."""
+        return "chat"
+
     def rendered_input(self, request: GenerationRequest) -> str:
-        """Exactly what is sent for this request; chat backends send the messages."""
+        """Exactly what is sent: the messages for chat, the framed prompt for completion."""
+        if self.mode == "completion":
+            return render_qa_frame(request.messages)
         return canonical_json([m.model_dump() for m in request.messages])
 
     def request_key(self, request: GenerationRequest) -> str:

@@ -23,7 +23,7 @@ from distillscope.models.base import BlockingModel
 from distillscope.models.gguf_file import check_gguf
 from distillscope.models.prompt_format import QA_STOP, render_qa_frame
 from distillscope.models.spec import ModelSpec
-from distillscope.types import Completion, GenerationRequest, canonical_json
+from distillscope.types import Completion, GenerationRequest
 
 
 def resolve_hf_source(name: str) -> tuple[Path, str | None]:
@@ -65,11 +65,6 @@ class HFModel(BlockingModel):
         if self.mode_option != "auto":
             return self.mode_option
         return "chat" if getattr(self.tokenizer(), "chat_template", None) else "completion"
-
-    def rendered_input(self, request: GenerationRequest) -> str:
-        if self.mode == "completion":
-            return render_qa_frame(request.messages)
-        return canonical_json([m.model_dump() for m in request.messages])
 
     async def preflight(self) -> None:
         require("torch", purpose="the transformers backend")

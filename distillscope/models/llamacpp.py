@@ -21,7 +21,7 @@ from distillscope.models.base import BlockingModel
 from distillscope.models.gguf_file import check_gguf, has_chat_template
 from distillscope.models.prompt_format import QA_STOP, render_qa_frame
 from distillscope.models.spec import ModelSpec
-from distillscope.types import Completion, GenerationRequest, canonical_json
+from distillscope.types import Completion, GenerationRequest
 
 MODES = ("chat", "completion", "auto")
 
@@ -48,11 +48,6 @@ class LlamaCppModel(BlockingModel):
         if self.mode_option != "auto":
             return self.mode_option
         return "chat" if has_chat_template(self.model_path()) else "completion"
-
-    def rendered_input(self, request: GenerationRequest) -> str:
-        if self.mode == "completion":
-            return render_qa_frame(request.messages)
-        return canonical_json([m.model_dump() for m in request.messages])
 
     async def preflight(self) -> None:
         require("llama_cpp", purpose="the llama.cpp backend")

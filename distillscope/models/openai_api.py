@@ -22,7 +22,7 @@ from distillscope.extras import require
 from distillscope.models.base import Model
 from distillscope.models.prompt_format import QA_STOP, render_qa_frame
 from distillscope.models.spec import ModelSpec
-from distillscope.types import Completion, GenerationRequest, canonical_json
+from distillscope.types import Completion, GenerationRequest
 
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 PREFLIGHT_TIMEOUT_S = 10.0
@@ -61,20 +61,19 @@ class OpenAIModel(Model):
         super().__init__(spec)
         self.base_url = spec.opt_str("base_url")
         self.timeout = spec.opt_float("timeout", 120.0)
-        self.mode = spec.opt_str("mode", "chat")
-        if self.mode not in ("chat", "completion"):
-            raise UserError(f"mode={self.mode!r} is not an OpenAI API mode", "use mode=chat or mode=completion")
+        self._mode = spec.opt_str("mode", "chat") or "chat"
+        if self._mode not in ("chat", "completion"):
+            raise UserError(f"mode={self._mode!r} is not an OpenAI API mode", "use mode=chat or mode=completion")
         self.key_env = spec.opt_str("api_key_env", DEFAULT_KEY_ENV) or DEFAULT_KEY_ENV
         self._client: Any = None
 
     @property
+    def mode(self) -> str:
+        return self._mode
+
+    @property
     def endpoint(self) -> str:
         return self.base_url or "https://api.openai.com/v1"
-
-    def rendered_input(self, request: GenerationRequest) -> str:
-        if self.mode == "completion":
-            return render_qa_frame(request.messages)
-        return canonical_json([m.model_dump() for m in request.messages])
 
     def _api_key(self) -> str:
         key = os.environ.get(self.key_env)
