@@ -7,7 +7,8 @@ the temperature: enough structure for metric tests to mean something.
 
 Options: `latency` (seconds per call), `transient_failures` (that many
 `TransientError`s per request before it succeeds), `fail_prompts`
-(comma-separated prompt ids that always fail permanently).
+(comma-separated prompt ids that always fail permanently), `judge=rse`
+(answer as a deterministic RSE judge, see `testing.mock_judge`).
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ class MockModel(Model):
         return [self.answer(r) for r in requests]
 
     def answer(self, request: GenerationRequest) -> Completion:
+        if self.spec.opt_str("judge") == "rse":
+            from distillscope.testing.mock_judge import mock_judge_answer
+
+            return Completion(text=mock_judge_answer(request.messages, self.spec.options), finish_reason="stop")
         prompt = request.messages[-1].content
         base_rng = random.Random(sha256_hex(f"{self.spec.name}\n{prompt}"))
         length = min(request.sampling.max_tokens, 12 + base_rng.randrange(24))

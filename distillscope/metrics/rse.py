@@ -1,0 +1,122 @@
+"""RSE, response similarity evaluation (Lee et al. 2025; methods section 2).
+
+The judge scores how similar a student's answer is to the reference answer on
+style, logical structure and content detail, 1 to 5 each. RSE is the mean
+over prompts of the per-prompt mean, with bootstrap CIs overall, per aspect,
+per category and per source. The order-swap control re-judges a subset with
+the two answers in each other's places: a judge without position bias gives
+the same scores, so the mean difference estimates that bias.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from functools import partial
+
+from pydantic import BaseModel
+
+from distillscope.judges.judge import JudgeOutcome, item_id, run_judge
+from distillscope.judges.parsing import parse_scores
+from distillscope.judges.templates import load_template
+from distillscope.metrics.stats import Estimate, bootstrap_mean, grouped
+from distillscope.models.base import Model
+from distillscope.probes.suite import source_family
+from distillscope.runner.runner import Runner
+from distillscope.types import Prompt
+
+ASPECTS = ("style", "structure", "content")
+EXAMPLE = "<style>3</style><structure>4</structure><content>2</content>"
+
+
+class RSEPair(BaseModel):
+    prompt_id: str
+    category: str
+    source: str
+    scores: dict[str, float] | None
+    mean: float | None
+    raw: str | None
+    reasked: bool
+    error: str | None
+
+
+class RSEResult(BaseModel):
+    judge: str
+    template: str
+    n_pairs: int
+    n_scored: int
+    parse_failures: int
+    reasked: int
+    rse: Estimate
+    aspects: dict[str, Estimate]
+    by_category: dict[str, Estimate]
+    by_source: dict[str, Estimate]
+    swap_control: dict
+    pairs: list[RSEPair]
+
+
+def _score(outcome: JudgeOutcome) -> float | None:
+    return sum(outcome.parsed.values()) / len(ASPECTS) if outcome.ok else None
+
+
+def evaluate_rse(
+    runner: Runner,
+    judge: Model,
+    prompts: Sequence[Prompt],
+    references: Sequence[str],
+    candidates: Sequence[str],
+    template: str = "rse",
+    swap_n: int = 50,
+    seed: int = 0,
+) -> RSEResult:
+    """RSE of candidates against references (same order as prompts)."""
+    jinja = load_template(template)
+    parse = partial(parse_scores, aspects=ASPECTS)
+
+    def items(pairs):  # noqa: ANN001, ANN202
+        out = []
+        for prompt, reference, candidate in pairs:
+            text = jinja.render(prompt=prompt.text, reference=reference, candidate=candidate)
+            out.append((item_id(template, text), text))
+        return out
+
+    triples = list(zip(prompts, references, candidates))
+    outcomes = run_judge(runner, judge, items(triples), parse, EXAMPLE)
+    pairs = [
+        RSEPair(prompt_id=p.id, category=p.category, source=source_family(p.source), scores=o.parsed if o.ok else None,
+                mean=_score(o), raw=o.raw, reasked=o.reasked, error=o.error)
+        for p, o in zip(prompts, outcomes)
+    ]
+    scored = [pair for pair in pairs if pair.mean is not None]
+    swap = _swap_control(runner, judge, triples, outcomes, items, parse, swap_n, seed)
+    return RSEResult(
+        judge=judge.identity,
+        template=template,
+        n_pairs=len(pairs),
+        n_scored=len(scored),
+        parse_failures=len(pairs) - len(scored),
+        reasked=sum(p.reasked for p in pairs),
+        rse=bootstrap_mean([p.mean for p in scored], seed=seed),
+        aspects={a: bootstrap_mean([p.scores[a] for p in scored], seed=seed) for a in ASPECTS},
+        by_category=grouped([p.mean for p in scored], [p.category for p in scored], seed=seed),
+        by_source=grouped([p.mean for p in scored], [p.source for p in scored], seed=seed),
+        swap_control=swap,
+        pairs=pairs,
+    )
+
+
+def _swap_control(runner, judge, triples, outcomes, items, parse, swap_n, seed) -> dict:  # noqa: ANN001
+    """Judge a seeded subset again with reference and candidate swapped."""
+    usable = [i for i, o in enumerate(outcomes) if o.ok]
+    chosen = sorted(random.Random(f"{seed}:swap").sample(usable, min(swap_n, len(usable))))
+    if not chosen:
+        return {"n": 0, "mean_difference": None, "mean_abs_difference": None}
+    swapped = [(triples[i][0], triples[i][2], triples[i][1]) for i in chosen]
+    again = run_judge(runner, judge, items(swapped), parse, EXAMPLE)
+    diffs = [_score(o) - _score(outcomes[i]) for i, o in zip(chosen, again) if o.ok]
+    return {
+        "n": len(chosen),
+        "n_scored": len(diffs),
+        "mean_difference": bootstrap_mean(diffs, seed=seed).model_dump(),
+        "mean_abs_difference": bootstrap_mean([abs(d) for d in diffs], seed=seed).model_dump(),
+    }

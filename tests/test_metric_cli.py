@@ -1,0 +1,60 @@
+"""`distillscope rse` and `distillscope similarity` end to end, on replayed answers."""
+
+import json
+
+import pytest
+
+from distillscope.probes.suite import load_suite
+from metric_data import load_pairs
+
+
+@pytest.fixture
+def replay_setup(tmp_path):
+    prompts, texts = load_pairs()
+    suite = tmp_path / "suite.jsonl"
+    suite.write_text("".join(json.dumps({"text": p.text, "category": p.category}) + "\n" for p in prompts))
+    files = {}
+    for column in ("qwen_greedy", "smollm2_greedy"):
+        path = tmp_path / f"{column}.jsonl"
+        path.write_text("".join(json.dumps({"prompt": p.text, "response": t}) + "\n" for p, t in zip(prompts, texts[column])))
+        files[column] = f"replay/{path}"
+    return suite, files
+
+
+def test_rse_command_writes_versioned_results(cli, replay_setup, tmp_path):
+    suite, files = replay_setup
+    out = tmp_path / "rse.json"
+    code, stdout, err = cli("rse", "--reference", files["qwen_greedy"], "--student", files["smollm2_greedy"],
+                            "--student", files["qwen_greedy"], "--judge", "mock/j?judge=rse", "--suite", suite,
+                            "--n", "12", "--split", "all", "--swap-n", "4", "--out", out, "--no-progress")
+    assert code == 0, err
+    data = json.loads(out.read_text())
+    assert data["schema"] == "distillscope.results/1" and data["kind"] == "rse"
+    assert data["suite"]["version"] == load_suite(suite).version
+    assert data["models"]["judge"] == "mock/j?judge=rse" and len(data["models"]["students"]) == 2
+    assert len(data["prompts"]["ids"]) == 12
+    self_result = data["results"][files["qwen_greedy"]]
+    assert self_result["rse"]["mean"] == 5.0 and self_result["n_scored"] == 12
+    assert data["results"][files["smollm2_greedy"]]["rse"]["mean"] < 5.0
+    assert "RSE of" in stdout and "position-bias control" in stdout
+
+
+def test_similarity_command(cli, replay_setup, tmp_path):
+    pytest.importorskip("sentence_transformers")
+    suite, files = replay_setup
+    out = tmp_path / "sim.json"
+    code, stdout, err = cli("similarity", "--reference", files["qwen_greedy"], "--student", files["smollm2_greedy"],
+                            "--suite", suite, "--n", "8", "--split", "all", "--out", out, "--no-progress")
+    assert code == 0, err
+    data = json.loads(out.read_text())
+    result = data["results"][files["smollm2_greedy"]]
+    assert data["embedder"] == "all-MiniLM-L6-v2"
+    assert 0 < result["overall"]["cosine"]["mean"] < 1 and result["n_pairs"] == 8
+    assert {"cosine", "rouge_l", "chrf"} <= set(result["overall"])
+
+
+def test_rse_with_unknown_judge_provider_fails_in_one_line(cli, replay_setup):
+    suite, files = replay_setup
+    code, _, err = cli("rse", "--reference", files["qwen_greedy"], "--student", files["smollm2_greedy"],
+                       "--judge", "nosuch/judge", "--suite", suite, "--n", "3")
+    assert code == 2 and err.startswith("error: unknown model provider 'nosuch'")

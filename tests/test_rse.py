@@ -1,0 +1,93 @@
+"""RSE with a deterministic judge: the metric has to mean something."""
+
+import pytest
+
+from distillscope.errors import InputFileError
+from distillscope.metrics.rse import evaluate_rse
+from distillscope.models.registry import load_model
+from distillscope.runner.runner import Runner
+from distillscope.runner.store import ResponseStore
+from metric_data import load_pairs, rotated
+
+JUDGE = "mock/judge?judge=rse"
+
+
+@pytest.fixture
+def runner(tmp_path):
+    return Runner(ResponseStore(tmp_path / "s.sqlite"), show_progress=False)
+
+
+@pytest.fixture(scope="module")
+def pairs():
+    return load_pairs()
+
+
+def test_identical_answers_score_5(runner, pairs):
+    prompts, texts = pairs
+    result = evaluate_rse(runner, load_model(JUDGE), prompts, texts["qwen_greedy"], texts["qwen_greedy"])
+    assert result.rse.mean == 5.0 and all(a.mean == 5.0 for a in result.aspects.values())
+    assert result.parse_failures == 0 and result.n_scored == len(prompts)
+
+
+def test_resampled_self_beats_another_family_and_shuffled_pairs_sit_near_the_floor(runner, pairs):
+    prompts, texts = pairs
+    judge = load_model(JUDGE)
+    self_resampled = evaluate_rse(runner, judge, prompts, texts["qwen_greedy"], texts["qwen_t07"])
+    other_family = evaluate_rse(runner, judge, prompts, texts["qwen_greedy"], texts["smollm2_greedy"])
+    shuffled = evaluate_rse(runner, judge, prompts, texts["qwen_greedy"], rotated(texts["qwen_greedy"]))
+    assert self_resampled.rse.mean > other_family.rse.mean
+    assert shuffled.rse.mean < 1.8 < other_family.rse.mean
+    assert self_resampled.rse.low <= self_resampled.rse.mean <= self_resampled.rse.high
+    assert set(self_resampled.by_category) == {p.category for p in prompts}
+
+
+def test_judge_calls_are_stored_and_reused(runner, pairs):
+    prompts, texts = pairs
+    evaluate_rse(runner, load_model(JUDGE), prompts, texts["qwen_greedy"], texts["smollm2_greedy"])
+    judge = load_model(JUDGE)
+    again = evaluate_rse(runner, judge, prompts, texts["qwen_greedy"], texts["smollm2_greedy"])
+    assert judge.calls == 0 and again.n_scored == len(prompts)
+
+
+def test_unreadable_answers_are_reasked_once(runner, pairs):
+    prompts, texts = pairs
+    result = evaluate_rse(runner, load_model(JUDGE + "&judge_garble=1"), prompts[:6], texts["qwen_greedy"][:6], texts["qwen_t07"][:6], swap_n=0)
+    assert result.reasked == 6 and result.parse_failures == 0
+    assert "[re-asked]" in result.pairs[0].raw
+
+
+def test_failures_that_remain_are_counted_with_the_raw_answer(runner, pairs):
+    prompts, texts = pairs
+    result = evaluate_rse(runner, load_model("mock/chatty"), prompts[:5], texts["qwen_greedy"][:5], texts["qwen_t07"][:5])
+    assert result.parse_failures == 5 and result.n_scored == 0 and result.rse.mean is None
+    assert all(p.error and p.raw and p.reasked for p in result.pairs)
+
+
+def test_labelled_answers_parse(runner, pairs):
+    prompts, texts = pairs
+    result = evaluate_rse(runner, load_model(JUDGE + "&judge_format=labels"), prompts[:4], texts["qwen_greedy"][:4], texts["qwen_greedy"][:4])
+    assert result.rse.mean == 5.0
+
+
+def test_swap_control_reports_position_bias(runner, pairs):
+    prompts, texts = pairs
+    result = evaluate_rse(runner, load_model(JUDGE), prompts, texts["qwen_greedy"], texts["smollm2_greedy"], swap_n=10)
+    assert result.swap_control["n"] == 10
+    assert abs(result.swap_control["mean_difference"]["mean"]) < 0.5  # the lexical mock judge is nearly symmetric
+
+
+def test_user_template_with_a_syntax_error_names_the_line(runner, pairs, tmp_path):
+    prompts, texts = pairs
+    bad = tmp_path / "mine.jinja2"
+    bad.write_text("Compare.\n{{ reference }\n")
+    with pytest.raises(InputFileError, match="line 2"):
+        evaluate_rse(runner, load_model(JUDGE), prompts[:1], texts["qwen_greedy"][:1], texts["qwen_t07"][:1], template=str(bad))
+
+
+def test_user_template_is_used(runner, pairs, tmp_path):
+    prompts, texts = pairs
+    mine = tmp_path / "mine.jinja2"
+    mine.write_text("Rate similarity.\n[REFERENCE ANSWER]\n{{ reference }}\n[END REFERENCE ANSWER]\n"
+                    "[CANDIDATE ANSWER]\n{{ candidate }}\n[END CANDIDATE ANSWER]\nRequest was: {{ prompt }}")
+    result = evaluate_rse(runner, load_model(JUDGE), prompts[:3], texts["qwen_greedy"][:3], texts["qwen_greedy"][:3], template=str(mine))
+    assert result.rse.mean == 5.0 and result.template == str(mine)
