@@ -26,7 +26,8 @@ from distillscope.runner.runner import Runner
 from distillscope.types import Prompt
 
 ASPECTS = ("style", "structure", "content")
-EXAMPLE = "<style>3</style><structure>4</structure><content>2</content>"
+# No concrete numbers: small judges copy an example's scores verbatim (seen with the built-in 0.5B model).
+EXAMPLE = "<style>X</style><structure>X</structure><content>X</content> (each X a whole number from 1 to 5)"
 
 
 class RSEPair(BaseModel):

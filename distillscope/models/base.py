@@ -83,7 +83,11 @@ class Model(ABC):
         """Answer a batch. Raise `TransientError` to have the runner retry it."""
 
     async def aclose(self) -> None:
-        """Release connections or memory; the model may be used again afterwards."""
+        """Release what is bound to the finished event loop (HTTP clients).
+
+        Called after every run. Local weights stay loaded, so a judge asked in
+        several runs (first pass, re-asks, swap control) loads once.
+        """
 
 
 _local_compute: ThreadPoolExecutor | None = None

@@ -95,13 +95,6 @@ class LlamaCppModel(BlockingModel):
             completion_tokens=usage.get("completion_tokens"),
         )
 
-    async def aclose(self) -> None:
-        if self._llama is not None:
-            close = getattr(self._llama, "close", None)
-            if close:
-                close()
-            self._llama = None
-
 
 def sampling_kwargs(request: GenerationRequest) -> dict[str, Any]:
     """OpenAI-style sampling: only temperature and top_p shape the distribution."""
