@@ -37,7 +37,8 @@ def sharegpt_answers(n: int) -> list[tuple[str, str]]:
             position += 1
         item, position = decoder.raw_decode(text, position)
         turns = item.get("conversations") or []
-        if len(turns) >= 2 and turns[0]["from"] == "human" and turns[1]["from"] == "gpt" and turns[1]["value"].strip():
+        if (len(turns) >= 2 and turns[0]["from"] == "human" and turns[1]["from"] == "gpt"
+                and turns[0]["value"].strip() and turns[1]["value"].strip()):
             out.append((turns[0]["value"][:500], turns[1]["value"].strip()[:1500]))
     return out
 
