@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -227,7 +226,3 @@ def _row_to_response(row: tuple, cached: bool) -> Response:
         sampling=json.loads(sampling),
         cached=cached,
     )
-
-
-def monotonic() -> float:
-    return time.monotonic()
