@@ -95,25 +95,30 @@ class NearDuplicateIndex:
         signature.update_batch([g.encode("utf-8") for g in sorted(grams)])
         return signature
 
-    def duplicate_of(self, text: str) -> str | None:
-        """The key of an indexed near-duplicate of `text`, if any."""
+    def _lookup(self, text: str):  # noqa: ANN202
+        """(key of an indexed duplicate or None, normalised text, shingles, signature)."""
         norm = normalise(text)
         if norm in self._exact:
-            return "exact"
+            return "exact", norm, None, None
         grams = shingles(text)
-        for key in sorted(self._lsh.query(self._signature(grams))):
+        signature = self._signature(grams)
+        for key in sorted(self._lsh.query(signature)):
             if jaccard(grams, self._shingles[key]) >= self.threshold:
-                return key
-        return None
+                return key, norm, grams, signature
+        return None, norm, grams, signature
+
+    def duplicate_of(self, text: str) -> str | None:
+        """The key of an indexed near-duplicate of `text`, if any."""
+        return self._lookup(text)[0]
 
     def add(self, key: str, text: str) -> bool:
         """Index `text` unless it duplicates something indexed; True if it was added."""
-        if self.duplicate_of(text) is not None:
+        twin, norm, grams, signature = self._lookup(text)  # shingles and MinHash computed once
+        if twin is not None:
             return False
-        grams = shingles(text)
-        self._exact.add(normalise(text))
+        self._exact.add(norm)
         self._shingles[key] = grams
-        self._lsh.insert(key, self._signature(grams))
+        self._lsh.insert(key, signature)
         return True
 
 
