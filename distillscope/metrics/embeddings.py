@@ -85,9 +85,9 @@ class Embedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         keys = [self.key(t) for t in texts]
         cached = self.cache.get_many(keys) if self.cache else {}
-        missing = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in cached))
+        missing = {k: t for t, k in zip(texts, keys) if k not in cached}  # one entry per distinct text
         if missing:
-            fresh = dict(zip((self.key(t) for t in missing), self._encode(missing)))
+            fresh = dict(zip(missing, self._encode(list(missing.values()))))
             if self.cache:
                 self.cache.put_many(fresh)
             cached.update(fresh)
