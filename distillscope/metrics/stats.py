@@ -50,3 +50,13 @@ def grouped(values: Sequence[float], groups: Sequence[str], seed: int = 0) -> di
     for value, group in zip(values, groups):
         buckets[group].append(value)
     return {group: bootstrap_mean(buckets[group], seed=seed) for group in sorted(buckets)}
+
+
+def proportion(successes: int, n: int, confidence: float = 0.95) -> Estimate:
+    """A rate with its Wilson interval, which stays honest at 0 or n successes where a bootstrap collapses."""
+    if n == 0:
+        return Estimate(mean=None, low=None, high=None, n=0)
+    from scipy.stats import binomtest
+
+    interval = binomtest(successes, n).proportion_ci(confidence_level=confidence, method="wilson")
+    return Estimate(mean=successes / n, low=float(interval.low), high=float(interval.high), n=n)

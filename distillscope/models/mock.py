@@ -8,7 +8,8 @@ the temperature: enough structure for metric tests to mean something.
 Options: `latency` (seconds per call), `transient_failures` (that many
 `TransientError`s per request before it succeeds), `fail_prompts`
 (comma-separated prompt ids that always fail permanently), `judge=rse`
-(answer as a deterministic RSE judge, see `testing.mock_judge`).
+(answer as a deterministic RSE judge, see `testing.mock_judge`), `ice=target|helper|judge`
+(a toy identity-fuzzing world, see `testing.mock_ice`).
 """
 
 from __future__ import annotations
@@ -64,6 +65,10 @@ class MockModel(Model):
         return [self.answer(r) for r in requests]
 
     def answer(self, request: GenerationRequest) -> Completion:
+        if self.spec.opt_str("ice"):
+            from distillscope.testing.mock_ice import mock_ice_answer
+
+            return Completion(text=mock_ice_answer(self.spec.opt_str("ice"), request), finish_reason="stop")
         if self.spec.opt_str("judge") == "rse":
             from distillscope.testing.mock_judge import mock_judge_answer
 

@@ -60,7 +60,8 @@ class ProbeSuite(BaseModel):
     def sample(self, n: int, split: str | None = "test", seed: int = 0) -> list[Prompt]:
         return stratified_sample(self.split(split), n, seed)
 
-    def to_jsonl(self, path: Path) -> None:
+    def to_jsonl(self, path: str | Path) -> None:
+        path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(canonical_jsonl([p.model_dump(exclude_none=True) for p in self.prompts]))
 
