@@ -8,7 +8,7 @@ the temperature: enough structure for metric tests to mean something.
 Options: `latency` (seconds per call), `transient_failures` (that many
 `TransientError`s per request before it succeeds), `fail_prompts`
 (comma-separated prompt ids that always fail permanently), `judge=rse`
-(answer as a deterministic RSE judge, see `testing.mock_judge`), `ice=target|helper|judge`
+(answer as a deterministic RSE judge, see `testing.mock_judge`), `judge=pairwise` (the indistinguishability judge), `ice=target|helper|judge`
 (a toy identity-fuzzing world, see `testing.mock_ice`).
 """
 
@@ -69,6 +69,10 @@ class MockModel(Model):
             from distillscope.testing.mock_ice import mock_ice_answer
 
             return Completion(text=mock_ice_answer(self.spec.opt_str("ice"), request), finish_reason="stop")
+        if self.spec.opt_str("judge") == "pairwise":
+            from distillscope.testing.mock_judge import pairwise_choice
+
+            return Completion(text=pairwise_choice(request.messages[-1].content), finish_reason="stop")
         if self.spec.opt_str("judge") == "rse":
             from distillscope.testing.mock_judge import mock_judge_answer
 

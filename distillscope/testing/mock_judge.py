@@ -37,3 +37,17 @@ def mock_judge_answer(messages, options: dict[str, str]) -> str:  # noqa: ANN001
     if options.get("judge_format") == "labels":
         return "\n".join(f"{aspect.title()}: {value}" for aspect, value in scores.items())
     return "".join(f"<{aspect}>{value}</{aspect}>" for aspect, value in scores.items())
+
+
+def pairwise_choice(judge_prompt: str) -> str:
+    """`judge=pairwise`: pick the answer whose speaker tag (mock answers start "name:") matches the examples.
+
+    When both answers carry the same tag it always says A, a pure position
+    bias that the order-consistency check must throw away.
+    """
+    examples = re.findall(r"\[EXAMPLE ANSWER BY T\]\n(\S+)", judge_prompt)
+    a = _between(judge_prompt, "[ANSWER A]", "[END ANSWER A]").split(" ", 1)[0]
+    b = _between(judge_prompt, "[ANSWER B]", "[END ANSWER B]").split(" ", 1)[0]
+    if examples and a != b and b == examples[0]:
+        return "<answer>B</answer>"
+    return "<answer>A</answer>"
