@@ -129,3 +129,22 @@ def test_indist_command_refuses_unknown_adversaries_and_a_judge_less_judge_run(c
     assert code == 2 and "psychic" in err
     code, _, err = cli("indist", "--teacher", "mock/a", "--student", "mock/b", "--adversaries", "judge")
     assert code == 2 and "--judge" in err
+
+
+def test_encoder_adversary_fine_tunes_and_separates_two_models(tmp_path, suite):
+    pytest.importorskip("torch")
+    from distillscope.indist.adversaries import Adversary
+    from distillscope.indist.encoder import EncoderAdversary
+    from distillscope.models.mock import _VOCABULARY
+    from distillscope.testing.tiny_hf import make_tiny_encoder
+
+    model_dir = make_tiny_encoder(tmp_path / "tiny", words=[*_VOCABULARY, "alpha", "beta"])
+    train, test = paired(tmp_path / "s.sqlite", suite, "mock/alpha", "mock/beta", n_train=60, n_test=40)
+    adversary = EncoderAdversary(model_dir=model_dir, epochs=4, batch_size=8, learning_rate=1e-3)
+    assert isinstance(adversary, Adversary)
+    result = evaluate_indistinguishability(train, test, ["encoder"], encoder_options={"model_dir": model_dir, "epochs": 4,
+                                                                                      "batch_size": 8, "learning_rate": 1e-3})
+    assert result.learned["encoder"].advantage.mean > 0.8
+    adversary.fit(train.teacher + train.student, [1] * 60 + [0] * 60)
+    assert np.mean(adversary.losses[-5:]) < np.mean(adversary.losses[:5])  # it learned
+    assert adversary.train_seconds > 0

@@ -65,8 +65,9 @@ class EncoderAdversary(Adversary):
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
-                self.losses.append(float(loss))
-                self.on_step(float(loss))
+                value = float(loss.detach())
+                self.losses.append(value)
+                self.on_step(value)
         self.encoder.eval()
 
     def _log_odds(self, texts: list[str]) -> np.ndarray:
