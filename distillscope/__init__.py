@@ -36,6 +36,23 @@ _EXPORTS = {
     "RolesConfig": "distillscope.config",
     "load_config": "distillscope.config",
     "UserError": "distillscope.errors",
+    "ProbeSuite": "distillscope.probes.suite",
+    "load_default_suite": "distillscope.probes.suite",
+    "evaluate_rse": "distillscope.metrics.rse",
+    "evaluate_similarity": "distillscope.metrics.similarity",
+    "Embedder": "distillscope.metrics.embeddings",
+    "extract_claims": "distillscope.ice.claims",
+    "load_library": "distillscope.ice.facts",
+    "Fuzzer": "distillscope.ice.fuzzer",
+    "FuzzConfig": "distillscope.ice.fuzzer",
+    "score_run": "distillscope.ice.scoring",
+    "evaluate_indistinguishability": "distillscope.indist.evaluate",
+    "Paired": "distillscope.indist.evaluate",
+    "mmd_test": "distillscope.indist.mmd",
+    "AuditConfig": "distillscope.audit.config",
+    "run_audit": "distillscope.audit.run",
+    "render_report": "distillscope.report.render",
+    "load_results": "distillscope.report.tables",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -13,7 +13,7 @@ import sys
 import click
 import typer
 
-from distillscope.cli import generate_cmd, ice_cmd, indist_cmd, metrics_cmd, models_cmd, probes_cmd, store_cmd
+from distillscope.cli import audit_cmd, generate_cmd, ice_cmd, indist_cmd, metrics_cmd, models_cmd, probes_cmd, store_cmd
 
 app = typer.Typer(
     name="distillscope",
@@ -24,7 +24,9 @@ app = typer.Typer(
 )
 app.command("models")(models_cmd.models)
 app.command("generate")(generate_cmd.generate)
-app.command("demo")(generate_cmd.demo)
+app.command("demo")(audit_cmd.demo)
+app.command("audit")(audit_cmd.audit)
+app.command("report")(audit_cmd.report)
 app.command("rse")(metrics_cmd.rse)
 app.command("similarity")(metrics_cmd.similarity)
 app.command("ice")(ice_cmd.ice)

@@ -1,4 +1,4 @@
-"""`distillscope generate` and `distillscope demo`: prompts in, stored answers out."""
+"""`distillscope generate`: prompts in, stored answers out."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import typer
 StoreOption = Annotated[
     Optional[Path], typer.Option("--store", help="response store (SQLite); default $DISTILLSCOPE_STORE or the user data dir")
 ]
-DEMO_MODELS = ("builtin/qwen2.5-coder-0.5b-instruct", "builtin/gemma-3-270m", "builtin/smollm2-135m-instruct")
 
 
 def generate(
@@ -42,34 +41,6 @@ def generate(
     if out:
         write_answers_jsonl(out, loaded, results[0])
         typer.echo(f"wrote {sum(r is not None for r in results[0].responses)} answers to {out}", err=True)
-    return _exit_code(results)
-
-
-def demo(
-    n_prompts: Annotated[int, typer.Option("--n", min=1, help="prompts from the probe suite's test split")] = 10,
-    max_tokens: Annotated[int, typer.Option(min=1)] = 128,
-    store: StoreOption = None,
-    progress: bool = True,
-) -> int:
-    """Ask the three built-in models a stratified sample of the probe suite and show the answers side by side."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from distillscope.probes.suite import load_default_suite
-    from distillscope.types import SamplingParams
-
-    prompts = load_default_suite().sample(n_prompts, split="test", seed=0)
-    from distillscope.models.registry import load_model
-
-    results = run_generation([load_model(s) for s in DEMO_MODELS], prompts, SamplingParams(max_tokens=max_tokens), store, progress)
-    table = Table(title="built-in models, side by side (teacher first)", show_lines=True)
-    table.add_column("category / prompt", max_width=30)
-    for spec in DEMO_MODELS:
-        table.add_column(spec.split("/", 1)[1], max_width=44)
-    for i, prompt in enumerate(prompts):
-        cells = [(r.responses[i].text.strip() if r.responses[i] else "[red]failed[/red]") for r in results]
-        table.add_row(f"[dim]{prompt.category}[/dim]\n{_clip(prompt.text, 200)}", *[_clip(c, 300) for c in cells])
-    Console().print(table)
     return _exit_code(results)
 
 
@@ -132,6 +103,3 @@ def _exit_code(results) -> int:  # noqa: ANN001
         return 1
     return 0
 
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

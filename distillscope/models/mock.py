@@ -8,7 +8,8 @@ the temperature: enough structure for metric tests to mean something.
 Options: `latency` (seconds per call), `transient_failures` (that many
 `TransientError`s per request before it succeeds), `fail_prompts`
 (comma-separated prompt ids that always fail permanently), `judge=rse`
-(answer as a deterministic RSE judge, see `testing.mock_judge`), `judge=pairwise` (the indistinguishability judge), `ice=target|helper|judge`
+(answer as a deterministic RSE judge, see `testing.mock_judge`), `judge=pairwise` (the indistinguishability judge), `judge=auto` (whichever judge or
+helper the prompt calls for), `ice=target|helper|judge`
 (a toy identity-fuzzing world, see `testing.mock_ice`).
 """
 
@@ -64,19 +65,33 @@ class MockModel(Model):
                 raise TransientError(f"mock transient failure {seen + 1}", retry_after=0.0)
         return [self.answer(r) for r in requests]
 
+    def _role(self, request: GenerationRequest) -> str | None:
+        """Which fake to play: `ice=...`, `judge=...`, or with `judge=auto` whatever the prompt asks for."""
+        ice, judge = self.spec.opt_str("ice"), self.spec.opt_str("judge")
+        if ice:
+            return {"judge": "ice-judge"}.get(ice, ice)
+        if judge != "auto":
+            return judge
+        prompt = request.messages[0].content
+        for marker, role in (("[REFERENCE ANSWER]", "rse"), ("[TRUE FACTS ABOUT THE MODEL]", "ice-judge"),
+                             ("[ANSWER A]", "pairwise"), ("[INSERT PROMPT HERE]", "helper")):
+            if marker in prompt:
+                return role
+        return None
+
     def answer(self, request: GenerationRequest) -> Completion:
-        if self.spec.opt_str("ice"):
-            from distillscope.testing.mock_ice import mock_ice_answer
+        role = self._role(request)
+        if role is not None:
+            from distillscope.testing import mock_ice, mock_judge
 
-            return Completion(text=mock_ice_answer(self.spec.opt_str("ice"), request), finish_reason="stop")
-        if self.spec.opt_str("judge") == "pairwise":
-            from distillscope.testing.mock_judge import pairwise_choice
-
-            return Completion(text=pairwise_choice(request.messages[-1].content), finish_reason="stop")
-        if self.spec.opt_str("judge") == "rse":
-            from distillscope.testing.mock_judge import mock_judge_answer
-
-            return Completion(text=mock_judge_answer(request.messages, self.spec.options), finish_reason="stop")
+            text = {
+                "target": lambda: mock_ice.mock_ice_answer("target", request),
+                "helper": lambda: mock_ice.mock_ice_answer("helper", request),
+                "ice-judge": lambda: mock_ice.mock_ice_answer("judge", request),
+                "pairwise": lambda: mock_judge.pairwise_choice(request.messages[-1].content),
+                "rse": lambda: mock_judge.mock_judge_answer(request.messages, self.spec.options),
+            }[role]()
+            return Completion(text=text, finish_reason="stop")
         prompt = request.messages[-1].content
         base_rng = random.Random(sha256_hex(f"{self.spec.name}\n{prompt}"))
         length = min(request.sampling.max_tokens, 12 + base_rng.randrange(24))

@@ -1,0 +1,137 @@
+"""One audit: every metric for every student against the teacher, through one store.
+
+All answers, judge verdicts, fuzzing calls and embeddings live in the store,
+so a re-run of a finished audit recomputes the numbers from it in seconds and
+never loads a model (the backends load weights only on a cache miss).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from distillscope.audit.config import AuditConfig
+from distillscope.audit.verdict import verdict_for
+from distillscope.errors import UserError
+from distillscope.indist.evaluate import Paired
+from distillscope.models.base import Model
+from distillscope.models.builtin import BUILTIN_MODELS
+from distillscope.models.spec import ModelSpec
+from distillscope.runner.runner import Runner, requests_for
+from distillscope.types import Prompt, SamplingParams
+
+EXAMPLES = 3
+
+
+def family_of(spec: str, facts: dict[str, str]) -> str | None:
+    if spec in facts:
+        return facts[spec] if "." not in facts[spec] else None
+    parsed = ModelSpec.parse(spec)
+    if parsed.provider == "builtin" and parsed.name in BUILTIN_MODELS:
+        return BUILTIN_MODELS[parsed.name].family
+    return None
+
+
+def pick_pairwise_judge(config: AuditConfig, student: str) -> str | None:
+    """The configured judge for this student, else the judge if it is a third family, else a built-in of a third family."""
+    if student in config.pairwise_judges:
+        return config.pairwise_judges[student]
+    taken = {family_of(config.teacher, config.facts), family_of(student, config.facts)}
+    if config.judge and family_of(config.judge, config.facts) not in taken | {None}:
+        return config.judge
+    candidates = sorted(BUILTIN_MODELS.values(), key=lambda m: m.kind != "instruct")  # instruct models first
+    for info in candidates:
+        if info.family not in taken:
+            return f"builtin/{info.name}"
+    return None
+
+
+def _answers(runner: Runner, model: Model, prompts: list[Prompt], sampling: SamplingParams) -> list[str | None]:
+    return [r.text if r else None for r in runner.run(model, requests_for(prompts, sampling)).responses]
+
+
+def _paired(prompts: list[Prompt], teacher: list[str | None], student: list[str | None]) -> tuple[Paired, int]:
+    keep = [i for i in range(len(prompts)) if teacher[i] is not None and student[i] is not None]
+    return Paired(prompts=[prompts[i] for i in keep], teacher=[teacher[i] for i in keep],
+                  student=[student[i] for i in keep]), len(prompts) - len(keep)
+
+
+def _examples(test: Paired, per_pair: list[dict]) -> dict:
+    order = sorted(range(len(per_pair)), key=lambda i: per_pair[i]["cosine"])
+    pick = lambda indices: [{"prompt": test.prompts[i].text, "category": test.prompts[i].category,  # noqa: E731
+                             "teacher": test.teacher[i], "student": test.student[i], "cosine": per_pair[i]["cosine"]}
+                            for i in indices]
+    return {"most_similar": pick(order[::-1][:EXAMPLES]), "least_similar": pick(order[:EXAMPLES])}
+
+
+def _ice(runner, config: AuditConfig, student: str, target: Model, judge: Model, helper: Model) -> dict:  # noqa: ANN001
+    from distillscope.ice.facts import load_library, resolve_fact_set
+    from distillscope.ice.fuzzer import FuzzConfig, Fuzzer
+    from distillscope.ice.scoring import score_run
+    from distillscope.ice.templates import identity_questions, load_templates
+
+    facts = config.facts.get(student) or family_of(student, config.facts)
+    if facts is None:
+        return {"skipped": f"no fact set for {student}: add it under 'facts' in the audit config"}
+    fact_set, library = resolve_fact_set(facts, load_library())
+    fuzz_config = FuzzConfig(budget=config.ice_budget, questions_per_iteration=config.ice_questions_per_iteration,
+                             seed=config.seed, max_tokens=config.max_tokens)
+    run = Fuzzer(runner, target, helper, judge, fact_set, library, load_templates(), identity_questions(), fuzz_config).run()
+    return {"facts": fact_set.family, "helper": helper.identity, "judge": judge.identity, **score_run(run, judged=True).model_dump()}
+
+
+def run_audit(config: AuditConfig, runner: Runner, embedder, log: Callable[[str], None]) -> dict:  # noqa: ANN001
+    """Results per student, each with its sections and verdict."""
+    from distillscope.indist.evaluate import evaluate_indistinguishability
+    from distillscope.metrics.rse import evaluate_rse
+    from distillscope.metrics.similarity import evaluate_similarity
+    from distillscope.models.registry import load_model
+    from distillscope.probes.suite import load_default_suite
+
+    if ("rse" in config.metrics or "ice" in config.metrics) and not config.judge:
+        raise UserError("RSE and ICE need a judge model", "pass --judge SPEC, or leave rse and ice out of 'metrics'")
+    suite = load_default_suite()
+    test_prompts = suite.sample(config.n, split="test", seed=config.seed)
+    train_prompts = suite.sample(config.n_train, split="train", seed=config.seed)
+    sampling = SamplingParams(max_tokens=config.max_tokens, seed=config.seed)
+    teacher = load_model(config.teacher)
+    judge = load_model(config.judge) if config.judge else None
+    helper = load_model(config.helper) if config.helper else judge
+    needs_train = "indist" in config.metrics
+    log(f"teacher {teacher.identity}: {len(test_prompts)} test" + (f" + {len(train_prompts)} train prompts" if needs_train else " prompts"))
+    teacher_test = _answers(runner, teacher, test_prompts, sampling)
+    teacher_train = _answers(runner, teacher, train_prompts, sampling) if needs_train else []
+    students: dict[str, dict] = {}
+    for spec in config.students:
+        student = load_model(spec)
+        log(f"student {student.identity}")
+        test, missing = _paired(test_prompts, teacher_test, _answers(runner, student, test_prompts, sampling))
+        section: dict = {"missing_responses": missing, "n_test": len(test.prompts)}
+        if "similarity" in config.metrics:
+            log(f"similarity of {student.identity}")
+            similarity = evaluate_similarity(embedder, test.prompts, test.teacher, test.student, seed=config.seed)
+            section["similarity"] = similarity.model_dump(exclude={"per_pair"})
+            section["examples"] = _examples(test, similarity.per_pair)
+        if "rse" in config.metrics:
+            log(f"RSE of {student.identity} (judge {judge.identity})")
+            rse = evaluate_rse(runner, judge, test.prompts, test.teacher, test.student, swap_n=config.swap_n, seed=config.seed)
+            section["rse"] = rse.model_dump(exclude={"pairs"})
+            section["rse"]["pair_scores"] = [p.scores for p in rse.pairs]
+        if "ice" in config.metrics:
+            log(f"ICE of {student.identity} (budget {config.ice_budget})")
+            section["ice"] = _ice(runner, config, spec, student, judge, helper)
+        if needs_train:
+            train, _ = _paired(train_prompts, teacher_train, _answers(runner, student, train_prompts, sampling))
+            adversaries = list(config.adversaries)
+            pairwise_spec = pick_pairwise_judge(config, spec) if "judge" in adversaries else None
+            if "judge" in adversaries and pairwise_spec is None:
+                adversaries.remove("judge")
+            log(f"indistinguishability of {student.identity}: {', '.join(adversaries)}")
+            result = evaluate_indistinguishability(
+                train, test, adversaries, embedder=embedder, runner=runner,
+                judge=load_model(pairwise_spec) if pairwise_spec else None, seed=config.seed)
+            section["indist"] = {"pairwise_judge": pairwise_spec, **result.model_dump()}
+        section["verdict"] = verdict_for(section)
+        students[student.identity] = section
+    return {"teacher": teacher.identity, "students": students, "prompts": {
+        "test_ids": [p.id for p in test_prompts], "train_ids": [p.id for p in train_prompts] if needs_train else []},
+        "suite": suite}

@@ -1,0 +1,131 @@
+"""The audit report: one self-contained HTML file that works offline.
+
+Plotly's JavaScript is inlined once; each chart's data is embedded as JSON
+with <, > and & escaped, so no string can close the script element. Every
+model-produced string reaches the page through jinja2's autoescaping, never
+as markup. Charts only carry model specs, category names and numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from importlib.resources import files
+from pathlib import Path
+
+from distillscope.report.tables import students_of, category_rows, ice_category_rows, matrix_rows, q_curve_rows
+
+SECTIONS = ("verdicts", "matrix", "heatmap", "qcurves", "rse", "ice", "examples")
+
+
+def _safe_json(value) -> str:  # noqa: ANN001
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _figure(fig) -> str:  # noqa: ANN001
+    spec = json.loads(fig.to_json())
+    return _safe_json({"data": spec["data"], "layout": spec["layout"]})
+
+
+def _error(rows: list[dict]) -> dict:
+    return {"type": "data", "symmetric": False, "array": [(r["high"] - r["mean"]) if r["high"] is not None else 0 for r in rows],
+            "arrayminus": [(r["mean"] - r["low"]) if r["low"] is not None else 0 for r in rows]}
+
+
+def heatmaps(results: dict) -> list[tuple[str, str]]:
+    import plotly.graph_objects as go
+
+    by_metric: dict[str, list[dict]] = defaultdict(list)
+    for row in category_rows(results):
+        by_metric[row["metric"]].append(row)
+    out = []
+    for metric, rows in by_metric.items():
+        students = sorted({r["student"] for r in rows})
+        categories = sorted({r["category"] for r in rows})
+        value = {(r["student"], r["category"]): r["mean"] for r in rows}
+        z = [[value.get((s, c)) for c in categories] for s in students]
+        fig = go.Figure(go.Heatmap(z=z, x=categories, y=students, colorscale="Viridis", zmin=-1 if "advantage" in metric else 0,
+                                   zmax=1, texttemplate="%{z:.2f}"))
+        fig.update_layout(title=f"{metric} per category", height=160 + 60 * len(students), margin={"l": 260})
+        out.append((metric, _figure(fig)))
+    return out
+
+
+def q_curve_figures(results: dict) -> list[tuple[str, str]]:
+    import plotly.graph_objects as go
+
+    by_student: dict[str, list[dict]] = defaultdict(list)
+    for row in q_curve_rows(results):
+        by_student[row["student"]].append(row)
+    out = []
+    for student, rows in by_student.items():
+        fig = go.Figure()
+        for adversary in sorted({r["metric"] for r in rows}):
+            series = sorted((r for r in rows if r["metric"] == adversary), key=lambda r: r["q"])
+            fig.add_trace(go.Scatter(x=[r["q"] for r in series], y=[r["mean"] for r in series], name=adversary,
+                                     mode="lines+markers", error_y=_error(series)))
+        fig.update_layout(title=f"advantage vs queries q: {student}", xaxis={"type": "log", "title": "q"},
+                          yaxis={"title": "advantage", "range": [-1.05, 1.05]}, height=380)
+        out.append((student, _figure(fig)))
+    return out
+
+
+def rse_figures(results: dict) -> list[tuple[str, str]]:
+    import plotly.graph_objects as go
+
+    out = []
+    for student, s in students_of(results).items():
+        scores = [p for p in (s.get("rse") or {}).get("pair_scores") or [] if p]
+        if not scores:
+            continue
+        fig = go.Figure()
+        for aspect in ("style", "structure", "content"):
+            counts = [sum(1 for p in scores if round(p.get(aspect, 0)) == v) for v in range(1, 6)]
+            fig.add_trace(go.Bar(x=[1, 2, 3, 4, 5], y=counts, name=aspect))
+        fig.update_layout(title=f"RSE score distribution per aspect: {student}", barmode="group", height=340,
+                          xaxis={"title": "score"}, yaxis={"title": "pairs"})
+        out.append((student, _figure(fig)))
+    return out
+
+
+def ice_figures(results: dict) -> list[tuple[str, str]]:
+    import plotly.graph_objects as go
+
+    by_student: dict[str, list[dict]] = defaultdict(list)
+    for row in ice_category_rows(results):
+        by_student[row["student"]].append(row)
+    out = []
+    for student, rows in by_student.items():
+        fig = go.Figure()
+        for score in ("ICE loose", "ICE strict", "ICE hard"):
+            series = [r for r in rows if r["metric"] == score]
+            fig.add_trace(go.Bar(x=[r["category"] for r in series], y=[r["mean"] for r in series], name=score.split()[1],
+                                 error_y=_error(series)))
+        fig.update_layout(title=f"identity conflicts per fact category: {student}", barmode="group", height=340,
+                          yaxis={"title": "successes / queries", "range": [0, 1]})
+        out.append((student, _figure(fig)))
+    return out
+
+
+def render_report(results: dict) -> str:
+    import jinja2
+    import plotly.offline
+
+    template_dir = Path(str(files("distillscope.report").joinpath("templates")))
+    # lenient undefined: a results file without ICE (say) simply lacks that section's rows
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(template_dir), autoescape=True)
+    matrix = matrix_rows(results)
+    metrics = list(dict.fromkeys(r["metric"] for r in matrix))
+    cells = {(r["student"], r["metric"]): r for r in matrix}
+    return env.get_template("report.html.jinja2").render(
+        results=results, metrics=metrics, cells=cells, heatmaps=heatmaps(results), q_curves=q_curve_figures(results),
+        rse_figures=rse_figures(results), ice_figures=ice_figures(results), plotly_js=plotly.offline.get_plotlyjs(),
+    )
+
+
+def write_report(results: dict, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(path.suffix + ".partial")
+    temporary.write_text(render_report(results), encoding="utf-8")
+    temporary.replace(path)
+    return path

@@ -1,0 +1,95 @@
+"""Flat rows from an audit results file: the report's matrix and `load_results`' DataFrames share them."""
+
+from __future__ import annotations
+
+
+def students_of(results: dict) -> dict:
+    """The per-student sections of an audit results file (the envelope's `results.students`)."""
+    return (results.get("results") or results)["students"]
+
+
+def _row(student: str, metric: str, estimate: dict | None, **extra) -> dict | None:  # noqa: ANN003
+    if not estimate or estimate.get("mean") is None:
+        return None
+    return {"student": student, "metric": metric, "mean": estimate["mean"], "low": estimate.get("low"),
+            "high": estimate.get("high"), "n": estimate.get("n"), **extra}
+
+
+def matrix_rows(results: dict) -> list[dict]:
+    """One row per (student, headline metric), each with its interval."""
+    rows: list[dict | None] = []
+    for student, s in students_of(results).items():
+        similarity = (s.get("similarity") or {}).get("overall") or {}
+        rows += [_row(student, f"similarity: {m}", similarity.get(m)) for m in ("cosine", "rouge_l", "chrf")]
+        rows.append(_row(student, "RSE (1-5)", (s.get("rse") or {}).get("rse")))
+        ice = (s.get("ice") or {}).get("overall") or {}
+        rows += [_row(student, f"ICE {k}", ice.get(k)) for k in ("loose", "strict", "hard")]
+        indist = s.get("indist") or {}
+        for name, adversary in (indist.get("learned") or {}).items():
+            rows.append(_row(student, f"advantage: {name}", adversary["advantage"]))
+        if indist.get("judge"):
+            rows.append(_row(student, "advantage: pairwise judge", indist["judge"]["advantage_all_pairs"],
+                             coverage=indist["judge"]["coverage"]["mean"]))
+        if indist.get("mmd"):
+            test = indist["mmd"]["test"]
+            rows.append({"student": student, "metric": "MMD p-value", "mean": test["p_value"], "low": None, "high": None,
+                         "n": test["n_x"]})
+    return [r for r in rows if r]
+
+
+def category_rows(results: dict) -> list[dict]:
+    """Per (student, category): cosine, and the advantage of each learned adversary."""
+    rows = []
+    for student, s in students_of(results).items():
+        for category, metrics in ((s.get("similarity") or {}).get("by_category") or {}).items():
+            rows.append(_row(student, "cosine", metrics.get("cosine"), category=category))
+        for name, adversary in ((s.get("indist") or {}).get("learned") or {}).items():
+            for category, estimate in adversary["by_category"].items():
+                rows.append(_row(student, f"advantage: {name}", estimate, category=category))
+    return [r for r in rows if r]
+
+
+def q_curve_rows(results: dict) -> list[dict]:
+    rows = []
+    for student, s in students_of(results).items():
+        for name, adversary in ((s.get("indist") or {}).get("learned") or {}).items():
+            for q, estimate in adversary["q_curve"].items():
+                rows.append(_row(student, name, estimate, q=int(q)))
+    return [r for r in rows if r]
+
+
+def ice_category_rows(results: dict) -> list[dict]:
+    rows = []
+    for student, s in students_of(results).items():
+        for category, scores in ((s.get("ice") or {}).get("by_category") or {}).items():
+            rows += [_row(student, f"ICE {k}", scores.get(k), category=category) for k in ("loose", "strict", "hard")]
+    return [r for r in rows if r]
+
+
+def example_rows(results: dict) -> list[dict]:
+    rows = []
+    for student, s in students_of(results).items():
+        for kind, examples in (s.get("examples") or {}).items():
+            rows += [{"student": student, "kind": kind, **example} for example in examples]
+    return rows
+
+
+def load_results(path) -> dict:  # noqa: ANN001
+    """An audit results file as pandas DataFrames: matrix, by_category, q_curves, ice_by_category, examples."""
+    import json
+    from pathlib import Path
+
+    from distillscope.errors import InputFileError
+    from distillscope.extras import require
+
+    pd = require("pandas", purpose="load_results")
+    path = Path(path)
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputFileError(f"cannot read results {path}: {exc}".splitlines()[0], "give the results.json an audit wrote") from None
+    if results.get("kind") != "audit":
+        raise InputFileError(f"{path} holds '{results.get('kind')}' results, not an audit", "give the results.json an audit wrote")
+    return {"matrix": pd.DataFrame(matrix_rows(results)), "by_category": pd.DataFrame(category_rows(results)),
+            "q_curves": pd.DataFrame(q_curve_rows(results)), "ice_by_category": pd.DataFrame(ice_category_rows(results)),
+            "examples": pd.DataFrame(example_rows(results))}

@@ -1,0 +1,154 @@
+"""The audit end to end on mock models, the report's safety in a real browser, and load_results."""
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+import distillscope.metrics.embeddings as embeddings
+from distillscope.testing.hashing_embedder import HashingEmbedder
+
+JUDGE = "mock/judge?judge=auto"
+PAYLOADS = ("<script>document.title='PWNED-script'</script>", "<img src=x onerror=\"document.title='PWNED-img'\">",
+            "</textarea><script>document.title='PWNED-textarea'</script>", "</script><script>document.title='PWNED-break'</script>")
+
+
+@pytest.fixture
+def hashing_embedder(monkeypatch):
+    monkeypatch.setattr(embeddings, "Embedder", lambda cache=None, **kw: HashingEmbedder())
+
+
+def write_config(tmp_path, **extra):
+    config = {"teacher": "mock/alpha", "students": ["mock/beta", "mock/alpha?variant=1"], "judge": JUDGE,
+              "facts": {"mock/beta": "qwen", "mock/alpha?variant=1": "qwen"}, "n": 20, "n_train": 20, "ice_budget": 10,
+              "max_tokens": 32, "swap_n": 2, **extra}
+    path = tmp_path / "audit.yaml"
+    path.write_text(json.dumps(config), encoding="utf-8")  # JSON is YAML
+    return path
+
+
+def test_audit_writes_results_and_report_and_reruns_from_the_store(cli, tmp_path, hashing_embedder):
+    config = write_config(tmp_path, pairwise_judges={"mock/beta": JUDGE, "mock/alpha?variant=1": JUDGE})
+    code, stdout, err = cli("audit", "--config", config, "-o", tmp_path / "out", "--no-progress")
+    assert code == 0, err
+    data = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert data["kind"] == "audit" and data["schema"] == "distillscope.results/1"
+    assert data["suite"]["version"].startswith("sha256:") and data["package_version"]
+    assert set(data["results"]["students"]) == {"mock/beta", "mock/alpha?variant=1"}
+    beta = data["results"]["students"]["mock/beta"]
+    assert {"similarity", "rse", "ice", "indist", "verdict", "examples"} <= set(beta)
+    assert beta["indist"]["learned"]["embed"]["advantage"]["mean"] > 0.5
+    assert beta["ice"]["queries"] == 10 and beta["verdict"]["headline"]
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Verdict per student" in html and "mock/beta" in html
+    # a re-run is served from the store: no model is asked anything
+    from distillscope.models.mock import MockModel
+
+    calls = []
+    original = MockModel.generate
+
+    async def counting(self, requests):
+        calls.append(len(requests))
+        return await original(self, requests)
+
+    MockModel.generate = counting
+    try:
+        code, _, err = cli("audit", "--config", config, "-o", tmp_path / "again", "--no-progress")
+    finally:
+        MockModel.generate = original
+    assert code == 0, err
+    assert calls == []
+    again = json.loads((tmp_path / "again" / "results.json").read_text(encoding="utf-8"))
+    assert without_timings(again["results"]) == without_timings(data["results"])
+
+
+def without_timings(value):
+    """Results minus measured seconds, which differ run to run by design."""
+    if isinstance(value, dict):
+        return {k: without_timings(v) for k, v in value.items() if "seconds" not in k}
+    if isinstance(value, list):
+        return [without_timings(v) for v in value]
+    return value
+
+
+def test_audit_needs_a_teacher_and_a_judge_for_rse(cli, tmp_path):
+    code, _, err = cli("audit", "--student", "mock/beta")
+    assert code == 2 and "teacher" in err
+    code, _, err = cli("audit", "--teacher", "mock/alpha", "--student", "mock/beta", "--n", "4", "--n-train", "4", "--no-progress")
+    assert code == 2 and "--judge" in err
+
+
+def test_report_command_rerenders_and_refuses_other_results(cli, tmp_path, hashing_embedder):
+    config = write_config(tmp_path, metrics=["similarity", "indist"], adversaries=["style", "embed"])
+    code, _, err = cli("audit", "--config", config, "-o", tmp_path / "out", "--no-progress")
+    assert code == 0, err
+    results = tmp_path / "out" / "results.json"
+    code, _, err = cli("report", results, "-o", tmp_path / "re.html")
+    assert code == 0 and (tmp_path / "re.html").read_text(encoding="utf-8").count("<section") == 7
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"kind": "rse"}), encoding="utf-8")
+    code, _, err = cli("report", other)
+    assert code == 2 and "not an audit" in err
+
+
+def test_load_results_gives_dataframes(cli, tmp_path, hashing_embedder):
+    from distillscope import load_results
+
+    config = write_config(tmp_path, metrics=["similarity", "indist"], adversaries=["style", "embed", "mmd"])
+    assert cli("audit", "--config", config, "-o", tmp_path / "out", "--no-progress")[0] == 0
+    frames = load_results(tmp_path / "out" / "results.json")
+    matrix = frames["matrix"]
+    assert {"student", "metric", "mean", "low", "high", "n"} <= set(matrix.columns)
+    assert set(matrix["student"]) == {"mock/beta", "mock/alpha?variant=1"}
+    assert not frames["q_curves"].empty and not frames["by_category"].empty and len(frames["examples"]) == 12
+
+
+def _results_with_payloads():
+    from distillscope.report.render import SECTIONS  # noqa: F401 - the sections the browser test expects
+
+    estimate = {"mean": 0.5, "low": 0.4, "high": 0.6, "n": 10}
+    example = {"prompt": PAYLOADS[0], "category": "general", "teacher": PAYLOADS[1], "student": PAYLOADS[2], "cosine": 0.5}
+    student = {
+        "verdict": {"headline": PAYLOADS[3], "points": [PAYLOADS[0]]},
+        "similarity": {"overall": {"cosine": estimate, "rouge_l": estimate, "chrf": estimate},
+                       "by_category": {"general": {"cosine": estimate}}},
+        "rse": {"rse": estimate, "pair_scores": [{"style": 3, "structure": 4, "content": 2}]},
+        "ice": {"overall": {"loose": estimate, "strict": estimate, "hard": estimate}, "queries": 10,
+                "by_category": {"team": {"loose": estimate, "strict": estimate, "hard": estimate}},
+                "top_templates": [{"mutant_id": PAYLOADS[1], "text": PAYLOADS[2], "misleading": False, "queries": 5,
+                                   "loose_successes": 1, "strict_successes": 1, "example_response": PAYLOADS[3]}]},
+        "indist": {"learned": {"style": {"advantage": estimate, "by_category": {"general": estimate},
+                                         "q_curve": {"1": estimate, "2": estimate}}}, "judge": None, "mmd": None},
+        "examples": {"most_similar": [example], "least_similar": [example]},
+    }
+    return {"schema": "distillscope.results/1", "kind": "audit", "package_version": "0", "created_at": "now",
+            "suite": {"name": "default", "version": "sha256:x"}, "prompts": {"n_test": 10, "n_train": 10}, "seed": 0,
+            "models": {"teacher": "mock/alpha", "students": ["mock/<b>x</b>"], "judge": None},
+            "results": {"students": {"mock/<b>x</b>": student}}}
+
+
+def test_model_strings_are_escaped_in_the_html(tmp_path):
+    from distillscope.report.render import render_report
+
+    html = render_report(_results_with_payloads())
+    body = html.split("</head>", 1)[1]
+    for payload in PAYLOADS:
+        assert payload not in body
+    assert "&lt;script&gt;document.title=" in body and "onerror" in body and "<img" not in body
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is installed by .ci/run")
+def test_report_opened_in_headless_chromium_runs_no_injected_script_and_shows_every_section(tmp_path):
+    from distillscope.report.render import SECTIONS, write_report
+
+    path = write_report(_results_with_payloads(), tmp_path / "report.html")
+    dom = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + str(tmp_path / "profile"),
+         "--virtual-time-budget=5000", "--dump-dom", path.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True).stdout
+    assert "PWNED" not in dom.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<title>distillscope audit" in dom
+    for section in SECTIONS:
+        assert f'id="{section}"' in dom
+    assert "main-svg" in dom  # plotly drew its charts, so the page's own scripts did run
