@@ -13,7 +13,7 @@ import sys
 import click
 import typer
 
-from distillscope.cli import audit_cmd, generate_cmd, ice_cmd, indist_cmd, metrics_cmd, models_cmd, probes_cmd, store_cmd
+from distillscope.cli import audit_cmd, distill_cmd, generate_cmd, ice_cmd, indist_cmd, metrics_cmd, models_cmd, probes_cmd, store_cmd
 
 app = typer.Typer(
     name="distillscope",
@@ -32,6 +32,7 @@ app.command("similarity")(metrics_cmd.similarity)
 app.command("ice")(ice_cmd.ice)
 app.command("claims")(ice_cmd.claims)
 app.command("indist")(indist_cmd.indist)
+app.add_typer(distill_cmd.app, name="distill")
 app.add_typer(probes_cmd.app, name="probes")
 app.add_typer(store_cmd.app, name="store")
 

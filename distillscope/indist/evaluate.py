@@ -129,3 +129,37 @@ def epsilon_table(learned: dict[str, AdversaryResult], judge: PairwiseJudgeResul
         rows.append(EpsilonRow(adversary="judge", q=1, advantage=judge.advantage_all_pairs.mean,
                                epsilon=judge.advantage_all_pairs.high, t_seconds=judge.seconds))
     return rows
+
+
+def run_cross_fitted(name: str, paired: Paired, embedder=None, folds: int = 2, seed: int = 0) -> AdversaryResult:  # noqa: ANN001
+    """Advantage from one sample only: each fold's answers are scored by an adversary trained on the other folds.
+
+    Used where the model being judged has no train-split answers (a freshly
+    distilled student): every answer still gets an out-of-sample log-odds.
+    """
+    import random as _random
+
+    import numpy as np
+
+    n = len(paired.prompts)
+    order = list(range(n))
+    _random.Random(f"{seed}:folds").shuffle(order)
+    fold_of = {index: position % folds for position, index in enumerate(order)}
+    lt, ls = np.zeros(n), np.zeros(n)
+    train_seconds = inference_seconds = 0.0
+    description = ""
+    for fold in range(folds):
+        train_idx = [i for i in range(n) if fold_of[i] != fold]
+        test_idx = [i for i in range(n) if fold_of[i] == fold]
+        adversary = _learned(name, embedder, {})
+        description = adversary.description
+        adversary.fit([paired.teacher[i] for i in train_idx] + [paired.student[i] for i in train_idx],
+                      [1] * len(train_idx) + [0] * len(train_idx))
+        scores = adversary.log_odds([paired.teacher[i] for i in test_idx] + [paired.student[i] for i in test_idx])
+        lt[test_idx], ls[test_idx] = scores[: len(test_idx)], scores[len(test_idx):]
+        train_seconds += adversary.train_seconds
+        inference_seconds += adversary.inference_seconds
+    categories = [p.category or "uncategorised" for p in paired.prompts]
+    return AdversaryResult(name=name, description=f"{description} ({folds}-fold cross-fitted)", advantage=advantage(lt, ls, seed),
+                           q_curve=q_curve(lt, ls, seed=seed), by_category=advantage_by_group(lt, ls, categories, seed),
+                           train_seconds=train_seconds, inference_seconds=inference_seconds, n_train=n, n_test=n)

@@ -23,7 +23,8 @@ CHAT_TEMPLATE = (
 )
 
 
-def make_tiny_causal_lm(path: str | Path, chat: bool = True, seed: int = 0) -> Path:
+def make_tiny_causal_lm(path: str | Path, chat: bool = True, seed: int = 0, initializer_range: float = 0.02) -> Path:
+    """`initializer_range` near 1 gives embeddings large enough for LoRA alone to make confident predictions."""
     import torch
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
@@ -51,6 +52,7 @@ def make_tiny_causal_lm(path: str | Path, chat: bool = True, seed: int = 0) -> P
         bos_token_id=vocab["<s>"],
         eos_token_id=vocab["</s>"],
         tie_word_embeddings=True,
+        initializer_range=initializer_range,
     )
     LlamaForCausalLM(config).save_pretrained(path)
     tokenizer.save_pretrained(path)

@@ -1,0 +1,105 @@
+"""Black-box distillation end to end: acquire, ask the teacher, fine-tune, measure before and after.
+
+"Before" and "after" are both served by the transformers backend (the
+student's own weights, then the merged LoRA model), so a change in the
+numbers comes from training, not from a backend or quantisation switch. The
+adversaries here are cross-fitted on the test answers (2 folds), because a
+freshly distilled student has no train-split answers to learn from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel
+
+from distillscope.distill.acquisition import acquire
+from distillscope.distill.train import LoraSettings, train_lora
+from distillscope.indist.evaluate import Paired, run_cross_fitted
+from distillscope.indist.mmd import mmd_test
+from distillscope.models.spec import ModelSpec
+from distillscope.runner.runner import Runner, requests_for
+from distillscope.types import Prompt, SamplingParams
+
+
+class DistillConfig(BaseModel):
+    teacher: str
+    student: str
+    budget: int = 500
+    acquisition: str = "stratified"
+    rounds: int = 3
+    n_test: int = 100
+    max_tokens: int = 128
+    seed: int = 0
+    lora: LoraSettings = LoraSettings()
+
+
+def hf_spec_of(student: str) -> str:
+    """The transformers spec serving the same weights as the student spec."""
+    spec = ModelSpec.parse(student)
+    if spec.provider == "hf":
+        return student
+    if spec.provider in ("builtin", "llamacpp"):
+        return f"hf/{spec.name}"
+    from distillscope.errors import UserError
+
+    raise UserError(f"cannot fine-tune {student}: its weights are not local", "give a builtin/, llamacpp/ or hf/ student")
+
+
+def answers(runner: Runner, model, prompts: list[Prompt], max_tokens: int) -> list[str | None]:  # noqa: ANN001
+    result = runner.run(model, requests_for(prompts, SamplingParams(max_tokens=max_tokens)))
+    return [r.text if r else None for r in result.responses]
+
+
+def measure(runner: Runner, embedder, teacher, student, prompts: list[Prompt], max_tokens: int, seed: int) -> dict:  # noqa: ANN001
+    """Similarity and cross-fitted adversaries of one student against the teacher on the test prompts."""
+    from distillscope.metrics.similarity import evaluate_similarity
+
+    t, s = answers(runner, teacher, prompts, max_tokens), answers(runner, student, prompts, max_tokens)
+    keep = [i for i in range(len(prompts)) if t[i] is not None and s[i] is not None]
+    paired = Paired(prompts=[prompts[i] for i in keep], teacher=[t[i] for i in keep], student=[s[i] for i in keep])
+    similarity = evaluate_similarity(embedder, paired.prompts, paired.teacher, paired.student, seed=seed)
+    adversaries = {name: run_cross_fitted(name, paired, embedder, seed=seed).model_dump() for name in ("style", "embed")}
+    mmd = mmd_test(embedder.embed(paired.teacher), embedder.embed(paired.student), seed=seed)
+    return {"model": student.identity, "n": len(paired.prompts), "similarity": similarity.model_dump(exclude={"per_pair"}),
+            "adversaries": adversaries, "mmd": mmd.model_dump()}
+
+
+def run_distillation(config: DistillConfig, runner: Runner, embedder, out_dir: Path,  # noqa: ANN001
+                     log: Callable[[str], None], on_step: Callable[[int, int, float], None] | None = None,
+                     before: dict | None = None) -> dict:
+    from distillscope.models.hf import resolve_hf_source
+    from distillscope.models.registry import load_model
+    from distillscope.probes.suite import load_default_suite
+
+    suite = load_default_suite()
+    pool, test_prompts = suite.split("train"), suite.sample(config.n_test, split="test", seed=config.seed)
+    teacher, student = load_model(config.teacher), load_model(config.student)
+    before_model = load_model(hf_spec_of(config.student))
+    log(f"acquiring {config.budget} train prompts ({config.acquisition})")
+    extra = {}
+    if config.acquisition == "disagreement":
+        def disagreement(prompts: list[Prompt]) -> np.ndarray:
+            t, s = answers(runner, teacher, prompts, config.max_tokens), answers(runner, student, prompts, config.max_tokens)
+            vt, vs = embedder.embed([x or "" for x in t]), embedder.embed([x or "" for x in s])
+            return 1.0 - np.sum(vt * vs, axis=1)
+
+        extra = {"measure": disagreement, "embed_prompts": embedder.embed, "rounds": config.rounds}
+    acquired = acquire(config.acquisition, pool, config.budget, config.seed, **extra)
+    targets = answers(runner, teacher, acquired, config.max_tokens)
+    examples = [(p.text, t) for p, t in zip(acquired, targets) if t and t.strip()]
+    log(f"{len(examples)} teacher answers; fine-tuning {before_model.identity} with LoRA")
+    source, gguf_file = resolve_hf_source(ModelSpec.parse(before_model.identity).name)
+    report = train_lora(source, gguf_file, before_model.mode, examples, out_dir, config.lora, on_step=on_step)
+    after_model = load_model(f"hf/{report.merged_dir}")
+    if before is None:
+        log("measuring the student before distillation")
+        before = measure(runner, embedder, teacher, before_model, test_prompts, config.max_tokens, config.seed)
+    log("measuring the student after distillation")
+    after = measure(runner, embedder, teacher, after_model, test_prompts, config.max_tokens, config.seed)
+    categories = sorted(acquired_category for acquired_category in {p.category for p in acquired})
+    return {"config": config.model_dump(), "acquired": {"n": len(acquired), "ids": [p.id for p in acquired],
+            "per_category": {c: sum(p.category == c for p in acquired) for c in categories}},
+            "training": report.model_dump(), "student_after": after_model.identity, "before": before, "after": after}

@@ -1,0 +1,162 @@
+"""LoRA fine-tuning of a student on (prompt, teacher answer) pairs, on CPU, resumable.
+
+The student sees each prompt exactly as its backend would render it: the
+chat template for an instruct model, the question/answer frame for a base
+model. Only the answer tokens carry loss. Every `save_every` steps the adapter,
+the optimizer state and the step are checkpointed, so a killed run resumes at
+its last checkpoint with the same data order. At the end the adapter is saved,
+and so is a merged model directory that `hf/<dir>` serves as a new model.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from distillscope.extras import require
+from distillscope.models.prompt_format import render_qa_frame
+from distillscope.types import Message, canonical_json, sha256_hex
+
+
+class LoraSettings(BaseModel):
+    rank: int = 8
+    alpha: int = 16
+    dropout: float = 0.05
+    learning_rate: float = 2e-4
+    epochs: int = 1
+    batch_size: int = 4
+    max_length: int = 192
+    save_every: int = 10
+    seed: int = 0
+
+
+class TrainingReport(BaseModel):
+    steps: int
+    examples: int
+    skipped_too_long: int
+    losses: list[float]
+    resumed_from_step: int
+    adapter_dir: str
+    merged_dir: str
+    seconds: float
+
+
+def _render(tokenizer, mode: str, prompt: str, answer: str | None) -> str:  # noqa: ANN001
+    if mode == "completion":
+        text = render_qa_frame([Message(role="user", content=prompt)])
+        return text if answer is None else f"{text} {answer.strip()}\n\nQuestion:"
+    messages = [{"role": "user", "content": prompt}]
+    if answer is None:
+        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return tokenizer.apply_chat_template(messages + [{"role": "assistant", "content": answer}], tokenize=False)
+
+
+def encode_examples(tokenizer, mode: str, examples: Sequence[tuple[str, str]], max_length: int) -> tuple[list[dict], int]:  # noqa: ANN001
+    """Token ids with the prompt part masked out of the loss; examples whose prompt leaves no room are skipped."""
+    encoded, skipped = [], 0
+    special = mode == "completion"
+    for prompt, answer in examples:
+        prompt_ids = tokenizer(_render(tokenizer, mode, prompt, None), add_special_tokens=special)["input_ids"]
+        full_ids = tokenizer(_render(tokenizer, mode, prompt, answer), add_special_tokens=special)["input_ids"]
+        if tokenizer.eos_token_id is not None and (not full_ids or full_ids[-1] != tokenizer.eos_token_id):
+            full_ids = full_ids + [tokenizer.eos_token_id]
+        if len(prompt_ids) >= max_length - 8:
+            skipped += 1
+            continue
+        full_ids = full_ids[:max_length]
+        labels = [-100] * len(prompt_ids) + full_ids[len(prompt_ids):]
+        encoded.append({"input_ids": full_ids, "labels": labels[: len(full_ids)]})
+    return encoded, skipped
+
+
+def _batches(torch, encoded: list[dict], batch_size: int, pad_id: int):  # noqa: ANN001, ANN202
+    for start in range(0, len(encoded), batch_size):
+        chunk = encoded[start: start + batch_size]
+        width = max(len(e["input_ids"]) for e in chunk)
+        ids = [e["input_ids"] + [pad_id] * (width - len(e["input_ids"])) for e in chunk]
+        labels = [e["labels"] + [-100] * (width - len(e["labels"])) for e in chunk]
+        mask = [[1] * len(e["input_ids"]) + [0] * (width - len(e["input_ids"])) for e in chunk]
+        yield torch.tensor(ids), torch.tensor(labels), torch.tensor(mask)
+
+
+def _target_modules(model) -> list[str] | str:  # noqa: ANN001
+    names = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
+    wanted = [m for m in ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj") if m in names]
+    return wanted or "all-linear"
+
+
+def train_lora(source: Path, gguf_file: str | None, mode: str, examples: Sequence[tuple[str, str]], out_dir: Path,
+               settings: LoraSettings, on_step: Callable[[int, int, float], None] | None = None,
+               max_steps: int | None = None) -> TrainingReport:
+    """Fine-tune, checkpointing as it goes; `max_steps` stops early (tests use it to simulate a kill)."""
+    import time
+
+    torch = require("torch", purpose="LoRA distillation")
+    transformers = require("transformers", purpose="LoRA distillation")
+    peft = require("peft", purpose="LoRA distillation")
+    started = time.perf_counter()
+    on_step = on_step or (lambda step, total, loss: None)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    kwargs = {"gguf_file": gguf_file} if gguf_file else {}
+    tokenizer = transformers.AutoTokenizer.from_pretrained(source, **kwargs)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model = transformers.AutoModelForCausalLM.from_pretrained(source, dtype=torch.float32, **kwargs)
+    config = peft.LoraConfig(r=settings.rank, lora_alpha=settings.alpha, lora_dropout=settings.dropout,
+                             target_modules=_target_modules(model), task_type="CAUSAL_LM")
+    torch.manual_seed(settings.seed)
+    model = peft.get_peft_model(model, config)
+    encoded, skipped = encode_examples(tokenizer, mode, examples, settings.max_length)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=settings.learning_rate)
+    fingerprint = sha256_hex(canonical_json([settings.model_dump(), mode, [list(e) for e in examples]]))[:16]
+    checkpoint = out_dir / "checkpoint"
+    step, losses, resumed = 0, [], 0
+    state_file = checkpoint / "state.json"
+    if state_file.exists():
+        state = json.loads(state_file.read_text())
+        if state["fingerprint"] == fingerprint:
+            peft.set_peft_model_state_dict(model, torch.load(checkpoint / "adapter.pt", weights_only=True))
+            optimizer.load_state_dict(torch.load(checkpoint / "optimizer.pt", weights_only=True))
+            step, losses, resumed = state["step"], state["losses"], state["step"]
+    batches_per_epoch = (len(encoded) + settings.batch_size - 1) // settings.batch_size
+    total = batches_per_epoch * settings.epochs
+    model.train()
+    done = 0
+    for epoch in range(settings.epochs):
+        order = list(encoded)
+        random.Random(f"{settings.seed}:epoch:{epoch}").shuffle(order)
+        for ids, labels, mask in _batches(torch, order, settings.batch_size, tokenizer.pad_token_id):
+            done += 1
+            if done <= step:
+                continue  # already trained before the checkpoint
+            if max_steps is not None and step >= max_steps:
+                break
+            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            step += 1
+            losses.append(float(loss.detach()))
+            on_step(step, total, losses[-1])
+            if step % settings.save_every == 0 or step == total:
+                _save_checkpoint(torch, peft, model, optimizer, checkpoint, fingerprint, step, losses)
+    adapter_dir, merged_dir = out_dir / "adapter", out_dir / "merged"
+    model.save_pretrained(adapter_dir)
+    merged = model.merge_and_unload()
+    merged.save_pretrained(merged_dir)
+    tokenizer.save_pretrained(merged_dir)
+    return TrainingReport(steps=step, examples=len(encoded), skipped_too_long=skipped, losses=losses, resumed_from_step=resumed,
+                          adapter_dir=str(adapter_dir), merged_dir=str(merged_dir), seconds=time.perf_counter() - started)
+
+
+def _save_checkpoint(torch, peft, model, optimizer, checkpoint: Path, fingerprint: str, step: int, losses: list[float]) -> None:  # noqa: ANN001
+    checkpoint.mkdir(parents=True, exist_ok=True)
+    torch.save(peft.get_peft_model_state_dict(model), checkpoint / "adapter.pt")
+    torch.save(optimizer.state_dict(), checkpoint / "optimizer.pt")
+    temporary = checkpoint / "state.json.partial"
+    temporary.write_text(json.dumps({"fingerprint": fingerprint, "step": step, "losses": losses}))
+    temporary.replace(checkpoint / "state.json")
