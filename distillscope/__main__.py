@@ -1,3 +1,6 @@
+"""`python -m distillscope` runs the command line."""
+
 from distillscope.cli import main
 
-main()
+if __name__ == "__main__":
+    main()
