@@ -16,13 +16,12 @@ and store as a model. In one process it times:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 import time
 from pathlib import Path
 
-from similarity import sharegpt_answers
+from similarity import direct_encode_seconds, sharegpt_answers, write_replay
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -51,9 +50,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=5000)
     args = parser.parse_args()
-    from sentence_transformers import SentenceTransformer
-
-    from distillscope.metrics.embeddings import default_model_dir
     from distillscope.types import Prompt
 
     rows = sharegpt_answers(2 * args.pairs)
@@ -63,14 +59,9 @@ def main() -> None:
     teacher = [a for _, a in rows[: args.pairs]]
     student = [a for _, a in rows[args.pairs:]]
     with tempfile.TemporaryDirectory() as tmp:
-        teacher_file, student_file = Path(tmp) / "teacher.jsonl", Path(tmp) / "student.jsonl"
-        for path, texts in ((teacher_file, teacher), (student_file, student)):
-            path.write_text("".join(json.dumps({"prompt_id": p.id, "response": t}) + "\n" for p, t in zip(prompts, texts)))
-        model = SentenceTransformer(str(default_model_dir()), device="cpu")  # load time is not counted
-        started = time.perf_counter()
-        model.encode(teacher + student, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
-        direct_s = time.perf_counter() - started
-        del model
+        teacher_file = write_replay(Path(tmp) / "teacher.jsonl", prompts, teacher)
+        student_file = write_replay(Path(tmp) / "student.jsonl", prompts, student)
+        direct_s = direct_encode_seconds(teacher + student)
         total_s, result, encoded = run_distillscope(prompts, teacher_file, student_file, Path(tmp) / "store.sqlite",
                                                     int(0.8 * args.pairs))
     print(f"{args.pairs} x 2 answers ({len(set(teacher + student))} distinct), train {result.n_train} / test {result.n_test}")

@@ -41,6 +41,24 @@ def sharegpt_answers(n: int) -> list[tuple[str, str]]:
     return out
 
 
+def write_replay(path: Path, prompts, texts) -> Path:  # noqa: ANN001
+    """A replay file: these texts as one model's answers to these prompts."""
+    path.write_text("".join(json.dumps({"prompt_id": p.id, "response": t}) + "\n" for p, t in zip(prompts, texts)))
+    return path
+
+
+def direct_encode_seconds(texts: list[str]) -> float:
+    """The baseline: a plain sentence-transformers encode of the texts (model load not counted)."""
+    from sentence_transformers import SentenceTransformer
+
+    from distillscope.metrics.embeddings import default_model_dir
+
+    model = SentenceTransformer(str(default_model_dir()), device="cpu")
+    started = time.perf_counter()
+    model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+    return time.perf_counter() - started
+
+
 def run_distillscope(prompts, ref_file: Path, cand_file: Path, store_path: Path):  # noqa: ANN001, ANN201
     from distillscope.metrics.embeddings import EmbeddingCache, Embedder
     from distillscope.metrics.similarity import evaluate_similarity
@@ -64,9 +82,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=5000)
     args = parser.parse_args()
-    from sentence_transformers import SentenceTransformer
-
-    from distillscope.metrics.embeddings import default_model_dir
     from distillscope.types import Prompt
 
     rows = sharegpt_answers(args.pairs)
@@ -75,14 +90,9 @@ def main() -> None:
     answers = [a for _, a in rows]
     candidates = answers[1:] + answers[:1]
     with tempfile.TemporaryDirectory() as tmp:
-        ref_file, cand_file = Path(tmp) / "ref.jsonl", Path(tmp) / "cand.jsonl"
-        for path, texts in ((ref_file, answers), (cand_file, candidates)):
-            path.write_text("".join(json.dumps({"prompt_id": p.id, "response": t}) + "\n" for p, t in zip(prompts, texts)))
-        model = SentenceTransformer(str(default_model_dir()), device="cpu")  # load time is not counted
-        started = time.perf_counter()
-        model.encode(answers + candidates, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
-        direct_s = time.perf_counter() - started
-        del model
+        ref_file = write_replay(Path(tmp) / "ref.jsonl", prompts, answers)
+        cand_file = write_replay(Path(tmp) / "cand.jsonl", prompts, candidates)
+        direct_s = direct_encode_seconds(answers + candidates)
         cold_s, result, encoded = run_distillscope(prompts, ref_file, cand_file, Path(tmp) / "store.sqlite")
         warm_s, _, encoded_again = run_distillscope(prompts, ref_file, cand_file, Path(tmp) / "store.sqlite")
     print(f"{args.pairs} pairs ({2 * args.pairs} texts, {len(set(answers))} distinct answers)")
