@@ -23,8 +23,9 @@ EXAMPLES = 3
 
 
 def family_of(spec: str, facts: dict[str, str]) -> str | None:
+    """A spec's family id: from the audit's facts map, else from the built-in table; None when unknown."""
     if spec in facts:
-        return facts[spec] if "." not in facts[spec] else None
+        return None if facts[spec].endswith((".yaml", ".yml", ".json")) else facts[spec]
     parsed = ModelSpec.parse(spec)
     if parsed.provider == "builtin" and parsed.name in BUILTIN_MODELS:
         return BUILTIN_MODELS[parsed.name].family

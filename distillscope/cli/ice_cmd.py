@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -93,23 +95,17 @@ class _Suite:
         self.version = "sha256:" + sha256_hex(payload)
 
 
-class _fuzz_progress:  # noqa: N801 - used as a context manager
-    def __init__(self, enabled: bool, total: int) -> None:
-        self.enabled, self.total = enabled, total
+@contextmanager
+def _fuzz_progress(enabled: bool, total: int) -> Iterator[Callable[[int], None]]:
+    """A rich bar over target queries; yields the callback the fuzzer advances."""
+    if not enabled:
+        yield lambda n: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    def __enter__(self):  # noqa: ANN204
-        if not self.enabled:
-            return lambda n: None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.progress = Progress(TextColumn("ICE fuzzing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=False)
-        self.progress.start()
-        task = self.progress.add_task("queries", total=self.total)
-        return lambda n: self.progress.advance(task, n)
-
-    def __exit__(self, *exc) -> None:  # noqa: ANN002
-        if self.enabled:
-            self.progress.stop()
+    with Progress(TextColumn("ICE fuzzing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()) as progress:
+        task = progress.add_task("queries", total=total)
+        yield lambda n: progress.advance(task, n)
 
 
 def _print_result(console, result, target: str) -> None:  # noqa: ANN001
