@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from distillscope.errors import UserError
+from distillscope.probes.suite import stratified_sample
 from distillscope.types import Prompt
 
 STRATEGIES = ("random", "stratified", "disagreement")
@@ -43,6 +44,10 @@ def stratified_acquisition(pool: Sequence[Prompt], budget: int, seed: int = 0) -
     groups: dict[str, list[Prompt]] = {}
     for prompt in pool:
         groups.setdefault(prompt.category or "uncategorised", []).append(prompt)
+    if len({len(g) for g in groups.values()}) == 1:
+        # equal-sized categories (the packaged train split): the suite's own stratified sample, so an
+        # acquisition reuses answers already stored for `suite.sample(budget, "train", seed)`
+        return stratified_sample(list(pool), budget, seed)
     for group in groups.values():
         random.Random(f"{seed}:stratified:{group[0].category}").shuffle(group)
     counts = {c: 0 for c in groups}

@@ -147,6 +147,10 @@ def train_lora(source: Path, gguf_file: str | None, mode: str, examples: Sequenc
     adapter_dir, merged_dir = out_dir / "adapter", out_dir / "merged"
     model.save_pretrained(adapter_dir)
     merged = model.merge_and_unload()
+    if getattr(merged, "hf_quantizer", None) is not None:  # GGUF weights were dequantised on load: the merge is plain fp32
+        merged.hf_quantizer = None
+        if hasattr(merged.config, "quantization_config"):
+            del merged.config.quantization_config
     merged.save_pretrained(merged_dir)
     tokenizer.save_pretrained(merged_dir)
     return TrainingReport(steps=step, examples=len(encoded), skipped_too_long=skipped, losses=losses, resumed_from_step=resumed,
