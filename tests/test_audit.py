@@ -152,3 +152,26 @@ def test_report_opened_in_headless_chromium_runs_no_injected_script_and_shows_ev
     for section in SECTIONS:
         assert f'id="{section}"' in dom
     assert "main-svg" in dom  # plotly drew its charts, so the page's own scripts did run
+
+
+@pytest.mark.parametrize("low,high,headline", [
+    (0.6, 0.9, "clearly distinguishable"), (-0.3, 0.5, "too few prompts"), (-0.1, 0.1, "indistinguishable"),
+    (0.1, 0.4, "partly distinguishable")])
+def test_verdict_follows_the_strongest_adversarys_interval(low, high, headline):
+    from distillscope.audit.verdict import verdict_for
+
+    estimate = {"mean": (low + high) / 2, "low": low, "high": high, "n": 50}
+    weak = {"mean": 0.0, "low": -0.1, "high": 0.1, "n": 50}
+    section = {"indist": {"learned": {"style": {"advantage": weak}, "embed": {"advantage": estimate}}}}
+    verdict = verdict_for(section)
+    assert verdict["headline"].startswith(headline) and "embed" in verdict["points"][0]
+
+
+def test_verdict_reports_identity_leakage_only_when_its_interval_clears_zero():
+    from distillscope.audit.verdict import verdict_for
+
+    leak = {"overall": {"strict": {"mean": 0.2, "low": 0.1, "high": 0.3, "n": 100},
+                        "hard": {"mean": 0.1, "low": 0.05, "high": 0.2, "n": 100}}, "queries": 100}
+    assert "claims another family" in verdict_for({"ice": leak})["headline"]
+    leak["overall"]["strict"] = {"mean": 0.0, "low": 0.0, "high": 0.04, "n": 100}
+    assert "claims another family" not in verdict_for({"ice": leak})["headline"]

@@ -1,12 +1,15 @@
 """A one-line verdict per student, stated with the numbers it rests on.
 
-The verdict never goes beyond the evidence. Only two things decide it: the
+The verdict never goes beyond the evidence: an interval that contains 0 but
+is wide says "too few prompts", not "indistinguishable". Only two things decide it: the
 strongest adversary's advantage, and whether identity leakage was seen.
 Similarity and RSE are quoted alongside but decide nothing, because a weak
 judge or a short answer limit can move them without any distillation.
 """
 
 from __future__ import annotations
+
+WIDE = 0.4  # an advantage interval wider than this cannot call a student indistinguishable
 
 
 def _best_adversary(indist: dict) -> tuple[str, dict] | None:
@@ -27,9 +30,12 @@ def verdict_for(section: dict) -> dict:
     best = _best_adversary(section.get("indist") or {})
     if best:
         name, advantage = best
-        if advantage["low"] is not None and advantage["low"] > 0.5:
+        low, high = advantage["low"], advantage["high"]
+        if low is not None and low > 0.5:
             headline = "clearly distinguishable from the teacher"
-        elif advantage["low"] is not None and advantage["low"] <= 0 <= advantage["high"]:
+        elif low is not None and low <= 0 <= high and high - low > WIDE:
+            headline = f"too few prompts to tell it from the teacher (n = {advantage['n']}; the advantage interval is wide)"
+        elif low is not None and low <= 0 <= high:
             headline = "indistinguishable from the teacher by the adversaries tried"
         else:
             headline = "partly distinguishable from the teacher"

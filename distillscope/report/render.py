@@ -44,8 +44,9 @@ def heatmaps(results: dict) -> list[tuple[str, str]]:
         categories = sorted({r["category"] for r in rows})
         value = {(r["student"], r["category"]): r["mean"] for r in rows}
         z = [[value.get((s, c)) for c in categories] for s in students]
-        fig = go.Figure(go.Heatmap(z=z, x=categories, y=students, colorscale="Viridis", zmin=-1 if "advantage" in metric else 0,
-                                   zmax=1, texttemplate="%{z:.2f}"))
+        advantage = "advantage" in metric  # signed: a diverging scale centred on 0
+        fig = go.Figure(go.Heatmap(z=z, x=categories, y=students, colorscale="RdBu_r" if advantage else "Viridis",
+                                   zmin=-1 if advantage else 0, zmax=1, texttemplate="%{z:.2f}"))
         fig.update_layout(title=f"{metric} per category", height=160 + 60 * len(students), margin={"l": 260})
         out.append((metric, _figure(fig)))
     return out
@@ -64,7 +65,8 @@ def q_curve_figures(results: dict) -> list[tuple[str, str]]:
             series = sorted((r for r in rows if r["metric"] == adversary), key=lambda r: r["q"])
             fig.add_trace(go.Scatter(x=[r["q"] for r in series], y=[r["mean"] for r in series], name=adversary,
                                      mode="lines+markers", error_y=_error(series)))
-        fig.update_layout(title=f"advantage vs queries q: {student}", xaxis={"type": "log", "title": "q"},
+        qs = sorted({r["q"] for r in rows})
+        fig.update_layout(title=f"advantage vs queries q: {student}", xaxis={"type": "log", "title": "q", "tickvals": qs},
                           yaxis={"title": "advantage", "range": [-1.05, 1.05]}, height=380)
         out.append((student, _figure(fig)))
     return out
