@@ -161,7 +161,7 @@ def test_verdict_follows_the_strongest_adversarys_interval(low, high, headline):
     from distillscope.audit.verdict import verdict_for
 
     estimate = {"mean": (low + high) / 2, "low": low, "high": high, "n": 50}
-    weak = {"mean": 0.0, "low": -0.1, "high": 0.1, "n": 50}
+    weak = {"mean": -0.05, "low": -0.15, "high": 0.05, "n": 50}
     section = {"indist": {"learned": {"style": {"advantage": weak}, "embed": {"advantage": estimate}}}}
     verdict = verdict_for(section)
     assert verdict["headline"].startswith(headline) and "embed" in verdict["points"][0]
