@@ -66,8 +66,10 @@ def print_summary(data: dict) -> None:
                                                                           if cell["low"] is not None else ""))
         table.add_row(metric, *row)
     console.print(table)
+    from rich.markup import escape
+
     for student, section in students_of(data).items():
-        console.print(f"[bold]{student}[/bold]: {section['verdict']['headline']}", highlight=False)
+        console.print(f"[bold]{escape(student)}[/bold]: {escape(section['verdict']['headline'])}", highlight=False)
 
 
 def audit(

@@ -123,9 +123,11 @@ def _print_result(console, result, target: str) -> None:  # noqa: ANN001
     console.print(f"misleading-template queries {result.misleading_queries}; unjudged {result.unjudged}; "
                   f"judge/extractor agreement {agreement.fmt() if agreement else 'n/a'}; template pool {result.seed_templates} -> "
                   f"{result.pool_size}; helper failures {result.helper_failures}, placeholder repairs {result.placeholder_repairs}")
+    from rich.markup import escape
+
     for summary in result.top_templates[:3]:
-        console.print(f"[bold]{summary.mutant_id}[/bold] loose {summary.loose_successes}/{summary.queries}, strict "
-                      f"{summary.strict_successes}/{summary.queries}: {summary.example_response!r:.200}", markup=True, highlight=False)
+        console.print(f"[bold]{escape(summary.mutant_id)}[/bold] loose {summary.loose_successes}/{summary.queries}, strict "
+                      f"{summary.strict_successes}/{summary.queries}: {escape(repr(summary.example_response))[:200]}", highlight=False)
 
 
 def claims(
