@@ -32,6 +32,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep the store, models and report here instead of a temporary directory")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="distillscope-demo-"))
+    root.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "DISTILLSCOPE_STORE": str(root / "store.sqlite"), "DISTILLSCOPE_MODEL_DIR": str(root / "models")}
     try:
         cold = timed_demo(env, root / "cold")
