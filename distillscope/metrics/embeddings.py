@@ -101,7 +101,7 @@ class Embedder:
         pieces: list[str] = []
         owners: list[tuple[int, int]] = []  # (text index, tokens in the piece)
         for index, text in enumerate(texts):
-            ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+            ids = tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]  # long texts are chunked below
             if len(ids) <= window:
                 pieces.append(text)
                 owners.append((index, max(1, len(ids))))
