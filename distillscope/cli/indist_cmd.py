@@ -99,17 +99,25 @@ def print_indist(console, result, teacher: str, student: str) -> None:  # noqa: 
 
     table = Table(title=f"advantage of adversaries telling {student} from {teacher} "
                         f"({result.n_train} train / {result.n_test} test prompts)")
-    categories = sorted({c for r in result.learned.values() for c in r.by_category})
-    for column in ("adversary", "advantage [95% CI]", "t (s)", *categories):
+    for column in ("adversary", "advantage [95% CI]", "t (s)"):
         table.add_column(column, justify="left" if column == "adversary" else "right")
+    per_category = {r.name: r.by_category for r in result.learned.values()}
     for r in result.learned.values():
-        table.add_row(r.name, r.advantage.fmt(), f"{r.train_seconds + r.inference_seconds:.1f}",
-                      *[f"{r.by_category[c].mean:.2f}" if c in r.by_category else "-" for c in categories])
+        table.add_row(r.name, r.advantage.fmt(), f"{r.train_seconds + r.inference_seconds:.1f}")
     if result.judge:
-        j = result.judge
-        table.add_row("judge", j.advantage_all_pairs.fmt(), f"{j.seconds:.1f}",
-                      *[f"{j.by_category[c].mean:.2f}" if c in j.by_category else "-" for c in categories])
+        table.add_row("judge (all pairs)", result.judge.advantage_all_pairs.fmt(), f"{result.judge.seconds:.1f}")
+        per_category["judge"] = result.judge.by_category
     console.print(table)
+    categories = sorted({c for groups in per_category.values() for c in groups})
+    if categories:  # categories as rows, so a narrow terminal still shows every number
+        by_category = Table(title="advantage per category")
+        by_category.add_column("category")
+        for name in per_category:
+            by_category.add_column(name, justify="right")
+        for category in categories:
+            by_category.add_row(category, *[f"{groups[category].mean:.2f}" if category in groups else "-"
+                                            for groups in per_category.values()])
+        console.print(by_category)
     if result.judge:
         j = result.judge
         console.print(f"pairwise judge {j.judge}: order-consistent on {j.consistent}/{j.pairs} pairs "
