@@ -16,8 +16,8 @@ from distillscope.indist.evaluate import Paired
 from distillscope.models.base import Model
 from distillscope.models.builtin import BUILTIN_MODELS
 from distillscope.models.spec import ModelSpec
-from distillscope.runner.runner import Runner, requests_for
-from distillscope.types import Prompt, SamplingParams
+from distillscope.runner.runner import Runner, answer_texts
+from distillscope.types import SamplingParams
 
 EXAMPLES = 3
 
@@ -44,16 +44,6 @@ def pick_pairwise_judge(config: AuditConfig, student: str) -> str | None:
         if info.family not in taken:
             return f"builtin/{info.name}"
     return None
-
-
-def _answers(runner: Runner, model: Model, prompts: list[Prompt], sampling: SamplingParams) -> list[str | None]:
-    return [r.text if r else None for r in runner.run(model, requests_for(prompts, sampling)).responses]
-
-
-def _paired(prompts: list[Prompt], teacher: list[str | None], student: list[str | None]) -> tuple[Paired, int]:
-    keep = [i for i in range(len(prompts)) if teacher[i] is not None and student[i] is not None]
-    return Paired(prompts=[prompts[i] for i in keep], teacher=[teacher[i] for i in keep],
-                  student=[student[i] for i in keep]), len(prompts) - len(keep)
 
 
 def _examples(test: Paired, per_pair: list[dict]) -> dict:
@@ -99,13 +89,13 @@ def run_audit(config: AuditConfig, runner: Runner, embedder, log: Callable[[str]
     helper = load_model(config.helper) if config.helper else judge
     needs_train = "indist" in config.metrics
     log(f"teacher {teacher.identity}: {len(test_prompts)} test" + (f" + {len(train_prompts)} train prompts" if needs_train else " prompts"))
-    teacher_test = _answers(runner, teacher, test_prompts, sampling)
-    teacher_train = _answers(runner, teacher, train_prompts, sampling) if needs_train else []
+    teacher_test = answer_texts(runner, teacher, test_prompts, sampling)
+    teacher_train = answer_texts(runner, teacher, train_prompts, sampling) if needs_train else []
     students: dict[str, dict] = {}
     for spec in config.students:
         student = load_model(spec)
         log(f"student {student.identity}")
-        test, missing = _paired(test_prompts, teacher_test, _answers(runner, student, test_prompts, sampling))
+        test, missing = Paired.from_answers(test_prompts, teacher_test, answer_texts(runner, student, test_prompts, sampling))
         section: dict = {"missing_responses": missing, "n_test": len(test.prompts)}
         if "similarity" in config.metrics:
             log(f"similarity of {student.identity}")
@@ -121,7 +111,7 @@ def run_audit(config: AuditConfig, runner: Runner, embedder, log: Callable[[str]
             log(f"ICE of {student.identity} (budget {config.ice_budget})")
             section["ice"] = _ice(runner, config, spec, student, judge, helper)
         if needs_train:
-            train, _ = _paired(train_prompts, teacher_train, _answers(runner, student, train_prompts, sampling))
+            train, _ = Paired.from_answers(train_prompts, teacher_train, answer_texts(runner, student, train_prompts, sampling))
             adversaries = list(config.adversaries)
             pairwise_spec = pick_pairwise_judge(config, spec) if "judge" in adversaries else None
             if "judge" in adversaries and pairwise_spec is None:

@@ -19,13 +19,9 @@ def _embedder(store_path):  # noqa: ANN001, ANN202 - replaced by a hashing embed
 def _paired(runner, teacher, student, prompts, sampling):  # noqa: ANN001, ANN202
     """Both models' answers (generated where missing); prompts either model failed on are dropped and counted."""
     from distillscope.indist.evaluate import Paired
-    from distillscope.runner.runner import requests_for
+    from distillscope.runner.runner import answer_texts
 
-    texts = [[r.text if r else None for r in runner.run(model, requests_for(prompts, sampling)).responses]
-             for model in (teacher, student)]
-    keep = [i for i in range(len(prompts)) if texts[0][i] is not None and texts[1][i] is not None]
-    return Paired(prompts=[prompts[i] for i in keep], teacher=[texts[0][i] for i in keep],
-                  student=[texts[1][i] for i in keep]), len(prompts) - len(keep)
+    return Paired.from_answers(prompts, answer_texts(runner, teacher, prompts, sampling), answer_texts(runner, student, prompts, sampling))
 
 
 def parse_adversaries(value: str, judge: str | None) -> list[str]:

@@ -20,7 +20,7 @@ from distillscope.distill.train import LoraSettings, train_lora
 from distillscope.indist.evaluate import Paired, run_cross_fitted
 from distillscope.indist.mmd import mmd_test
 from distillscope.models.spec import ModelSpec
-from distillscope.runner.runner import Runner, requests_for
+from distillscope.runner.runner import Runner, answer_texts
 from distillscope.types import Prompt, SamplingParams
 
 
@@ -49,17 +49,14 @@ def hf_spec_of(student: str) -> str:
 
 
 def answers(runner: Runner, model, prompts: list[Prompt], max_tokens: int) -> list[str | None]:  # noqa: ANN001
-    result = runner.run(model, requests_for(prompts, SamplingParams(max_tokens=max_tokens)))
-    return [r.text if r else None for r in result.responses]
+    return answer_texts(runner, model, prompts, SamplingParams(max_tokens=max_tokens))
 
 
 def measure(runner: Runner, embedder, teacher, student, prompts: list[Prompt], max_tokens: int, seed: int) -> dict:  # noqa: ANN001
     """Similarity and cross-fitted adversaries of one student against the teacher on the test prompts."""
     from distillscope.metrics.similarity import evaluate_similarity
 
-    t, s = answers(runner, teacher, prompts, max_tokens), answers(runner, student, prompts, max_tokens)
-    keep = [i for i in range(len(prompts)) if t[i] is not None and s[i] is not None]
-    paired = Paired(prompts=[prompts[i] for i in keep], teacher=[t[i] for i in keep], student=[s[i] for i in keep])
+    paired, _ = Paired.from_answers(prompts, answers(runner, teacher, prompts, max_tokens), answers(runner, student, prompts, max_tokens))
     similarity = evaluate_similarity(embedder, paired.prompts, paired.teacher, paired.student, seed=seed)
     adversaries = {name: run_cross_fitted(name, paired, embedder, seed=seed).model_dump() for name in ("style", "embed")}
     mmd = mmd_test(embedder.embed(paired.teacher), embedder.embed(paired.student), seed=seed)

@@ -30,6 +30,14 @@ class Paired(BaseModel):
     teacher: list[str]
     student: list[str]
 
+    @classmethod
+    def from_answers(cls, prompts: Sequence[Prompt], teacher: Sequence[str | None],
+                     student: Sequence[str | None]) -> tuple["Paired", int]:
+        """Keep the prompts both models answered; also return how many were dropped."""
+        keep = [i for i in range(len(prompts)) if teacher[i] is not None and student[i] is not None]
+        return cls(prompts=[prompts[i] for i in keep], teacher=[teacher[i] for i in keep],
+                   student=[student[i] for i in keep]), len(prompts) - len(keep)
+
 
 class AdversaryResult(BaseModel):
     name: str

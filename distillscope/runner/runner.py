@@ -29,6 +29,11 @@ def requests_for(prompts: Sequence[Prompt], sampling: SamplingParams) -> list[Ge
     return [GenerationRequest.from_prompt(p, sampling, i) for p in prompts for i in range(sampling.n)]
 
 
+def answer_texts(runner: "Runner", model: Model, prompts: Sequence[Prompt], sampling: SamplingParams) -> list[str | None]:
+    """The model's answer text per prompt (first sample), generated where the store lacks it; None where it failed."""
+    return [r.text if r else None for r in runner.run(model, requests_for(prompts, sampling)).responses]
+
+
 @dataclass
 class Job:
     model: Model
