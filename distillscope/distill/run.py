@@ -9,6 +9,7 @@ freshly distilled student has no train-split answers to learn from.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -96,7 +97,6 @@ def run_distillation(config: DistillConfig, runner: Runner, embedder, out_dir: P
         before = measure(runner, embedder, teacher, before_model, test_prompts, config.max_tokens, config.seed)
     log("measuring the student after distillation")
     after = measure(runner, embedder, teacher, after_model, test_prompts, config.max_tokens, config.seed)
-    categories = sorted(acquired_category for acquired_category in {p.category for p in acquired})
     return {"config": config.model_dump(), "acquired": {"n": len(acquired), "ids": [p.id for p in acquired],
-            "per_category": {c: sum(p.category == c for p in acquired) for c in categories}},
+            "per_category": dict(sorted(Counter(p.category for p in acquired).items()))},
             "training": report.model_dump(), "student_after": after_model.identity, "before": before, "after": after}
