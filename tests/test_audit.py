@@ -175,3 +175,18 @@ def test_verdict_reports_identity_leakage_only_when_its_interval_clears_zero():
     assert "claims another family" in verdict_for({"ice": leak})["headline"]
     leak["overall"]["strict"] = {"mean": 0.0, "low": 0.0, "high": 0.04, "n": 100}
     assert "claims another family" not in verdict_for({"ice": leak})["headline"]
+
+
+def test_audit_numbers_its_stages_and_ends_at_the_last(tmp_path, hashing_embedder):
+    from distillscope.audit.config import load_audit_config
+    from distillscope.audit.run import run_audit
+    from distillscope.runner.runner import Runner
+    from distillscope.runner.store import ResponseStore
+
+    config = load_audit_config(write_config(tmp_path, metrics=["similarity", "indist"], adversaries=["style", "mmd"]), {})
+    messages = []
+    with ResponseStore(tmp_path / "store.sqlite") as store:
+        run_audit(config, Runner(store, show_progress=False), HashingEmbedder(), log=messages.append)
+    # the teacher, then per student: its answers, similarity and indistinguishability
+    assert [m.split(",")[0] for m in messages] == [f"[{k}/7" for k in range(1, 8)]
+    assert messages[-1].startswith("[7/7, ") and "indistinguishability of mock/alpha?variant=1" in messages[-1]

@@ -117,3 +117,76 @@ def test_missing_training_extra_names_the_pip_command(cli, monkeypatch):
 def test_sweep_refuses_unknown_strategies(cli):
     code, _, err = cli("distill", "sweep", "--teacher", "mock/t", "--student", "hf/x", "--strategies", "random,magic")
     assert code == 2 and "magic" in err
+
+
+def test_sweep_measures_every_run_on_the_same_test_prompts_and_a_rerun_retrains_nothing(cli, tmp_path, monkeypatch):
+    pytest.importorskip("peft")
+    from distillscope.testing.tiny_hf import make_tiny_causal_lm
+
+    monkeypatch.setattr(embeddings, "Embedder", lambda cache=None, **kw: HashingEmbedder())
+    student = make_tiny_causal_lm(tmp_path / "tiny", chat=True)
+    out, store = tmp_path / "sweep", tmp_path / "store.sqlite"
+    args = ("distill", "sweep", "--teacher", "mock/teacher", "--student", f"hf/{student}", "--budgets", "8,12",
+            "--strategies", "random,stratified", "--seeds", "0,1", "--pool", "40", "--n-test", "8", "--max-tokens", "8",
+            "--max-length", "96", "-o", out, "--store", store, "--no-progress")
+    code, stdout, err = cli(*args)
+    assert code == 0, err
+    results = json.loads((out / "sweep_results.json").read_text(encoding="utf-8"))["results"]
+    assert results["complete"] and len(results["runs"]) == 8
+    assert [(r["budget"], r["strategy"], r["seeds"]) for r in results["table"]] == [
+        (8, "random", [0, 1]), (8, "stratified", [0, 1]), (12, "random", [0, 1]), (12, "stratified", [0, 1])]
+    pool = {p.id for p in load_default_suite().sample(40, "train", seed=0)}
+    for run in results["runs"]:
+        assert set(run["acquired"]["ids"]) <= pool and run["acquired"]["n"] == run["budget"]
+        # every run is measured on the same test prompts as the shared "before"
+        assert run["after"]["n"] == results["before"]["n"] == 8
+        assert run["student_after"].endswith(f"?weights={run['training']['fingerprint']}")
+    seeds = {r["seed"]: r["acquired"]["ids"] for r in results["runs"] if (r["budget"], r["strategy"]) == (12, "random")}
+    assert seeds[0] != seeds[1]  # seeds vary the acquisition
+    row = results["table"][0]
+    assert row["cosine"]["mean"] == pytest.approx(sum(e["mean"] for e in row["cosine"]["per_seed"]) / 2)
+    assert "style advantage" in stdout and "before distillation" in stdout
+
+    code, _, err = cli(*args)  # a re-run finds every training finished and every answer stored
+    assert code == 0, err
+    again = json.loads((out / "sweep_results.json").read_text(encoding="utf-8"))["results"]
+    assert [r["training"]["seconds"] for r in again["runs"]] == [r["training"]["seconds"] for r in results["runs"]]
+    assert again["table"] == results["table"]
+
+
+def test_retraining_into_the_same_directory_changes_the_merged_models_identity(tmp_path):
+    pytest.importorskip("peft")
+    from distillscope.distill.train import LoraSettings, train_lora
+    from distillscope.testing.tiny_hf import make_tiny_causal_lm
+
+    source = make_tiny_causal_lm(tmp_path / "tiny", chat=False)
+    settings = LoraSettings(epochs=1, batch_size=4, max_length=64)
+    first = train_lora(source, None, "completion", tiny_examples(8), tmp_path / "run", settings)
+    again = train_lora(source, None, "completion", tiny_examples(8), tmp_path / "run", settings)
+    assert again == first  # finished training is not repeated
+    other = train_lora(source, None, "completion", tiny_examples(12), tmp_path / "run", settings)
+    assert other.fingerprint != first.fingerprint and other.examples == 12
+
+
+@pytest.mark.parametrize("mode", ["completion", "chat"])
+def test_only_a_finished_teacher_answer_is_taught_as_a_place_to_stop(tmp_path, mode):
+    pytest.importorskip("transformers")
+    from transformers import AutoTokenizer
+
+    from distillscope.distill.train import encode_examples
+    from distillscope.testing.tiny_hf import make_tiny_causal_lm
+
+    tokenizer = AutoTokenizer.from_pretrained(make_tiny_causal_lm(tmp_path / "tiny", chat=mode == "chat"))
+    (done, cut), skipped = encode_examples(tokenizer, mode, [("what is two ?", "two is a number", True),
+                                                             ("what is two ?", "two is a number", False)], 96)
+    assert skipped == 0
+
+    def taught(example):
+        return tokenizer.decode([t for t, label in zip(example["input_ids"], example["labels"]) if label != -100])
+
+    assert taught(cut).split() == ["two", "is", "a", "number"]  # cut at max_tokens: the answer, no end marker
+    if mode == "completion":  # a base model stops at the frame's next question, with no EOS after it
+        assert taught(done).split()[:4] == ["two", "is", "a", "number"] and taught(done).split()[-1] == ":"  # "Question:"
+        assert done["input_ids"][-1] != tokenizer.eos_token_id
+    else:
+        assert done["input_ids"][-1] == tokenizer.eos_token_id and "</s>" in taught(done)

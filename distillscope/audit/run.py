@@ -70,6 +70,19 @@ def _ice(runner, config: AuditConfig, student: str, target: Model, judge: Model,
     return {"facts": fact_set.family, "helper": helper.identity, "judge": judge.identity, **score_run(run, judged=True).model_dump()}
 
 
+class StageLog:
+    """Numbers the audit's stages and tells the time spent, so a long audit shows how far it has got."""
+
+    def __init__(self, log: Callable[[str], None], total: int) -> None:
+        import time
+
+        self.log, self.total, self.done, self.started, self.clock = log, total, 0, time.perf_counter(), time.perf_counter
+
+    def __call__(self, message: str) -> None:
+        self.done += 1
+        self.log(f"[{self.done}/{self.total}, {self.clock() - self.started:.0f} s] {message}")
+
+
 def run_audit(config: AuditConfig, runner: Runner, embedder, log: Callable[[str], None]) -> dict:  # noqa: ANN001
     """Results per student, each with its sections and verdict."""
     from distillscope.indist.evaluate import evaluate_indistinguishability
@@ -88,6 +101,7 @@ def run_audit(config: AuditConfig, runner: Runner, embedder, log: Callable[[str]
     judge = load_model(config.judge) if config.judge else None
     helper = load_model(config.helper) if config.helper else judge
     needs_train = "indist" in config.metrics
+    log = StageLog(log, 1 + len(config.students) * (1 + sum(m in config.metrics for m in ("similarity", "rse", "ice", "indist"))))
     log(f"teacher {teacher.identity}: {len(test_prompts)} test" + (f" + {len(train_prompts)} train prompts" if needs_train else " prompts"))
     teacher_test = answer_texts(runner, teacher, test_prompts, sampling)
     teacher_train = answer_texts(runner, teacher, train_prompts, sampling) if needs_train else []

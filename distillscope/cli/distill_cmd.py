@@ -18,6 +18,9 @@ NTest = Annotated[int, typer.Option("--n-test", min=4, help="test prompts measur
 MaxTokens = Annotated[int, typer.Option("--max-tokens", min=1, help="answer length for teacher and student")]
 Epochs = Annotated[int, typer.Option(min=1, help="LoRA training epochs")]
 MaxLength = Annotated[int, typer.Option("--max-length", min=32, help="training sequence length in tokens")]
+Pool = Annotated[Optional[int], typer.Option("--pool", min=1, help="buy from a stratified pool of this many train prompts "
+                                             "(default: the whole train split)")]
+TestSeed = Annotated[int, typer.Option("--test-seed", help="seed of the test-prompt sample (the same for every run)")]
 
 
 def _prepare(store, progress: bool):  # noqa: ANN001, ANN202
@@ -96,6 +99,8 @@ def distill(
     rank: Annotated[int, typer.Option(min=1, help="LoRA rank")] = 8,
     learning_rate: Annotated[float, typer.Option(help="LoRA learning rate")] = 2e-4,
     seed: int = 0,
+    pool: Pool = None,
+    test_seed: TestSeed = 0,
     out_dir: Annotated[Path, typer.Option("--out-dir", "-o", help="adapter, merged model, checkpoint and results")] = Path("distill"),
     store: StoreOption = None,
     progress: bool = True,
@@ -113,7 +118,7 @@ def distill(
         raise UserError(f"unknown acquisition strategy '{acquisition}'", f"choose from {', '.join(STRATEGIES)}")
     _require_training_extras()
     config = DistillConfig(teacher=teacher, student=student, budget=budget, acquisition=acquisition, rounds=rounds, n_test=n_test,
-                           max_tokens=max_tokens, seed=seed,
+                           max_tokens=max_tokens, seed=seed, test_seed=test_seed, pool_size=pool,
                            lora=_settings(epochs, max_length, seed, rank=rank, alpha=2 * rank, learning_rate=learning_rate))
     runner, embedder, console, log = _prepare(store, progress)
     with _LossBar(progress, "LoRA") as bar:
@@ -145,6 +150,7 @@ def print_before_after(outcome: dict) -> None:
         table.add_row(f"advantage: {name}", Estimate(**before["adversaries"][name]["advantage"]).fmt(),
                       Estimate(**after["adversaries"][name]["advantage"]).fmt())
     table.add_row("MMD p-value", f"{before['mmd']['p_value']:.4f}", f"{after['mmd']['p_value']:.4f}")
+    table.add_row("empty student answers", f"{before.get('empty_answers', 0)}/{before['n']}", f"{after.get('empty_answers', 0)}/{after['n']}")
     for category in sorted(before["similarity"]["by_category"]):
         table.add_row(f"{category}: cosine", f"{before['similarity']['by_category'][category]['cosine']['mean']:.3f}",
                       f"{after['similarity']['by_category'].get(category, {}).get('cosine', {}).get('mean', float('nan')):.3f}")
@@ -162,6 +168,8 @@ def sweep(
     max_tokens: MaxTokens = 128,
     epochs: Epochs = 1,
     max_length: MaxLength = 192,
+    pool: Pool = None,
+    test_seed: TestSeed = 0,
     out_dir: Annotated[Path, typer.Option("--out-dir", "-o")] = Path("distill-sweep"),
     store: StoreOption = None,
     progress: bool = True,
@@ -169,10 +177,13 @@ def sweep(
     """Compare acquisition strategies at equal budgets over seeds: similarity and advantage after distillation."""
     from distillscope.distill.acquisition import STRATEGIES
     from distillscope.distill.run import DistillConfig, run_distillation
+    from distillscope.distill.sweep import sweep_rows
     from distillscope.errors import UserError
+    from distillscope.probes.suite import load_default_suite
     from distillscope.results import envelope, write_results
 
     _missing(teacher, student)
+    suite = load_default_suite()
     try:
         budget_list = [int(b) for b in budgets.split(",")]
         seed_list = [int(s) for s in seeds.split(",")]
@@ -189,51 +200,43 @@ def sweep(
         for strategy in strategy_list:
             for seed in seed_list:
                 config = DistillConfig(teacher=teacher, student=student, budget=budget, acquisition=strategy, n_test=n_test,
-                                       max_tokens=max_tokens, seed=seed, lora=_settings(epochs, max_length, seed))
+                                       max_tokens=max_tokens, seed=seed, test_seed=test_seed, pool_size=pool,
+                                       lora=_settings(epochs, max_length, seed))
                 with _LossBar(progress, f"{strategy} {budget} seed {seed}") as bar:
                     outcome = run_distillation(config, runner, embedder, out_dir / f"{strategy}-{budget}-seed{seed}", log,
                                                on_step=bar.step, before=before)
                 before = before or outcome["before"]
                 runs.append({"budget": budget, "strategy": strategy, "seed": seed, **outcome})
-    rows = sweep_rows(runs)
-    print_sweep(rows, before)
-    from distillscope.probes.suite import load_default_suite
-
-    data = envelope("distill-sweep", suite=load_default_suite(), prompts={"n_test": n_test},
+                # written after every run, so a long sweep shows its table so far and a killed one loses nothing
+                results = {"complete": len(runs) == len(budget_list) * len(strategy_list) * len(seed_list),
+                           "before": before, "table": sweep_rows(runs), "runs": runs}
+                write_results(out_dir / "sweep_results.json", envelope(
+                    "distill-sweep", suite=suite, prompts={"n_test": n_test, "test_seed": test_seed, "pool": pool},
                     models={"teacher": teacher, "student": student}, sampling={"temperature": 0.0, "max_tokens": max_tokens},
-                    seed=seed_list[0], results={"before": before, "table": rows, "runs": runs})
-    write_results(out_dir / "sweep_results.json", data)
+                    seed=seed_list[0], results=results))
+    print_sweep(results["table"], before)
     typer.echo(f"results: {out_dir / 'sweep_results.json'}", err=True)
-
-
-def sweep_rows(runs: list[dict]) -> list[dict]:
-    """One row per (strategy, budget): the mean over seeds, the seeds' range, and each seed's CI."""
-    cells: dict[tuple[str, int], list[dict]] = {}
-    for run in runs:
-        cells.setdefault((run["strategy"], run["budget"]), []).append(run)
-    rows = []
-    for (strategy, budget), group in sorted(cells.items(), key=lambda item: (item[0][1], item[0][0])):
-        cosine = [g["after"]["similarity"]["overall"]["cosine"] for g in group]
-        embed = [g["after"]["adversaries"]["embed"]["advantage"] for g in group]
-        rows.append({"strategy": strategy, "budget": budget, "seeds": [g["seed"] for g in group],
-                     "cosine_mean": float(sum(c["mean"] for c in cosine) / len(cosine)), "cosine_per_seed": cosine,
-                     "embed_advantage_mean": float(sum(e["mean"] for e in embed) / len(embed)), "embed_advantage_per_seed": embed})
-    return rows
 
 
 def print_sweep(rows: list[dict], before: dict | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from distillscope.distill.sweep import SWEEP_METRICS, metric_of
+
     table = Table(title="acquisition strategies at equal budgets (after distillation; mean over seeds, each seed's 95% CI)")
-    for column in ("budget", "strategy", "cosine to teacher", "per seed", "embed advantage", "per seed"):
-        table.add_column(column, justify="left" if column == "strategy" else "right")
+    table.add_column("budget", justify="right")
+    table.add_column("strategy")
+    for label in SWEEP_METRICS.values():
+        table.add_column(label, justify="right")
+        table.add_column("per seed", justify="right")
     ci = lambda e: f"{e['mean']:.3f} [{e['low']:.3f}, {e['high']:.3f}]" if e.get("low") is not None else f"{e['mean']:.3f}"  # noqa: E731
     for row in rows:
-        table.add_row(str(row["budget"]), row["strategy"], f"{row['cosine_mean']:.3f}", "\n".join(ci(e) for e in row["cosine_per_seed"]),
-                      f"{row['embed_advantage_mean']:.3f}", "\n".join(ci(e) for e in row["embed_advantage_per_seed"]))
+        cells = []
+        for name in SWEEP_METRICS:
+            cells += [f"{row[name]['mean']:.3f}", "\n".join(ci(e) for e in row[name]["per_seed"])]
+        table.add_row(str(row["budget"]), row["strategy"], *cells)
     console = Console()
     console.print(table)
     if before:
-        console.print(f"before distillation: cosine {ci(before['similarity']['overall']['cosine'])}, "
-                      f"embed advantage {ci(before['adversaries']['embed']['advantage'])}")
+        console.print("before distillation: " + ", ".join(f"{label} {ci(metric_of(before, name))}" for name, label in SWEEP_METRICS.items()))

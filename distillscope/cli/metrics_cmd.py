@@ -40,8 +40,10 @@ def _prepare(reference, students, n, split, seed, suite_path, max_tokens, store,
 
 def _complete(prompts, reference_texts, student_texts):  # noqa: ANN001, ANN202
     """Only prompts both models answered; the rest are counted as missing, not scored."""
-    keep = [i for i, (r, s) in enumerate(zip(reference_texts, student_texts)) if r is not None and s is not None]
-    return [prompts[i] for i in keep], [reference_texts[i] for i in keep], [student_texts[i] for i in keep], len(prompts) - len(keep)
+    from distillscope.indist.evaluate import Paired
+
+    paired, missing = Paired.from_answers(prompts, reference_texts, student_texts)
+    return paired.prompts, paired.teacher, paired.student, missing
 
 
 def rse(

@@ -21,6 +21,9 @@ from distillscope.extras import require
 from distillscope.models.prompt_format import render_qa_frame
 from distillscope.types import Message, canonical_json, sha256_hex
 
+#: (prompt, answer) or (prompt, answer, finished); finished is False where the teacher hit max_tokens
+Example = tuple[str, str] | tuple[str, str, bool]
+
 
 class LoraSettings(BaseModel):
     rank: int = 8
@@ -43,26 +46,41 @@ class TrainingReport(BaseModel):
     adapter_dir: str
     merged_dir: str
     seconds: float
+    #: hash of (base model, settings, examples): the merged model's weights tag in its spec and store keys
+    fingerprint: str = ""
 
 
-def _render(tokenizer, mode: str, prompt: str, answer: str | None) -> str:  # noqa: ANN001
+def _render(tokenizer, mode: str, prompt: str, answer: str | None, finished: bool = True) -> str:  # noqa: ANN001
+    """The training text; an answer the teacher did not finish (cut at max_tokens) gets no end-of-answer marker."""
     if mode == "completion":
         text = render_qa_frame([Message(role="user", content=prompt)])
-        return text if answer is None else f"{text} {answer.strip()}\n\nQuestion:"
+        if answer is None:
+            return text
+        return f"{text} {answer.strip()}\n\nQuestion:" if finished else f"{text} {answer.strip()}"
     messages = [{"role": "user", "content": prompt}]
     if answer is None:
         return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    if not finished:
+        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True) + answer
     return tokenizer.apply_chat_template(messages + [{"role": "assistant", "content": answer}], tokenize=False)
 
 
-def encode_examples(tokenizer, mode: str, examples: Sequence[tuple[str, str]], max_length: int) -> tuple[list[dict], int]:  # noqa: ANN001
-    """Token ids with the prompt part masked out of the loss; examples whose prompt leaves no room are skipped."""
+def encode_examples(tokenizer, mode: str, examples: Sequence[Example], max_length: int) -> tuple[list[dict], int]:  # noqa: ANN001
+    """Token ids with the prompt part masked out of the loss; examples whose prompt leaves no room are skipped.
+
+    An example is (prompt, answer) or (prompt, answer, finished). Only a finished answer is
+    followed by the stop marker and EOS: teaching the student to stop where the teacher was merely
+    cut off by max_tokens would teach it to stop mid-sentence.
+    """
     encoded, skipped = [], 0
     special = mode == "completion"
-    for prompt, answer in examples:
+    for prompt, answer, *rest in examples:
+        finished = bool(rest[0]) if rest else True
         prompt_ids = tokenizer(_render(tokenizer, mode, prompt, None), add_special_tokens=special)["input_ids"]
-        full_ids = tokenizer(_render(tokenizer, mode, prompt, answer), add_special_tokens=special)["input_ids"]
-        if tokenizer.eos_token_id is not None and (not full_ids or full_ids[-1] != tokenizer.eos_token_id):
+        full_ids = tokenizer(_render(tokenizer, mode, prompt, answer, finished), add_special_tokens=special)["input_ids"]
+        # a base model's end marker is the frame's next "Question:"; an EOS after it is a token the base never
+        # saw there, and early in training its boost leaks to the answer's first position (empty answers)
+        if finished and mode == "chat" and tokenizer.eos_token_id is not None and (not full_ids or full_ids[-1] != tokenizer.eos_token_id):
             full_ids = full_ids + [tokenizer.eos_token_id]
         if len(prompt_ids) >= max_length - 8:
             skipped += 1
@@ -89,7 +107,7 @@ def _target_modules(model) -> list[str] | str:  # noqa: ANN001
     return wanted or "all-linear"
 
 
-def train_lora(source: Path, gguf_file: str | None, mode: str, examples: Sequence[tuple[str, str]], out_dir: Path,
+def train_lora(source: Path, gguf_file: str | None, mode: str, examples: Sequence[Example], out_dir: Path,
                settings: LoraSettings, on_step: Callable[[int, int, float], None] | None = None,
                max_steps: int | None = None) -> TrainingReport:
     """Fine-tune, checkpointing as it goes; `max_steps` stops early (tests use it to simulate a kill)."""
@@ -101,6 +119,15 @@ def train_lora(source: Path, gguf_file: str | None, mode: str, examples: Sequenc
     started = time.perf_counter()
     on_step = on_step or (lambda step, total, loss: None)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # the base model is part of the fingerprint, so a checkpoint of another student is never resumed
+    fingerprint = sha256_hex(canonical_json([str(Path(source).resolve()), gguf_file, settings.model_dump(), mode,
+                                             [list(e) for e in examples]]))[:16]
+    finished = out_dir / "training_report.json"
+    if finished.exists() and max_steps is None:
+        report = TrainingReport.model_validate_json(finished.read_text(encoding="utf-8"))
+        if report.fingerprint == fingerprint and Path(report.merged_dir, "config.json").exists():
+            return report  # this exact training already ran to the end (a re-run sweep skips it)
+        finished.unlink()  # other training is about to overwrite the merged model this report describes
     kwargs = {"gguf_file": gguf_file} if gguf_file else {}
     tokenizer = transformers.AutoTokenizer.from_pretrained(source, **kwargs)
     if tokenizer.pad_token_id is None:
@@ -112,7 +139,6 @@ def train_lora(source: Path, gguf_file: str | None, mode: str, examples: Sequenc
     model = peft.get_peft_model(model, config)
     encoded, skipped = encode_examples(tokenizer, mode, examples, settings.max_length)
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=settings.learning_rate)
-    fingerprint = sha256_hex(canonical_json([settings.model_dump(), mode, [list(e) for e in examples]]))[:16]
     checkpoint = out_dir / "checkpoint"
     step, losses, resumed = 0, [], 0
     state_file = checkpoint / "state.json"
@@ -153,8 +179,12 @@ def train_lora(source: Path, gguf_file: str | None, mode: str, examples: Sequenc
             del merged.config.quantization_config
     merged.save_pretrained(merged_dir)
     tokenizer.save_pretrained(merged_dir)
-    return TrainingReport(steps=step, examples=len(encoded), skipped_too_long=skipped, losses=losses, resumed_from_step=resumed,
-                          adapter_dir=str(adapter_dir), merged_dir=str(merged_dir), seconds=time.perf_counter() - started)
+    report = TrainingReport(steps=step, examples=len(encoded), skipped_too_long=skipped, losses=losses, resumed_from_step=resumed,
+                            adapter_dir=str(adapter_dir), merged_dir=str(merged_dir), seconds=time.perf_counter() - started,
+                            fingerprint=fingerprint)
+    if max_steps is None:
+        finished.write_text(report.model_dump_json(indent=1), encoding="utf-8")
+    return report
 
 
 def _save_checkpoint(torch, peft, model, optimizer, checkpoint: Path, fingerprint: str, step: int, losses: list[float]) -> None:  # noqa: ANN001

@@ -8,7 +8,9 @@ time so each sample gets its own seed and stays reproducible.
 `hf/<dir>` loads a saved model directory; `hf/<file.gguf>` dequantises a
 GGUF file (slow, but trainable); `hf/<built-in name>` uses a built-in GGUF.
 Options: `batch_size` (default 8), `mode` (chat | completion | auto),
-`dtype` (float32 default on CPU).
+`dtype` (float32 default on CPU), `weights` (a free tag kept in the store
+key: distillation sets it to the training fingerprint, so a directory
+retrained on other data never reuses the old model's stored answers).
 """
 
 from __future__ import annotations
