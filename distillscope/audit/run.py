@@ -7,6 +7,7 @@ never loads a model (the backends load weights only on a cache miss).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from distillscope.audit.config import AuditConfig
@@ -74,13 +75,11 @@ class StageLog:
     """Numbers the audit's stages and tells the time spent, so a long audit shows how far it has got."""
 
     def __init__(self, log: Callable[[str], None], total: int) -> None:
-        import time
-
-        self.log, self.total, self.done, self.started, self.clock = log, total, 0, time.perf_counter(), time.perf_counter
+        self.log, self.total, self.done, self.started = log, total, 0, time.perf_counter()
 
     def __call__(self, message: str) -> None:
         self.done += 1
-        self.log(f"[{self.done}/{self.total}, {self.clock() - self.started:.0f} s] {message}")
+        self.log(f"[{self.done}/{self.total}, {time.perf_counter() - self.started:.0f} s] {message}")
 
 
 def run_audit(config: AuditConfig, runner: Runner, embedder, log: Callable[[str], None]) -> dict:  # noqa: ANN001

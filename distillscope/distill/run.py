@@ -104,7 +104,8 @@ def run_distillation(config: DistillConfig, runner: Runner, embedder, out_dir: P
     targets = runner.run(teacher, requests_for(acquired, SamplingParams(max_tokens=config.max_tokens))).responses
     # (prompt, answer, finished): an answer cut at max_tokens is not taught as a place to stop
     examples = [(p.text, r.text, r.finish_reason != "length") for p, r in zip(acquired, targets) if r and r.text.strip()]
-    log(f"{len(examples)} teacher answers ({sum(not e[2] for e in examples)} cut at max_tokens); "
+    cut = sum(not finished for _, _, finished in examples)
+    log(f"{len(examples)} teacher answers ({cut} cut at max_tokens); "
         f"fine-tuning {before_model.identity} with LoRA")
     source, gguf_file = resolve_hf_source(ModelSpec.parse(before_model.identity).name)
     report = train_lora(source, gguf_file, before_model.mode, examples, out_dir, config.lora, on_step=on_step)
@@ -116,7 +117,7 @@ def run_distillation(config: DistillConfig, runner: Runner, embedder, out_dir: P
     after = measure(runner, embedder, teacher, after_model, test_prompts, config.max_tokens, config.seed)
     return {"config": config.model_dump(), "acquired": {"n": len(acquired), "ids": [p.id for p in acquired],
             "per_category": dict(sorted(Counter(p.category for p in acquired).items())),
-            "teacher_answers_cut_at_max_tokens": sum(not e[2] for e in examples),
+            "teacher_answers_cut_at_max_tokens": cut,
             # mean measured disagreement per round: later rounds above the pilot means the ridge found where the student differs
             "disagreement_by_round": measured},
             "training": report.model_dump(), "student_after": after_model.identity, "before": before, "after": after}
