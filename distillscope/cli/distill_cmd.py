@@ -150,7 +150,7 @@ def print_before_after(outcome: dict) -> None:
         table.add_row(f"advantage: {name}", Estimate(**before["adversaries"][name]["advantage"]).fmt(),
                       Estimate(**after["adversaries"][name]["advantage"]).fmt())
     table.add_row("MMD p-value", f"{before['mmd']['p_value']:.4f}", f"{after['mmd']['p_value']:.4f}")
-    table.add_row("empty student answers", f"{before.get('empty_answers', 0)}/{before['n']}", f"{after.get('empty_answers', 0)}/{after['n']}")
+    table.add_row("empty student answers", f"{before['empty_answers']}/{before['n']}", f"{after['empty_answers']}/{after['n']}")
     for category in sorted(before["similarity"]["by_category"]):
         table.add_row(f"{category}: cosine", f"{before['similarity']['by_category'][category]['cosine']['mean']:.3f}",
                       f"{after['similarity']['by_category'].get(category, {}).get('cosine', {}).get('mean', float('nan')):.3f}")

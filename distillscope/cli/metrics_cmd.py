@@ -38,14 +38,6 @@ def _prepare(reference, students, n, split, seed, suite_path, max_tokens, store,
     return suite, prompts, sampling, runner, [m.identity for m in models], texts
 
 
-def _complete(prompts, reference_texts, student_texts):  # noqa: ANN001, ANN202
-    """Only prompts both models answered; the rest are counted as missing, not scored."""
-    from distillscope.indist.evaluate import Paired
-
-    paired, missing = Paired.from_answers(prompts, reference_texts, student_texts)
-    return paired.prompts, paired.teacher, paired.student, missing
-
-
 def rse(
     reference: Reference,
     student: Students,
@@ -65,6 +57,7 @@ def rse(
     from rich.console import Console
 
     from distillscope.cli.tables import estimate_table
+    from distillscope.indist.evaluate import Paired
     from distillscope.metrics.rse import ASPECTS, evaluate_rse
     from distillscope.models.registry import load_model
     from distillscope.results import envelope, write_results
@@ -74,8 +67,8 @@ def rse(
     console = Console()
     per_student = {}
     for spec in specs[1:]:
-        kept, refs, cands, missing = _complete(prompts, texts[specs[0]], texts[spec])
-        result = evaluate_rse(runner, judge_model, kept, refs, cands, template=template, swap_n=swap_n, seed=seed)
+        pair, missing = Paired.from_answers(prompts, texts[specs[0]], texts[spec])  # unanswered prompts are counted, not scored
+        result = evaluate_rse(runner, judge_model, pair.prompts, pair.teacher, pair.student, template=template, swap_n=swap_n, seed=seed)
         per_student[spec] = {"missing_responses": missing, **result.model_dump()}
         rows = {"RSE (mean of aspects)": result.rse, **{f"aspect: {a}": result.aspects[a] for a in ASPECTS},
                 **{f"category: {c}": e for c, e in result.by_category.items()}}
@@ -107,6 +100,7 @@ def similarity(
     from rich.console import Console
 
     from distillscope.cli.tables import estimate_table
+    from distillscope.indist.evaluate import Paired
     from distillscope.metrics.embeddings import EmbeddingCache, Embedder
     from distillscope.metrics.similarity import METRICS, evaluate_similarity
     from distillscope.results import envelope, write_results
@@ -116,8 +110,8 @@ def similarity(
     console = Console()
     per_student = {}
     for spec in specs[1:]:
-        kept, refs, cands, missing = _complete(prompts, texts[specs[0]], texts[spec])
-        result = evaluate_similarity(embedder, kept, refs, cands, seed=seed)
+        pair, missing = Paired.from_answers(prompts, texts[specs[0]], texts[spec])
+        result = evaluate_similarity(embedder, pair.prompts, pair.teacher, pair.student, seed=seed)
         per_student[spec] = {"missing_responses": missing, **result.model_dump()}
         rows = {m: result.overall[m] for m in METRICS}
         rows.update({f"{c}: cosine": e["cosine"] for c, e in result.by_category.items()})
