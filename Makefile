@@ -11,7 +11,7 @@ LLAMA_CPP_VERSION ?= 0.3.36
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 PYTEST_ARGS ?=
 
-.PHONY: demo test install-local install-all clean
+.PHONY: demo test wheel-check install-local install-all clean calibrate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,5 +35,15 @@ demo: install-local
 test: install-all
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The wheel as a user gets it: built, installed without -e into a fresh virtualenv with no
+# extras, and its core commands run there (the editable, all-extras .venv above hides a
+# missing dependency or a data file left out of the wheel). .ci/run runs it before the suite.
+wheel-check:
+	PYTHON=$(PYTHON) .ci/wheel-check
+
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# calibration of the paired statistics on simulated data (minutes on 2 cores; prints a table, exit 1 on a failed check)
+calibrate: install-all
+	$(BIN)/python benchmarks/calibrate.py

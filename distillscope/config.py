@@ -1,4 +1,10 @@
-"""A YAML file naming the roles of an audit: teacher, students, judge, helper.
+"""Reading a config file: YAML in, the one config model out.
+
+`generate --config` and `audit --config` read the same file into the same
+model, `distillscope.audit.config.AuditConfig` (roles, sampling, store and the
+audit's sizes; unknown keys refused by name). This module holds what both
+need before that model exists: reading the YAML with line-numbered errors,
+and turning a role (a spec string or `{spec, options}`) into a spec string.
 
 ```yaml
 teacher: builtin/qwen2.5-coder-0.5b-instruct
@@ -10,8 +16,6 @@ judge: builtin/smollm2-135m-instruct
 sampling: {temperature: 0.0, max_tokens: 256}
 store: .distillscope/store.sqlite
 ```
-A role is a spec string or a mapping with `spec` and `options`; options are
-merged into the spec exactly as if written after `?`.
 """
 
 from __future__ import annotations
@@ -20,76 +24,63 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from distillscope.errors import InputFileError
 from distillscope.models.spec import ModelSpec
-from distillscope.types import SamplingParams
 
 ROLES = ("teacher", "students", "judge", "helper")
 
 
-def _to_spec(value: Any) -> ModelSpec:
+def spec_string(value: Any) -> str:
+    """A role as a spec string; the mapping form's options are merged as if written after `?`.
+
+    Parsing here refuses secrets and impossible options while the file is read.
+    """
     if isinstance(value, ModelSpec):
-        return value
+        return str(value)
     if isinstance(value, str):
-        return ModelSpec.parse(value)
+        return str(ModelSpec.parse(value))
     if isinstance(value, dict) and "spec" in value:
+        unknown = set(value) - {"spec", "options"}
+        if unknown:
+            raise ValueError(f"unknown key '{sorted(unknown)[0]}' in a model entry; use 'spec' and 'options'")
         options = value.get("options") or {}
         if not isinstance(options, dict):
             raise ValueError("options must be a mapping")
-        return ModelSpec.parse(str(value["spec"]), **options)
+        return str(ModelSpec.parse(str(value["spec"]), **options))
     raise ValueError("a model is a spec string or a mapping with 'spec' and optional 'options'")
 
 
-class RolesConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    teacher: ModelSpec | None = None
-    students: list[ModelSpec] = []
-    judge: ModelSpec | None = None
-    helper: ModelSpec | None = None
-    sampling: SamplingParams = SamplingParams()
-    store: str | None = None
-
-    @field_validator("teacher", "judge", "helper", mode="before")
-    @classmethod
-    def _one(cls, value: Any) -> ModelSpec | None:
-        return None if value is None else _to_spec(value)
-
-    @field_validator("students", mode="before")
-    @classmethod
-    def _many(cls, value: Any) -> list[ModelSpec]:
-        if value is None:
-            return []
-        return [_to_spec(v) for v in (value if isinstance(value, list) else [value])]
-
-    def role(self, name: str) -> ModelSpec:
-        """A spec by role name (`teacher`, `judge`, `helper`, `student` or `student2`, ...)."""
-        if name in ("teacher", "judge", "helper") and getattr(self, name) is not None:
-            return getattr(self, name)
-        if name.startswith("student"):
-            suffix = name[len("student") :]
-            position = int(suffix) - 1 if suffix.isdigit() else (0 if suffix in ("", "s") else -1)
-            if 0 <= position < len(self.students):
-                return self.students[position]
-        raise InputFileError(f"the config names no model for role '{name}'", f"add '{name}' to the config")
-
-
-def load_config(path: str | Path) -> RolesConfig:
-    path = Path(path).expanduser()
+def read_config_file(path: Path) -> dict:
+    """The file's mapping, or one line saying why it cannot be read."""
     if not path.exists():
         raise InputFileError(f"config file {path} does not exist", "check the path")
+    if path.is_dir():
+        raise InputFileError(f"config file {path} is a directory", "give a .yaml file")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"config file {path} is not UTF-8 text ({exc.reason})", "save it as UTF-8") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         raise InputFileError(f"config file {path}{where} is not valid YAML", "fix the YAML syntax") from None
     if not isinstance(data, dict):
-        raise InputFileError(f"config file {path} is not a mapping of roles", f"use keys among {', '.join(ROLES)}")
-    try:
-        return RolesConfig(**data)
-    except ValidationError as exc:
-        problem = exc.errors()[0]
-        where = ".".join(str(p) for p in problem["loc"])
-        raise InputFileError(f"config file {path}: '{where}': {problem['msg']}", "correct that entry") from None
+        raise InputFileError(f"config file {path} is not a mapping of keys", f"use keys such as {', '.join(ROLES)}")
+    return data
+
+
+def load_config(path: str | Path):  # noqa: ANN201 (an AuditConfig)
+    """The config file as the one config model (see `distillscope.audit.config`)."""
+    from distillscope.audit.config import load_config as load
+
+    return load(path)
+
+
+def __getattr__(name: str) -> Any:
+    # `RolesConfig` was the generate-only model; it is now the one config model
+    if name in ("RolesConfig", "Config"):
+        from distillscope.audit.config import AuditConfig
+
+        return AuditConfig
+    raise AttributeError(name)

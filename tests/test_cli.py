@@ -6,6 +6,7 @@ import json
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -182,3 +183,136 @@ def test_bad_config(cli, write_prompts, tmp_path):
     config.write_text("teacher: mock/t\n")
     code, _, err = cli("generate", "--config", config, "--model", "judge", "--prompts", write_prompts(["x"]))
     _assert_one_line_error(code, err, "no model for role 'judge'")
+
+
+# -- usage errors, Ctrl-C, terminal width ---------------------------------------------------
+
+
+def test_a_mistyped_option_prints_the_usage_line_and_exits_2_without_click_installed():
+    """typer carries its own click: the CLI must neither import the `click` package nor miss typer's usage errors."""
+    code = ("import sys; sys.modules['click'] = None\n"
+            "from distillscope.cli import main\n"
+            "main(['generate', '--bogus'])")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 2, run.stderr
+    assert "Usage: " in run.stderr and "No such option: --bogus" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_missing_argument_and_unknown_command_exit_2(cli):
+    for args in (("generate",), ("nosuch",), ("store", "prune")):
+        code, _, err = cli(*args)
+        assert code == 2 and "Usage: " in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("how", ["raw", "typer"])
+def test_ctrl_c_says_how_to_resume_and_exits_130(cli, write_prompts, monkeypatch, how):
+    import typer
+
+    from distillscope.cli import generate_cmd
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt if how == "raw" else typer.Exit(130)  # typer turns Ctrl-C into Exit(130)
+
+    monkeypatch.setattr(generate_cmd, "run_generation", interrupted)
+    code, _, err = cli("generate", "--model", "mock/m", "--prompts", write_prompts(["x"]))
+    assert code == 130 and err.strip() == "interrupted: every answer received so far is stored; re-run the same command to resume."
+
+
+def test_models_at_80_columns_keeps_names_whole_and_install_hints_intact(cli, monkeypatch):
+    import distillscope.extras as extras
+
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(extras, "extra_status", lambda: {"api": False, "local": False, "hf": True, "export": True, "build": True})
+    code, out, _ = cli("models")
+    assert code == 0
+    assert "pip install 'distillscope[api]'" in out and "pip install 'distillscope[local]'" in out
+    for name in ("qwen2.5-coder-0.5b-instruct", "gemma-3-270m", "smollm2-135m-instruct", "llamacpp/path/to/model.gguf?mode=completion"):
+        assert name in out
+    assert "…" not in out and max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_audit_summary_fits_80_columns_with_four_students(monkeypatch, capsys):
+    from distillscope.cli.audit_cmd import print_summary
+
+    monkeypatch.setenv("COLUMNS", "80")
+    data = json.loads((Path(__file__).parent / "data" / "fixture_results.json").read_text(encoding="utf-8"))
+    students = data["results"]["students"]
+    first = next(iter(students.values()))
+    for name in ("openai/a-rather-long-student-name", "builtin/smollm2-135m-instruct"):
+        students[name] = first
+    print_summary(data)
+    out = capsys.readouterr().out
+    assert "…" not in out and max(len(line) for line in out.splitlines()) <= 80
+    assert "MMD p-value" in out and out.count("1.000") >= 4
+
+
+# -- one config for generate and audit; cache control ---------------------------------------
+
+
+def test_unknown_config_keys_are_refused_by_name(cli, write_prompts, tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text("teacher: mock/t\nstudents: [mock/s]\ntemprature: 0.7\n")
+    code, _, err = cli("generate", "--config", config, "--model", "teacher", "--prompts", write_prompts(["x"]))
+    _assert_one_line_error(code, err, "unknown key 'temprature'")
+    code, _, err = cli("audit", "--config", config)
+    _assert_one_line_error(code, err, "unknown key 'temprature'")
+    config.write_text("teacher: mock/t\nsampling: {temperature: 0.7, top_k: 5}\n")
+    code, _, err = cli("generate", "--config", config, "--model", "teacher", "--prompts", write_prompts(["x"]))
+    _assert_one_line_error(code, err, "unknown key 'sampling.top_k'")
+
+
+def test_sampling_in_the_config_is_honoured_and_flags_win(cli, write_prompts, tmp_path, isolated_store):
+    config = tmp_path / "c.yaml"
+    config.write_text("teacher: mock/t\nsampling: {temperature: 0.7, max_tokens: 7, seed: 3, n: 2}\n")
+    out = tmp_path / "a.jsonl"
+    code, _, err = cli("generate", "--config", config, "--model", "teacher", "--prompts", write_prompts(["x"]), "--out", out, "--no-progress")
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 2 and rows[0]["sampling"] == {"temperature": 0.7, "max_tokens": 7, "seed": 3, "top_p": 1.0}
+    code, _, err = cli("generate", "--config", config, "--model", "teacher", "--prompts", write_prompts(["x"]), "--out", out,
+                       "--temperature", "0", "--n", "1", "--no-progress")
+    assert code == 0, err
+    assert [json.loads(line)["sampling"] for line in out.read_text(encoding="utf-8").splitlines()] == [{"temperature": 0.0, "max_tokens": 7}]
+
+
+def test_audit_config_sampling_reaches_the_requests():
+    from distillscope.audit.config import AuditConfig
+
+    config = AuditConfig(teacher="mock/t", students=["mock/s"], sampling={"temperature": 0.5, "max_tokens": 40}, seed=9)
+    assert config.sampling_params().model_dump() == {"temperature": 0.5, "top_p": 1.0, "max_tokens": 40, "seed": 9, "n": 1}
+    assert config.max_tokens == 40 and AuditConfig(max_tokens=12).sampling_params().max_tokens == 12
+    with pytest.raises(ValueError, match="disagree"):
+        AuditConfig(max_tokens=12, sampling={"max_tokens": 40})
+
+
+def test_refresh_asks_again_and_overwrites(cli, write_prompts, tmp_path, isolated_store):
+    prompts = write_prompts(["a", "b"])
+    assert cli("generate", "--model", "mock/m", "--prompts", prompts, "--no-progress")[0] == 0
+    with ResponseStore(isolated_store) as store:
+        first = {r["key"]: r["created_at"] for r in store.iter_responses()}
+    code, _, err = cli("generate", "--model", "mock/m", "--prompts", prompts, "--refresh", "--no-progress")
+    assert code == 0, err
+    with ResponseStore(isolated_store) as store:
+        again = {r["key"]: r["created_at"] for r in store.iter_responses()}
+    assert again.keys() == first.keys() and all(again[k] > first[k] for k in first)
+    out = tmp_path / "a.jsonl"
+    assert cli("generate", "--model", "mock/m", "--prompts", prompts, "--out", out, "--no-progress")[0] == 0
+    assert all(json.loads(line)["cached"] for line in out.read_text(encoding="utf-8").splitlines())
+
+
+def test_prune_by_model_and_date_and_sizes_in_stats(cli, write_prompts, isolated_store):
+    prompts = write_prompts(["a", "b", "c"])
+    for model in ("mock/keep", "mock/drop"):
+        assert cli("generate", "--model", model, "--prompts", prompts, "--no-progress")[0] == 0
+    code, out, _ = cli("store", "stats")
+    assert code == 0 and "size" in out and "kB" in out
+    code, _, err = cli("store", "prune", "--model", "mock/drop", "--before", "2000-01-01")
+    assert code == 0 and "deleted 0 answers" in err
+    code, _, err = cli("store", "prune", "--model", "mock/drop?latency=0", "--before", "2999-01-01")  # operational options ignored
+    assert code == 0 and "deleted 3 answers" in err
+    code, _, err = cli("store", "prune", "--model", "mock/typo")
+    _assert_one_line_error(code, err, "holds nothing for model 'mock/typo'", "mock/keep")
+    code, _, err = cli("store", "prune", "--model", "mock/keep", "--before", "yesterday")
+    _assert_one_line_error(code, err, "not a date")
+    with ResponseStore(isolated_store) as store:
+        assert [row["model"] for row in store.stats().per_model] == ["mock/keep"]

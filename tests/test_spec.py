@@ -53,3 +53,26 @@ def test_bad_option_type_is_a_user_error():
 
 def test_mock_operational_options_do_not_change_identity():
     assert load_model("mock/x?latency=0.5").identity == load_model("mock/x").identity == "mock/x"
+
+
+@pytest.mark.parametrize("option", ["rpm=-1", "tpm=0", "timeout=-0.5", "concurrency=0", "batch_size=0", "n_ctx=-1", "rpm=nan"])
+def test_impossible_operational_values_are_refused_when_parsed(option):
+    with pytest.raises(UserError, match=option.split("=")[0]):
+        ModelSpec.parse(f"openai/m?base_url=http://h/v1&{option}")
+
+
+def test_valid_operational_values_pass():
+    spec = ModelSpec.parse("openai/m?base_url=http://h/v1&rpm=0.5&tpm=1000&timeout=30&concurrency=1&max_retries=0")
+    assert spec.opt_float("rpm") == 0.5 and spec.opt_int("max_retries") == 0
+
+
+@pytest.mark.parametrize("base_url, match", [("", "empty base_url"), ("http://a/v1,", "empty base_url"), ("localhost:8000/v1", "not an http")])
+def test_base_url_must_be_http_urls(base_url, match):
+    with pytest.raises(UserError, match=match):
+        ModelSpec.parse(f"openai/m?base_url={base_url}")
+    assert ModelSpec.parse("openai/m?base_url=http://a/v1,https://b/v1").opt_str("base_url") == "http://a/v1,https://b/v1"
+
+
+def test_specs_built_directly_are_checked_too():
+    with pytest.raises(UserError, match="secret"):
+        ModelSpec(provider="openai", name="m", options={"API_KEY": "x"})

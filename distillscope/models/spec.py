@@ -9,6 +9,12 @@ model answers (base_url, mode, frame, ...) and are part of the store key.
 *Operational* options (concurrency, rate limits, timeouts, the *name* of the
 API-key variable) only change how we ask, so changing them never invalidates
 stored responses.
+
+Secrets are refused in any spelling (`API_KEY=`, `apikey=`, `Token=`, a key in
+`base_url`'s user:password@ or query, ...; see `distillscope.secrets`), since a
+spec is written into the store, results, reports and logs; so are an empty
+`base_url` (it would silently mean api.openai.com) and negative rate limits or
+timeouts.
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from distillscope.errors import UserError
+from distillscope.secrets import holds_secret, secret_in_option
 
 OPERATIONAL_OPTIONS = frozenset(
     {
@@ -37,8 +44,19 @@ OPERATIONAL_OPTIONS = frozenset(
     }
 )
 
-# Secrets must never reach the store, logs or exports, so they are refused outright.
-FORBIDDEN_OPTIONS = frozenset({"api_key", "key", "token", "password"})
+# Numeric operational options, checked when the spec is parsed: a negative rate
+# limit or timeout would otherwise make every request fail later, one by one.
+# name -> (type, smallest allowed value, whether that value itself is allowed)
+NUMERIC_OPTIONS: dict[str, tuple[type, float, bool]] = {
+    "concurrency": (int, 1, True),
+    "rpm": (float, 0, False),
+    "tpm": (float, 0, False),
+    "timeout": (float, 0, False),
+    "max_retries": (int, 0, True),
+    "n_threads": (int, 1, True),
+    "n_ctx": (int, 1, True),
+    "batch_size": (int, 1, True),
+}
 
 
 class ModelSpec(BaseModel):
@@ -62,13 +80,49 @@ class ModelSpec(BaseModel):
             raise UserError(f"model spec '{text}' is incomplete", "write it as provider/name")
         options = dict(parse_qsl(query, keep_blank_values=True)) if query else {}
         options.update({k: str(v) for k, v in extra_options.items() if v is not None})
-        secret = FORBIDDEN_OPTIONS.intersection(options)
-        if secret:
+        return cls(provider=provider.lower(), name=name, options=options)
+
+    @model_validator(mode="after")
+    def _checked(self) -> "ModelSpec":
+        """Refuse secrets and impossible options however the spec was built (string, config, code)."""
+        head = f"{self.provider}/{self.name}"
+        if holds_secret(self.name):
             raise UserError(
-                f"model spec '{head}' carries a secret in option '{sorted(secret)[0]}'",
+                f"model spec '{self.provider}/...' holds a key-shaped string in its name",
                 "put the key in an environment variable and name it with api_key_env=VAR",
             )
-        return cls(provider=provider.lower(), name=name, options=options)
+        for option, value in self.options.items():
+            reason = secret_in_option(option, value)
+            if reason:
+                # the message names the option, never its value
+                raise UserError(
+                    f"model spec '{head}': {reason}; secrets in specs would be written to the store, results and logs",
+                    "put the key in an environment variable and name it with api_key_env=VAR",
+                )
+        if "base_url" in self.options:
+            # one URL, or several comma-separated replicas of one model; none may be empty
+            for url in self.options["base_url"].split(","):
+                url = url.strip()
+                if not url:
+                    raise UserError(
+                        f"model spec '{head}' has an empty base_url",
+                        "give the server's URL (base_url=http://HOST:PORT/v1), or drop base_url to use api.openai.com",
+                    )
+                if not url.lower().startswith(("http://", "https://")):
+                    raise UserError(
+                        f"base_url={url!r} of model spec '{head}' is not an http(s) URL",
+                        "write it as http://HOST:PORT/v1",
+                    )
+        for option, (kind, low, inclusive) in NUMERIC_OPTIONS.items():
+            if option in self.options:
+                value = self._typed(option, None, kind)
+                if value != value or value < low or (value == low and not inclusive):  # NaN too
+                    bound = f"at least {low}" if inclusive else f"above {low}"
+                    raise UserError(
+                        f"option {option}={self.options[option]} of model spec '{head}' is out of range",
+                        f"give {option} a value {bound}, or drop it for the default",
+                    )
+        return self
 
     def __str__(self) -> str:
         return self._render(self.options)

@@ -41,7 +41,8 @@ def read_records(path: str | Path, what: str = "prompts") -> Iterator[tuple[int,
 
 
 def _read_jsonl(path: Path, what: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8") as handle:
+    # utf-8-sig: Windows editors and Excel start files with a byte-order mark, which is not part of the data
+    with path.open(encoding="utf-8-sig") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -61,7 +62,8 @@ def _read_jsonl(path: Path, what: str) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _read_csv(path: Path, what: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8", newline="") as handle:
+    # utf-8-sig: a byte-order mark would otherwise become part of the first column's name ("\ufefftext")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         if not reader.fieldnames:
             raise InputFileError(f"{what} file {path} has no header row", "add a header row naming the columns")
@@ -102,3 +104,25 @@ def load_numbered_prompts(path: str | Path) -> list[tuple[int, Prompt]]:
     if not prompts:
         raise InputFileError(f"prompts file {path} holds no prompts", "add at least one prompt")
     return prompts
+
+
+def require_unique_ids(numbered: list[tuple[int, Prompt]], path: str | Path) -> None:
+    """Refuse a prompts file in which two prompts share an id.
+
+    Answers, results and every paired metric are keyed by prompt id, so two
+    prompts under one id would put one prompt's answer under the other's text.
+    A prompt's default id is the hash of its text, so a repeated text is a
+    repeated id too. Distinct ids with the same text are fine: each keeps its
+    own row (the answer is asked and stored once).
+    """
+    first_line: dict[str, int] = {}
+    for number, prompt in numbered:
+        if prompt.id in first_line:
+            same_text = next(p.text == prompt.text for n, p in numbered if n == first_line[prompt.id])
+            kind = "repeats the prompt of" if same_text else "has the same id as"
+            raise InputFileError(
+                f"{path} line {number} {kind} line {first_line[prompt.id]} (id '{prompt.id}')",
+                "remove the repeated prompt or give each prompt its own \"id\"",
+            )
+        first_line[prompt.id] = number
+

@@ -79,7 +79,10 @@ class NearDuplicateIndex:
     """
 
     def __init__(self, threshold: float = 0.7, num_perm: int = 128) -> None:
-        from datasketch import MinHash, MinHashLSH
+        from distillscope.extras import require
+
+        datasketch = require("datasketch", purpose="near-duplicate detection")
+        MinHash, MinHashLSH = datasketch.MinHash, datasketch.MinHashLSH  # noqa: N806
 
         self._minhash = MinHash
         self.threshold = threshold

@@ -131,3 +131,55 @@ def write_report(results: dict, path: Path) -> Path:
     temporary.write_text(render_report(results), encoding="utf-8")
     temporary.replace(path)
     return path
+
+
+def read_audit_results(path: Path) -> dict:
+    """An audit's results.json, checked before rendering: one line naming what is wrong with any other file."""
+    from pydantic import BaseModel, ConfigDict, ValidationError
+
+    from distillscope.errors import InputFileError
+
+    fix = "give the results.json that `distillscope audit` wrote"
+
+    class _Models(BaseModel):
+        model_config = ConfigDict(extra="allow")
+        teacher: str
+        students: list[str]
+
+    class _Results(BaseModel):
+        model_config = ConfigDict(extra="allow")
+        students: dict[str, dict]
+
+    class _Envelope(BaseModel):
+        model_config = ConfigDict(extra="allow")
+        kind: str
+        models: _Models
+        results: _Results
+        suite: dict
+        prompts: dict
+
+    if path.is_dir():
+        raise InputFileError(f"{path} is a directory", fix)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"cannot read {path}: {exc.strerror}", fix) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputFileError(f"{path} is not a text file (not UTF-8)", fix) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(f"{path} is not JSON ({exc.msg} at line {exc.lineno})", fix) from None
+    if not isinstance(data, dict):
+        raise InputFileError(f"{path} holds a JSON {type(data).__name__}, not an audit's results object", fix)
+    if data.get("kind") != "audit":
+        raise InputFileError(f"{path} holds '{data.get('kind')}' results, not an audit", fix)
+    try:
+        _Envelope.model_validate(data)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(p) for p in problem["loc"])
+        raise InputFileError(f"{path} is not a complete audit results file: '{where}': {problem['msg']}", fix) from None
+    return data
