@@ -98,14 +98,26 @@ def test_distill_command_end_to_end_on_a_tiny_student(cli, tmp_path, monkeypatch
     out = tmp_path / "distill"
     code, stdout, err = cli("distill", "--teacher", "mock/teacher", "--student", f"hf/{student}", "--budget", "12",
                             "--acquisition", "stratified", "--n-test", "10", "--max-tokens", "8", "--max-length", "96",
-                            "-o", out, "--no-progress")
+                            "--n-train", "12", "-o", out, "--no-progress")
     assert code == 0, err
     data = json.loads((out / "distill_results.json").read_text(encoding="utf-8"))
     result = data["results"]
     assert result["acquired"]["n"] == 12 and len(result["acquired"]["per_category"]) == 10
     assert {"before", "after"} <= set(result) and result["before"]["n"] == 10
     assert (out / "adapter").is_dir() and (out / "merged" / "config.json").exists()
-    assert "cosine to teacher" in stdout
+    assert "cosine to teacher" in stdout and "Δ after − before" in stdout
+    acquired = set(result["acquired"]["ids"])
+    assert result["after"]["adversaries_trained_on"] == {"train_prompts": 12}  # never an acquired prompt (checked below)
+    assert result["before"]["mmd"]["design"] == "paired" and result["after"]["mmd"]["power"]
+    delta = result["differences"]["cosine"]
+    before_cos, after_cos = result["before"]["per_prompt_cosine"], result["after"]["per_prompt_cosine"]
+    expected = sum(after_cos[k] - before_cos[k] for k in after_cos) / len(after_cos)
+    assert delta["mean"] == pytest.approx(expected) and delta["n"] == 10
+    assert set(result["differences"]) == {"cosine", "advantage: style", "advantage: embed"}
+    from distillscope.distill.run import DistillConfig, measurement_prompts
+
+    pool, train, test = measurement_prompts(load_default_suite(), DistillConfig(teacher="t", student="s", n_test=10, n_train=12))
+    assert len(train) == 12 and not ({p.id for p in train} & ({p.id for p in pool} | acquired))
 
 
 def test_missing_training_extra_names_the_pip_command(cli, monkeypatch):
@@ -128,7 +140,7 @@ def test_sweep_measures_every_run_on_the_same_test_prompts_and_a_rerun_retrains_
     out, store = tmp_path / "sweep", tmp_path / "store.sqlite"
     args = ("distill", "sweep", "--teacher", "mock/teacher", "--student", f"hf/{student}", "--budgets", "8,12",
             "--strategies", "random,stratified", "--seeds", "0,1", "--pool", "40", "--n-test", "8", "--max-tokens", "8",
-            "--max-length", "96", "-o", out, "--store", store, "--no-progress")
+            "--max-length", "96", "--n-train", "0", "-o", out, "--store", store, "--no-progress")
     code, stdout, err = cli(*args)
     assert code == 0, err
     results = json.loads((out / "sweep_results.json").read_text(encoding="utf-8"))["results"]
@@ -146,6 +158,7 @@ def test_sweep_measures_every_run_on_the_same_test_prompts_and_a_rerun_retrains_
     row = results["table"][0]
     assert row["cosine"]["mean"] == pytest.approx(sum(e["mean"] for e in row["cosine"]["per_seed"]) / 2)
     assert "style advantage" in stdout and "before distillation" in stdout
+    assert all(d is not None and d["n"] == 8 for d in row["cosine"]["delta_per_seed"])  # paired Δ against the shared before
 
     code, _, err = cli(*args)  # a re-run finds every training finished and every answer stored
     assert code == 0, err
@@ -190,3 +203,25 @@ def test_only_a_finished_teacher_answer_is_taught_as_a_place_to_stop(tmp_path, m
         assert done["input_ids"][-1] != tokenizer.eos_token_id
     else:
         assert done["input_ids"][-1] == tokenizer.eos_token_id and "</s>" in taught(done)
+
+
+def test_measure_trains_adversaries_on_train_prompts_and_differences_are_paired(tmp_path):
+    from distillscope.distill.run import differences, measure
+    from distillscope.models.registry import load_model
+    from distillscope.runner.runner import Runner
+    from distillscope.runner.store import ResponseStore
+
+    suite = load_default_suite()
+    runner = Runner(ResponseStore(tmp_path / "s.sqlite"), show_progress=False)
+    embedder = HashingEmbedder()
+    teacher, judge = load_model("mock/alpha"), load_model("mock/j?judge=pairwise")
+    test, train = suite.sample(20, "test", seed=0), suite.sample(20, "train", seed=1)
+    far = measure(runner, embedder, teacher, load_model("mock/beta"), test, 16, 0, train, ("style", "embed"), judge)
+    near = measure(runner, embedder, teacher, teacher, test, 16, 0, train, ("style", "embed"), judge)
+    assert far["adversaries_trained_on"] == {"train_prompts": 20} and far["mmd"]["design"] == "paired"
+    assert {r["adversary"] for r in far["epsilon_table"]} == {"style", "embed", "judge", "class"}
+    assert set(far["judge_per_prompt_scores"]) == {p.id for p in test}
+    delta = differences(far, near, seed=0)
+    assert set(delta) == {"cosine", "advantage: style", "advantage: embed", "advantage: judge"}
+    assert delta["cosine"]["mean"] > 0 and delta["cosine"]["n"] == 20  # the teacher against itself is closer
+    assert delta["advantage: judge"]["mean"] < 0  # and harder to tell apart

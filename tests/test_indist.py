@@ -66,8 +66,16 @@ def test_different_models_are_told_apart(tmp_path, suite):
     result = evaluate_indistinguishability(train, test, ["style", "embed", "mmd"], embedder=HashingEmbedder(), mmd_repeats=10)
     assert result.learned["embed"].advantage.mean > 0.9
     assert result.mmd.test.p_value < 0.01
-    assert {row.adversary for row in result.epsilon_table} == {"style", "embed"}
+    assert {row.adversary for row in result.epsilon_table} == {"style", "embed", "class"}
     assert all(row.t_seconds > 0 for row in result.epsilon_table)
+    assert result.mmd.test.design == "paired" and result.selected in ("style", "embed")
+    class_q1 = next(r for r in result.epsilon_table if r.adversary == "class" and r.q == 1)
+    per_adversary = [r for r in result.epsilon_table if r.adversary != "class" and r.q == 1]
+    # the class bound is the largest simultaneous (Bonferroni, k = 2) |Adv| bound, never below any 95% bound
+    assert class_q1.epsilon == max(r.epsilon_simultaneous for r in per_adversary)
+    assert class_q1.epsilon >= max(r.epsilon for r in per_adversary) and class_q1.simultaneous_confidence == 0.975
+    assert result.epsilon_class.epsilon == class_q1.epsilon and result.epsilon_class.k == 2
+    assert result.epsilon_class.adversary == class_q1.worst and result.epsilon_class.missing == []
 
 
 def test_q_curves_do_not_decrease_on_average():
@@ -77,7 +85,8 @@ def test_q_curves_do_not_decrease_on_average():
     means = [curve[q].mean for q in q_values(200)]
     assert means[-1] > means[0] + 0.3
     assert all(later >= earlier - 0.05 for earlier, later in zip(means, means[1:]))
-    assert all(curve[q].low <= curve[q].mean <= curve[q].high for q in curve)
+    assert max(curve) <= 200 // 4  # beyond n/4 the groups overlap too much
+    assert curve[1] == advantage(teacher, student, seed=0)  # q = 1 is the advantage estimate, interval included
 
 
 def test_mmd_false_positive_rate_is_near_alpha():
@@ -121,7 +130,7 @@ def test_indist_command_generates_and_writes_the_epsilon_table(cli, tmp_path, mo
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["kind"] == "indist" and data["models"]["judge"] == "mock/j?judge=pairwise"
     rows = data["results"]["epsilon_table"]
-    assert {r["adversary"] for r in rows} == {"style", "embed", "judge"} and "(ε, q, t, A)" in stdout
+    assert {r["adversary"] for r in rows} == {"style", "embed", "judge", "class"} and "(ε, q, t, A)" in stdout
 
 
 def test_indist_command_refuses_unknown_adversaries_and_a_judge_less_judge_run(cli):
@@ -148,3 +157,163 @@ def test_encoder_adversary_fine_tunes_and_separates_two_models(tmp_path, suite):
     adversary.fit(train.teacher + train.student, [1] * 60 + [0] * 60)
     assert np.mean(adversary.losses[-5:]) < np.mean(adversary.losses[:5])  # it learned
     assert adversary.train_seconds > 0
+
+
+def prompt_effect_embeddings(seed, prompts=60, samples=2, shift=0.0):
+    from distillscope.calibration.simulate import simulate_embeddings
+
+    return simulate_embeddings(np.random.default_rng(seed), prompts, samples, shift=shift)
+
+
+def test_paired_mmd_sees_a_shift_the_pooled_relabelling_misses():
+    data = prompt_effect_embeddings(0, shift=1.5)
+    paired = mmd_test(data.teacher, data.student, permutations=200, clusters=data.clusters)
+    pooled = mmd_test(data.teacher, data.student, permutations=200, design="pooled")
+    assert paired.design == "paired" and paired.n_prompts == 60 and paired.p_value < 0.01
+    assert pooled.p_value > 0.5  # the prompt effect swamps the pooled null: why it is not used on paired answers
+    null = prompt_effect_embeddings(1)
+    assert mmd_test(null.teacher, null.student, permutations=200, clusters=null.clusters).p_value > 0.05
+    split = mmd_test(data.teacher, data.student, permutations=200, design="split", clusters=data.clusters)
+    assert split.design == "split" and split.n_x + split.n_y == len(data.clusters)  # each prompt answered by one model only
+
+
+def test_paired_mmd_p_value_is_one_plus_count_over_one_plus_b():
+    data = prompt_effect_embeddings(2)
+    result = mmd_test(data.teacher, data.student, permutations=99, clusters=data.clusters)
+    assert round(result.p_value * 100) == result.p_value * 100 and 0.01 <= result.p_value <= 1.0
+    power = mmd_power(data.teacher, data.student, sizes=[8, 16], repeats=5, permutations=50, clusters=data.clusters)
+    assert set(power) == {8, 16}
+
+
+def test_answer_samples_pair_by_prompt_and_sample_index(tmp_path, suite):
+    from distillscope.runner.runner import answer_samples, answer_texts
+
+    prompts = suite.sample(6, split="test", seed=0)
+    sampling = SamplingParams(temperature=1.0, max_tokens=16, n=3, seed=1)
+    runner = Runner(ResponseStore(tmp_path / "s.sqlite"), show_progress=False)
+    teacher, student = load_model("mock/alpha"), load_model("mock/beta")
+    t_samples, s_samples = answer_samples(runner, teacher, prompts, sampling), answer_samples(runner, student, prompts, sampling)
+    assert [len(x) for x in t_samples] == [3] * 6
+    direct = runner.run(teacher, requests_for(prompts, sampling)).responses
+    assert t_samples[2][1] == next(r.text for r in direct if r.prompt_id == prompts[2].id and r.sample_index == 1)
+    assert answer_texts(runner, teacher, prompts, sampling) == [x[0] for x in t_samples]  # one per prompt, sample 0
+    pairs, dropped = Paired.from_answers(prompts, t_samples, s_samples)
+    assert dropped == 0 and len(pairs.prompts) == 18 and pairs.n_prompts == 6 and pairs.samples_per_prompt == 3
+    assert pairs.sample_index[:3] == [0, 1, 2] and pairs.teacher[4] == t_samples[1][1] and pairs.student[4] == s_samples[1][1]
+    s_samples[0][2] = None
+    assert Paired.from_answers(prompts, t_samples, s_samples)[1] == 1
+
+
+def test_advantage_interval_resamples_prompts_not_rows():
+    from distillscope.indist.advantage import advantage_intervals
+
+    rng = np.random.default_rng(3)
+    per_prompt = rng.normal(0, 2, 40)
+    teacher, student = np.repeat(per_prompt, 5) + rng.normal(0, 0.1, 200), -np.repeat(per_prompt, 5)
+    clusters = [f"p{i}" for i in range(40) for _ in range(5)]
+    by_prompt, _ = advantage_intervals(teacher, student, clusters)
+    as_rows, _ = advantage_intervals(teacher, student, None)
+    assert by_prompt.mean == as_rows.mean and by_prompt.n == 40 and as_rows.n == 200
+    assert by_prompt.high - by_prompt.low > 1.5 * (as_rows.high - as_rows.low)  # rows of one prompt are not independent
+
+
+def test_q_curve_groups_never_repeat_a_prompt_and_q1_is_the_advantage():
+    from distillscope.indist.advantage import _distinct_groups, q_curve_intervals
+
+    rng = np.random.default_rng(0)
+    resample = rng.integers(0, 40, 40)
+    groups = _distinct_groups(resample, 10, 500, rng)
+    assert all(len(set(g)) == 10 for g in groups) and set(groups.ravel()) <= set(resample)
+    teacher, student = rng.normal(0.2, 1, 80), rng.normal(-0.2, 1, 80)
+    clusters = [f"p{i // 2}" for i in range(80)]  # two samples per prompt
+    curve, intervals, draws = q_curve_intervals(teacher, student, clusters, confidences=(0.95, 0.975), resamples=100)
+    assert curve[1] == advantage(teacher, student, clusters=clusters) and max(curve) <= 40 // 4
+    assert all(intervals[q][0.975][0] <= intervals[q][0.95][0] for q in draws)  # the simultaneous interval is wider
+
+
+def test_degenerate_and_verdict_less_adversaries_get_no_epsilon():
+    from distillscope.indist.epsilon import Bound, epsilon_table
+    from distillscope.metrics.stats import Estimate
+
+    perfect = advantage(np.ones(30), -np.ones(30))
+    assert perfect.mean == 1.0 and perfect.low is None and "degenerate" in perfect.status
+    judge = Bound(name="judge", q=1, estimate=Estimate(mean=0.0, low=0.0, high=0.0, n=30), simultaneous=(0.0, 0.0),
+                  t_seconds=1.0, status="no usable verdicts (0 of 30 pairs order-consistent)")
+    style = Bound(name="style", q=1, estimate=Estimate(mean=-0.3, low=-0.45, high=-0.1, n=30), simultaneous=(-0.5, -0.05),
+                  t_seconds=2.0)
+    embed = Bound(name="embed", q=1, estimate=perfect, simultaneous=(None, None), t_seconds=1.0)
+    rows = {r.adversary: r for r in epsilon_table([judge, style, embed], selected="style")}
+    assert rows["judge"].epsilon is None and "no usable verdicts" in rows["judge"].status
+    assert rows["embed"].epsilon is None and "degenerate" in rows["embed"].status
+    assert rows["style"].epsilon == 0.45 and rows["style"].epsilon_simultaneous == 0.5  # |Adv|: a reliably wrong adversary counts
+    assert rows["class"].epsilon == 0.5 and rows["class"].selected == "style" and rows["class"].advantage == -0.3
+    assert "judge" in rows["class"].status and "embed" in rows["class"].status
+    assert rows["class"].missing == ["judge", "embed"] and rows["class"].worst == "style"
+    assert rows["class"].simultaneous_confidence == pytest.approx(1 - 0.05 / 3)
+
+
+def test_logistic_adversary_inner_cv_is_grouped_by_prompt(monkeypatch):
+    import sklearn.model_selection as model_selection
+
+    from distillscope.indist.adversaries import StyleAdversary
+
+    seen = {}
+    original = model_selection.GroupKFold.split
+
+    def spy(self, X, y=None, groups=None):  # noqa: N803
+        for train, test in original(self, X, y, groups):
+            seen.setdefault("folds", []).append((set(np.asarray(groups)[train]), set(np.asarray(groups)[test])))
+            yield train, test
+
+    monkeypatch.setattr(model_selection.GroupKFold, "split", spy)
+    texts = [f"answer {i} " + ("- list" if i % 2 else "plain") for i in range(40)]
+    StyleAdversary().fit(texts, [i % 2 for i in range(40)], groups=[f"p{i // 2}" for i in range(40)])
+    assert seen["folds"] and all(not (train & test) for train, test in seen["folds"])
+
+
+def test_indist_command_pairs_several_samples_per_prompt(cli, tmp_path, monkeypatch):
+    import distillscope.cli.indist_cmd as indist_cmd
+
+    monkeypatch.setattr(indist_cmd, "_embedder", lambda store: HashingEmbedder())
+    out = tmp_path / "indist.json"
+    code, stdout, err = cli("indist", "--teacher", "mock/alpha", "--student", "mock/beta", "--adversaries", "style,mmd",
+                            "--n", "20", "--n-train", "20", "--samples", "2", "--temperature", "1.0", "-o", out, "--no-progress")
+    assert code == 0, err
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["prompts"]["test"]["n"] == 20 and data["prompts"]["test"]["pairs"] == 40
+    results = data["results"]
+    assert results["samples_per_prompt"] == 2 and results["mmd"]["test"]["design"] == "paired"
+    assert results["learned"]["style"]["advantage"]["n"] == 20  # intervals count prompts, not answers
+    code, _, err = cli("indist", "--teacher", "mock/a", "--student", "mock/b", "--adversaries", "mmd", "--mmd-design", "pooled")
+    assert code == 2 and "split" in err
+
+
+class SlowCachedEmbedder:
+    """Encoding costs 20 ms a text; the cache serves a text for free, as the store's embedding cache does."""
+
+    def __init__(self, cache):
+        self.cache, self.encoded_texts = cache, 0
+
+    def embed(self, texts):
+        import time
+
+        fresh = [t for t in dict.fromkeys(texts) if self.cache is None or t not in self.cache]
+        time.sleep(0.02 * len(fresh))
+        self.encoded_texts += len(fresh)
+        if self.cache is not None:
+            self.cache.update(dict.fromkeys(fresh))
+        return np.asarray([[len(t) % 7, t.count("beta")] for t in texts], dtype=float)
+
+
+def test_embedding_adversary_t_does_not_depend_on_the_cache():
+    from distillscope.indist.adversaries import EmbeddingAdversary
+
+    texts = [f"answer {i} {'beta' if i % 2 else 'alpha'}" for i in range(30)]
+    labels = [i % 2 for i in range(30)]
+    cold = EmbeddingAdversary(SlowCachedEmbedder({})).fit(texts, labels)
+    warm_embedder = SlowCachedEmbedder({})
+    warm_embedder.embed(texts)  # everything cached before the adversary runs
+    warm = EmbeddingAdversary(warm_embedder).fit(texts, labels)
+    assert warm.cached_texts == 30 and cold.cached_texts == 0
+    # the 30 cached texts are charged at the measured rate (20 ms each), so t still holds the encoding work
+    assert 0.55 <= warm.uncached_seconds <= 3.0 and warm.train_seconds >= 0.55 and cold.train_seconds >= 0.55

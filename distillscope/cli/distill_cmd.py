@@ -21,6 +21,8 @@ MaxLength = Annotated[int, typer.Option("--max-length", min=32, help="training s
 Pool = Annotated[Optional[int], typer.Option("--pool", min=1, help="buy from a stratified pool of this many train prompts "
                                              "(default: the whole train split)")]
 TestSeed = Annotated[int, typer.Option("--test-seed", help="seed of the test-prompt sample (the same for every run)")]
+NTrain = Annotated[int, typer.Option("--n-train", min=0, help="train prompts the adversaries learn from (never acquired; "
+                                     "0 = cross-fit on the test answers)")]
 
 
 def _prepare(store, progress: bool):  # noqa: ANN001, ANN202
@@ -101,6 +103,9 @@ def distill(
     seed: int = 0,
     pool: Pool = None,
     test_seed: TestSeed = 0,
+    n_train: NTrain = 100,
+    adversaries: Annotated[str, typer.Option(help="comma-separated learned adversaries: style,embed,encoder")] = "style,embed",
+    judge: Annotated[Optional[str], typer.Option("--judge", "-j", help="pairwise judge of a third family (optional)")] = None,
     out_dir: Annotated[Path, typer.Option("--out-dir", "-o", help="adapter, merged model, checkpoint and results")] = Path("distill"),
     store: StoreOption = None,
     progress: bool = True,
@@ -114,11 +119,14 @@ def distill(
     from distillscope.results import envelope, write_results
 
     _missing(teacher, student)
+    if judge and n_train == 0:
+        raise UserError("the pairwise judge needs train prompts for its examples", "drop --n-train 0 or --judge")
     if acquisition not in STRATEGIES:
         raise UserError(f"unknown acquisition strategy '{acquisition}'", f"choose from {', '.join(STRATEGIES)}")
     _require_training_extras()
     config = DistillConfig(teacher=teacher, student=student, budget=budget, acquisition=acquisition, rounds=rounds, n_test=n_test,
-                           max_tokens=max_tokens, seed=seed, test_seed=test_seed, pool_size=pool,
+                           max_tokens=max_tokens, seed=seed, test_seed=test_seed, pool_size=pool, n_train=n_train,
+                           adversaries=_adversaries(adversaries), judge=judge,
                            lora=_settings(epochs, max_length, seed, rank=rank, alpha=2 * rank, learning_rate=learning_rate))
     runner, embedder, console, log = _prepare(store, progress)
     with _LossBar(progress, "LoRA") as bar:
@@ -133,6 +141,16 @@ def distill(
     typer.echo(f"merged model: hf/{outcome['training']['merged_dir']}\nresults: {out_dir / 'distill_results.json'}", err=True)
 
 
+def _adversaries(value: str) -> list[str]:
+    from distillscope.errors import UserError
+
+    names = [a.strip() for a in value.split(",") if a.strip()]
+    unknown = [a for a in names if a not in ("style", "embed", "encoder")]
+    if unknown or not names:
+        raise UserError(f"unknown adversary '{', '.join(unknown) or value}'", "choose from style,embed,encoder (and --judge SPEC)")
+    return names
+
+
 def print_before_after(outcome: dict) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -142,18 +160,25 @@ def print_before_after(outcome: dict) -> None:
     before, after = outcome["before"], outcome["after"]
     table = Table(title=f"student before vs after LoRA distillation ({outcome['acquired']['n']} teacher answers, "
                         f"{outcome['training']['steps']} steps)")
-    for column in ("", "before", "after"):
+    deltas = outcome.get("differences", {})
+    for column in ("", "before", "after", "Δ after − before [95% CI, paired over prompts]"):
         table.add_column(column, justify="right" if column else "left")
+    delta = lambda key: Estimate(**deltas[key]).fmt() if key in deltas else "-"  # noqa: E731
     table.add_row("cosine to teacher", Estimate(**before["similarity"]["overall"]["cosine"]).fmt(),
-                  Estimate(**after["similarity"]["overall"]["cosine"]).fmt())
-    for name in before["adversaries"]:
-        table.add_row(f"advantage: {name}", Estimate(**before["adversaries"][name]["advantage"]).fmt(),
-                      Estimate(**after["adversaries"][name]["advantage"]).fmt())
-    table.add_row("MMD p-value", f"{before['mmd']['p_value']:.4f}", f"{after['mmd']['p_value']:.4f}")
-    table.add_row("empty student answers", f"{before['empty_answers']}/{before['n']}", f"{after['empty_answers']}/{after['n']}")
+                  Estimate(**after["similarity"]["overall"]["cosine"]).fmt(), delta("cosine"))
+    for name in after["adversaries"]:
+        if name in before["adversaries"]:
+            table.add_row(f"advantage: {name}", Estimate(**before["adversaries"][name]["advantage"]).fmt(),
+                          Estimate(**after["adversaries"][name]["advantage"]).fmt(), delta(f"advantage: {name}"))
+    if after.get("judge") and before.get("judge"):
+        table.add_row("advantage: judge (all pairs)", Estimate(**before["judge"]["advantage_all_pairs"]).fmt(),
+                      Estimate(**after["judge"]["advantage_all_pairs"]).fmt(), delta("advantage: judge"))
+    design = after["mmd"].get("design", "pooled")
+    table.add_row(f"MMD p-value ({design})", f"{before['mmd']['p_value']:.4f}", f"{after['mmd']['p_value']:.4f}", "")
+    table.add_row("empty student answers", f"{before['empty_answers']}/{before['n']}", f"{after['empty_answers']}/{after['n']}", "")
     for category in sorted(before["similarity"]["by_category"]):
         table.add_row(f"{category}: cosine", f"{before['similarity']['by_category'][category]['cosine']['mean']:.3f}",
-                      f"{after['similarity']['by_category'].get(category, {}).get('cosine', {}).get('mean', float('nan')):.3f}")
+                      f"{after['similarity']['by_category'].get(category, {}).get('cosine', {}).get('mean', float('nan')):.3f}", "")
     Console().print(table)
 
 
@@ -170,6 +195,7 @@ def sweep(
     max_length: MaxLength = 192,
     pool: Pool = None,
     test_seed: TestSeed = 0,
+    n_train: NTrain = 100,
     out_dir: Annotated[Path, typer.Option("--out-dir", "-o")] = Path("distill-sweep"),
     store: StoreOption = None,
     progress: bool = True,
@@ -200,7 +226,7 @@ def sweep(
         for strategy in strategy_list:
             for seed in seed_list:
                 config = DistillConfig(teacher=teacher, student=student, budget=budget, acquisition=strategy, n_test=n_test,
-                                       max_tokens=max_tokens, seed=seed, test_seed=test_seed, pool_size=pool,
+                                       max_tokens=max_tokens, seed=seed, test_seed=test_seed, pool_size=pool, n_train=n_train,
                                        lora=_settings(epochs, max_length, seed))
                 with _LossBar(progress, f"{strategy} {budget} seed {seed}") as bar:
                     outcome = run_distillation(config, runner, embedder, out_dir / f"{strategy}-{budget}-seed{seed}", log,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 #: metric name -> column label; all read from a run's "after" (or the shared "before") measurement
 SWEEP_METRICS = {"cosine": "cosine to teacher", "style": "style advantage", "embed": "embed advantage"}
+#: metric name -> key of its paired difference in a run's "differences"
+DELTA_KEYS = {"cosine": "cosine", "style": "advantage: style", "embed": "advantage: embed"}
 
 
 def metric_of(measurement: dict, name: str) -> dict:
@@ -28,6 +30,8 @@ def sweep_rows(runs: list[dict]) -> list[dict]:
         row: dict = {"budget": budget, "strategy": strategy, "seeds": [g["seed"] for g in group]}
         for name in SWEEP_METRICS:
             per_seed = [metric_of(g["after"], name) for g in group]
-            row[name] = {"mean": sum(e["mean"] for e in per_seed) / len(per_seed), "per_seed": per_seed}
+            row[name] = {"mean": sum(e["mean"] for e in per_seed) / len(per_seed), "per_seed": per_seed,
+                         # each seed's paired Δ (after − before over the same test prompts, same folds and resamples)
+                         "delta_per_seed": [g.get("differences", {}).get(DELTA_KEYS[name]) for g in group]}
         rows.append(row)
     return rows

@@ -48,7 +48,7 @@ class EncoderAdversary(Adversary):
         pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1)
         return self.head(pooled).squeeze(-1)
 
-    def _fit(self, texts: list[str], labels: np.ndarray) -> None:
+    def _fit(self, texts: list[str], labels: np.ndarray, groups: list[str] | None = None) -> None:  # no inner CV to group
         torch = self._load()
         torch.manual_seed(self.seed)
         params = list(self.encoder.parameters()) + list(self.head.parameters())

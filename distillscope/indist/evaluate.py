@@ -1,42 +1,34 @@
 """Run the adversaries on one teacher/student pair and state the (ε, q, t, A) estimate.
 
 Learned adversaries train on the train split and are scored on the test
-split; the pairwise judge and the MMD test only look at the test split. The
-ε in the table is the upper end of the advantage's 95% interval for that
-adversary class at q queries: an estimate for the adversaries tried, never a
-proof that no better adversary exists.
+split; the pairwise judge and the MMD test only look at the test split. Every
+interval is a bootstrap over test prompts (a prompt's samples move together),
+and the MMD test swaps the two models' answers within each (prompt, sample
+index) (METHODS.md section 7). The ε table is built by `indist.epsilon`: an
+estimate for the adversaries tried, never a proof that no better one exists.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 
+import numpy as np
 from pydantic import BaseModel
 
-from distillscope.indist.advantage import advantage, advantage_by_group, q_curve
+from distillscope.indist.advantage import advantage_by_group, advantage_intervals, q_curve_intervals
+from distillscope.indist.epsilon import Bound, ClassEpsilon, EpsilonRow, class_epsilon, epsilon_table, simultaneous_confidence
 from distillscope.indist.mmd import MMDTest, mmd_power, mmd_test
+from distillscope.indist.paired import Paired
 from distillscope.indist.pairwise import PairwiseJudgeResult, pairwise_judge, pick_examples
 from distillscope.metrics.stats import Estimate
-from distillscope.types import Prompt
+
+__all__ = ["ADVERSARIES", "AdversaryResult", "EpsilonRow", "IndistResult", "MMDResult", "Paired", "evaluate_indistinguishability",
+           "run_cross_fitted", "run_learned"]
 
 ADVERSARIES = ("style", "embed", "encoder", "judge", "mmd")
-
-
-class Paired(BaseModel):
-    """Prompts answered by both models, in the same order."""
-
-    prompts: list[Prompt]
-    teacher: list[str]
-    student: list[str]
-
-    @classmethod
-    def from_answers(cls, prompts: Sequence[Prompt], teacher: Sequence[str | None],
-                     student: Sequence[str | None]) -> tuple["Paired", int]:
-        """Keep the prompts both models answered; also return how many were dropped."""
-        keep = [i for i in range(len(prompts)) if teacher[i] is not None and student[i] is not None]
-        return cls(prompts=[prompts[i] for i in keep], teacher=[teacher[i] for i in keep],
-                   student=[student[i] for i in keep]), len(prompts) - len(keep)
+LEARNED = ("style", "embed", "encoder")
 
 
 class AdversaryResult(BaseModel):
@@ -47,31 +39,39 @@ class AdversaryResult(BaseModel):
     by_category: dict[str, Estimate]
     train_seconds: float
     inference_seconds: float
-    n_train: int
-    n_test: int
+    n_train: int  # prompts
+    n_test: int  # prompts
+    #: (low, high) per q at the simultaneous level 1 − α/k (k = adversaries tried), from the same bootstrap as q_curve
+    q_curve_simultaneous: dict[int, tuple[float | None, float | None]] = {}
+    simultaneous_confidence: float | None = None
+    #: advantage cross-fitted on the train split (2 folds by prompt): what picks the class's adversary, never the test data
+    train_advantage: Estimate | None = None
+    #: mean pair score per test prompt id: paired differences (after − before) are computed from these
+    per_prompt_scores: dict[str, float] = {}
+    #: texts the embedding cache served; t charges them at the measured encoding rate
+    cached_texts: int = 0
 
 
 class MMDResult(BaseModel):
     test: MMDTest
     power: dict[int, Estimate]
     seconds: float
-
-
-class EpsilonRow(BaseModel):
-    adversary: str
-    q: int
-    advantage: float | None
-    epsilon: float | None  # upper 95% bound of the advantage
-    t_seconds: float
+    design: str = "pooled"  # results written before the paired test read back as what they were
 
 
 class IndistResult(BaseModel):
-    n_train: int
-    n_test: int
+    n_train: int  # prompts
+    n_test: int  # prompts
     learned: dict[str, AdversaryResult]
     judge: PairwiseJudgeResult | None = None
     mmd: MMDResult | None = None
     epsilon_table: list[EpsilonRow]
+    samples_per_prompt: int = 1
+    #: the adversary with the largest cross-fitted train-split advantage (None when no learned adversary ran)
+    selected: str | None = None
+    simultaneous_confidence: float | None = None
+    #: the class row at q = 1 (the bound a verdict uses), None when no adversary with an advantage ran
+    epsilon_class: ClassEpsilon | None = None
 
 
 def _learned(name: str, embedder, encoder_options: dict):  # noqa: ANN001, ANN202
@@ -86,31 +86,120 @@ def _learned(name: str, embedder, encoder_options: dict):  # noqa: ANN001, ANN20
     return EncoderAdversary(**encoder_options)
 
 
-def run_learned(adversary, train: Paired, test: Paired, seed: int = 0) -> AdversaryResult:  # noqa: ANN001
-    texts = train.teacher + train.student
-    labels = [1] * len(train.teacher) + [0] * len(train.student)
-    adversary.fit(texts, labels)
-    scores = adversary.log_odds(test.teacher + test.student)
-    lt, ls = scores[: len(test.teacher)], scores[len(test.teacher):]
+def _per_prompt(scores: np.ndarray, clusters: list[str]) -> dict[str, float]:
+    sums: dict[str, list[float]] = {}
+    for value, cluster in zip(scores, clusters):
+        sums.setdefault(cluster, []).append(float(value))
+    return {cluster: round(float(np.mean(values)), 6) for cluster, values in sums.items()}
+
+
+def _result(name: str, description: str, lt: np.ndarray, ls: np.ndarray, test: Paired, seed: int, confidences: tuple,
+            train_seconds: float, inference_seconds: float, n_train: int, cached: int = 0) -> AdversaryResult:
+    from distillscope.indist.advantage import per_prompt_scores
+
+    clusters = test.clusters
+    curve, intervals, _ = q_curve_intervals(lt, ls, clusters, confidences=confidences, seed=seed)
     categories = [p.category or "uncategorised" for p in test.prompts]
     return AdversaryResult(
-        name=adversary.name, description=adversary.description, advantage=advantage(lt, ls, seed),
-        q_curve=q_curve(lt, ls, seed=seed), by_category=advantage_by_group(lt, ls, categories, seed),
-        train_seconds=adversary.train_seconds, inference_seconds=adversary.inference_seconds,
-        n_train=len(train.prompts), n_test=len(test.prompts),
-    )
+        name=name, description=description, advantage=curve[1], q_curve=curve,
+        by_category=advantage_by_group(lt, ls, categories, seed, clusters),
+        train_seconds=train_seconds, inference_seconds=inference_seconds, n_train=n_train, n_test=test.n_prompts,
+        q_curve_simultaneous={q: levels[confidences[-1]] for q, levels in intervals.items()},
+        simultaneous_confidence=confidences[-1], per_prompt_scores=_per_prompt(per_prompt_scores(lt, ls), clusters),
+        cached_texts=cached)
+
+
+def run_learned(adversary, train: Paired, test: Paired, seed: int = 0, simultaneous: float = 0.95) -> AdversaryResult:  # noqa: ANN001
+    adversary.fit(train.teacher + train.student, [1] * len(train.teacher) + [0] * len(train.student),
+                  groups=train.clusters + train.clusters)
+    scores = adversary.log_odds(test.teacher + test.student)
+    lt, ls = scores[: len(test.teacher)], scores[len(test.teacher):]
+    return _result(adversary.name, adversary.description, lt, ls, test, seed, (0.95, simultaneous), adversary.train_seconds,
+                   adversary.inference_seconds, train.n_prompts, getattr(adversary, "cached_texts", 0))
+
+
+def fold_of(prompt_id: str, folds: int, seed: int) -> int:
+    """A prompt's fold depends on its id and the seed only, so two measurements of the same prompts share folds."""
+    return int(hashlib.sha256(f"{seed}:folds:{prompt_id}".encode()).hexdigest(), 16) % folds
+
+
+def cross_fitted_log_odds(make_adversary: Callable[[], object], paired: Paired, folds: int = 2,
+                          seed: int = 0) -> tuple[np.ndarray, np.ndarray, float, float, str]:
+    """Out-of-sample log-odds for every row: each fold scored by an adversary trained on the other folds (by prompt)."""
+    n = len(paired.prompts)
+    fold = np.asarray([fold_of(c, folds, seed) for c in paired.clusters])
+    if len(np.unique(fold)) < folds:  # a tiny test set hashed into fewer folds: deal the prompts out in hash order instead
+        ranked = sorted(set(paired.clusters), key=lambda c: hashlib.sha256(f"{seed}:folds:{c}".encode()).hexdigest())
+        dealt = {c: i % folds for i, c in enumerate(ranked)}
+        fold = np.asarray([dealt[c] for c in paired.clusters])
+    lt, ls = np.zeros(n), np.zeros(n)
+    train_seconds = inference_seconds = 0.0
+    description = ""
+    for k in range(folds):
+        train_idx, test_idx = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+        if len(train_idx) == 0 or len(test_idx) == 0:
+            continue
+        part, held = paired.rows(train_idx), paired.rows(test_idx)
+        adversary = make_adversary()
+        description = adversary.description
+        adversary.fit(part.teacher + part.student, [1] * len(part.teacher) + [0] * len(part.student), groups=part.clusters * 2)
+        scores = adversary.log_odds(held.teacher + held.student)
+        lt[test_idx], ls[test_idx] = scores[: len(test_idx)], scores[len(test_idx):]
+        train_seconds += adversary.train_seconds
+        inference_seconds += adversary.inference_seconds
+    return lt, ls, train_seconds, inference_seconds, description
+
+
+def run_cross_fitted(name: str, paired: Paired, embedder=None, folds: int = 2, seed: int = 0,  # noqa: ANN001
+                     encoder_options: dict | None = None) -> AdversaryResult:
+    """Advantage from one sample only: each fold's answers are scored by an adversary trained on the other folds.
+
+    Used where the model being judged has no train-split answers. Folds are
+    by prompt and depend on the seed and prompt ids only.
+    """
+    lt, ls, train_s, infer_s, description = cross_fitted_log_odds(lambda: _learned(name, embedder, encoder_options or {}),
+                                                                  paired, folds, seed)
+    return _result(name, f"{description} ({folds}-fold cross-fitted)", lt, ls, paired, seed, (0.95, 0.95), train_s, infer_s,
+                   paired.n_prompts)
+
+
+def _train_advantage(name: str, train: Paired, embedder, encoder_options: dict, seed: int) -> Estimate:  # noqa: ANN001
+    lt, ls, *_ = cross_fitted_log_odds(lambda: _learned(name, embedder, encoder_options), train, 2, seed)
+    return advantage_intervals(lt, ls, train.clusters, seed)[0]
+
+
+def _judge_bound(judge: PairwiseJudgeResult, test: Paired, seed: int, confidence: float) -> Bound:
+    status = None
+    if judge.consistent == 0:
+        status = f"no usable verdicts (0 of {judge.pairs} pairs order-consistent)"
+    scores = judge.scores or []
+    if len(scores) == len(test.prompts) and scores:
+        from distillscope.metrics.stats import cluster_bootstrap
+
+        estimate, intervals = cluster_bootstrap(scores, test.clusters, seed=seed, confidences=(0.95, confidence))
+        simultaneous = intervals[confidence]
+    else:  # a result without per-pair scores: its own 95% interval serves at both levels
+        estimate = judge.advantage_all_pairs
+        simultaneous = (estimate.low, estimate.high)
+    return Bound(name="judge", q=1, estimate=estimate, simultaneous=simultaneous, t_seconds=judge.seconds, status=status)
 
 
 def evaluate_indistinguishability(
     train: Paired, test: Paired, adversaries: Sequence[str], embedder=None, runner=None, judge=None,  # noqa: ANN001
-    seed: int = 0, encoder_options: dict | None = None, mmd_permutations: int = 500, mmd_repeats: int = 50,
-    on_stage: Callable[[str], None] | None = None,
+    seed: int = 0, encoder_options: dict | None = None, mmd_permutations: int = 1000, mmd_repeats: int = 50,
+    on_stage: Callable[[str], None] | None = None, mmd_design: str = "paired", select_on_train: bool = True,
 ) -> IndistResult:
     on_stage = on_stage or (lambda stage: None)
+    encoder_options = encoder_options or {}
+    tried = [a for a in adversaries if a in (*LEARNED, "judge")]
+    confidence = simultaneous_confidence(len(tried))
     learned = {}
-    for name in [a for a in adversaries if a in ("style", "embed", "encoder")]:
+    for name in [a for a in adversaries if a in LEARNED]:
         on_stage(f"adversary {name}")
-        learned[name] = run_learned(_learned(name, embedder, encoder_options or {}), train, test, seed)
+        learned[name] = run_learned(_learned(name, embedder, encoder_options), train, test, seed, confidence)
+        if select_on_train and len([a for a in tried if a in LEARNED]) > 1:
+            on_stage(f"adversary {name}: cross-fitted on the train split (picks the class's adversary)")
+            learned[name].train_advantage = _train_advantage(name, train, embedder, encoder_options, seed)
     judge_result = None
     if "judge" in adversaries:
         on_stage("pairwise judge")
@@ -118,56 +207,27 @@ def evaluate_indistinguishability(
         judge_result = pairwise_judge(runner, judge, test.prompts, test.teacher, test.student, examples, seed)
     mmd_result = None
     if "mmd" in adversaries:
-        on_stage("MMD two-sample test")
+        on_stage(f"MMD two-sample test ({mmd_design})")
         start = time.perf_counter()
         x, y = embedder.embed(test.teacher), embedder.embed(test.student)
-        mmd_result = MMDResult(test=mmd_test(x, y, mmd_permutations, seed), power=mmd_power(x, y, repeats=mmd_repeats, seed=seed),
-                               seconds=time.perf_counter() - start)
-    return IndistResult(n_train=len(train.prompts), n_test=len(test.prompts), learned=learned, judge=judge_result,
-                        mmd=mmd_result, epsilon_table=epsilon_table(learned, judge_result))
+        mmd_result = MMDResult(test=mmd_test(x, y, mmd_permutations, seed, mmd_design, test.clusters),
+                               power=mmd_power(x, y, repeats=mmd_repeats, seed=seed, design=mmd_design, clusters=test.clusters),
+                               seconds=time.perf_counter() - start, design=mmd_design)
+    selected = _select(learned)
+    bounds = [Bound(name=r.name, q=q, estimate=e, simultaneous=r.q_curve_simultaneous.get(q, (None, None)),
+                    t_seconds=r.train_seconds + r.inference_seconds) for r in learned.values() for q, e in r.q_curve.items()]
+    if judge_result is not None:  # one prompt, both answers: the judge plays the pair game at q = 1
+        bounds.append(_judge_bound(judge_result, test, seed, confidence))
+    rows = epsilon_table(bounds, selected, len(tried))
+    return IndistResult(n_train=train.n_prompts, n_test=test.n_prompts, learned=learned, judge=judge_result, mmd=mmd_result,
+                        epsilon_table=rows, samples_per_prompt=test.samples_per_prompt, selected=selected,
+                        simultaneous_confidence=confidence, epsilon_class=class_epsilon(rows, len(tried)))
 
 
-def epsilon_table(learned: dict[str, AdversaryResult], judge: PairwiseJudgeResult | None) -> list[EpsilonRow]:
-    rows = []
-    for result in learned.values():
-        seconds = result.train_seconds + result.inference_seconds
-        for q, estimate in result.q_curve.items():
-            rows.append(EpsilonRow(adversary=result.name, q=q, advantage=estimate.mean, epsilon=estimate.high, t_seconds=seconds))
-    if judge is not None:  # one prompt, both answers: the judge plays the pair game at q = 1
-        rows.append(EpsilonRow(adversary="judge", q=1, advantage=judge.advantage_all_pairs.mean,
-                               epsilon=judge.advantage_all_pairs.high, t_seconds=judge.seconds))
-    return rows
-
-
-def run_cross_fitted(name: str, paired: Paired, embedder=None, folds: int = 2, seed: int = 0) -> AdversaryResult:  # noqa: ANN001
-    """Advantage from one sample only: each fold's answers are scored by an adversary trained on the other folds.
-
-    Used where the model being judged has no train-split answers (a freshly
-    distilled student): every answer still gets an out-of-sample log-odds.
-    """
-    import random as _random
-
-    import numpy as np
-
-    n = len(paired.prompts)
-    order = list(range(n))
-    _random.Random(f"{seed}:folds").shuffle(order)
-    fold_of = {index: position % folds for position, index in enumerate(order)}
-    lt, ls = np.zeros(n), np.zeros(n)
-    train_seconds = inference_seconds = 0.0
-    description = ""
-    for fold in range(folds):
-        train_idx = [i for i in range(n) if fold_of[i] != fold]
-        test_idx = [i for i in range(n) if fold_of[i] == fold]
-        adversary = _learned(name, embedder, {})
-        description = adversary.description
-        adversary.fit([paired.teacher[i] for i in train_idx] + [paired.student[i] for i in train_idx],
-                      [1] * len(train_idx) + [0] * len(train_idx))
-        scores = adversary.log_odds([paired.teacher[i] for i in test_idx] + [paired.student[i] for i in test_idx])
-        lt[test_idx], ls[test_idx] = scores[: len(test_idx)], scores[len(test_idx):]
-        train_seconds += adversary.train_seconds
-        inference_seconds += adversary.inference_seconds
-    categories = [p.category or "uncategorised" for p in paired.prompts]
-    return AdversaryResult(name=name, description=f"{description} ({folds}-fold cross-fitted)", advantage=advantage(lt, ls, seed),
-                           q_curve=q_curve(lt, ls, seed=seed), by_category=advantage_by_group(lt, ls, categories, seed),
-                           train_seconds=train_seconds, inference_seconds=inference_seconds, n_train=n, n_test=n)
+def _select(learned: dict[str, AdversaryResult]) -> str | None:
+    """The learned adversary with the largest |cross-fitted train advantage|; the only one if just one ran."""
+    if len(learned) == 1:
+        return next(iter(learned))
+    scored = {name: abs(r.train_advantage.mean) for name, r in learned.items()
+              if r.train_advantage is not None and r.train_advantage.mean is not None}
+    return max(scored, key=scored.get) if scored else None

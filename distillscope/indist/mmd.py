@@ -1,19 +1,42 @@
-"""A two-sample test on embeddings: maximum mean discrepancy with a permutation p-value.
+"""Two-sample tests on embeddings: maximum mean discrepancy with a permutation p-value that respects the pairing.
 
 Model Equality Testing (Gao et al. 2025) asks whether two sets of responses
-could come from one distribution. The unbiased MMD² with a Gaussian kernel
-(bandwidth by the median heuristic on the pooled sample) is the statistic;
-its null distribution comes from relabelling the pooled responses, so the
-p-value is exact up to Monte Carlo error whatever the embedding looks like.
-Power against the number of samples says how many responses an auditor needs.
+could come from one distribution; the statistic is MMD² with a Gaussian
+kernel (bandwidth by the median heuristic on the pooled answers, which no
+permutation changes). Here both models answer the *same* prompts, and two
+answers to one prompt are far more alike than answers to different prompts,
+so the null distribution must keep that structure (METHODS.md section 7):
+
+- ``paired`` (default): each row is (teacher answer, student answer) to one
+  prompt at one sample index. Under H0 the two are exchangeable, so the null
+  swaps them row by row with probability 1/2. With h_ij = k(x_i,x_j) +
+  k(y_i,y_j) − k(x_i,y_j) − k(x_j,y_i) the statistic is
+  MMD²_p = Σ_{i≠j} h_ij / (N(N−1)), and a swap vector s ∈ {±1}^N turns it into
+  Σ_{i≠j} s_i s_j h_ij / (N(N−1)), so B swaps cost one B×N by N×N product.
+- ``split`` (MET's design): each prompt is given to one model only (a random
+  half to the teacher, the rest to the student, all samples of that prompt
+  from that model); the statistic is the unbiased MMD² and the null permutes
+  the prompts' labels. Valid, but it uses half the answers, so it needs more
+  prompts for the same power.
+- ``pooled``: relabels individual answers; valid only for two *independent*
+  samples. On paired answers its null is dominated by the prompt effect and
+  p ≈ 1 whatever the models do. Kept for unpaired data and as a calibration
+  contrast; never used on paired answers by distillscope.
+
+p = (1 + #{null ≥ observed}) / (1 + B). Power against m subsamples m prompts
+(all their samples) and repeats the same design.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 from pydantic import BaseModel
 
 from distillscope.metrics.stats import Estimate, proportion
+
+DESIGNS = ("paired", "split")
 
 
 class MMDTest(BaseModel):
@@ -22,13 +45,21 @@ class MMDTest(BaseModel):
     permutations: int
     n_x: int
     n_y: int
+    #: paired (swap within each (prompt, sample index)), split (one model per prompt) or pooled (independent samples);
+    #: results written before the paired test existed read back as "pooled", which is what they were
+    design: str = "pooled"
+    n_prompts: int | None = None
 
 
-def _kernel(pooled: np.ndarray) -> np.ndarray:
+def _squared_distances(pooled: np.ndarray) -> np.ndarray:
     squared = np.sum(pooled**2, axis=1)
-    distances = np.maximum(squared[:, None] + squared[None, :] - 2 * pooled @ pooled.T, 0.0)
-    upper = distances[np.triu_indices(len(pooled), k=1)]
-    bandwidth = np.median(upper[upper > 0]) if np.any(upper > 0) else 1.0
+    return np.maximum(squared[:, None] + squared[None, :] - 2 * pooled @ pooled.T, 0.0)
+
+
+def _gaussian(distances: np.ndarray) -> np.ndarray:
+    upper = distances[np.triu_indices(len(distances), k=1)]
+    positive = upper[upper > 0]
+    bandwidth = float(np.median(positive)) if len(positive) else 1.0
     return np.exp(-distances / bandwidth)
 
 
@@ -45,33 +76,111 @@ def _mmd2(kernel: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return sum_xx / (n_x * (n_x - 1)) + sum_yy / (n_y * (n_y - 1)) - 2 * sum_xy / (n_x * n_y)
 
 
-def mmd_test(x: np.ndarray, y: np.ndarray, permutations: int = 500, seed: int = 0) -> MMDTest:
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+def _p_value(null: np.ndarray, observed: float) -> float:
+    # a relative tolerance so a permutation equal to the identity (or its mirror) counts as "≥ observed"
+    return (1 + int(np.sum(null >= observed - 1e-12 * max(1.0, abs(observed))))) / (1 + len(null))
+
+
+def _codes(clusters: Sequence[str] | None, n: int) -> np.ndarray:
+    if clusters is None:
+        return np.arange(n)
+    index: dict[str, int] = {}
+    return np.asarray([index.setdefault(c, len(index)) for c in clusters], dtype=int)
+
+
+def _paired_from_distances(distances: np.ndarray, n: int, permutations: int, rng: np.random.Generator) -> tuple[float, float]:
+    kernel = _gaussian(distances)
+    h = kernel[:n, :n] + kernel[n:, n:] - kernel[:n, n:] - kernel[n:, :n]
+    np.fill_diagonal(h, 0.0)
+    scale = 1.0 / (n * (n - 1))
+    observed = float(h.sum() * scale)
+    null = np.empty(permutations)
+    for start in range(0, permutations, 256):
+        signs = rng.choice([-1.0, 1.0], size=(min(256, permutations - start), n))
+        null[start: start + len(signs)] = np.einsum("bi,bi->b", signs @ h, signs) * scale
+    return observed, _p_value(null, observed)
+
+
+def _split_from_distances(distances: np.ndarray, codes: np.ndarray, n: int, permutations: int,
+                          rng: np.random.Generator) -> tuple[float, float, int, int]:
+    """One model per prompt: a random half of the prompts keep the teacher's answers, the rest the student's."""
+    prompts = np.unique(codes)
+    teacher_prompts = rng.permutation(prompts)[: len(prompts) // 2]
+    to_teacher = np.isin(codes, teacher_prompts)
+    keep = np.concatenate([np.flatnonzero(to_teacher), n + np.flatnonzero(~to_teacher)])  # rows of the pooled matrix
+    kernel = _gaussian(distances[np.ix_(keep, keep)])
+    kept_codes = np.concatenate([codes[to_teacher], codes[~to_teacher]])
+    is_teacher_prompt = np.isin(prompts, teacher_prompts)
+    lookup = {code: i for i, code in enumerate(prompts)}
+    position = np.asarray([lookup[c] for c in kept_codes])
+    observed = float(_mmd2(kernel, is_teacher_prompt[position][None, :])[0])
+    shuffled = np.stack([rng.permutation(is_teacher_prompt) for _ in range(permutations)])
+    null = _mmd2(kernel, shuffled[:, position])
+    return observed, _p_value(null, observed), int(to_teacher.sum()), int((~to_teacher).sum())
+
+
+def _run(distances: np.ndarray, codes: np.ndarray, n_x: int, n_y: int, design: str, permutations: int,
+         rng: np.random.Generator) -> MMDTest:
+    n_prompts = len(np.unique(codes))
+    if design == "paired":
+        observed, p = _paired_from_distances(distances, n_x, permutations, rng)
+        return MMDTest(mmd2=observed, p_value=p, permutations=permutations, n_x=n_x, n_y=n_y, design=design, n_prompts=n_prompts)
+    if design == "split":
+        observed, p, used_x, used_y = _split_from_distances(distances, codes, n_x, permutations, rng)
+        return MMDTest(mmd2=observed, p_value=p, permutations=permutations, n_x=used_x, n_y=used_y, design=design,
+                       n_prompts=n_prompts)
+    if design == "pooled":
+        kernel = _gaussian(distances)
+        labels = np.zeros(n_x + n_y, dtype=bool)
+        labels[:n_x] = True
+        observed = float(_mmd2(kernel, labels[None, :])[0])
+        null = _mmd2(kernel, np.stack([rng.permutation(labels) for _ in range(permutations)]))
+        return MMDTest(mmd2=observed, p_value=_p_value(null, observed), permutations=permutations, n_x=n_x, n_y=n_y, design=design)
+    raise ValueError(f"unknown MMD design '{design}' (choose from {', '.join(DESIGNS)} or pooled)")
+
+
+def _check(x: np.ndarray, y: np.ndarray, design: str, clusters: Sequence[str] | None) -> np.ndarray:
+    if (design in DESIGNS or clusters is not None) and len(x) != len(y):
+        raise ValueError(f"the {design} MMD test needs one teacher and one student answer per row ({len(x)} vs {len(y)})")
     if len(x) < 2 or len(y) < 2:
         raise ValueError("the MMD test needs at least two responses from each model")
-    kernel = _kernel(np.vstack([x, y]))
-    labels = np.zeros(len(x) + len(y), dtype=bool)
-    labels[: len(x)] = True
-    observed = float(_mmd2(kernel, labels[None, :])[0])
-    rng = np.random.default_rng(seed)
-    shuffled = np.stack([rng.permutation(labels) for _ in range(permutations)])
-    null = _mmd2(kernel, shuffled)
-    p_value = (1 + int(np.sum(null >= observed))) / (1 + permutations)
-    return MMDTest(mmd2=observed, p_value=p_value, permutations=permutations, n_x=len(x), n_y=len(y))
+    codes = _codes(clusters, len(x))
+    if design == "split" and len(np.unique(codes)) < 4:
+        raise ValueError("the split MMD test needs at least four prompts")
+    return codes
+
+
+def mmd_test(x: np.ndarray, y: np.ndarray, permutations: int = 1000, seed: int = 0, design: str = "paired",
+             clusters: Sequence[str] | None = None) -> MMDTest:
+    """Row i of x and row i of y are the teacher's and the student's answer to one (prompt, sample index).
+
+    `clusters` (the prompt id of each row) matters for the split design, which
+    assigns whole prompts to one model; the paired design swaps row by row.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    codes = _check(x, y, design, clusters)
+    return _run(_squared_distances(np.vstack([x, y])), codes, len(x), len(y), design, permutations, np.random.default_rng(seed))
 
 
 def mmd_power(x: np.ndarray, y: np.ndarray, sizes: list[int] | None = None, repeats: int = 50, alpha: float = 0.05,
-              permutations: int = 200, seed: int = 0) -> dict[int, Estimate]:
-    """Share of tests on m responses per model that reject at alpha, for each m."""
+              permutations: int = 200, seed: int = 0, design: str = "paired",
+              clusters: Sequence[str] | None = None) -> dict[int, Estimate]:
+    """Share of tests on m prompts (all their samples) that reject at alpha, for each m, with the same design."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    limit = min(len(x), len(y))
-    sizes = [m for m in (sizes or [4, 8, 16, 32, 64, 128, 256]) if 2 <= m <= limit] or [limit]
+    codes = _check(x, y, design, clusters)
+    prompts = np.unique(codes)
+    smallest = 4 if design == "split" else 2
+    sizes = [m for m in (sizes or [4, 8, 16, 32, 64, 128, 256]) if smallest <= m <= len(prompts)] or [len(prompts)]
+    distances = _squared_distances(np.vstack([x, y]))
+    n = len(x)
     rng = np.random.default_rng(seed)
     power = {}
     for m in sizes:
         rejections = 0
         for _ in range(repeats):
-            xi, yi = rng.choice(len(x), m, replace=False), rng.choice(len(y), m, replace=False)
-            rejections += mmd_test(x[xi], y[yi], permutations, int(rng.integers(1 << 31))).p_value < alpha
+            rows = np.flatnonzero(np.isin(codes, rng.choice(prompts, m, replace=False)))
+            picks = np.concatenate([rows, n + rows])
+            sub = distances[np.ix_(picks, picks)]
+            rejections += _run(sub, codes[rows], len(rows), len(rows), design, permutations, rng).p_value < alpha
         power[m] = proportion(rejections, repeats)
     return power

@@ -18,12 +18,14 @@ class Estimate(BaseModel):
     low: float | None
     high: float | None
     n: int
+    #: why there is no interval (or no estimate) where one was expected, e.g. "degenerate: all 40 values equal"
+    status: str | None = None
 
     def fmt(self, digits: int = 3) -> str:
         if self.mean is None:
-            return "n/a"
+            return f"n/a ({self.status})" if self.status else "n/a"
         if self.low is None or self.high is None:
-            return f"{self.mean:.{digits}f} (n={self.n})"
+            return f"{self.mean:.{digits}f} (n={self.n}{'; ' + self.status if self.status else ''})"
         return f"{self.mean:.{digits}f} [{self.low:.{digits}f}, {self.high:.{digits}f}]"
 
 
@@ -34,7 +36,11 @@ def bootstrap_mean(values: Sequence[float], seed: int = 0, resamples: int = 2000
         return Estimate(mean=None, low=None, high=None, n=0)
     mean = float(data.mean())
     if len(data) < 2 or np.all(data == data[0]):
-        return Estimate(mean=mean, low=mean if len(data) > 1 else None, high=mean if len(data) > 1 else None, n=len(data))
+        # kept as [mean, mean] for the similarity and RSE readers; the status says it is no interval
+        # (advantage estimates use cluster_bootstrap, which gives None bounds instead)
+        status = "fewer than 2 values: no interval" if len(data) < 2 else f"degenerate: all {len(data)} values equal"
+        return Estimate(mean=mean, low=mean if len(data) > 1 else None, high=mean if len(data) > 1 else None, n=len(data),
+                        status=status)
     from scipy.stats import bootstrap
 
     result = bootstrap(
@@ -60,3 +66,75 @@ def proportion(successes: int, n: int, confidence: float = 0.95) -> Estimate:
 
     interval = binomtest(successes, n).proportion_ci(confidence_level=confidence, method="wilson")
     return Estimate(mean=successes / n, low=float(interval.low), high=float(interval.high), n=n)
+
+
+def cluster_means(values: Sequence[float], clusters: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Per-cluster sums and counts of `values` (one cluster per row when `clusters` is None), in first-seen order."""
+    data = np.asarray(values, dtype=float)
+    if clusters is None:
+        return data, np.ones(len(data)), [str(i) for i in range(len(data))]
+    index: dict[str, int] = {}
+    codes = np.asarray([index.setdefault(c, len(index)) for c in clusters], dtype=int)
+    return np.bincount(codes, data, len(index)), np.bincount(codes, None, len(index)).astype(float), list(index)
+
+
+def cluster_bootstrap(values: Sequence[float], clusters: Sequence[str] | None = None, seed: int = 0, resamples: int = 2000,
+                      confidences: Sequence[float] = (0.95,)) -> tuple[Estimate, dict[float, tuple[float | None, float | None]]]:
+    """Mean of the rows with percentile intervals from resampling whole clusters (prompts) with replacement.
+
+    Rows of one cluster (several answers to one prompt) are not independent, so
+    the unit of resampling is the cluster; with one row per cluster this is the
+    ordinary bootstrap. The returned dict holds (low, high) per confidence level,
+    so a simultaneous (Bonferroni) interval comes from the same resamples as the
+    95% one. No interval is claimed below two clusters or when every row has
+    the same value (the bootstrap would collapse to a point): `status` says why.
+    """
+    sums, counts, _ = cluster_means(values, clusters)
+    rows = int(counts.sum())
+    none = {c: (None, None) for c in confidences}
+    if rows == 0:
+        return Estimate(mean=None, low=None, high=None, n=0, status="no data"), none
+    data = np.asarray(values, dtype=float)
+    mean = float(data.mean())
+    if len(sums) < 2:
+        return Estimate(mean=mean, low=None, high=None, n=len(sums), status="fewer than 2 prompts: no interval"), none
+    if np.all(data == data[0]):
+        status = f"degenerate: all {rows} values equal {data[0]:.3f}; the bootstrap gives no interval"
+        return Estimate(mean=mean, low=None, high=None, n=len(sums), status=status), none
+    draws = resample_means(sums, counts, seed, resamples)
+    intervals = {c: percentile_interval(draws, c) for c in confidences}
+    low, high = intervals[confidences[0]]
+    return Estimate(mean=mean, low=low, high=high, n=len(sums)), intervals
+
+
+def resample_means(sums: np.ndarray, counts: np.ndarray, seed: int, resamples: int) -> np.ndarray:
+    """Bootstrap distribution of the row mean when clusters are drawn with replacement."""
+    rng = np.random.default_rng(seed)
+    out = np.empty(resamples)
+    chunk = max(1, 2_000_000 // max(1, len(sums)))
+    for start in range(0, resamples, chunk):
+        picks = rng.integers(0, len(sums), (min(chunk, resamples - start), len(sums)))
+        out[start: start + len(picks)] = sums[picks].sum(axis=1) / counts[picks].sum(axis=1)
+    return out
+
+
+def percentile_interval(draws: np.ndarray, confidence: float) -> tuple[float, float]:
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(draws, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def paired_difference(before: dict[str, float], after: dict[str, float], seed: int = 0, resamples: int = 2000,
+                      confidence: float = 0.95) -> Estimate:
+    """Δ = mean(after − before) over the prompts both sides scored, with a bootstrap over those prompts.
+
+    Keys are prompt ids (several values per prompt may be pre-averaged by the
+    caller). The pairing removes the prompt effect that two separate intervals
+    keep, so a change is judged against its own noise (METHODS.md section 7).
+    """
+    common = [key for key in after if key in before]
+    if not common:
+        return Estimate(mean=None, low=None, high=None, n=0, status="no prompt scored on both sides")
+    diffs = [after[key] - before[key] for key in common]
+    estimate, _ = cluster_bootstrap(diffs, None, seed=seed, resamples=resamples, confidences=(confidence,))
+    return estimate
