@@ -61,6 +61,7 @@ def test_failures_that_remain_are_counted_with_the_raw_answer(runner, pairs):
     result = evaluate_rse(runner, load_model("mock/chatty"), prompts[:5], texts["qwen_greedy"][:5], texts["qwen_t07"][:5])
     assert result.parse_failures == 5 and result.n_scored == 0 and result.rse.mean is None
     assert all(p.error and p.raw and p.reasked for p in result.pairs)
+    assert result.sensitivity.if_all_1.mean == 1.0 and result.sensitivity.if_all_5.mean == 5.0
 
 
 def test_labelled_answers_parse(runner, pairs):
@@ -91,3 +92,41 @@ def test_user_template_is_used(runner, pairs, tmp_path):
                     "[CANDIDATE ANSWER]\n{{ candidate }}\n[END CANDIDATE ANSWER]\nRequest was: {{ prompt }}")
     result = evaluate_rse(runner, load_model(JUDGE), prompts[:3], texts["qwen_greedy"][:3], texts["qwen_greedy"][:3], template=str(mine))
     assert result.rse.mean == 5.0 and result.template == str(mine)
+
+
+class HalfAmbiguousJudge:
+    """Answers in the asked grammar for every other pair, and ambiguously ("4 or 5") for the rest, even when re-asked."""
+
+    @staticmethod
+    def make():
+        from distillscope.models.mock import MockModel
+        from distillscope.models.spec import ModelSpec
+        from distillscope.types import Completion
+
+        class Judge(MockModel):
+            def answer(self, request):
+                readable = "[CANDIDATE ANSWER]\nA" in request.messages[0].content
+                text = "<style>4</style><structure>4</structure><content>4</content>" if readable else "Style: 4 or 5\nStructure: 3\nContent: 5"
+                return Completion(text=text, finish_reason="stop")
+
+        return Judge(ModelSpec.parse("mock/half-ambiguous"))
+
+
+def test_ambiguous_scores_are_failures_and_rse_reports_the_bound_they_leave(runner, pairs):
+    prompts, _ = pairs
+    candidates = ["A readable pair" if i % 2 == 0 else "B ambiguous pair" for i in range(8)]
+    result = evaluate_rse(runner, HalfAmbiguousJudge.make(), prompts[:8], ["reference"] * 8, candidates, swap_n=0)
+    assert result.n_scored == 4 and result.parse_failures == 4 and result.judge_failures == 0 and result.reasked == 4
+    assert result.rse.mean == 4.0  # over the parsed pairs only; "4 or 5" was never read as 4 or as 5
+    bound = result.sensitivity
+    assert bound.unscored == 4 and bound.if_all_1.mean == 2.5 and bound.if_all_5.mean == 4.5 and bound.if_all_1.n == 8
+    unread = [p for p in result.pairs if p.mean is None]
+    assert all("4 or 5" in p.raw and p.error for p in unread)  # kept with the raw text
+
+
+def test_sensitivity_refills_unscored_pairs_with_1_and_with_5():
+    from distillscope.metrics.rse import sensitivity
+
+    bound = sensitivity([3.0, None, 4.0, None])
+    assert bound.unscored == 2 and bound.if_all_1.mean == 2.25 and bound.if_all_5.mean == 4.25
+    assert sensitivity([3.0, 4.0]).if_all_1.mean == sensitivity([3.0, 4.0]).if_all_5.mean == 3.5

@@ -123,8 +123,10 @@ def rse(
                 **{f"category: {c}": e for c, e in result.by_category.items()}}
         console.print(estimate_table(f"RSE of {spec} vs {specs[0]} (judge {judge_model.identity})", rows))
         swap = result.swap_control
+        bound = result.sensitivity
         console.print(f"scored {result.n_scored}/{result.n_pairs} pairs; parse failures {result.parse_failures} "
-                      f"(re-asked {result.reasked}); missing answers {missing}; position-bias control: "
+                      f"(re-asked {result.reasked}), judge failures {result.judge_failures}; RSE if the {bound.unscored} unscored "
+                      f"were all 1: {bound.if_all_1.fmt()}, all 5: {bound.if_all_5.fmt()}; missing answers {missing}; position-bias control: "
                       f"swapped minus original = {_fmt(swap.get('mean_difference'))} over {swap.get('n_scored', 0)} pairs")
     data = envelope("rse", suite=suite_obj, prompts={"split": split, "n": len(prompts), "ids": [p.id for p in prompts]},
                     models={"reference": specs[0], "students": specs[1:], "judge": judge_model.identity},

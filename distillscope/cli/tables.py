@@ -1,8 +1,26 @@
-"""Terminal tables shared by the metric commands."""
+"""Terminal tables shared by the metric commands.
+
+A number resting on fewer than MIN_CATEGORY_N prompts (a small category, say)
+is shown as "too few", greyed, so noise on two prompts never reads as a finding.
+"""
 
 from __future__ import annotations
 
 from rich.table import Table
+
+from distillscope.report.tables import MIN_CATEGORY_N
+
+
+def category_cell(estimate) -> str:  # noqa: ANN001 - a metrics.stats.Estimate
+    """One per-category cell: mean [low, high] n=…, or a grey "too few (n=…)"."""
+    if estimate is None:
+        return "-"
+    if estimate.n < MIN_CATEGORY_N:
+        return f"[dim]too few (n={estimate.n})[/dim]"
+    if estimate.mean is None:
+        return f"n/a (n={estimate.n})"
+    interval = f" [{estimate.low:.2f}, {estimate.high:.2f}]" if estimate.low is not None and estimate.high is not None else ""
+    return f"{estimate.mean:.2f}{interval} n={estimate.n}"
 
 
 def estimate_table(title: str, rows: dict) -> Table:  # rows: label -> metrics.stats.Estimate
@@ -10,6 +28,9 @@ def estimate_table(title: str, rows: dict) -> Table:  # rows: label -> metrics.s
     for column in ("", "mean", "95% CI", "n"):
         table.add_column(column, justify="left" if not column else "right")
     for label, estimate in rows.items():
+        if estimate.n < MIN_CATEGORY_N:
+            table.add_row(f"[dim]{label}[/dim]", "[dim]too few[/dim]", "-", f"[dim]{estimate.n}[/dim]")
+            continue
         ci = f"[{estimate.low:.3f}, {estimate.high:.3f}]" if estimate.low is not None else "-"
         mean = f"{estimate.mean:.3f}" if estimate.mean is not None else "n/a"
         table.add_row(label, mean, ci, str(estimate.n))

@@ -1,20 +1,35 @@
-"""Loose, strict and hard ICE scores from a fuzzing run, with Wilson intervals.
+"""Loose, strict and hard ICE scores from a fuzzing run, with intervals that respect how it was run.
 
 Every score is successes / queries, as in the paper (whose denominator is its
 query budget): loose counts answers the conflict judge flagged, strict those
 the claim extractor reads as claiming another family or developer, hard the
 strict ones to non-misleading templates. Answers the judge could not rate count
 as no conflict in loose and are reported, so the denominator never shrinks.
+
+The answers are not independent: every answer to one mutant template shares
+that template (five questions per iteration by default), and templates are
+chosen adaptively. So the interval is a cluster bootstrap: answers to the same
+template text are one cluster, and clusters are resampled. Only where every
+cluster holds a single answer is the Wilson interval used. When every cluster
+has the same rate (say no success at all) the bootstrap collapses to a point,
+so the interval is Wilson's with each template counted once, never [0, 0].
+
+The conflict judge and the claim extractor are compared by Cohen's κ and the
+2×2 table, because raw agreement is dominated by the many answers both call
+harmless.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from pydantic import BaseModel
 
 from distillscope.ice.fuzzer import FuzzRun, QueryRecord
-from distillscope.metrics.stats import Estimate, proportion
+from distillscope.metrics.stats import Estimate, cluster_bootstrap, cluster_means, proportion
+
+KINDS = ("loose", "strict", "hard")
 
 
 class ScoreSet(BaseModel):
@@ -22,6 +37,25 @@ class ScoreSet(BaseModel):
     strict: Estimate
     hard: Estimate
     queries: int
+    successes: dict[str, int] = {}  # loose / strict / hard -> number of successful answers
+    clusters: int = 0  # distinct templates the answers came from: the bootstrap's unit
+    # per kind: "cluster bootstrap", "wilson" (one answer per template) or "wilson over templates" (no spread)
+    interval: dict[str, str] = {}
+
+
+class Agreement(BaseModel):
+    """How the conflict judge (loose) and the claim extractor (strict) agree on the answers both rated."""
+
+    n: int
+    kappa: float | None  # Cohen's κ; None when either side gave one label only (κ undefined)
+    confusion: list[list[int]]  # rows: judge 0/1, columns: extractor 0/1
+    raw_agreement: float
+
+    def fmt(self) -> str:
+        (neither, extractor_only), (judge_only, both) = self.confusion
+        kappa = f"κ {self.kappa:.2f}" if self.kappa is not None else "κ undefined (one side gave a single label)"
+        return (f"{kappa} over {self.n} answers; both flag {both}, judge only {judge_only}, extractor only {extractor_only}, "
+                f"neither {neither}")
 
 
 class TemplateSummary(BaseModel):
@@ -45,7 +79,7 @@ class ICEResult(BaseModel):
     by_language: dict[str, ScoreSet]
     misleading_queries: int
     unjudged: int
-    judge_extractor_agreement: Estimate | None
+    judge_extractor_agreement: Agreement | None
     top_templates: list[TemplateSummary]
     helper_failures: int
     placeholder_repairs: int
@@ -53,21 +87,55 @@ class ICEResult(BaseModel):
     seed_templates: int
 
 
-def score_set(records: list[QueryRecord], judged: bool) -> ScoreSet:
-    n = len(records)
+def cluster_rate(successes: list[bool], clusters: list[str], seed: int = 0) -> tuple[Estimate, str]:
+    """A success rate with its 95% interval, resampling whole clusters (templates), and the method used."""
+    n, k = len(successes), sum(successes)
+    if n == 0:
+        return Estimate(mean=None, low=None, high=None, n=0, status="no queries"), "none"
+    sums, counts, _ = cluster_means([float(x) for x in successes], clusters)
+    if counts.max() == 1:  # one answer per template: the answers are independent draws
+        return proportion(k, n), "wilson"
+    rates = sums / counts
+    if (rates == rates[0]).all():  # no spread between templates: the bootstrap would claim [p, p]
+        wilson = proportion(int(round(rates[0] * len(rates))), len(rates))
+        return Estimate(mean=k / n, low=wilson.low, high=wilson.high, n=n), "wilson over templates"
+    estimate, _ = cluster_bootstrap([float(x) for x in successes], clusters, seed=seed)
+    return Estimate(mean=k / n, low=estimate.low, high=estimate.high, n=n, status=estimate.status), "cluster bootstrap"
+
+
+def score_set(records: list[QueryRecord], judged: bool, cluster_of: Callable[[QueryRecord], str] | None = None) -> ScoreSet:
+    cluster_of = cluster_of or (lambda r: r.mutant_id)
+    clusters = [cluster_of(r) for r in records]
+    hits = {"loose": [bool(r.loose) for r in records], "strict": [r.strict for r in records], "hard": [r.hard for r in records]}
+    rates = {kind: cluster_rate(hits[kind], clusters) for kind in KINDS}
     return ScoreSet(
-        loose=proportion(sum(bool(r.loose) for r in records), n) if judged else None,
-        strict=proportion(sum(r.strict for r in records), n),
-        hard=proportion(sum(r.hard for r in records), n),
-        queries=n,
+        loose=rates["loose"][0] if judged else None, strict=rates["strict"][0], hard=rates["hard"][0], queries=len(records),
+        successes={kind: sum(hits[kind]) for kind in KINDS if judged or kind != "loose"}, clusters=len(set(clusters)),
+        interval={kind: rates[kind][1] for kind in KINDS if judged or kind != "loose"},
     )
 
 
-def _grouped(records: list[QueryRecord], key: str, judged: bool) -> dict[str, ScoreSet]:
+def _grouped(records: list[QueryRecord], key: str, judged: bool, cluster_of: Callable[[QueryRecord], str]) -> dict[str, ScoreSet]:
     buckets: dict[str, list[QueryRecord]] = defaultdict(list)
     for record in records:
         buckets[getattr(record, key)].append(record)
-    return {group: score_set(buckets[group], judged) for group in sorted(buckets)}
+    return {group: score_set(buckets[group], judged, cluster_of) for group in sorted(buckets)}
+
+
+def agreement(records: list[QueryRecord]) -> Agreement | None:
+    """Cohen's κ and the confusion table of judge (loose) against extractor (strict), where the judge gave a verdict."""
+    both = [r for r in records if r.loose is not None]
+    if not both:
+        return None
+    judge, extractor = [int(bool(r.loose)) for r in both], [int(r.strict) for r in both]
+    confusion = [[sum(j == a and e == b for j, e in zip(judge, extractor)) for b in (0, 1)] for a in (0, 1)]
+    kappa = None
+    if len(set(judge)) > 1 or len(set(extractor)) > 1:
+        from sklearn.metrics import cohen_kappa_score
+
+        value = float(cohen_kappa_score(judge, extractor, labels=[0, 1]))
+        kappa = value if value == value else None  # NaN when κ is undefined
+    return Agreement(n=len(both), kappa=kappa, confusion=confusion, raw_agreement=sum(j == e for j, e in zip(judge, extractor)) / len(both))
 
 
 def top_templates(run: FuzzRun, limit: int = 5) -> list[TemplateSummary]:
@@ -89,14 +157,16 @@ def top_templates(run: FuzzRun, limit: int = 5) -> list[TemplateSummary]:
 
 def score_run(run: FuzzRun, judged: bool) -> ICEResult:
     records = run.records
-    both = [r for r in records if r.loose is not None]
-    agreement = proportion(sum(r.loose == r.strict for r in both), len(both)) if judged and both else None
+
+    def cluster_of(record: QueryRecord) -> str:  # answers to the same template text are one cluster
+        return run.mutants.get(record.mutant_id, record.mutant_id)
+
     return ICEResult(
-        family=run.family, budget=run.config.budget, queries=len(records), overall=score_set(records, judged),
-        by_category=_grouped(records, "category", judged), by_language=_grouped(records, "language", judged),
+        family=run.family, budget=run.config.budget, queries=len(records), overall=score_set(records, judged, cluster_of),
+        by_category=_grouped(records, "category", judged, cluster_of), by_language=_grouped(records, "language", judged, cluster_of),
         misleading_queries=sum(r.misleading for r in records),
         unjudged=sum(r.loose is None for r in records) if judged else len(records),
-        judge_extractor_agreement=agreement, top_templates=top_templates(run),
+        judge_extractor_agreement=agreement(records) if judged else None, top_templates=top_templates(run),
         helper_failures=run.helper_failures, placeholder_repairs=run.placeholder_repairs,
         pool_size=len(run.nodes), seed_templates=sum(n.parent is None for n in run.nodes),
     )

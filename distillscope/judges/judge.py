@@ -3,7 +3,9 @@
 Any model spec can judge. Each item is one judge prompt; when the answer
 cannot be parsed the judge is asked once more in the same conversation
 (`reask.jinja2`), and what still cannot be read is reported as a failure with
-the judge's raw words, never dropped or guessed.
+the judge's raw words, never dropped or guessed. The parsers (judges/parsing.py)
+read only the grammar the templates ask for, so an ambiguous answer is such a
+failure too (`unreadable`), counted apart from a judge that gave no answer.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class JudgeOutcome(BaseModel):
     parsed: Any = None
     reasked: bool = False
     error: str | None = None
+    unreadable: bool = False  # the judge answered, but not in the grammar asked for (even after the re-ask)
+    latency_s: float = 0.0  # generation time of the stored answers (first and re-ask), cached or not
 
     @property
     def ok(self) -> bool:
@@ -55,10 +59,11 @@ def run_judge(
         if response is None:
             outcomes.append(JudgeOutcome(item_id=item_id, error="the judge model failed to answer (see store stats)"))
             continue
+        latency = response.latency_s or 0.0
         try:
-            outcomes.append(JudgeOutcome(item_id=item_id, raw=response.text, parsed=parse(response.text)))
+            outcomes.append(JudgeOutcome(item_id=item_id, raw=response.text, parsed=parse(response.text), latency_s=latency))
         except ScoreParseError:
-            outcomes.append(JudgeOutcome(item_id=item_id, raw=response.text))
+            outcomes.append(JudgeOutcome(item_id=item_id, raw=response.text, latency_s=latency))
             conversation = [Message(role="user", content=text), Message(role="assistant", content=response.text),
                             Message(role="user", content=reask)]
             retry.append((position, _request(f"{item_id}:reask", conversation, sampling)))
@@ -69,12 +74,15 @@ def run_judge(
             outcome.reasked = True
             if response is None:
                 outcome.error = "the judge model failed to answer the re-ask"
+                outcome.unreadable = True  # its first answer, kept in raw, could not be read
                 continue
             outcome.raw = f"{outcome.raw}\n[re-asked]\n{response.text}"
+            outcome.latency_s += response.latency_s or 0.0
             try:
                 outcome.parsed = parse(response.text)
             except ScoreParseError as exc:
                 outcome.error = str(exc)
+                outcome.unreadable = True
     return outcomes
 
 

@@ -1,116 +1,227 @@
-"""Reading scores out of whatever a judge model wrote.
+"""Reading a judge's answer only where it follows a grammar exactly, so nothing is guessed.
 
-Small judges rarely follow the format exactly, so the parser accepts, in
-order of trust: XML-style tags (`<style>4</style>`), a JSON object, labelled
-scores in English or Chinese (`Style: 4`, `**Content detail** - 4/5`,
-`风格：4分`), and finally bare numbers in aspect order when there are exactly
-as many as aspects. Anything else is a parse failure, reported, never guessed.
+A value is read from three grammars, and only from these:
+- a tag: `<style>4</style>`, `<answer>A</answer>`, `<judge>1</judge>` (what the templates ask for);
+- a JSON object with the field: `{"style": 4}`, `{"answer": "A"}`, `{"judge": 1}`;
+- a labelled line, at the start of a line: `Style: 4`, `**Verdict:** A`, `Conflict: 0`,
+  `风格：4分`. Markdown around the label or value is fine; several labels on one line may be
+  separated by `,` or `;`; after the value only a short comment that starts with punctuation
+  and holds no other value may follow (`Style: 4 (formal tone)`).
+A choice may also stand alone on a line (`B`, `**B**`), and a 0/1 verdict may open the answer
+(`1 - it names OpenAI`).
+
+Every reading found must agree. A tag, JSON field or labelled line whose value is not exactly one
+valid value ("4 or 5", "between 3 and 4", "3-4", "not A", "A or B", "7", "4/10", "4?") makes the
+whole answer a parse failure, as do two readings that differ and a missing field. Prose is never
+read: "a close call, but B" and "list 3 steps; 2 examples and 5 bullet points" are failures, not
+B and (3, 2, 5). Failures are counted and kept with the raw text by the caller (judges/judge.py).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-# aspect -> names a judge may use for it (lower case)
+# aspect -> label names a judge may use for it (lower case); only names the RSE rubric itself uses
 ASPECT_ALIASES: dict[str, tuple[str, ...]] = {
-    "style": ("style", "response style", "tone", "风格", "回答风格", "语言风格"),
-    "structure": ("structure", "logical structure", "logic", "reasoning", "organization", "organisation", "逻辑结构", "结构", "逻辑"),
-    "content": ("content", "content detail", "content details", "detail", "details", "knowledge", "内容细节", "内容", "细节"),
+    "style": ("style", "response style", "风格", "回答风格"),
+    "structure": ("structure", "logical structure", "结构", "逻辑结构"),
+    "content": ("content", "content detail", "content details", "内容", "内容细节"),
 }
-_NUMBER = r"([1-5](?:\.\d+)?)"
+CHOICE_LABELS = ("answer", "final answer", "verdict", "choice", "答案", "选择")
+CONFLICT_LABELS = ("judge", "conflict", "verdict", "冲突", "判断")
 _CHINESE_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"}
+_DECOR = r"[\s*_`#>\[\]\"']*"  # markdown and quotes that may wrap a label or a value
+_HEDGE = r"(?:[~≈<>±+\-–]|about|around|approx\w*|roughly|maybe|perhaps|probably|likely|between|either|not|no|only|" \
+         r"at least|at most|大约|约|大概|可能|介于|不是)"
 
 
 class ScoreParseError(ValueError):
     pass
 
 
+class _Bad(Exception):
+    """A reading that is present but not exactly one valid value: the answer is ambiguous."""
+
+
+@dataclass(frozen=True)
+class _Grammar:
+    fields: dict[str, tuple[str, ...]]  # field -> label / JSON key names
+    tags: dict[str, str]  # tag name -> field
+    value: Callable[[str], tuple[object, str] | None]  # value at the start of a string, and the rest
+    stray: str  # a pattern that, in a comment after the value, would be another value
+    what: str
+    label_suffix: str = ""
+    stray_anywhere: bool = False  # a labelled line whose value is unreadable poisons if the stray appears anywhere in it
+
+    def poisons(self, rest: str) -> bool:
+        """Does a labelled line whose value could not be read still look like it gives one ("not A", "about 4")?"""
+        if self.stray_anywhere:
+            return re.search(self.stray, rest) is not None
+        return re.match(rf"{_DECOR}{_HEDGE}?{_DECOR}(?:{self.stray})", rest, re.IGNORECASE) is not None
+
+    def field_of(self, name: str) -> str | None:
+        key = re.sub(r"[\s_\-]+", " ", name.lower().strip())
+        return next((f for f, names in self.fields.items() if key in names), None)
+
+    def label_line(self) -> re.Pattern:
+        names = sorted({n for names in self.fields.values() for n in names}, key=len, reverse=True)
+        alternatives = "|".join(re.escape(n).replace(r"\ ", r"[\s_\-]+") for n in names)
+        return re.compile(rf"^\s*(?:[-+•]\s+|\d+[.)]\s+)?{_DECOR}(?P<label>{alternatives}){_DECOR}{self.label_suffix}{_DECOR}"
+                          rf"(?:[:=]|[-–—](?!\d)){_DECOR}(?P<rest>.*)$", re.IGNORECASE)
+
+
 def _normalise(text: str) -> str:
-    text = text.replace("：", ":").replace("，", ",").replace("／", "/")
+    for wide, narrow in (("：", ":"), ("，", ","), ("；", ";"), ("／", "/"), ("（", "("), ("）", ")"), ("。", ".")):
+        text = text.replace(wide, narrow)
     for han, digit in _CHINESE_DIGITS.items():
-        text = re.sub(rf"(?<=[:：\s]){han}(?=\s*分|\s*/|\s*$|\s*\n)", digit, text)
+        text = re.sub(rf"(?<=[:\s]){han}(?=\s*分|\s*/|\s*$|\s*\n|\s*,)", digit, text)
     return text
 
 
-def _in_range(value: str, low: int, high: int) -> float:
-    number = float(value)
-    if not low <= number <= high:
-        raise ScoreParseError(f"score {number} outside {low}..{high}")
-    return number
+def _clean_comment(rest: str, stray: str) -> bool:
+    """What may follow a value: nothing, or a comment opened by punctuation that holds no other value."""
+    rest = re.sub(rf"^{_DECOR}", "", rest)
+    if not rest or re.fullmatch(r"[.!]*", rest):
+        return True
+    return bool(re.match(r"[(\[,;.:\-–—|!]", rest)) and "?" not in rest and re.search(stray, rest) is None
+
+
+class _Readings:
+    def __init__(self, grammar: _Grammar) -> None:
+        self.grammar = grammar
+        self.values: dict[str, list[object]] = {}
+
+    def add(self, field: str, value: object) -> None:
+        self.values.setdefault(field, []).append(value)
+
+    def exact(self, field: str, text: str, where: str) -> None:
+        """A tag or JSON value: the whole of it must be one value."""
+        found = self.grammar.value(text)
+        if found is None or re.sub(_DECOR, "", found[1]):
+            raise _Bad(f"{where} holds '{text.strip()[:40]}', not exactly one {self.grammar.what}")
+        self.add(field, found[0])
+
+    def line(self, line: str, pattern: re.Pattern) -> None:
+        match = pattern.match(line)
+        while match:
+            field, rest = self.grammar.field_of(match.group("label")), match.group("rest")
+            found = self.grammar.value(rest)
+            if found is None:
+                if self.grammar.poisons(rest):
+                    raise _Bad(f"'{line.strip()[:60]}' does not hold exactly one {self.grammar.what}")
+                return  # a label followed by prose ("Style: both are formal") is not a reading
+            self.add(field, found[0])
+            following = re.match(r"\s*[,;|]\s*", found[1])
+            match = pattern.match(found[1][following.end():]) if following else None
+            if match is None and not _clean_comment(found[1], self.grammar.stray):
+                raise _Bad(f"'{line.strip()[:60]}' does not hold exactly one {self.grammar.what}")
+
+
+def _read(text: str, grammar: _Grammar, extra: Callable[[str, _Readings], None] | None = None) -> dict[str, object]:
+    text = _normalise(text or "")
+    readings = _Readings(grammar)
+    try:
+        for tag, field in grammar.tags.items():
+            for match in re.finditer(rf"<{tag}>(.*?)</{tag}>", text, re.IGNORECASE | re.DOTALL):
+                readings.exact(field, match.group(1), f"<{tag}>")
+        for match in re.finditer(r"\{[^{}]*\}", text):
+            try:
+                data = json.loads(match.group(0))
+            except json.JSONDecodeError:
+                continue
+            for key, value in data.items() if isinstance(data, dict) else ():
+                field = grammar.field_of(str(key))
+                if field is not None:
+                    shown = str(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else "?"
+                    readings.exact(field, shown, f"JSON field '{key}'")
+        pattern = grammar.label_line()
+        for line in text.splitlines():
+            readings.line(line, pattern)
+        if extra:
+            extra(text, readings)
+    except _Bad as exc:
+        raise ScoreParseError(f"ambiguous judge answer: {exc}") from None
+    out = {}
+    for field in grammar.fields:
+        values = readings.values.get(field)
+        if not values:
+            continue
+        if len(set(values)) > 1:
+            raise ScoreParseError(f"conflicting {grammar.what}s for {field}: {', '.join(map(str, dict.fromkeys(values)))}")
+        out[field] = values[0]
+    return out
+
+
+def _score_value(low: int, high: int) -> Callable[[str], tuple[object, str] | None]:
+    def value(text: str) -> tuple[object, str] | None:
+        match = re.match(rf"{_DECOR}(?P<n>\d+(?:\.\d+)?)(?!\d)(?!\.\d){_DECOR}(?:(?:/|out of|of)\s*(?P<d>\d+)\b|分|points?\b|pts\b)?",
+                         text, re.IGNORECASE)
+        if match is None:
+            return None
+        number = float(match.group("n"))
+        if match.group("d") is not None and int(match.group("d")) != high:
+            raise _Bad(f"score {match.group(0).strip()} is not on the {low}..{high} scale")
+        if not low <= number <= high:
+            raise _Bad(f"score {number:g} outside {low}..{high}")
+        return number, text[match.end():]
+    return value
 
 
 def parse_scores(text: str, aspects: Sequence[str], low: int = 1, high: int = 5) -> dict[str, float]:
-    """Scores for every aspect, or ScoreParseError naming what was missing."""
-    text = _normalise(text or "")
-    for strategy in (_from_tags, _from_json, _from_labels):
-        found = strategy(text, aspects, low, high)
-        if found is not None and set(found) == set(aspects):
-            return found
-    bare = _from_bare_numbers(text, aspects, low, high)
-    if bare is not None:
-        return bare
-    raise ScoreParseError(f"could not find scores for {', '.join(aspects)} in the judge's answer")
-
-
-def _from_tags(text: str, aspects: Sequence[str], low: int, high: int) -> dict[str, float] | None:
-    found = {}
-    for aspect in aspects:
-        match = re.search(rf"<{aspect}>\s*{_NUMBER}\s*(?:/\s*5)?\s*</{aspect}>", text, re.IGNORECASE)
-        if match:
-            found[aspect] = _in_range(match.group(1), low, high)
-    return found or None
-
-
-def _from_json(text: str, aspects: Sequence[str], low: int, high: int) -> dict[str, float] | None:
-    for match in re.finditer(r"\{[^{}]*\}", text, re.DOTALL):
-        try:
-            data = json.loads(match.group(0))
-        except json.JSONDecodeError:
-            continue
-        if not isinstance(data, dict):
-            continue
-        lowered = {str(k).lower().strip(): v for k, v in data.items()}
-        found = {}
-        for aspect in aspects:
-            for alias in ASPECT_ALIASES.get(aspect, (aspect,)):
-                value = lowered.get(alias, lowered.get(alias.replace(" ", "_")))
-                if isinstance(value, (int, float, str)) and re.fullmatch(r"\s*[1-5](\.\d+)?\s*", str(value)):
-                    found[aspect] = _in_range(str(value), low, high)
-                    break
-        if found:
-            return found
-    return None
-
-
-def _from_labels(text: str, aspects: Sequence[str], low: int, high: int) -> dict[str, float] | None:
-    found = {}
-    for aspect in aspects:
-        # longest names first so "content detail" wins over "content"
-        for alias in sorted(ASPECT_ALIASES.get(aspect, (aspect,)), key=len, reverse=True):
-            pattern = rf"{re.escape(alias)}[\s*_#\-]*(?:score|评分|得分)?[\s*]*[:=\-–—]?\s*[*\s]*{_NUMBER}\s*(?:/\s*5|分|points?)?"
-            match = re.search(pattern, text, re.IGNORECASE)
-            if match:
-                found[aspect] = _in_range(match.group(1), low, high)
-                break
-    return found or None
-
-
-def _from_bare_numbers(text: str, aspects: Sequence[str], low: int, high: int) -> dict[str, float] | None:
-    numbers = re.findall(r"(?<![\d.])([1-5])(?:\s*/\s*5)?(?![\d.])", text)
-    if len(numbers) != len(aspects):
-        return None
-    return {aspect: _in_range(n, low, high) for aspect, n in zip(aspects, numbers)}
+    """A score for every aspect, or ScoreParseError saying what was missing, ambiguous or conflicting."""
+    grammar = _Grammar(fields={a: ASPECT_ALIASES.get(a, (a,)) for a in aspects}, tags={a: a for a in aspects},
+                       value=_score_value(low, high), stray=r"\d|[一二两三四五]\s*分", what="score",
+                       label_suffix=r"(?:\s*(?:score|rating|评分|得分))?")
+    found = _read(text, grammar)
+    missing = [a for a in aspects if a not in found]
+    if missing:
+        raise ScoreParseError(f"no score for {', '.join(missing)} in the judge's answer")
+    return {a: float(found[a]) for a in aspects}
 
 
 def parse_choice(text: str, choices: Sequence[str]) -> str:
-    """A single labelled choice (e.g. 'A' or 'B'), from a tag, 'Answer: X' or a lone letter."""
-    text = _normalise(text or "")
-    alternatives = "|".join(re.escape(c) for c in choices)
-    for pattern in (rf"<answer>\s*({alternatives})\s*</answer>", rf"(?:answer|choice|verdict|答案)\s*(?:is)?\s*:?\s*\**\(?({alternatives})\b",
-                    rf"^\W*({alternatives})\W*$"):
-        match = re.search(pattern, text, re.IGNORECASE | re.MULTILINE)
-        if match:
-            return next(c for c in choices if c.lower() == match.group(1).lower())
-    raise ScoreParseError(f"no choice among {', '.join(choices)} in the judge's answer")
+    """One of the choices, from `<answer>X</answer>`, `Answer: X`, a JSON field, or X alone on a line."""
+    alternatives = "|".join(re.escape(c) for c in sorted(choices, key=len, reverse=True))
+
+    def value(segment: str) -> tuple[object, str] | None:
+        match = re.match(rf"{_DECOR}\(?\s*({alternatives})(?!\w)\s*\)?", segment, re.IGNORECASE)
+        return (next(c for c in choices if c.lower() == match.group(1).lower()), segment[match.end():]) if match else None
+
+    def alone(body: str, readings: _Readings) -> None:
+        for line in body.splitlines():
+            match = re.fullmatch(rf"{_DECOR}\(?\s*({alternatives})\s*\)?{_DECOR}[.!]?{_DECOR}", line, re.IGNORECASE)
+            if match:
+                readings.add("answer", value(match.group(1))[0])
+
+    grammar = _Grammar(fields={"answer": CHOICE_LABELS}, tags={"answer": "answer"}, value=value,
+                       stray=rf"(?<!\w)(?:{alternatives})(?!\w)", what="choice", stray_anywhere=True)
+    found = _read(text, grammar, alone)
+    if "answer" not in found:
+        raise ScoreParseError(f"no choice among {', '.join(choices)} in the judge's answer")
+    return str(found["answer"])
+
+
+def parse_conflict(text: str) -> tuple[bool, str]:
+    """The conflict judge's 0/1 (`<judge>1</judge>`, `Conflict: 0`, or a leading `1 - ...`) and its reason."""
+
+    def value(segment: str) -> tuple[object, str] | None:
+        match = re.match(rf"{_DECOR}([01])(?![\w.)])", segment)
+        return (match.group(1) == "1", segment[match.end():]) if match else None
+
+    def leading(body: str, readings: _Readings) -> None:
+        first = next((line for line in body.splitlines() if line.strip()), "")
+        match = re.match(rf"{_DECOR}([01])(?=\s*$|\s*[\-–—:,])", first)
+        if match and _clean_comment(first[match.end():], r"(?<![\w.\-])[01](?![\w.])"):
+            readings.add("judge", match.group(1) == "1")
+
+    grammar = _Grammar(fields={"judge": CONFLICT_LABELS}, tags={"judge": "judge"}, value=value,
+                       stray=r"(?<![\w.\-])[01](?![\w.])", what="0/1 verdict", stray_anywhere=True)
+    found = _read(text, grammar, leading)
+    if "judge" not in found:
+        raise ScoreParseError("no <judge>0/1</judge> verdict in the judge's answer")
+    reason = re.sub(r"<judge>.*?</judge>", "", text or "", flags=re.IGNORECASE | re.DOTALL)
+    reason = re.sub(r"^\W*[01](?![\w.])", "", reason.strip()).strip(" .:-–—,\n")
+    return bool(found["judge"]), reason[:300]

@@ -6,6 +6,12 @@ over prompts of the per-prompt mean, with bootstrap CIs overall, per aspect,
 per category and per source. The order-swap control re-judges a subset with
 the two answers in each other's places: a judge without position bias gives
 the same scores, so the mean difference estimates that bias.
+
+The judge's answers are read only in the grammar the template asks for
+(judges/parsing.py), so some pairs stay unscored. RSE is the mean over the
+scored pairs; beside it stand the failure counts and a sensitivity bound: the
+mean if every unscored pair had scored 1, and if every one had scored 5. When
+the bound is wide the failures, not the student, decide the number.
 """
 
 from __future__ import annotations
@@ -41,14 +47,24 @@ class RSEPair(BaseModel):
     error: str | None
 
 
+class RSESensitivity(BaseModel):
+    """RSE with every unscored pair refilled by the lowest and by the highest score."""
+
+    unscored: int  # parse failures plus pairs the judge gave no answer for
+    if_all_1: Estimate
+    if_all_5: Estimate
+
+
 class RSEResult(BaseModel):
     judge: str
     template: str
     n_pairs: int
     n_scored: int
-    parse_failures: int
+    parse_failures: int  # the judge answered, but not in the grammar asked for, even after the re-ask
+    judge_failures: int  # the judge model gave no answer at all
     reasked: int
-    rse: Estimate
+    rse: Estimate  # over the scored pairs
+    sensitivity: RSESensitivity
     aspects: dict[str, Estimate]
     by_category: dict[str, Estimate]
     by_source: dict[str, Estimate]
@@ -89,21 +105,31 @@ def evaluate_rse(
         for p, o in zip(prompts, outcomes)
     ]
     scored = [pair for pair in pairs if pair.mean is not None]
+    unreadable = sum(o.unreadable for o in outcomes)
     swap = _swap_control(runner, judge, triples, outcomes, items, parse, swap_n, seed)
     return RSEResult(
         judge=judge.identity,
         template=template,
         n_pairs=len(pairs),
         n_scored=len(scored),
-        parse_failures=len(pairs) - len(scored),
+        parse_failures=unreadable,
+        judge_failures=len(pairs) - len(scored) - unreadable,
         reasked=sum(p.reasked for p in pairs),
         rse=bootstrap_mean([p.mean for p in scored], seed=seed),
+        sensitivity=sensitivity([p.mean for p in pairs], seed=seed),
         aspects={a: bootstrap_mean([p.scores[a] for p in scored], seed=seed) for a in ASPECTS},
         by_category=grouped([p.mean for p in scored], [p.category for p in scored], seed=seed),
         by_source=grouped([p.mean for p in scored], [p.source for p in scored], seed=seed),
         swap_control=swap,
         pairs=pairs,
     )
+
+
+def sensitivity(means: Sequence[float | None], seed: int = 0) -> RSESensitivity:
+    """The RSE if every unscored pair (None) had scored 1, and if every one had scored 5."""
+    return RSESensitivity(unscored=sum(m is None for m in means),
+                          if_all_1=bootstrap_mean([1.0 if m is None else m for m in means], seed=seed),
+                          if_all_5=bootstrap_mean([5.0 if m is None else m for m in means], seed=seed))
 
 
 def _swap_control(runner, judge, triples, outcomes, items, parse, swap_n, seed) -> dict:  # noqa: ANN001

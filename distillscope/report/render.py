@@ -13,7 +13,8 @@ from collections import defaultdict
 from importlib.resources import files
 from pathlib import Path
 
-from distillscope.report.tables import students_of, category_rows, ice_category_rows, matrix_rows, q_curve_rows
+from distillscope.report.tables import (MIN_CATEGORY_N, category_rows, cell_text, ice_category_rows, matrix_rows, q_curve_rows,
+                                        students_of)
 
 SECTIONS = ("verdicts", "matrix", "heatmap", "qcurves", "rse", "ice", "examples")
 
@@ -32,7 +33,12 @@ def _error(rows: list[dict]) -> dict:
             "arrayminus": [(r["mean"] - r["low"]) if r["low"] is not None else 0 for r in rows]}
 
 
-def heatmaps(results: dict) -> list[tuple[str, str]]:
+def heatmaps(results: dict) -> list[tuple[str, str, dict]]:
+    """Per metric: a heat map whose every cell shows (and hovers) its mean, interval and n, and the same as a table.
+
+    Cells resting on fewer than MIN_CATEGORY_N prompts are drawn grey and labelled "too few",
+    never coloured as a finding.
+    """
     import plotly.graph_objects as go
 
     by_metric: dict[str, list[dict]] = defaultdict(list)
@@ -42,13 +48,26 @@ def heatmaps(results: dict) -> list[tuple[str, str]]:
     for metric, rows in by_metric.items():
         students = sorted({r["student"] for r in rows})
         categories = sorted({r["category"] for r in rows})
-        value = {(r["student"], r["category"]): r["mean"] for r in rows}
-        z = [[value.get((s, c)) for c in categories] for s in students]
+        cell = {(r["student"], r["category"]): r for r in rows}
+        grid = [[cell.get((s, c)) for c in categories] for s in students]
+        z = [[r["mean"] if r and not r["too_few"] else None for r in line] for line in grid]
+        text = [[cell_text(r) if r and not r["too_few"] else "" for r in line] for line in grid]
+        grey = [[0 if r and r["too_few"] else None for r in line] for line in grid]
+        grey_text = [[cell_text(r) if r and r["too_few"] else "" for r in line] for line in grid]
+        hover = "%{y} · %{x}<br>%{text}<extra></extra>"
         advantage = "advantage" in metric  # signed: a diverging scale centred on 0
-        fig = go.Figure(go.Heatmap(z=z, x=categories, y=students, colorscale="RdBu_r" if advantage else "Viridis",
-                                   zmin=-1 if advantage else 0, zmax=1, texttemplate="%{z:.2f}"))
-        fig.update_layout(title=f"{metric} per category", height=160 + 60 * len(students), margin={"l": 260})
-        out.append((metric, _figure(fig)))
+        fig = go.Figure([
+            go.Heatmap(z=grey, x=categories, y=students, colorscale=[[0, "#d9d9d9"], [1, "#d9d9d9"]], showscale=False,
+                       text=grey_text, texttemplate="%{text}", hovertemplate=hover, hoverongaps=False),
+            go.Heatmap(z=z, x=categories, y=students, colorscale="RdBu_r" if advantage else "Viridis", zmin=-1 if advantage else 0,
+                       zmax=1, text=text, texttemplate="%{text}", hovertemplate=hover, hoverongaps=False),
+        ])
+        fig.update_layout(title=f"{metric} per category (grey: fewer than {MIN_CATEGORY_N} prompts)",
+                          height=160 + 60 * len(students), margin={"l": 260})
+        table = {"categories": categories,
+                 "rows": [(s, [{"text": cell_text(r) if r else "–", "too_few": bool(r and r["too_few"])} for r in line])
+                          for s, line in zip(students, grid)]}
+        out.append((metric, _figure(fig), table))
     return out
 
 
@@ -99,11 +118,13 @@ def ice_figures(results: dict) -> list[tuple[str, str]]:
     out = []
     for student, rows in by_student.items():
         fig = go.Figure()
-        for score in ("ICE loose", "ICE strict", "ICE hard"):
+        for score, colour in (("ICE loose", "#636efa"), ("ICE strict", "#ef553b"), ("ICE hard", "#00cc96")):
             series = [r for r in rows if r["metric"] == score]
             fig.add_trace(go.Bar(x=[r["category"] for r in series], y=[r["mean"] for r in series], name=score.split()[1],
-                                 error_y=_error(series)))
-        fig.update_layout(title=f"identity conflicts per fact category: {student}", barmode="group", height=340,
+                                 error_y=_error(series), hovertext=[cell_text(r) for r in series], hoverinfo="x+name+text",
+                                 marker={"color": ["#d9d9d9" if r["too_few"] else colour for r in series]}))
+        fig.update_layout(title=f"identity conflicts per fact category: {student} (grey: fewer than {MIN_CATEGORY_N} queries)",
+                          barmode="group", height=340,
                           yaxis={"title": "successes / queries", "range": [0, 1]})
         out.append((student, _figure(fig)))
     return out

@@ -1,6 +1,13 @@
-"""Flat rows from an audit results file: the report's matrix and `load_results`' DataFrames share them."""
+"""Flat rows from an audit results file: the report's matrix and `load_results`' DataFrames share them.
+
+Every per-category row carries its n and interval, and `too_few` when it rests on
+fewer than MIN_CATEGORY_N prompts: such a cell is shown as "too few", never
+coloured as a finding (two prompts can give an advantage of ±1.00 by chance).
+"""
 
 from __future__ import annotations
+
+MIN_CATEGORY_N = 10
 
 
 def students_of(results: dict) -> dict:
@@ -21,7 +28,12 @@ def matrix_rows(results: dict) -> list[dict]:
     for student, s in students_of(results).items():
         similarity = (s.get("similarity") or {}).get("overall") or {}
         rows += [_row(student, f"similarity: {m}", similarity.get(m)) for m in ("cosine", "rouge_l", "chrf")]
-        rows.append(_row(student, "RSE (1-5)", (s.get("rse") or {}).get("rse")))
+        rse = s.get("rse") or {}
+        rows.append(_row(student, "RSE (1-5)", rse.get("rse")))
+        bound = rse.get("sensitivity") or {}
+        if bound.get("unscored"):  # the failures' reach: every unscored pair refilled with 1, then with 5
+            rows.append(_row(student, "RSE if unscored = 1", bound.get("if_all_1"), unscored=bound["unscored"]))
+            rows.append(_row(student, "RSE if unscored = 5", bound.get("if_all_5"), unscored=bound["unscored"]))
         ice = (s.get("ice") or {}).get("overall") or {}
         rows += [_row(student, f"ICE {k}", ice.get(k)) for k in ("loose", "strict", "hard")]
         indist = s.get("indist") or {}
@@ -37,16 +49,34 @@ def matrix_rows(results: dict) -> list[dict]:
     return [r for r in rows if r]
 
 
+def _category_row(student: str, metric: str, estimate: dict | None, category: str) -> dict | None:
+    row = _row(student, metric, estimate, category=category)
+    if row is not None:
+        row["too_few"] = (row["n"] or 0) < MIN_CATEGORY_N
+    return row
+
+
 def category_rows(results: dict) -> list[dict]:
-    """Per (student, category): cosine, and the advantage of each learned adversary."""
+    """Per (student, category): cosine, and the advantage of each adversary, each with n, interval and `too_few`."""
     rows = []
     for student, s in students_of(results).items():
         for category, metrics in ((s.get("similarity") or {}).get("by_category") or {}).items():
-            rows.append(_row(student, "cosine", metrics.get("cosine"), category=category))
-        for name, adversary in ((s.get("indist") or {}).get("learned") or {}).items():
+            rows.append(_category_row(student, "cosine", metrics.get("cosine"), category))
+        indist = s.get("indist") or {}
+        for name, adversary in (indist.get("learned") or {}).items():
             for category, estimate in adversary["by_category"].items():
-                rows.append(_row(student, f"advantage: {name}", estimate, category=category))
+                rows.append(_category_row(student, f"advantage: {name}", estimate, category))
+        for category, estimate in ((indist.get("judge") or {}).get("by_category") or {}).items():
+            rows.append(_category_row(student, "advantage: pairwise judge (consistent pairs)", estimate, category))
     return [r for r in rows if r]
+
+
+def cell_text(row: dict) -> str:
+    """A per-category cell as text: mean [low, high] n=…, or "too few (n=…)"."""
+    if row.get("too_few"):
+        return f"too few (n={row['n']})"
+    interval = f" [{row['low']:.2f}, {row['high']:.2f}]" if row.get("low") is not None and row.get("high") is not None else ""
+    return f"{row['mean']:.2f}{interval} n={row['n']}"
 
 
 def q_curve_rows(results: dict) -> list[dict]:
@@ -62,7 +92,7 @@ def ice_category_rows(results: dict) -> list[dict]:
     rows = []
     for student, s in students_of(results).items():
         for category, scores in ((s.get("ice") or {}).get("by_category") or {}).items():
-            rows += [_row(student, f"ICE {k}", scores.get(k), category=category) for k in ("loose", "strict", "hard")]
+            rows += [_category_row(student, f"ICE {k}", scores.get(k), category) for k in ("loose", "strict", "hard")]
     return [r for r in rows if r]
 
 
