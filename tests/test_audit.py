@@ -80,12 +80,14 @@ def test_audit_needs_a_teacher_and_a_judge_for_rse(cli, tmp_path):
 
 
 def test_report_command_rerenders_and_refuses_other_results(cli, tmp_path, hashing_embedder):
+    from distillscope.report.render import SECTIONS
+
     config = write_config(tmp_path, metrics=["similarity", "indist"], adversaries=["style", "embed"])
     code, _, err = cli("audit", "--config", config, "-o", tmp_path / "out", "--no-progress")
     assert code == 0, err
     results = tmp_path / "out" / "results.json"
     code, _, err = cli("report", results, "-o", tmp_path / "re.html")
-    assert code == 0 and (tmp_path / "re.html").read_text(encoding="utf-8").count("<section") == 7
+    assert code == 0 and (tmp_path / "re.html").read_text(encoding="utf-8").count("<section") == len(SECTIONS)
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"kind": "rse"}), encoding="utf-8")
     code, _, err = cli("report", other)
@@ -154,27 +156,94 @@ def test_report_opened_in_headless_chromium_runs_no_injected_script_and_shows_ev
     assert "main-svg" in dom  # plotly drew its charts, so the page's own scripts did run
 
 
-@pytest.mark.parametrize("low,high,headline", [
-    (0.6, 0.9, "clearly distinguishable"), (-0.3, 0.5, "too few prompts"), (-0.1, 0.1, "indistinguishable"),
-    (0.1, 0.4, "partly distinguishable")])
-def test_verdict_follows_the_strongest_adversarys_interval(low, high, headline):
+def est(low, high, n=400, mean=None):
+    return {"mean": (low + high) / 2 if mean is None else mean, "low": low, "high": high, "n": n}
+
+
+def indist(n=400, **adversaries):
+    return {"indist": {"n_test": n, "learned": {name: {"advantage": e} for name, e in adversaries.items()}}}
+
+
+@pytest.mark.parametrize("section, headline", [
+    (indist(style=est(-0.05, 0.05), embed=est(0.6, 0.9)), "clearly distinguishable"),
+    (indist(style=est(-0.05, 0.05), embed=est(0.1, 0.4)), "partly distinguishable"),
+    (indist(style=est(-0.05, 0.05), embed=est(-0.08, 0.09)), "indistinguishable from the teacher by the adversaries tried"),
+    # the same tight intervals on 60 prompts: not enough prompts, and the headline says how many are needed
+    (indist(n=60, style=est(-0.05, 0.05, 60), embed=est(-0.08, 0.09, 60)), "undecided: n = 60 test prompts; ≥ 200 needed"),
+    # a wide interval around 0 is not "indistinguishable"
+    (indist(n=50, embed=est(-0.3, 0.5, 50)), "undecided: n = 50 test prompts; ≥ 200 needed; class ε = 0.50; ≤ 0.10 needed"),
+    # ε is a bound on |Adv|: a low end of -0.15 is as far from 0 as a high end of 0.15
+    (indist(style=est(-0.15, 0.05)), "undecided: class ε = 0.15; ≤ 0.10 needed"),
+    # an adversary without an interval leaves the class bound incomplete
+    (indist(style=est(-0.05, 0.05), embed={"mean": 0.0, "low": None, "high": None, "n": 400, "status": "degenerate"}),
+     "undecided: no interval from embed"),
+    (indist(embed={"mean": None, "low": None, "high": None, "n": 0}), "undecided: no adversary gave an advantage interval"),
+])
+def test_verdict_applies_the_written_rules(section, headline):
     from distillscope.audit.verdict import verdict_for
 
-    estimate = {"mean": (low + high) / 2, "low": low, "high": high, "n": 50}
-    weak = {"mean": -0.05, "low": -0.15, "high": 0.05, "n": 50}
-    section = {"indist": {"learned": {"style": {"advantage": weak}, "embed": {"advantage": estimate}}}}
     verdict = verdict_for(section)
-    assert verdict["headline"].startswith(headline) and "embed" in verdict["points"][0]
+    assert verdict["headline"].startswith(headline), verdict["headline"]
 
 
-def test_verdict_reports_identity_leakage_only_when_its_interval_clears_zero():
+def test_verdict_with_a_judge_that_gave_no_usable_verdicts_is_undecided_not_zero():
+    from distillscope.audit.verdict import class_epsilon, verdict_for
+
+    section = {"indist": {"n_test": 400, "learned": {}, "judge": {"advantage_all_pairs": {"mean": None, "low": None, "high": None,
+                                                                                         "n": 0}}}}
+    assert class_epsilon(section["indist"]) is None
+    assert verdict_for(section)["headline"].startswith("undecided: no adversary gave an advantage interval")
+
+
+def test_verdict_says_how_many_prompts_would_decide_it():
     from distillscope.audit.verdict import verdict_for
 
-    leak = {"overall": {"strict": {"mean": 0.2, "low": 0.1, "high": 0.3, "n": 100},
-                        "hard": {"mean": 0.1, "low": 0.05, "high": 0.2, "n": 100}}, "queries": 100}
-    assert "claims another family" in verdict_for({"ice": leak})["headline"]
-    leak["overall"]["strict"] = {"mean": 0.0, "low": 0.0, "high": 0.04, "n": 100}
-    assert "claims another family" not in verdict_for({"ice": leak})["headline"]
+    points = verdict_for(indist(n=100, embed=est(-0.1, 0.2, 100)))["points"]
+    assert any(p.startswith("about ") and "test prompts would bring ε under 0.10" in p for p in points), points
+
+
+def test_distinguishable_rests_on_the_train_selected_adversary_or_a_simultaneous_bound():
+    from distillscope.audit.verdict import verdict_for
+
+    def section(selected):
+        return {"indist": {"n_test": 400, "selected": selected,
+                           "epsilon_class": {"epsilon": 0.23, "adversary": "embed", "missing": [], "k": 2},
+                           "learned": {"style": {"advantage": est(-0.05, 0.05)},
+                                       "embed": {"advantage": est(0.01, 0.2), "q_curve_simultaneous": {"1": [-0.02, 0.23]}}}}}
+
+    # embed's 95% interval clears 0 only because it is the best of two on the test data: not a finding
+    assert verdict_for(section("style"))["headline"].startswith("undecided: class ε = 0.23; ≤ 0.10 needed")
+    chosen = verdict_for(section("embed"))  # chosen on the train split, its own 95% interval counts
+    assert chosen["headline"].startswith("partly distinguishable") and any("decided by embed" in p for p in chosen["points"])
+
+
+def ice(hard_successes, hard_low, strict_successes=10, queries=100):
+    return {"ice": {"queries": queries, "overall": {
+        "strict": est(0.05, 0.2, queries, strict_successes / queries), "hard": est(hard_low, 0.1, queries, hard_successes / queries),
+        "successes": {"strict": strict_successes, "hard": hard_successes}}}}
+
+
+def test_identity_accusation_needs_three_hard_successes_with_a_lower_bound_above_zero():
+    from distillscope.audit.verdict import verdict_for
+
+    assert "claims another family" in verdict_for(ice(5, 0.01))["headline"]
+    assert "claims another family" not in verdict_for(ice(3, 0.0))["headline"]  # lower bound not above 0
+    assert "claims another family" not in verdict_for(ice(2, 0.01))["headline"]  # fewer than 3 successes
+    one_echo = verdict_for(ice(0, 0.0, strict_successes=1))  # strict fired once (say on a misleading template): no accusation
+    assert "claims another family" not in one_echo["headline"]
+    assert any("needs ≥ 3 hard successes" in p and "larger ICE budget" in p for p in one_echo["points"])
+
+
+def test_verdict_never_asks_for_a_control_that_did_not_run():
+    from distillscope.audit.verdict import verdict_for
+
+    rse = {"rse": est(2.9, 3.3, 18, 3.1), "n_scored": 18, "n_pairs": 20, "parse_failures": 2,
+           "sensitivity": {"unscored": 2, "if_all_1": est(2.7, 3.1, 20, 2.89), "if_all_5": est(3.1, 3.5, 20, 3.29)},
+           "swap_control": {"n": 0, "mean_difference": None}}
+    points = " | ".join(verdict_for({"rse": rse})["points"])
+    assert "control" not in points and "2 unscored: 2.89 if all were 1, 3.29 if all were 5" in points
+    rse["swap_control"] = {"n": 3, "n_scored": 3, "mean_difference": est(-0.2, 0.4, 3, 0.1)}
+    assert "order-swap control" in " | ".join(verdict_for({"rse": rse})["points"])
 
 
 def test_audit_numbers_its_stages_and_ends_at_the_last(tmp_path, hashing_embedder):
@@ -187,6 +256,19 @@ def test_audit_numbers_its_stages_and_ends_at_the_last(tmp_path, hashing_embedde
     messages = []
     with ResponseStore(tmp_path / "store.sqlite") as store:
         run_audit(config, Runner(store, show_progress=False), HashingEmbedder(), log=messages.append)
-    # the teacher, then per student: its answers, similarity and indistinguishability
-    assert [m.split(",")[0] for m in messages] == [f"[{k}/7" for k in range(1, 8)]
-    assert messages[-1].startswith("[7/7, ") and "indistinguishability of mock/alpha?variant=1" in messages[-1]
+    # the teacher, the control ladder, then per student: its answers, similarity and indistinguishability
+    assert [m.split(",")[0] for m in messages] == [f"[{k}/8" for k in range(1, 9)]
+    assert messages[-1].startswith("[8/8, ") and "indistinguishability of mock/alpha?variant=1" in messages[-1]
+
+
+def test_a_pairwise_judge_that_clearly_tells_them_apart_decides_at_the_simultaneous_level():
+    from distillscope.audit.verdict import verdict_for
+
+    scores = [1.0] * 180 + [0.0] * 20  # the judge names the teacher on 180 of 200 pairs
+    section = {"indist": {"n_test": 200, "selected": "style",
+                          "epsilon_class": {"epsilon": 0.95, "adversary": "judge", "missing": [], "k": 2},
+                          "epsilon_table": [{"adversary": "judge", "q": 1, "simultaneous_confidence": 0.975}],
+                          "learned": {"style": {"advantage": est(-0.05, 0.05, 200)}},
+                          "judge": {"advantage_all_pairs": est(0.86, 0.94, 200, 0.9), "scores": scores}}}
+    verdict = verdict_for(section)
+    assert verdict["headline"].startswith("clearly distinguishable") and "judge" in verdict["headline"]

@@ -198,19 +198,49 @@ def _rse(rse: dict) -> list[str]:
     return [text + "; decides nothing"]
 
 
-def verdict_for(section: dict) -> dict:
+def _invalid(controls: dict | None, measure: str) -> str | None:
+    """Why the control ladder found `measure` invalid for this run; None when it is valid or was not checked."""
+    control = ((controls or {}).get("measures") or {}).get(measure)
+    return control.get("reason") or "failed the control ladder" if control and control.get("valid") is False else None
+
+
+def _without_invalid_judge(indist: dict) -> tuple[dict, list[str]]:
+    """The pairwise judge cannot decide "distinguishable" when it failed its own on-topic control.
+
+    It stays in the class ε (more adversaries only widen that bound, so keeping it never helps an
+    "indistinguishable"), but its interval is no longer one of the decisive lower bounds.
+    """
+    control = indist.get("judge_control") or {}
+    if not indist.get("judge") or control.get("valid") is not False:
+        return indist, []
+    trimmed = {**indist, "judge": None, "epsilon_table": [r for r in indist.get("epsilon_table") or [] if r.get("adversary") != "judge"]}
+    return trimmed, [f"pairwise judge left out of the decision: it failed its control ({control.get('reason')})"]
+
+
+def verdict_for(section: dict, controls: dict | None = None) -> dict:
+    """The headline and points for one student; `controls` is the audit's control ladder (invalid measures decide nothing)."""
     points: list[str] = []
     if section.get("indist"):
-        headline, found = _distinguishability(section["indist"])
-        points += found
+        indist, found = _without_invalid_judge(section["indist"])
+        headline, decided = _distinguishability(indist)
+        points += found + decided
     else:
         headline = "distinguishability not measured (indist was not run)"
     identity, found = _identity(section.get("ice") or {})
     points += found
     if identity:
         headline += f"; {identity}"
+    conflict = (section.get("ice") or {}).get("judge_control") or {}
+    if conflict.get("valid") is False:
+        points.append(f"ICE loose not used: the conflict judge failed its control ({conflict.get('reason')})")
     similarity = (section.get("similarity") or {}).get("overall")
     if similarity:
-        points.append(f"embedding cosine to the teacher {_fmt(similarity['cosine'])}; decides nothing")
-    points += _rse(section.get("rse") or {})
+        why = _invalid(controls, "cosine")
+        points.append(f"embedding cosine: invalid for this run ({why}); not used" if why else
+                      f"embedding cosine to the teacher {_fmt(similarity['cosine'])}; decides nothing")
+    why = _invalid(controls, "rse")
+    if why and section.get("rse"):
+        points.append(f"RSE: invalid for this run ({why}); not used")
+    else:
+        points += _rse(section.get("rse") or {})
     return {"headline": headline, "points": points}

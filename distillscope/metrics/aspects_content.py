@@ -147,7 +147,8 @@ def alignment_f1(source: TokenSource, references: Sequence[str], candidates: Seq
     if todo:
         texts = [references[i] for i in todo] + [candidates[i] for i in todo]
         vectors = source.token_vectors(texts)
-        fresh = {keys[i]: greedy_alignment_f1(vectors[j], vectors[len(todo) + j]) for j, i in enumerate(todo)}
+        # rounded to the cache's float32 so a first run and its cached re-run print the same numbers
+        fresh = {keys[i]: float(np.float32(greedy_alignment_f1(vectors[j], vectors[len(todo) + j]))) for j, i in enumerate(todo)}
         if cache is not None:
             cache.put_many({k: np.array([v], dtype=np.float32) for k, v in fresh.items()})
         found.update(fresh)

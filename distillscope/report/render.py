@@ -13,10 +13,10 @@ from collections import defaultdict
 from importlib.resources import files
 from pathlib import Path
 
-from distillscope.report.tables import (MIN_CATEGORY_N, category_rows, cell_text, ice_category_rows, matrix_rows, q_curve_rows,
-                                        students_of)
+from distillscope.report.tables import (MIN_CATEGORY_N, category_rows, cell_text, control_rows, controls_of, ice_category_rows,
+                                        judge_control_rows, matrix_rows, q_curve_rows, students_of)
 
-SECTIONS = ("verdicts", "matrix", "heatmap", "qcurves", "rse", "ice", "examples")
+SECTIONS = ("verdicts", "controls", "matrix", "heatmap", "qcurves", "rse", "ice", "examples")
 
 
 def _safe_json(value) -> str:  # noqa: ANN001
@@ -143,6 +143,7 @@ def render_report(results: dict) -> str:
     return env.get_template("report.html.jinja2").render(
         results=results, metrics=metrics, cells=cells, heatmaps=heatmaps(results), q_curves=q_curve_figures(results),
         rse_figures=rse_figures(results), ice_figures=ice_figures(results), plotly_js=plotly.offline.get_plotlyjs(),
+        controls=control_rows(results), ladder=controls_of(results), judge_controls=judge_control_rows(results),
     )
 
 

@@ -22,14 +22,33 @@ def _row(student: str, metric: str, estimate: dict | None, **extra) -> dict | No
             "high": estimate.get("high"), "n": estimate.get("n"), **extra}
 
 
+def controls_of(results: dict) -> dict | None:
+    """The audit's control ladder (metrics/controls.py LadderResult as a dict), or None when none ran."""
+    return (results.get("results") or results).get("controls")
+
+
+def invalid_reason(results: dict, measure: str) -> str | None:
+    """Why `measure` failed the control ladder in this run; None when valid or unchecked."""
+    control = ((controls_of(results) or {}).get("measures") or {}).get(measure)
+    return control.get("reason") or "failed the control ladder" if control and control.get("valid") is False else None
+
+
+def _flagged(results: dict, row: dict | None, measure: str) -> dict | None:
+    if row is not None:
+        row["invalid"] = invalid_reason(results, measure)
+    return row
+
+
 def matrix_rows(results: dict) -> list[dict]:
-    """One row per (student, headline metric), each with its interval."""
+    """One row per (student, headline metric), each with its interval, and `invalid` when the ladder failed the measure."""
     rows: list[dict | None] = []
     for student, s in students_of(results).items():
         similarity = (s.get("similarity") or {}).get("overall") or {}
-        rows += [_row(student, f"similarity: {m}", similarity.get(m)) for m in ("cosine", "rouge_l", "chrf")]
+        rows += [_flagged(results, _row(student, f"similarity: {m}", similarity.get(m)), m) for m in ("cosine", "rouge_l", "chrf")]
+        aspects = (s.get("aspects") or {}).get("overall") or {}
+        rows += [_flagged(results, _row(student, f"aspect similarity: {m}", e), m) for m, e in aspects.items()]
         rse = s.get("rse") or {}
-        rows.append(_row(student, "RSE (1-5)", rse.get("rse")))
+        rows.append(_flagged(results, _row(student, "RSE (1-5)", rse.get("rse")), "rse"))
         bound = rse.get("sensitivity") or {}
         if bound.get("unscored"):  # the failures' reach: every unscored pair refilled with 1, then with 5
             rows.append(_row(student, "RSE if unscored = 1", bound.get("if_all_1"), unscored=bound["unscored"]))
@@ -77,6 +96,27 @@ def cell_text(row: dict) -> str:
         return f"too few (n={row['n']})"
     interval = f" [{row['low']:.2f}, {row['high']:.2f}]" if row.get("low") is not None and row.get("high") is not None else ""
     return f"{row['mean']:.2f}{interval} n={row['n']}"
+
+
+def control_rows(results: dict) -> list[dict]:
+    """The control ladder as rows: per measure, AUC(resample vs other prompt), AUC(self vs other prompt), validity."""
+    rows = []
+    for name, control in ((controls_of(results) or {}).get("measures") or {}).items():
+        rows.append({"measure": name, "auc_resample_vs_other": control.get("auc_resample_vs_other"),
+                     "auc_self_vs_other": control.get("auc_self_vs_other"), "valid": control.get("valid"),
+                     "reason": control.get("reason")})
+    return rows
+
+
+def judge_control_rows(results: dict) -> list[dict]:
+    """The judges' own controls per student: the pairwise judge's on-topic test and the ICE conflict judge's AUC."""
+    rows = []
+    for student, s in students_of(results).items():
+        for section, label in (("indist", "pairwise judge"), ("ice", "ICE conflict judge")):
+            control = (s.get(section) or {}).get("judge_control")
+            if control:
+                rows.append({"student": student, **control, "judge": label, "judge_name": control.get("judge")})
+    return rows
 
 
 def q_curve_rows(results: dict) -> list[dict]:
