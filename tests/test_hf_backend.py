@@ -54,3 +54,48 @@ def test_missing_directory_is_a_user_error(tmp_path):
     model = load_model(f"hf/{tmp_path}/nope")
     with pytest.raises(ModelFileError, match="never downloaded"):
         model.generate_blocking(requests_for(PROMPTS[:1], SamplingParams()))
+
+
+def test_a_cached_run_computes_its_keys_without_loading_weights(tiny_dirs, tmp_path):
+    chat_dir, base_dir = tiny_dirs
+    for directory, mode in ((chat_dir, "chat"), (base_dir, "completion")):
+        first = _run(tmp_path / mode, f"hf/{directory}", SamplingParams(max_tokens=4))
+        model = load_model(f"hf/{directory}")
+        assert model.mode == mode  # from the tokenizer files alone
+        with ResponseStore(tmp_path / mode / "s.sqlite") as store:
+            again = Runner(store, show_progress=False).run(model, requests_for(PROMPTS, SamplingParams(max_tokens=4)))
+        assert again.counts.cached == len(PROMPTS) and [r.text for r in again.responses] == [r.text for r in first.responses]
+        assert model._model is None and model._tokenizer is None  # nothing was loaded
+
+
+def test_chat_template_is_found_in_every_place_transformers_keeps_it(tmp_path):
+    import json
+
+    from distillscope.models.hf import has_chat_template_files
+
+    for name, content in (
+        ("chat_template.jinja", "{{ messages }}"),
+        ("chat_template.json", json.dumps({"chat_template": "{{ messages }}"})),
+        ("tokenizer_config.json", json.dumps({"chat_template": "{{ messages }}", "eos_token": "</s>"})),
+    ):
+        directory = tmp_path / name
+        directory.mkdir()
+        (directory / name).write_text(content)
+        assert has_chat_template_files(directory, None)
+    empty = tmp_path / "none"
+    empty.mkdir()
+    (empty / "tokenizer_config.json").write_text(json.dumps({"eos_token": "</s>"}))
+    assert not has_chat_template_files(empty, None)
+
+
+def test_a_replaced_model_directory_gets_new_keys(tiny_dirs, tmp_path):
+    import shutil
+
+    chat_dir, _ = tiny_dirs
+    copy = shutil.copytree(chat_dir, tmp_path / "model", copy_function=shutil.copy2)  # mtimes kept
+    request = requests_for(PROMPTS[:1], SamplingParams())[0]
+    key = load_model(f"hf/{copy}").request_key(request)
+    assert load_model(f"hf/{copy}").request_key(request) == key  # stable while nothing changes
+    make_tiny_causal_lm(copy, chat=True, seed=1)  # retrained: same names, same sizes, other weights
+    assert load_model(f"hf/{copy}").request_key(request) != key
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -93,6 +94,8 @@ def _stored_prompts(store_path) -> list[str]:
     db = sqlite3.connect(store_path, timeout=30)
     try:
         return [json.loads(row[0])[-1]["content"] for row in db.execute("SELECT input_json FROM responses")]
+    except sqlite3.OperationalError:  # the run has created the file but not yet its tables
+        return []
     finally:
         db.close()
 
@@ -123,3 +126,36 @@ def test_generate_killed_with_sigkill_resumes_without_paying_twice(tmp_path, wri
     assert sorted(stored_after) == sorted(f"q{i}" for i in range(n))  # every prompt exactly once
     assert not {e.prompt for e in second_run} & stored_before  # nothing stored was asked again
     assert len(second_run) == n - len(stored_before)  # only what was missing was sent
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_rejected_key_stops_the_run_at_once_and_records_nothing(tmp_path, status):
+    from distillscope.errors import MissingApiKeyError
+
+    with StubServer(StubConfig(generation_status=status)) as stub:  # /models stays open, generation refuses the key
+        model = load_model(f"openai/stub?base_url={stub.base_url}&concurrency=1")
+        with ResponseStore(tmp_path / "s.sqlite") as store:
+            with pytest.raises(MissingApiKeyError) as raised:
+                Runner(store, show_progress=False, retry=FAST_RETRY).run(model, requests_for(_prompts(20), SamplingParams()))
+            assert store.stats().failures == 0 and store.stats().responses == 0
+    assert len(stub.log) == 1  # the first refusal ends the run: no other prompt is sent
+    assert f"HTTP {status}" in str(raised.value) and "OPENAI_API_KEY" in str(raised.value) and "\n" not in str(raised.value)
+    assert "Incorrect API key" not in str(raised.value)  # the server's body (which may echo the key) is not repeated
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [("null", "no content"), ("refusal", "refused .*can't help"), ("tool_call", "called a tool")],
+)
+def test_null_content_is_a_failure_with_its_reason_never_an_empty_answer(tmp_path, fault, reason):
+    with StubServer(StubConfig(faults={"q0": [fault]})) as stub:
+        model = load_model(f"openai/stub?base_url={stub.base_url}")
+        with ResponseStore(tmp_path / "s.sqlite") as store:
+            runner = Runner(store, show_progress=False, retry=FAST_RETRY)
+            result = runner.run(model, requests_for(_prompts(2), SamplingParams()))
+            assert result.responses[0] is None and result.responses[1].text == "stub answer to: q1"
+            assert result.failures[0].error_type == "GenerationError"
+            assert re.search(reason, result.failures[0].message)
+            assert store.get(result.failures[0].key) is None  # not cached: the next run asks again
+            again = runner.run(model, requests_for(_prompts(2), SamplingParams()))
+    assert again.complete and again.counts.generated == 1

@@ -1,6 +1,8 @@
 import json
 import sqlite3
 
+import pytest
+
 from distillscope.models.registry import load_model
 from distillscope.runner.export import export_responses
 from distillscope.runner.runner import Runner, requests_for
@@ -66,3 +68,111 @@ def test_export_jsonl_and_parquet_round_trip(tmp_path):
     frame = pd.read_parquet(tmp_path / "a.parquet")
     assert len(frame) == 4 and set(frame["sample_index"]) == {0, 1}
     assert set(frame["model"]) == {"mock/a"}
+
+
+def _hold_write_lock(path, seconds: float):
+    """A second connection (another process, in effect) holding the write lock for `seconds`."""
+    import threading
+
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN EXCLUSIVE")
+    timer = threading.Timer(seconds, lambda: (other.execute("COMMIT"), other.close()))
+    timer.start()
+    return timer
+
+
+def test_a_long_write_lock_is_waited_out_off_the_event_loop(tmp_path):
+    import asyncio
+    import time
+
+    path = tmp_path / "s.sqlite"
+    with ResponseStore(path) as seed:
+        _run(seed, "mock/a", ["warm"])
+    store = ResponseStore(path, busy_timeout_s=0.05, write_deadline_s=30)
+    model = load_model("mock/a")
+    request = requests_for([Prompt(text="paid for")], SamplingParams())[0]
+    key = model.request_key(request)
+    from distillscope.types import Response
+
+    response = Response(key=key, model=model.identity, prompt_id=request.prompt_id, sample_index=0, text="answer", created_at="2026-01-01T00:00:00.000+00:00")
+
+    async def write_while_ticking():
+        ticks = 0
+        write = asyncio.ensure_future(store.aput_many([(response, request, model.rendered_input(request))]))
+        while not write.done():
+            ticks += 1
+            await asyncio.sleep(0.01)
+        return await write, ticks
+
+    timer = _hold_write_lock(path, 1.0)
+    started = time.monotonic()
+    written, ticks = asyncio.run(write_while_ticking())
+    timer.join()
+    assert written == 1 and time.monotonic() - started >= 0.9  # it waited for the lock ...
+    assert ticks >= 40  # ... while the event loop kept running (a blocking write would allow ~1 tick)
+    assert store.get(key).text == "answer"
+    store.close()
+
+
+def test_a_run_rides_out_a_held_lock_without_losing_answers(tmp_path):
+    path = tmp_path / "s.sqlite"
+    store = ResponseStore(path, busy_timeout_s=0.05, write_deadline_s=30)
+    timer = _hold_write_lock(path, 1.0)
+    result = Runner(store, show_progress=False).run(load_model("mock/a"), requests_for([Prompt(text=f"q{i}") for i in range(6)], SamplingParams()))
+    timer.join()
+    assert result.complete and store.stats().responses == 6 and store.stats().failures == 0
+    store.close()
+
+
+def test_a_lock_that_never_ends_spills_the_answers_and_says_so_in_one_line(tmp_path):
+    from distillscope.errors import UserError
+    from distillscope.runner.store import StoreUnavailableError
+
+    path = tmp_path / "s.sqlite"
+    prompts = [Prompt(text=f"q{i}") for i in range(5)]
+    with ResponseStore(path) as seed:
+        _run(seed, "mock/a", ["warm"])
+    store = ResponseStore(path, busy_timeout_s=0.05, write_deadline_s=0.3)
+    timer = _hold_write_lock(path, 1.5)
+    with pytest.raises(StoreUnavailableError) as raised:
+        Runner(store, show_progress=False).run(load_model("mock/a"), requests_for(prompts, SamplingParams()))
+    store.close()  # waits for the writes already handed over
+    message = str(raised.value)
+    assert isinstance(raised.value, UserError) and "\n" not in message and "unsaved.jsonl" in message
+    spill = path.with_name(path.name + ".unsaved.jsonl")
+    assert sum('"responses"' in line for line in spill.read_text().splitlines()) == 5
+    timer.join()
+    with ResponseStore(path) as reopened:  # the next open imports what was kept
+        assert not spill.exists() and reopened.stats().responses == 6
+        model = load_model("mock/a")
+        again = Runner(reopened, show_progress=False).run(model, requests_for(prompts, SamplingParams()))
+    assert again.counts.cached == 5 and model.calls == 0
+
+
+def test_stats_report_sizes_and_dates_per_model(tmp_path):
+    with ResponseStore(tmp_path / "s.sqlite") as store:
+        _run(store, "mock/a", ["x", "y", "z"])
+        _run(store, "mock/b", ["x"])
+        stats = store.stats()
+    rows = {row["model"]: row for row in stats.per_model}
+    assert stats.size_bytes > 0 and stats.unsaved_answers == 0
+    assert rows["mock/a"]["bytes"] > 2 * rows["mock/b"]["bytes"] > 0
+    assert rows["mock/a"]["oldest"] <= rows["mock/a"]["newest"]
+
+
+def test_prune_by_model_and_date(tmp_path):
+    from distillscope.errors import UserError
+
+    with ResponseStore(tmp_path / "s.sqlite") as store:
+        _run(store, "mock/a", ["x", "y"])
+        _run(store, f"mock/a?fail_prompts={Prompt(text='bad').id}", ["bad"])
+        _run(store, "mock/b", ["x"])
+        assert store.prune("mock/a", before="2000-01-01").responses == 0
+        with pytest.raises(UserError, match="not a date"):
+            store.prune("mock/a", before="last tuesday")
+        pruned = store.prune("mock/a", before="2999-01-01T00:00")
+        assert (pruned.responses, pruned.failures) == (2, 0)  # the failure belongs to another identity (fail_prompts)
+        assert store.prune(f"mock/a?fail_prompts={Prompt(text='bad').id}").failures == 1
+        assert store.model_names() == ["mock/b"]
+        store.vacuum()
+        assert store.stats().responses == 1

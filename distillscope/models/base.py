@@ -8,13 +8,43 @@ small class and every backend gets resumability for free.
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
+import inspect
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, ClassVar, TypeVar
 
 from distillscope.models.prompt_format import render_qa_frame
 from distillscope.models.spec import ModelSpec
 from distillscope.types import Completion, GenerationRequest, canonical_json, sha256_hex
+
+T = TypeVar("T")
+
+
+class SharedResources:
+    """What backends keep between runs (HTTP clients, replica health), by key.
+
+    A `Runner` owns one and attaches it to every model it runs, so two specs on
+    one server share a client and everything lives as long as the runner, on
+    its event loop. A model used on its own gets a private one.
+    """
+
+    def __init__(self) -> None:
+        self._items: dict[Any, Any] = {}
+
+    def get(self, key: Any, factory: Callable[[], T]) -> T:
+        if key not in self._items:
+            self._items[key] = factory()
+        return self._items[key]
+
+    async def aclose(self) -> None:
+        items, self._items = list(self._items.values()), {}
+        for item in items:
+            close = getattr(item, "aclose", None) or getattr(item, "close", None)
+            if close is not None:
+                result = close()
+                if inspect.isawaitable(result):
+                    await result
 
 
 class Model(ABC):
@@ -38,6 +68,18 @@ class Model(ABC):
         self.concurrency = max(1, spec.opt_int("concurrency", self.default_concurrency) or 1)
         self.rpm = spec.opt_float("rpm")
         self.tpm = spec.opt_float("tpm")
+        self._resources: SharedResources | None = None
+        self._owns_resources = False
+
+    def attach(self, resources: SharedResources) -> None:
+        """Use a runner's shared clients and state instead of private ones."""
+        self._resources, self._owns_resources = resources, False
+
+    @property
+    def resources(self) -> SharedResources:
+        if self._resources is None:
+            self._resources, self._owns_resources = SharedResources(), True
+        return self._resources
 
     @property
     def identity(self) -> str:
@@ -49,9 +91,22 @@ class Model(ABC):
         return self.identity
 
     @property
+    def preflight_key(self) -> str:
+        """Models with the same preflight key need the set-up check only once per runner."""
+        return f"{self.provider}:{self.endpoint}"
+
+    @property
     def mode(self) -> str:
         """'chat' (messages through a chat template) or 'completion' (base models, question/answer frame)."""
         return "chat"
+
+    def fingerprint(self) -> str | None:
+        """What the spec cannot say about the weights: a cheap hash of local model files, else None.
+
+        It is part of the store key, so a replaced file never gets the old file's answers.
+        Must not load weights.
+        """
+        return None
 
     def rendered_input(self, request: GenerationRequest) -> str:
         """Exactly what is sent: the messages for chat, the framed prompt for completion."""
@@ -60,17 +115,28 @@ class Model(ABC):
         return canonical_json([m.model_dump() for m in request.messages])
 
     def request_key(self, request: GenerationRequest) -> str:
-        """Store key: sha256 of (model identity, rendered input, sampling, sample index)."""
-        return sha256_hex(
-            canonical_json(
-                {
-                    "model": self.identity,
-                    "input": self.rendered_input(request),
-                    "sampling": request.sampling.key_fields(),
-                    "sample_index": request.sample_index,
-                }
+        """Store key: sha256 of (model identity, weights fingerprint, rendered input, sampling, sample index)."""
+        return self.request_keys([request])[0]
+
+    def request_keys(self, requests: Sequence[GenerationRequest]) -> list[str]:
+        """`request_key` for many requests, reading the fingerprint once."""
+        head: dict[str, Any] = {"model": self.identity}
+        fingerprint = self.fingerprint()
+        if fingerprint is not None:  # absent for remote models, so their keys never changed
+            head["weights"] = fingerprint
+        return [
+            sha256_hex(
+                canonical_json(
+                    {
+                        **head,
+                        "input": self.rendered_input(request),
+                        "sampling": request.sampling.key_fields(),
+                        "sample_index": request.sample_index,
+                    }
+                )
             )
-        )
+            for request in requests
+        ]
 
     async def preflight(self) -> None:
         """Fail fast with a `UserError` for a setup problem (no key, no server, no file).
@@ -83,11 +149,14 @@ class Model(ABC):
         """Answer a batch. Raise `TransientError` to have the runner retry it."""
 
     async def aclose(self) -> None:
-        """Release what is bound to the finished event loop (HTTP clients).
+        """Release private clients (a runner closes the shared ones when it closes).
 
-        Called after every run. Local weights stay loaded, so a judge asked in
-        several runs (first pass, re-asks, swap control) loads once.
+        Local weights stay loaded, so a judge asked in several runs (first
+        pass, re-asks, swap control) loads once.
         """
+        if self._owns_resources and self._resources is not None:
+            resources, self._resources, self._owns_resources = self._resources, None, False
+            await resources.aclose()
 
 
 _local_compute: ThreadPoolExecutor | None = None

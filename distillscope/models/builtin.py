@@ -80,6 +80,24 @@ BUILTIN_MODELS: dict[str, BuiltinModelInfo] = {
 
 _assembly_lock = threading.Lock()
 
+# The built-in files whose store keys were made before keys carried a weights
+# fingerprint. Each name then meant exactly this file (it is checked against
+# its sha256 before use), so these keep their keys; a built-in shipped with any
+# other file is keyed by its sha256 and never meets the old file's answers.
+_KEYED_BEFORE_FINGERPRINTS = frozenset(
+    {
+        "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
+        "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+    }
+)
+
+
+def builtin_fingerprint(name: str) -> str | None:
+    """The store-key fingerprint of a built-in's weights, from its pinned sha256 (no file is read)."""
+    sha256 = builtin_info(name).sha256
+    return None if sha256 in _KEYED_BEFORE_FINGERPRINTS else sha256[:16]
+
 
 def model_cache_dir() -> Path:
     env = os.environ.get("DISTILLSCOPE_MODEL_DIR")
@@ -202,6 +220,9 @@ class BuiltinModel(LlamaCppModel):
         # The mode is implied by the built-in's name; keep keys as short as the name.
         options = {k: v for k, v in self.spec.options.items() if not (k == "mode" and v == self.info.mode)}
         return self.spec.model_copy(update={"options": options}).identity(self.operational_options)
+
+    def fingerprint(self) -> str | None:
+        return builtin_fingerprint(self.info.name)
 
     def model_path(self) -> Path:
         if self._path is None:

@@ -11,10 +11,16 @@ Options: `batch_size` (default 8), `mode` (chat | completion | auto),
 `dtype` (float32 default on CPU), `weights` (a free tag kept in the store
 key: distillation sets it to the training fingerprint, so a directory
 retrained on other data never reuses the old model's stored answers).
+
+Store keys never need the weights: `mode=auto` reads whether the model has a
+chat template from the tokenizer files (or the GGUF's metadata), and the key
+carries a cheap fingerprint of the model's files, so a fully cached run loads
+nothing and a replaced model never gets the old one's answers.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -22,7 +28,8 @@ from typing import Any
 from distillscope.errors import ModelFileError, UserError
 from distillscope.extras import require
 from distillscope.models.base import BlockingModel
-from distillscope.models.gguf_file import check_gguf
+from distillscope.models.fingerprint import dir_fingerprint, file_fingerprint
+from distillscope.models.gguf_file import check_gguf, has_chat_template
 from distillscope.models.prompt_format import QA_STOP, render_qa_frame
 from distillscope.models.spec import ModelSpec
 from distillscope.types import Completion, GenerationRequest
@@ -49,6 +56,27 @@ def resolve_hf_source(name: str) -> tuple[Path, str | None]:
     return path, None
 
 
+def has_chat_template_files(directory: Path, gguf_file: str | None) -> bool:
+    """Whether transformers will find a chat template for this model, read from its files alone.
+
+    The places transformers looks: `chat_template.jinja` / `chat_template.json`
+    (newer saves), `chat_template` in `tokenizer_config.json` (older saves),
+    and the GGUF's `tokenizer.chat_template` metadata.
+    """
+    if gguf_file:
+        return has_chat_template(directory / gguf_file)
+    if (directory / "chat_template.jinja").is_file():
+        return True
+    for name in ("chat_template.json", "tokenizer_config.json"):
+        try:
+            config = json.loads((directory / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(config, dict) and config.get("chat_template"):
+            return True
+    return False
+
+
 class HFModel(BlockingModel):
     provider = "hf"
     default_batch_size = 8
@@ -61,12 +89,23 @@ class HFModel(BlockingModel):
         self._model: Any = None
         self._tokenizer: Any = None
         self._load_lock = threading.Lock()
+        self._auto_mode: str | None = None
 
     @property
     def mode(self) -> str:
         if self.mode_option != "auto":
             return self.mode_option
-        return "chat" if getattr(self.tokenizer(), "chat_template", None) else "completion"
+        if self._auto_mode is None:
+            self._auto_mode = "chat" if has_chat_template_files(*resolve_hf_source(self.spec.name)) else "completion"
+        return self._auto_mode
+
+    def fingerprint(self) -> str | None:
+        from distillscope.models.builtin import BUILTIN_MODELS, builtin_fingerprint
+
+        if self.spec.name in BUILTIN_MODELS and not Path(self.spec.name).expanduser().exists():
+            return builtin_fingerprint(self.spec.name)
+        directory, gguf_file = resolve_hf_source(self.spec.name)
+        return file_fingerprint(directory / gguf_file) if gguf_file else dir_fingerprint(directory)
 
     async def preflight(self) -> None:
         require("torch", purpose="the transformers backend")

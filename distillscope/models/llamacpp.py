@@ -18,6 +18,7 @@ from typing import Any
 from distillscope.errors import GenerationError, ModelFileError, UserError
 from distillscope.extras import require
 from distillscope.models.base import BlockingModel
+from distillscope.models.fingerprint import file_fingerprint
 from distillscope.models.gguf_file import check_gguf, has_chat_template
 from distillscope.models.prompt_format import QA_STOP, render_qa_frame
 from distillscope.models.spec import ModelSpec
@@ -42,6 +43,10 @@ class LlamaCppModel(BlockingModel):
     # The GGUF path; subclasses (builtin) resolve it differently.
     def model_path(self) -> Path:
         return Path(self.spec.name).expanduser()
+
+    def fingerprint(self) -> str | None:
+        """Size, mtime and head/tail hash of the GGUF: a replaced file gets new store keys."""
+        return file_fingerprint(check_gguf(self.model_path()))
 
     @property
     def mode(self) -> str:

@@ -30,7 +30,7 @@ PROVIDERS: dict[str, ProviderInfo] = {
             "openai",
             "distillscope.models.openai_api:OpenAIModel",
             "api",
-            "any OpenAI-compatible server: OpenAI, vLLM, llama-server, Ollama (base_url=...)",
+            "any OpenAI-compatible server: OpenAI, vLLM, llama-server, Ollama (base_url=...; replicas: base_url=A,B)",
             "openai/gpt-4o-mini",
         ),
         ProviderInfo(

@@ -94,8 +94,11 @@ class RunProgress:
 
 
 def summary_table(jobs: list[JobCounts]) -> Table:
-    table = Table(title="generation summary", show_lines=False)
-    table.add_column("model", overflow="fold", min_width=24)
+    from rich import box
+
+    # fits 80 columns: no vertical rules, and the model name folds instead of pushing columns off screen
+    table = Table(title="generation summary", show_lines=False, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.add_column("model", overflow="fold", min_width=10, ratio=1)
     for column in ("total", "cached", "new", "failed", "retries", "tokens", "tok/s", "time"):
         table.add_column(column, justify="right")
     for job in jobs:

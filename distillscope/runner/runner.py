@@ -5,23 +5,32 @@ the store, sends only what is missing, in batches the backend accepts, under
 the endpoint's concurrency and rate limits, retries transient failures with
 exponential backoff that honours Retry-After, and commits each answer the
 moment it arrives. Failures after the last attempt go to the failures table.
+Only what a backend classifies is retried or recorded: a rejected key stops
+the run, and a bug surfaces with its traceback instead of becoming a
+"failure" that every later run retries.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+import weakref
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
-from distillscope.errors import TransientError, UserError
-from distillscope.models.base import Model
+from distillscope.errors import GenerationError, TransientError
+from distillscope.models.base import Model, SharedResources
+from distillscope.runner.cost import CostLimitReached, CostMeter
+from distillscope.runner.event_loop import LoopThread
 from distillscope.runner.limits import LimitsRegistry
 from distillscope.runner.progress import JobCounts, RunProgress
 from distillscope.runner.store import ResponseStore, utc_now
 from distillscope.types import Failure, GenerationRequest, Prompt, Response, SamplingParams
+
+T = TypeVar("T")
 
 
 def requests_for(prompts: Sequence[Prompt], sampling: SamplingParams) -> list[GenerationRequest]:
@@ -29,9 +38,25 @@ def requests_for(prompts: Sequence[Prompt], sampling: SamplingParams) -> list[Ge
     return [GenerationRequest.from_prompt(p, sampling, i) for p in prompts for i in range(sampling.n)]
 
 
+def answer_samples(runner: "Runner", model: Model, prompts: Sequence[Prompt], sampling: SamplingParams) -> list[list[str | None]]:
+    """The model's `sampling.n` answer texts per prompt, indexed by sample index; None where one failed.
+
+    Generated where the store lacks them. Position j of every prompt's list is
+    sample index j, so two models' answers pair up by (prompt, sample index).
+    """
+    texts = [r.text if r else None for r in runner.run(model, requests_for(prompts, sampling)).responses]
+    n = sampling.n
+    return [texts[i * n: (i + 1) * n] for i in range(len(prompts))]
+
+
 def answer_texts(runner: "Runner", model: Model, prompts: Sequence[Prompt], sampling: SamplingParams) -> list[str | None]:
-    """The model's answer text per prompt (first sample), generated where the store lacks it; None where it failed."""
-    return [r.text if r else None for r in runner.run(model, requests_for(prompts, sampling)).responses]
+    """The model's answer text per prompt (sample index 0), aligned with `prompts`; None where it failed.
+
+    Only sample 0 is requested, whatever `sampling.n` says, so the list never
+    holds another prompt's answer; `answer_samples` gives all n per prompt.
+    """
+    first = sampling.model_copy(update={"n": 1})
+    return [samples[0] for samples in answer_samples(runner, model, prompts, first)]
 
 
 @dataclass
@@ -86,67 +111,130 @@ class _Plan:
 
 
 class Runner:
-    def __init__(self, store: ResponseStore, *, show_progress: bool = True, retry: RetryPolicy | None = None) -> None:
+    """Runs jobs through the store; lives as long as the work it serves.
+
+    For its whole life a runner owns one event loop (on a thread of its own,
+    so `run` also works where a loop is already running, as in Jupyter), the
+    per-endpoint concurrency and rate limits, the backends' clients and
+    replica health, and which endpoints passed their preflight. So the pace
+    holds and `/models` is asked once across the many `run` calls of an ICE
+    iteration or an audit. `close()` (or `with Runner(...)`) releases them;
+    garbage collection and interpreter exit do too.
+
+    `refresh=True` regenerates every answer once in this runner's life and
+    overwrites the stored one (`generate --refresh`); later requests for the
+    same key in the same runner are served from the store again.
+    """
+
+    def __init__(
+        self, store: ResponseStore, *, show_progress: bool = True, retry: RetryPolicy | None = None, refresh: bool = False,
+        cost: CostMeter | None = None,
+    ) -> None:
         self.store = store
+        self.cost = cost or CostMeter()  # paid vs cached queries, tokens and money per model; --max-cost
         self.show_progress = show_progress
         self.retry = retry or RetryPolicy()
+        self.refresh = refresh
+        self.resources = SharedResources()
+        self._loop = LoopThread()
+        self._limits = LimitsRegistry()
+        self._preflighted: set[str] = set()
+        self._refreshed: set[str] = set()
+        self._finalizer = weakref.finalize(self, _shutdown, self._loop, self.resources)
+
+    def close(self) -> None:
+        """Close the backends' clients and stop the runner's event loop."""
+        self._finalizer()
+
+    def __enter__(self) -> "Runner":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def run(self, model: Model, requests: Sequence[GenerationRequest]) -> JobResult:
         return self.run_jobs([Job(model, requests)])[0]
 
     def run_jobs(self, jobs: Sequence[Job]) -> list[JobResult]:
-        return asyncio.run(self.arun(jobs))
+        """Blocking; callable from any thread, including one whose event loop is running."""
+        return self._loop.run(self._arun(jobs))
 
     async def arun(self, jobs: Sequence[Job]) -> list[JobResult]:
+        """`run_jobs` for async callers: awaits the work done on the runner's loop."""
+        return await self._loop.run_async(self._arun(jobs))
+
+    async def _arun(self, jobs: Sequence[Job]) -> list[JobResult]:
         plans = [self._plan(job) for job in jobs]
-        limits = LimitsRegistry()
+        for plan in plans:
+            model = plan.job.model
+            model.attach(self.resources)
+            if plan.pending and model.preflight_key not in self._preflighted:
+                # setup problems (no key, no server, no file) fail here, in one line, before any request
+                await model.preflight()
+                self._preflighted.add(model.preflight_key)
+        stop = asyncio.Event()  # set by the first error that ends the run, so no further request goes out
         try:
-            for plan in plans:
-                if plan.pending:
-                    # setup problems (no key, no server, no file) fail here, in one line, before any request
-                    await plan.job.model.preflight()
             with RunProgress(enabled=self.show_progress) as progress:
-                return list(await asyncio.gather(*(self._execute(plan, limits, progress) for plan in plans)))
+                results = await _all(self._execute(plan, progress, stop) for plan in plans)
         finally:
-            for job in jobs:
-                await job.model.aclose()
+            # however the run ends (error, Ctrl-C), every answer received is in the store before it returns
+            await self.store.aflush()
+        if self.cost.stopped:  # batches over the cost limit were not sent; everything that was sent is stored
+            raise self.cost.stopped
+        return results
 
     def _plan(self, job: Job) -> "_Plan":
         """Key every request, serve what is stored, and group the rest (duplicates share one call)."""
         model = job.model
         plan = _Plan(job, JobCounts(model=model.identity, total=len(job.requests)), [None] * len(job.requests))
         pending: dict[str, _Pending] = {}
-        for index, request in enumerate(job.requests):
-            key = model.request_key(request)
+        for index, (request, key) in enumerate(zip(job.requests, model.request_keys(job.requests))):
             if key not in pending:
                 pending[key] = _Pending(request, key, model.rendered_input(request))
             pending[key].indices.append(index)
-        for key, response in self.store.get_many(pending).items():
+        stored = self.store.get_many(pending)
+        if self.refresh:
+            stored = {key: response for key, response in stored.items() if key in self._refreshed}
+        for key, response in stored.items():
             for index in pending.pop(key).indices:
                 plan.responses[index] = response
                 plan.counts.cached += 1
         plan.pending = list(pending.values())
+        self.cost.record_cached(model.identity, plan.counts.cached)
         return plan
 
-    async def _execute(self, plan: "_Plan", limits: LimitsRegistry, progress: RunProgress) -> JobResult:
+    async def _execute(self, plan: "_Plan", progress: RunProgress, stop: asyncio.Event) -> JobResult:
         model, counts = plan.job.model, plan.counts
         progress.add(counts)
         if plan.pending:
             todo = plan.pending
             batches = [todo[i : i + model.batch_size] for i in range(0, len(todo), model.batch_size)]
-            endpoint = limits.for_model(model)
+            endpoint = self._limits.for_model(model)
             counts.started = time.monotonic()
 
             async def run_batch(batch: list[_Pending]) -> None:
                 async with endpoint.slot():
-                    await self._send(model, batch, endpoint, counts, progress, plan.responses, plan.failures)
+                    if stop.is_set():
+                        return
+                    try:
+                        await self._send(model, batch, endpoint, counts, progress, plan.responses, plan.failures, stop)
+                    except BaseException:
+                        stop.set()
+                        raise
 
-            await asyncio.gather(*(run_batch(b) for b in batches))
+            await _all(run_batch(b) for b in batches)
         counts.finished = time.monotonic()
         progress.update(counts)
         return JobResult(model=model.identity, responses=plan.responses, failures=plan.failures, counts=counts)
 
-    async def _send(self, model, batch, endpoint, counts, progress, responses, failures) -> None:  # noqa: ANN001
+    async def _send(self, model, batch, endpoint, counts, progress, responses, failures, stop) -> None:  # noqa: ANN001
+        """One batch: paced, retried while the backend calls it transient, stored the moment it arrives.
+
+        Only the backend's own verdicts are caught: `TransientError` (retried,
+        then recorded) and `GenerationError` (recorded). A `UserError` (a
+        rejected key) stops the whole run; any other exception is a bug and
+        keeps its traceback.
+        """
         requests = [p.request for p in batch]
         estimated = sum(len(p.rendered) // 4 + p.request.sampling.max_tokens for p in batch)
 
@@ -155,6 +243,10 @@ class Runner:
             counts.retrying += len(batch) if state.attempt_number == 1 else 0
             progress.update(counts)
 
+        try:  # the cost limit is checked before sending, against the most this batch could cost
+            held = self.cost.reserve(model.identity, [p.rendered for p in batch], [p.request.sampling.max_tokens for p in batch])
+        except CostLimitReached:
+            return
         attempts = 0
         started = time.monotonic()
         try:
@@ -168,38 +260,55 @@ class Runner:
                 with attempt:
                     attempts = attempt.retry_state.attempt_number
                     await endpoint.pace(len(batch), estimated)
+                    if stop.is_set():  # another batch ended the run while this one waited
+                        return
                     started = time.monotonic()
                     completions = await model.generate(requests)
-        except UserError:
-            raise
-        except Exception as exc:  # recorded, never cached; the run goes on with other requests
-            self._fail(model, batch, exc, attempts, counts, failures)
+                    if len(completions) != len(requests):
+                        raise RuntimeError(f"{type(model).__name__}.generate returned {len(completions)} completions for {len(requests)} requests")
+                    received = self._responses(model, batch, completions, (time.monotonic() - started) / len(batch))
+                    # handed to the store's writer thread at once, with no await in between: a run cancelled
+                    # from here on (Ctrl-C, another batch's error) still stores what it received
+                    written = self.store.submit_many(
+                        [(response, p.request, p.rendered) for response, p in zip(received, batch)], replace=self.refresh
+                    )
+        except (TransientError, GenerationError) as exc:  # recorded, never cached; the run goes on with other requests
+            await self._fail(model, batch, exc, attempts, counts, failures)
         else:
-            latency = (time.monotonic() - started) / len(batch)
-            for pending, completion in zip(batch, completions):
-                response = Response(
-                    key=pending.key,
-                    model=model.identity,
-                    prompt_id=pending.request.prompt_id,
-                    sample_index=pending.request.sample_index,
-                    latency_s=round(latency, 4),
-                    created_at=utc_now(),
-                    sampling=pending.request.sampling.key_fields(),
-                    **completion.model_dump(),
-                )
-                self.store.put(response, pending.request, pending.rendered)
+            await written
+            for pending, response, completion in zip(batch, received, completions):
+                if self.refresh:
+                    self._refreshed.add(pending.key)
                 for index in pending.indices:
                     responses[index] = response
                 counts.generated += len(pending.indices)
                 counts.completion_tokens += completion.completion_tokens or 0
+                self.cost.record(model.identity, completion, pending.rendered, pending.request.sampling.max_tokens)
         finally:
+            self.cost.release(held)
             if attempts > 1:
                 counts.retrying -= len(batch)
         progress.update(counts, advance=sum(len(p.indices) for p in batch))
 
-    def _fail(self, model, batch, exc, attempts, counts, failures) -> None:  # noqa: ANN001
-        for pending in batch:
-            failure = Failure(
+    @staticmethod
+    def _responses(model: Model, batch: list[_Pending], completions: list, latency: float) -> list[Response]:  # noqa: ANN001
+        return [
+            Response(
+                key=pending.key,
+                model=model.identity,
+                prompt_id=pending.request.prompt_id,
+                sample_index=pending.request.sample_index,
+                latency_s=round(latency, 4),
+                created_at=utc_now(),
+                sampling=pending.request.sampling.key_fields(),
+                **completion.model_dump(),
+            )
+            for pending, completion in zip(batch, completions)
+        ]
+
+    async def _fail(self, model, batch, exc, attempts, counts, failures) -> None:  # noqa: ANN001
+        recorded = [
+            Failure(
                 key=pending.key,
                 model=model.identity,
                 prompt_id=pending.request.prompt_id,
@@ -209,6 +318,31 @@ class Runner:
                 attempts=max(1, attempts),
                 created_at=utc_now(),
             )
-            self.store.record_failure(failure)
+            for pending in batch
+        ]
+        await self.store.arecord_failures(recorded)
+        for pending, failure in zip(batch, recorded):
             failures.append(failure)
             counts.failed += len(pending.indices)
+
+
+async def _all(coroutines: Iterable[Awaitable[T]]) -> list[T]:
+    """Await every coroutine; the first to fail cancels the others and is raised as itself.
+
+    (A `TaskGroup` raises an `ExceptionGroup`; callers and the CLI expect the
+    `UserError` or the bug itself.)
+    """
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(c) for c in coroutines]
+    except BaseExceptionGroup as failed:
+        first = failed.exceptions[0]
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None
+    return [task.result() for task in tasks]
+
+
+def _shutdown(loop: LoopThread, resources: SharedResources) -> None:
+    """Close the runner's clients on its loop, then stop the loop (must not refer to the runner)."""
+    loop.close(resources.aclose())

@@ -1,20 +1,24 @@
 """A loopback OpenAI-compatible stub server that can misbehave on purpose.
 
 Tests and benchmarks start it on 127.0.0.1 with a random port, inject 429s
-with Retry-After, 500s, slow answers (client time-outs) and malformed JSON,
-and read back every request it saw. It never listens beyond loopback.
+with Retry-After, 500s, slow answers (client time-outs), malformed JSON,
+`content: null` answers (plain, refusal, tool call), a key it rejects with 401
+on generation while `/models` stays open, a 400 whose body quotes the key
+(`echo_key`), and a kill mid-run (a replica that dies), and read back every
+request it saw. It never listens beyond loopback.
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-FAULTS = ("429", "500", "timeout", "malformed")
+FAULTS = ("429", "500", "timeout", "malformed", "null", "refusal", "tool_call", "echo_key")
 
 
 @dataclass
@@ -32,6 +36,8 @@ class StubConfig:
     faults: dict[str, list[str]] = field(default_factory=dict)
     retry_after_s: float = 0.2
     timeout_sleep_s: float = 3.0
+    #: answer every generation request with this HTTP status (401: a rejected key), /models stays open
+    generation_status: int | None = None
 
 
 class _LoopbackHTTPServer(ThreadingHTTPServer):
@@ -45,6 +51,10 @@ class StubServer:
     def __init__(self, config: StubConfig | None = None) -> None:
         self.config = config or StubConfig()
         self.log: list[StubLog] = []
+        #: GET /models requests seen (preflights and replica probes)
+        self.models_requests = 0
+        self.killed = False
+        self._connections: set[socket.socket] = set()
         self._attempts: dict[str, int] = defaultdict(int)
         self._lock = threading.Lock()
         self._server = _LoopbackHTTPServer(("127.0.0.1", 0), self._handler())
@@ -60,8 +70,22 @@ class StubServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if not self.killed:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def kill(self) -> None:
+        """Die like a crashed replica: stop listening and drop every open connection, answering nothing."""
+        with self._lock:
+            self.killed = True
+            connections = list(self._connections)
         self._server.shutdown()
         self._server.server_close()
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def successes(self, prompt: str | None = None) -> list[StubLog]:
         with self._lock:
@@ -90,7 +114,29 @@ class StubServer:
             def log_message(self, *args: object) -> None:  # keep test output clean
                 pass
 
+            def setup(self) -> None:
+                super().setup()
+                with stub._lock:
+                    stub._connections.add(self.connection)
+
+            def finish(self) -> None:
+                with stub._lock:
+                    stub._connections.discard(self.connection)
+                try:
+                    super().finish()
+                except OSError:
+                    pass
+
+            def handle_one_request(self) -> None:
+                if stub.killed:
+                    self.close_connection = True
+                    return
+                super().handle_one_request()
+
             def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+                if stub.killed:  # a dead replica answers nothing
+                    self.close_connection = True
+                    return
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -104,6 +150,8 @@ class StubServer:
 
             def do_GET(self) -> None:  # noqa: N802
                 if self.path.rstrip("/").endswith("/models"):
+                    with stub._lock:
+                        stub.models_requests += 1
                     self._send(200, json.dumps({"object": "list", "data": [{"id": "stub", "object": "model"}]}).encode())
                 else:
                     self._send(404, b'{"error": {"message": "not found"}}')
@@ -116,6 +164,13 @@ class StubServer:
                 fault = stub._next_fault(prompt)
                 if stub.config.latency_s:
                     time.sleep(stub.config.latency_s)
+                if stub.killed:
+                    self.close_connection = True
+                    return
+                if stub.config.generation_status is not None:
+                    stub._record(prompt, stub.config.generation_status, "status")
+                    body = b'{"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}}'
+                    return self._send(stub.config.generation_status, body)
                 if fault == "429":
                     stub._record(prompt, 429, fault)
                     body = b'{"error": {"message": "rate limited", "type": "rate_limit"}}'
@@ -123,6 +178,10 @@ class StubServer:
                 if fault == "500":
                     stub._record(prompt, 500, fault)
                     return self._send(500, b'{"error": {"message": "internal error"}}')
+                if fault == "echo_key":  # a careless server that quotes the key it was sent in its error body
+                    stub._record(prompt, 400, fault)
+                    message = f"bad request from key {self.headers.get('Authorization', '')}"
+                    return self._send(400, json.dumps({"error": {"message": message, "type": "invalid_request_error"}}).encode())
                 if fault == "timeout":
                     stub._record(prompt, 200, fault)
                     time.sleep(stub.config.timeout_sleep_s)
@@ -136,6 +195,16 @@ class StubServer:
                 usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
                 if chat:
                     choice = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                    if fault in ("null", "refusal", "tool_call"):  # what OpenAI sends when there is no text answer
+                        stub._record(prompt, 200, fault)
+                        choice["message"]["content"] = None
+                    if fault == "refusal":
+                        choice["message"]["refusal"] = "I'm sorry, I can't help with that."
+                    if fault == "tool_call":
+                        choice["finish_reason"] = "tool_calls"
+                        choice["message"]["tool_calls"] = [
+                            {"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}
+                        ]
                     kind = "chat.completion"
                 else:
                     choice = {"index": 0, "text": text, "finish_reason": "stop"}
