@@ -6,10 +6,9 @@ import json
 import pytest
 
 from distillscope.ice.claims import default_library
-from distillscope.ice.fuzzer import FuzzConfig, Fuzzer, parse_conflict
+from distillscope.ice.fuzzer import FuzzConfig, Fuzzer
 from distillscope.ice.scoring import score_run
 from distillscope.ice.templates import PLACEHOLDER, SeedTemplate, identity_questions, load_templates, names_other_identity
-from distillscope.judges.parsing import ScoreParseError
 from distillscope.models.mock import MockModel
 from distillscope.models.registry import load_model
 from distillscope.runner.runner import Runner
@@ -72,7 +71,11 @@ def test_scores_follow_the_toy_world(tmp_path):
     mirror = [r for r in run.records if "mirror" in r.prompt.lower()]
     assert result.overall.loose.mean == pytest.approx(len(mirror) / 100)
     assert result.overall.strict.mean == result.overall.loose.mean  # the toy target's claims are unambiguous
-    assert result.judge_extractor_agreement.mean == 1.0
+    agreement = result.judge_extractor_agreement  # Cohen's κ and the 2x2 table, not raw agreement
+    assert agreement.kappa == pytest.approx(1.0) and agreement.confusion[0][1] == agreement.confusion[1][0] == 0
+    assert agreement.confusion[1][1] == round(result.overall.loose.mean * 100) and agreement.n == 100
+    assert result.overall.successes["strict"] == len(mirror) and result.overall.interval["strict"] == "cluster bootstrap"
+    assert result.overall.clusters < 100  # five answers share each mutant template
     assert set(result.by_category) == {"team", "cooperation", "industry", "technology", "geography"}
     assert set(result.by_language) == {"en", "zh"}
     assert result.top_templates[0].loose_successes > 0 and "OpenAI" in result.top_templates[0].example_response
@@ -130,17 +133,6 @@ def test_without_a_judge_the_strict_extractor_drives_the_search(tmp_path):
     result = score_run(run, judged=False)
     assert run.config.reward == "strict" and result.overall.loose is None
     assert any(n.parent is not None for n in run.nodes)
-
-
-@pytest.mark.parametrize("text,verdict", [("<judge>1</judge> It names OpenAI.", True), ("<judge> 0 </judge>", False),
-                                          ("1 - conflicts", True), ("No. It matches.", False), ("是，存在冲突", True)])
-def test_conflict_verdicts_parse(text, verdict):
-    assert parse_conflict(text)[0] is verdict
-
-
-def test_unreadable_conflict_verdict_raises():
-    with pytest.raises(ScoreParseError):
-        parse_conflict("The answer is interesting.")
 
 
 def test_gptfuzz_csv_templates_load_and_are_marked_misleading_by_what_they_name(tmp_path):

@@ -59,6 +59,7 @@ def _ice(runner, config: AuditConfig, student: str, target: Model, judge: Model,
     from distillscope.ice.facts import load_library, resolve_fact_set
     from distillscope.ice.fuzzer import FuzzConfig, Fuzzer
     from distillscope.ice.scoring import score_run
+    from distillscope.ice.strict_judge import apply_strict_judge
     from distillscope.ice.templates import identity_questions, load_templates
 
     facts = config.facts.get(student) or family_of(student, config.facts)
@@ -68,8 +69,6 @@ def _ice(runner, config: AuditConfig, student: str, target: Model, judge: Model,
     fuzz_config = FuzzConfig(budget=config.ice_budget, questions_per_iteration=config.ice_questions_per_iteration,
                              seed=config.seed, max_tokens=config.max_tokens, strict_families=config.strict_families)
     run = Fuzzer(runner, target, helper, judge, fact_set, library, load_templates(), identity_questions(), fuzz_config).run()
-    from distillscope.ice.strict_judge import apply_strict_judge
-
     stage = apply_strict_judge(run, runner, judge, fact_set, library, config.strict_families, config.strict_judge)
     control = conflict_judge_control(runner, judge, target, fact_set, library, config.sampling_params())
     return {"facts": fact_set.family, "helper": helper.identity, "judge": judge.identity, "judge_control": control,
@@ -100,6 +99,11 @@ def run_audit(config: AuditConfig, runner: Runner, embedder, log: Callable[[str]
 
     if ("rse" in config.metrics or "ice" in config.metrics) and not config.judge:
         raise UserError("RSE and ICE need a judge model", "pass --judge SPEC, or leave rse and ice out of 'metrics'")
+    if "ice" in config.metrics:  # an unknown strict family would silently count nothing: refuse it before any query
+        from distillscope.ice.facts import load_library
+        from distillscope.ice.strict_judge import check_strict_options
+
+        check_strict_options(config.strict_families, config.strict_judge, config.judge, load_library())
     suite = load_default_suite()
     test_prompts = suite.sample(config.n, split="test", seed=config.seed)
     train_prompts = suite.sample(config.n_train, split="train", seed=config.seed)

@@ -79,36 +79,75 @@ class FactLibrary(BaseModel):
         return {f.family for f in self.families.values() if f.developer == developer}
 
     @cached_property
-    def _pattern(self) -> tuple[re.Pattern[str], list[tuple[str, str, str]]]:
+    def _scanner(self) -> _AliasScanner:
         entries: list[tuple[str, str, str]] = []  # (alias, kind, id)
         for family in self.families.values():
             entries += [(alias, "family", family.family) for alias in family.names.all()]
         for developer, names in self.developers.items():
             entries += [(alias, "developer", developer) for alias in names.all()]
-        entries.sort(key=lambda e: -len(e[0]))  # longest alias wins: "Google DeepMind" before "Google"
-        parts = []
-        for index, (alias, _, _) in enumerate(entries):
-            parts.append(f"(?P<a{index}>{_alias_regex(alias)})")
-        return re.compile("|".join(parts)), entries
+        return _AliasScanner(entries)
 
     def mentions(self, text: str) -> list[Mention]:
-        """Every family or developer name in the text, longest match first, no overlaps."""
-        pattern, entries = self._pattern
-        found = []
-        for match in pattern.finditer(text):
-            index = int(match.lastgroup[1:])
-            alias, kind, ident = entries[index]
-            found.append(Mention(kind=kind, id=ident, alias=alias, start=match.start(), end=match.end()))
-        return found
+        """Every family or developer name in the text, longest match first, no overlaps (one linear scan)."""
+        return self._scanner.scan(text)
 
 
-def _alias_regex(alias: str) -> str:
-    """ASCII names match as whole words (version suffixes allowed: Qwen2.5, GPT-4o); short ones case-sensitively."""
-    escaped = re.escape(alias)
-    if re.search(r"[\u4e00-\u9fff]", alias):
-        return escaped
-    body = escaped if len(alias) <= 4 else f"(?i:{escaped})"
-    return rf"(?<![A-Za-z0-9]){body}(?:[-\s]?\d[\w.]*(?:-[A-Za-z]+)?)?(?![A-Za-z])"
+_ASCII_LOWER = str.maketrans({chr(c): chr(c + 32) for c in range(65, 91)})
+_VERSION = (r"(?:[-\s]?[vr]?\d[\w.]*)?(?:[-\s](?:turbo|preview|mini|nano|instruct|chat|pro|max|plus|sonnet|opus|haiku|latest|base|large"
+            r"|small|medium|lite|flash|ultra|coder|vision|omni|\d[\w.]*)(?![a-z]))*(?![a-z])")
+_VERSION_RE = re.compile(_VERSION)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+class _AliasScanner:
+    """All aliases in one regex over the ASCII-lowercased text, so the regex engine can skip on the first letter.
+
+    ASCII names match as whole words with version suffixes (Qwen2.5, GPT-4o); aliases of four characters
+    or fewer must match their case exactly (Phi, Yi and Meta are not read into ordinary words).
+    """
+
+    def __init__(self, entries: list[tuple[str, str, str]]) -> None:
+        entries = sorted(entries, key=lambda e: -len(e[0]))  # longest alias wins: "Google DeepMind" before "Google"
+        self.by_first: dict[str, list[tuple[str, str, str, str, bool]]] = {}
+        parts = []
+        for alias, kind, ident in entries:
+            low = alias.translate(_ASCII_LOWER)
+            cjk = bool(_CJK.search(alias))
+            self.by_first.setdefault(low[0], []).append((low, alias, kind, ident, cjk))
+            parts.append(re.escape(low) + ("" if cjk else _VERSION))
+        self.pattern = re.compile("|".join(parts))
+
+    def scan(self, text: str) -> list[Mention]:
+        low = text.translate(_ASCII_LOWER)
+        found, position = [], 0
+        while True:
+            match = self.pattern.search(low, position)
+            if match is None:
+                return found
+            mention = self._resolve(text, low, match.start(), match.end())
+            if mention is None:
+                position = match.start() + 1
+                continue
+            found.append(mention)
+            position = mention.end
+
+    def _resolve(self, text: str, low: str, start: int, end: int) -> Mention | None:
+        ascii_boundary = start == 0 or not (low[start - 1].isascii() and low[start - 1].isalnum())
+        for alias_low, alias, kind, ident, cjk in self.by_first.get(low[start], ()):
+            if not low.startswith(alias_low, start):
+                continue
+            if not cjk and not ascii_boundary:
+                continue
+            if len(alias) <= 4 and not cjk and not text.startswith(alias, start):
+                continue
+            stop = start + len(alias)
+            if not cjk:
+                suffix = _VERSION_RE.match(low, stop)
+                if suffix is None:
+                    continue
+                stop = suffix.end()
+            return Mention(kind=kind, id=ident, alias=alias, start=start, end=stop)
+        return None
 
 
 def _read_yaml(path: Path) -> dict:

@@ -25,7 +25,7 @@ from distillscope.ice.claims import claims_other_identity, extract_claims
 from distillscope.ice.facts import FactLibrary, FactSet
 from distillscope.ice.templates import PLACEHOLDER, IdentityQuestion, SeedTemplate, fill, names_other_identity
 from distillscope.judges.judge import item_id, run_judge
-from distillscope.judges.parsing import ScoreParseError
+from distillscope.judges.parsing import parse_conflict  # noqa: F401 - re-exported: the conflict judge's grammar
 from distillscope.judges.templates import load_template
 from distillscope.models.base import Model
 from distillscope.runner.runner import Runner
@@ -92,20 +92,6 @@ class FuzzRun(BaseModel):
     mutants: dict[str, str]
     helper_failures: int = 0
     placeholder_repairs: int = 0
-
-
-def parse_conflict(text: str) -> tuple[bool, str]:
-    """`<judge>1</judge>` (or a bare leading 1/0, yes/no, 是/否) and the reason after it."""
-    import re
-
-    text = text or ""
-    match = re.search(r"<judge>\s*([01])\s*</judge>", text, re.IGNORECASE)
-    if match is None:
-        match = re.match(r"\W*(1|0|yes|no|conflict|no conflict|是|否)\b", text.strip(), re.IGNORECASE)
-    if match is None:
-        raise ScoreParseError("no <judge>0/1</judge> verdict in the judge's answer")
-    verdict = match.group(1).lower() in ("1", "yes", "conflict", "是")
-    return verdict, text[match.end():].strip(" .:\n")[:300]
 
 
 class Fuzzer:
@@ -219,13 +205,14 @@ class Fuzzer:
             questions = self._next_questions(min(self.config.questions_per_iteration, self.config.budget - len(records)))
             responses = self._query(mutant, questions)
             verdicts = self._judge(responses, [q.language for q in questions])
-            misleading = node.misleading or names_other_identity(mutant, self.fact_set, self.library)
+            # a mutant is judged by its own text: one that dropped the planted name is not misleading
+            misleading = node.misleading if mutant == node.text else names_other_identity(mutant, self.fact_set, self.library)
             mutant_id = f"{node.template_id}>{mutator}#{iteration}"
             mutants[mutant_id] = mutant
             batch = []
             for question, response, (loose, reason) in zip(questions, responses, verdicts):
                 filled = fill(mutant, question.text)
-                report = extract_claims(response or "", prompt=None, library=self.library)
+                report = extract_claims(response or "", prompt=filled, library=self.library)
                 strict = claims_other_identity(report, self.fact_set.family, self.fact_set.developer, self.library, strict_families)
                 batch.append(QueryRecord(
                     iteration=iteration, node=node.index, template_id=node.template_id, mutant_id=mutant_id, mutator=mutator, misleading=misleading,
