@@ -4,9 +4,12 @@ For each data set (paired features: one row per prompt, the teacher's and
 the student's answer) it prints, side by side:
 
 - the median number of prompts per model the sequential test (α = 0.05,
-  batches of k, online logistic witness) asks before it rejects, over runs in
-  random prompt orders (runs that never reject count as the budget, so the
-  median is not flattered), and how many runs rejected within the budget;
+  batches ramping 1, 1, 2, 2, 4, ... up to k, wealth mixed over fixed bets and
+  over the mean-difference, kernel and logistic witnesses: the default) asks
+  before it rejects, over runs in random prompt orders (runs that never reject
+  count as the budget, so the median is not flattered), and how many runs
+  rejected within the budget; beside it the same for the first version
+  (online-Newton bet on the logistic witness alone, batches of k throughout);
 - the smallest n at which the fixed-n paired permutation MMD test
   (within-prompt swaps, `distillscope.indist.mmd`, α = 0.05) reaches power 0.8,
   over subsamples of n prompts of the same data (on stored answers it sees
@@ -37,6 +40,9 @@ ALPHA, POWER = 0.05, 0.8
 DEFAULT_N = 200  # what `distillscope indist` asks by default when nobody knows the effect in advance
 
 
+FIRST_VERSION = {"betting": "ons", "witness": "logistic", "ramp": False}  # what the test did before the mixture
+
+
 def sequential_queries(teacher: np.ndarray, student: np.ndarray, runs: int, settings, seed: int) -> list[tuple[int, bool]]:  # noqa: ANN001
     """(prompts asked per model, rejected?) per run, one run per random prompt order; the budget when it never rejects."""
     from distillscope.indist.sequential_sim import run_on_pairs
@@ -65,11 +71,14 @@ def sign_flip_p(d: np.ndarray, permutations: int, rng: np.random.Generator) -> f
 
 def fixed_n_for_power(teacher: np.ndarray, student: np.ndarray, test: str, repeats: int, seed: int,
                       permutations: int = 200) -> tuple[int | None, dict[int, float]]:
-    """Smallest n on a √2 grid whose rejection rate at α over `repeats` subsamples of n prompts reaches 0.8."""
+    """Smallest n (5, 6, then a √2 grid from 8) whose rejection rate at α over `repeats` subsamples of n prompts reaches 0.8.
+
+    5 is the least n at which a paired permutation test can reject at α = 0.05 at all (2⁵ = 32 sign patterns).
+    """
     from distillscope.indist.mmd import mmd_test
 
     rng = np.random.default_rng(seed)
-    sizes = sorted({int(round(8 * 2 ** (k / 2))) for k in range(0, 40)})
+    sizes = sorted({5, 6} | {int(round(8 * 2 ** (k / 2))) for k in range(0, 40)})
     sizes = [n for n in sizes if n <= len(teacher)]
     powers: dict[int, float] = {}
     for n in sizes:
@@ -114,16 +123,19 @@ def report(name: str, teacher: np.ndarray, student: np.ndarray, args: argparse.N
     outcomes = sequential_queries(teacher, student, args.runs, settings, args.seed)
     asked, rejected = [q for q, _ in outcomes], sum(r for _, r in outcomes)
     sequential_s = time.perf_counter() - started
+    first = sequential_queries(teacher, student, args.runs, settings.model_copy(update=FIRST_VERSION), args.seed)
+    first_median = float(np.median([q for q, _ in first]))
     started = time.perf_counter()
     mmd_n, mmd_power = fixed_n_for_power(*(mmd_view or (teacher, student)), "mmd", args.repeats, args.seed)
     flip_n, _ = fixed_n_for_power(teacher, student, "sign-flip", args.repeats, args.seed)
     fixed_s = time.perf_counter() - started
     median = float(np.median(asked))
     ratio = f"{mmd_n / median:.1f}x" if mmd_n else f"> {len(teacher) / median:.1f}x"
-    print(f"{name:<34} {median:>9.0f} {rejected:>4}/{len(asked):<4} {mmd_n or f'>{len(teacher)}':>9} "
+    print(f"{name:<34} {median:>9.0f} {rejected:>4}/{len(asked):<4} {first_median:>9.0f} {mmd_n or f'>{len(teacher)}':>9} "
           f"{flip_n or f'>{len(teacher)}':>9} {ratio:>8} {DEFAULT_N / median:>8.1f}x"
           f"   ({sequential_s:.0f} s + {fixed_s:.0f} s)", flush=True)
-    return {"data": name, "sequential_median": median, "mmd_n": mmd_n, "sign_flip_n": flip_n, "mmd_power": mmd_power}
+    return {"data": name, "sequential_median": median, "first_version_median": first_median, "mmd_n": mmd_n,
+            "sign_flip_n": flip_n, "mmd_power": mmd_power}
 
 
 def main() -> None:
@@ -133,7 +145,7 @@ def main() -> None:
     parser.add_argument("--max-queries", type=int, default=1000)
     parser.add_argument("--batch", type=int, default=10)
     parser.add_argument("--pairs", type=int, default=3000, help="synthetic prompts per data set")
-    parser.add_argument("--effects", default="0.6,1.0,1.5", help="synthetic model shifts (answer noise = 1, prompt spread = 3)")
+    parser.add_argument("--effects", default="0.6,1.0,1.5,3.0", help="synthetic model shifts (answer noise = 1, prompt spread = 3)")
     parser.add_argument("--dim", type=int, default=16)
     parser.add_argument("--store", help="a store with both models' answers")
     parser.add_argument("--teacher")
@@ -143,7 +155,7 @@ def main() -> None:
     from distillscope.indist.sequential_sim import paired_features
 
     print(f"alpha {ALPHA}, batches of {args.batch}, budget {args.max_queries} prompts per model; fixed-n power {POWER}")
-    print(f"{'data':<34} {'seq. med':>9} {'rejected':>9} {'MMD n.8':>9} {'flip n.8':>9} {'MMD/seq':>8} {'200/seq':>9}")
+    print(f"{'data':<34} {'seq. med':>9} {'rejected':>9} {'1st vers.':>9} {'MMD n.8':>9} {'flip n.8':>9} {'MMD/seq':>8} {'200/seq':>9}")
     rng = np.random.default_rng(args.seed)
     for effect in (float(e) for e in args.effects.split(",")):
         teacher, student = paired_features(args.pairs, args.dim, rng, effect=effect)

@@ -45,10 +45,17 @@ class SamplingParams(BaseModel):
     max_tokens: int = Field(256, ge=1, le=32768)
     seed: int = 0
     n: int = Field(1, ge=1, le=1000)
+    #: also return this many most likely alternatives per generated token (logprob judging); None: text only
+    top_logprobs: int | None = Field(None, ge=1, le=20)
 
     def key_fields(self) -> dict[str, Any]:
-        """The fields that change an answer; `n` is excluded on purpose."""
+        """The fields that change an answer; `n` is excluded on purpose, `top_logprobs` when unset.
+
+        (So every key made before `top_logprobs` existed stays the same.)
+        """
         fields = self.model_dump(exclude={"n"})
+        if self.top_logprobs is None:
+            fields.pop("top_logprobs")
         if self.temperature == 0.0:
             # Greedy decoding ignores top_p and the seed; keying on them would
             # pay twice for the same answer.
@@ -107,12 +114,19 @@ class GenerationRequest(BaseModel):
 
 
 class Completion(BaseModel):
-    """What a backend returns for one request, before the store adds identity."""
+    """What a backend returns for one request, before the store adds identity.
+
+    `tokens` / `top_logprobs` (the generated tokens and, per token, the most
+    likely alternatives' log-probabilities) come only when the request set
+    `sampling.top_logprobs` and the backend can give them; otherwise None.
+    """
 
     text: str
     finish_reason: str | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    tokens: list[str] | None = None
+    top_logprobs: list[dict[str, float]] | None = None
 
 
 class Response(BaseModel):
@@ -126,6 +140,8 @@ class Response(BaseModel):
     finish_reason: str | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    tokens: list[str] | None = None
+    top_logprobs: list[dict[str, float]] | None = None
     latency_s: float | None = None
     created_at: str
     sampling: dict[str, Any] = Field(default_factory=dict)

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from distillscope.indist.betting import BettingTest, NoBet, OnlineNewtonBettor
+from distillscope.indist.betting import BettingTest, MixtureBettor, NoBet, OnlineNewtonBettor, bet_grid
 from distillscope.indist.confseq import ConfidenceSequence
-from distillscope.indist.sequential import SequentialSettings, stratified_order
+from distillscope.indist.sequential import SequentialSettings, batch_sizes, stratified_order
 from distillscope.indist.sequential_sim import (
     null_pairs_from_pool,
     paired_features,
@@ -17,30 +17,44 @@ from distillscope.indist.sequential_sim import (
     run_on_pairs,
     sample_pool,
 )
-from distillscope.indist.witness import LogisticWitness, PairObservation, logistic_witness
+from distillscope.indist.witness import (
+    KernelWitness,
+    LogisticWitness,
+    MeanDifferenceWitness,
+    MixtureWitnessFitter,
+    PairObservation,
+    logistic_witness,
+)
 from distillscope.types import Prompt
 
 NULL_RUNS = 200
 SETTINGS = SequentialSettings(alpha=0.05, max_queries=160, batch=20)
+FIRST_VERSION = SETTINGS.model_copy(update={"betting": "ons", "witness": "logistic", "ramp": False})
 
 
-def null_runs(witness_for=None, runs: int = NULL_RUNS, seed: int = 0):
+def null_runs(witness_for=None, runs: int = NULL_RUNS, seed: int = 0, settings: SequentialSettings = SETTINGS):
     """Both arms drawn from one pool of one model's samples (4 per prompt): exchangeable given the prompt."""
     rng = np.random.default_rng(seed)
     out = []
     for _ in range(runs):
-        teacher, student = null_pairs_from_pool(sample_pool(SETTINGS.max_queries, 4, 6, rng), rng)
-        fit = witness_for(teacher, student) if witness_for else logistic_witness(advantage=False)
-        out.append(run_on_pairs(teacher, student, SETTINGS, fit))
+        teacher, student = null_pairs_from_pool(sample_pool(settings.max_queries, 4, 6, rng), rng)
+        if witness_for:
+            fit = witness_for(teacher, student)
+        else:
+            fit = MixtureWitnessFitter(advantage=False) if settings.witness == "mixture" else logistic_witness(advantage=False)
+        out.append(run_on_pairs(teacher, student, settings, fit))
     return out
 
 
-def test_type_one_error_stays_below_alpha_at_every_stopping_rule():
-    rates = rejection_rates(null_runs(), SETTINGS.alpha)
+@pytest.mark.parametrize("settings", [SETTINGS, FIRST_VERSION], ids=["mixture", "first-version"])
+def test_type_one_error_stays_below_alpha_at_every_stopping_rule(settings):
+    runs = null_runs(settings=settings)
+    rates = rejection_rates(runs, settings.alpha)
     assert {r.rule for r in rates} == {"first crossing", "at max", "random time"}
     for rate in rates:
         assert rate.runs == NULL_RUNS
         assert rate.rate <= rate.allowed, rate
+    assert max(run.test.max_log_wealth for run in runs) > 0  # the bettor did bet: the test could have failed
 
 
 def peeking_witness(teacher: np.ndarray, student: np.ndarray):
@@ -49,7 +63,7 @@ def peeking_witness(teacher: np.ndarray, student: np.ndarray):
     def fit(history):
         if len(history) < 8:
             return NoBet()
-        upcoming = range(len(history), len(history) + SETTINGS.batch)
+        upcoming = range(len(history), min(len(history) + SETTINGS.batch, len(teacher)))  # holds the next batch
         return LogisticWitness([PairObservation.of(teacher[i], student[i]) for i in upcoming], strength=100.0, advantage=False)
 
     return fit
@@ -87,6 +101,43 @@ def test_payoffs_are_odd_in_the_pair_so_swapping_answers_flips_them():
     assert np.all(np.abs(witness.payoffs(new)) <= 1)
 
 
+@pytest.mark.parametrize("witness", [MeanDifferenceWitness, KernelWitness])
+def test_mean_difference_and_kernel_payoffs_are_odd_and_bounded(witness):
+    rng = np.random.default_rng(2)
+    teacher, student = paired_features(60, 5, rng, effect=1.0)
+    fitted = witness(tuple(PairObservation.of(t, s) for t, s in zip(teacher[:50], student[:50])))
+    new = [PairObservation.of(t, s) for t, s in zip(teacher[50:], student[50:])]
+    swapped = [PairObservation.of(o.student, o.teacher) for o in new]
+    assert np.allclose(fitted.payoffs(new), -fitted.payoffs(swapped))
+    assert np.all(np.abs(fitted.payoffs(new)) <= 1) and np.mean(fitted.payoffs(new)) > 0.2  # it points the right way
+
+
+def test_mixture_wealth_is_the_average_of_its_fixed_bet_parts():
+    rng = np.random.default_rng(5)
+    payoffs = rng.uniform(-1, 1, size=(40, 3))
+    bettor, log_wealth = MixtureBettor(bet_grid(0.9), columns=3), 0.0
+    for row in payoffs:
+        assert 0 < bettor.bet() <= 0.9
+        log_wealth += bettor.observe(row)
+    parts = [np.prod(1 + bet * payoffs[:, j]) for j in range(3) for bet in bet_grid(0.9)]
+    assert math.isclose(log_wealth, math.log(np.mean(parts)), rel_tol=1e-9)
+    with pytest.raises(ValueError):
+        MixtureBettor([0.5, 1.0])
+
+
+def test_the_mixture_rejects_within_a_handful_of_clear_pairs():
+    test = BettingTest(lambda history: NoBet() if not history else type("Sure", (), {
+        "payoffs": lambda self, obs: [0.9] * len(obs), "advantages": lambda self, obs: None})(), alpha=0.05)
+    for _ in range(10):
+        test.step(lambda: [object()])
+    assert test.rejected and test.max_log_wealth < math.log(1 / 0.05) + 1.5  # after 10 pairs (the ONS needs ~20)
+
+
+def test_batches_ramp_up_to_the_batch_size_and_end_at_the_budget():
+    assert batch_sizes(SequentialSettings(batch=10, ramp=True), 57) == [1, 1, 2, 2, 4, 4, 8, 8, 10, 10, 7]
+    assert batch_sizes(SequentialSettings(batch=10, ramp=False), 25) == [10, 10, 5]
+
+
 def test_online_newton_bets_stay_within_the_cap():
     bettor = OnlineNewtonBettor(cap=0.5)
     for payoff in [1.0] * 50 + [-1.0] * 50:
@@ -100,7 +151,10 @@ def test_a_real_difference_is_found_well_before_the_budget():
     rng = np.random.default_rng(3)
     teacher, student = paired_features(400, 6, rng, effect=1.5)  # a shift half the per-prompt spread
     run = run_on_pairs(teacher, student, SequentialSettings(max_queries=400, batch=10), stop_at_rejection=True)
-    assert run.rejected and run.test.n < 200
+    first = run_on_pairs(teacher, student, SequentialSettings(max_queries=400, batch=10, betting="ons", witness="logistic",
+                                                              ramp=False), stop_at_rejection=True)
+    assert run.rejected and run.test.n < 60
+    assert first.rejected and first.test.n < 200
 
 
 def test_the_advantage_sequence_excludes_zero_once_answers_alone_give_the_model_away():
@@ -108,7 +162,8 @@ def test_the_advantage_sequence_excludes_zero_once_answers_alone_give_the_model_
     teacher, student = paired_features(300, 6, rng, effect=3.0, prompt_scale=1.0)
     run = run_on_pairs(teacher, student, SequentialSettings(max_queries=300, batch=20))
     interval = run.confidence.interval()
-    assert 0.3 < interval.low <= interval.mean <= interval.high and interval.n == 300 - 20  # the first batch has no adversary yet
+    before_adversary = min(int(c) for c in np.cumsum(batch_sizes(run.settings, 300)) if c >= 8)  # it waits for 8 pairs
+    assert 0.3 < interval.low <= interval.mean <= interval.high and interval.n == 300 - before_adversary
 
 
 def test_confidence_sequence_covers_the_mean_at_all_times():
@@ -154,7 +209,8 @@ def test_cli_sequential_rejects_two_different_models_and_writes_the_trajectory(c
     result = data["results"]
     assert data["kind"] == "indist-sequential" and result["decision"] == "distinguishable" and result["stopped_by"] == "wealth"
     assert result["max_e_value"] >= 20 and result["pairs"] < 120
-    assert [p["queries"] for p in result["trajectory"]] == list(range(10, result["pairs"] + 1, 10))
+    assert [p["queries"] for p in result["trajectory"]] == list(np.cumsum(batch_sizes(SequentialSettings(), 120)))[
+        : len(result["trajectory"])]
     assert result["queries"] == {"mock/alpha": result["pairs"], "mock/beta": result["pairs"]}
     assert data["cost"]["models"]["mock/alpha"]["paid_queries"] == result["pairs"]
     assert data["cost"]["total"]["cost"] == 0.0  # local models have no price

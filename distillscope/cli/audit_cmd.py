@@ -19,13 +19,16 @@ def execute_audit(config, out_dir: Path, progress: bool) -> Path:  # noqa: ANN00
 
     from distillscope.audit.run import pick_pairwise_judge, run_audit
     from distillscope.metrics.embeddings import EmbeddingCache, Embedder
+    from distillscope.paths import check_parent, require_writable_file
     from distillscope.report.render import write_report
     from distillscope.results import envelope, write_results
+    from distillscope.runner.cost import CostMeter, PriceTable
     from distillscope.runner.runner import Runner
     from distillscope.runner.store import ResponseStore
 
-    store = ResponseStore(config.store)
-    runner = Runner(store, show_progress=progress)
+    require_writable_file(out_dir / "results.json", "--out-dir", create_parent=True)  # before anything is paid for
+    store = ResponseStore(check_parent(config.store, "store") if config.store else None)
+    runner = Runner(store, show_progress=progress, cost=CostMeter(PriceTable(prices=config.prices), config.max_cost))
     console = Console(stderr=True)
     embedder = Embedder(cache=EmbeddingCache(store.path))
     outcome = run_audit(config, runner, embedder, log=lambda message: console.log(message) if progress else None)
@@ -35,39 +38,47 @@ def execute_audit(config, out_dir: Path, progress: bool) -> Path:  # noqa: ANN00
         models={"teacher": outcome["teacher"], "students": list(outcome["students"]), "judge": config.judge,
                 "helper": config.helper or config.judge,
                 "pairwise_judges": {s: pick_pairwise_judge(config, s) for s in config.students}},
-        sampling={"temperature": 0.0, "max_tokens": config.max_tokens}, seed=config.seed,
-        config=config.model_dump(mode="json", exclude={"store"}), results={"students": outcome["students"]})
+        sampling=config.sampling_params().model_dump(), seed=config.seed,
+        config=config.model_dump(mode="json", exclude={"store"}), results={"students": outcome["students"]},
+        cost={**runner.cost.summary(), "per_student": outcome.get("cost_per_metric", {})})
     results_path = out_dir / "results.json"
     write_results(results_path, data)
     report_path = write_report(data, out_dir / "report.html")
     print_summary(data)
+    from distillscope.runner.cost import cost_table
+
+    Console().print(cost_table(data["cost"]))
     typer.echo(f"results: {results_path}\nreport:  {report_path}", err=True)
     return report_path
 
 
 def print_summary(data: dict) -> None:
+    """Metrics down, students across; fits 80 columns: each cell is the mean over its interval, spec names fold."""
+    from rich import box
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from distillscope.report.tables import matrix_rows, students_of
 
     console = Console()
     students = list(students_of(data))
-    table = Table(title=f"audit against {data['models']['teacher']}")
-    table.add_column("metric")
+    table = Table(title=f"audit against {escape(data['models']['teacher'])}", box=box.SIMPLE_HEAD)
+    table.add_column("metric", ratio=2, overflow="fold")
     for student in students:
-        table.add_column(student, justify="right")
+        table.add_column(escape(student), justify="right", overflow="fold", ratio=1, min_width=12)
     cells = {(r["student"], r["metric"]): r for r in matrix_rows(data)}
     for metric in dict.fromkeys(r["metric"] for r in cells.values()):
         row = []
         for student in students:
             cell = cells.get((student, metric))
-            row.append("-" if cell is None else f"{cell['mean']:.3f}" + (f" [{cell['low']:.2f}, {cell['high']:.2f}]"
-                                                                          if cell["low"] is not None else ""))
-        table.add_row(metric, *row)
+            if cell is None:
+                row.append("-")
+            else:
+                interval = f"\n[{cell['low']:.2f}, {cell['high']:.2f}]" if cell["low"] is not None else ""
+                row.append(escape(f"{cell['mean']:.3f}{interval}"))
+        table.add_row(escape(metric), *row)
     console.print(table)
-    from rich.markup import escape
-
     for student, section in students_of(data).items():
         console.print(f"[bold]{escape(student)}[/bold]: {escape(section['verdict']['headline'])}", highlight=False)
 
@@ -97,20 +108,18 @@ def report(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="HTML path; default report.html beside the results")] = None,
 ) -> None:
     """Re-render the HTML report of an audit from its results file (no model, no store needed)."""
-    import json
-
     from distillscope.errors import InputFileError
-    from distillscope.report.render import write_report
+    from distillscope.paths import require_writable_file
+    from distillscope.report.render import read_audit_results, write_report
 
+    data = read_audit_results(results)
+    target = require_writable_file(out or results.with_name("report.html"), "--out")
     try:
-        data = json.loads(results.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputFileError(f"cannot read {results}: {exc.strerror}", "give the results.json an audit wrote") from None
-    except json.JSONDecodeError as exc:
-        raise InputFileError(f"{results} is not JSON (line {exc.lineno})", "give the results.json an audit wrote") from None
-    if data.get("kind") != "audit":
-        raise InputFileError(f"{results} holds '{data.get('kind')}' results, not an audit", "give the results.json an audit wrote")
-    path = write_report(data, out or results.with_name("report.html"))
+        path = write_report(data, target)
+    except (KeyError, TypeError, AttributeError) as exc:
+        # the envelope was checked; a section deeper down lacks a field the report reads
+        raise InputFileError(f"{results} is not a complete audit results file ({type(exc).__name__}: {exc})",
+                             "give the results.json that `distillscope audit` wrote") from None
     typer.echo(f"report: {path}", err=True)
 
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from distillscope.indist.betting import BatchOutcome, BettingTest, SequentialSettings, WitnessFitter
 from distillscope.indist.confseq import ConfidenceSequence, Interval
-from distillscope.indist.witness import PairObservation, logistic_witness
+from distillscope.indist.witness import PairObservation, witness_for
 from distillscope.types import Prompt
 
 DISTINGUISHABLE = "distinguishable"
@@ -72,6 +72,20 @@ def stratified_order(prompts: Sequence[Prompt], seed: int = 0) -> list[Prompt]:
     return order
 
 
+def batch_sizes(settings: SequentialSettings, budget: int) -> list[int]:
+    """How many prompts each batch asks: `batch` each, or with `ramp` 1, 1, 2, 2, 4, 4, ... up to `batch`.
+
+    Small first batches let the witness learn from the first answers and let a
+    clear difference stop after a handful of prompts instead of a whole batch.
+    """
+    sizes, asked = [], 0
+    while asked < budget:
+        size = min(settings.batch, 2 ** (len(sizes) // 2)) if settings.ramp else settings.batch
+        sizes.append(min(size, budget - asked))
+        asked += sizes[-1]
+    return sizes
+
+
 def featurizer(kind: str, embedder=None) -> Callable[[list[str]], np.ndarray]:  # noqa: ANN001
     """Texts -> feature rows for the witness."""
     from distillscope.indist.features import feature_matrix
@@ -90,7 +104,8 @@ class SequentialTest:
 
     def __init__(self, settings: SequentialSettings, fit_witness: WitnessFitter | None = None) -> None:
         self.settings = settings
-        self.test = BettingTest(fit_witness or logistic_witness(settings.strength), settings.alpha, settings.cap)
+        self.test = BettingTest(fit_witness or witness_for(settings), settings.alpha, settings.cap, settings.betting,
+                                settings.max_bet)
         self.confidence = ConfidenceSequence(settings.alpha)
         self.trajectory: list[WealthPoint] = []
 
@@ -135,6 +150,7 @@ def run_sequential(runner, teacher, student, prompts: Sequence[Prompt], sampling
     asked, dropped, ids = 0, 0, []
     stopped_by, message = "prompts", None
     budget = min(settings.max_queries, len(prompts))
+    sizes = iter(batch_sizes(settings, budget))
     while True:
         if sequential.rejected:
             stopped_by = "wealth"
@@ -142,7 +158,7 @@ def run_sequential(runner, teacher, student, prompts: Sequence[Prompt], sampling
         if asked >= budget:
             stopped_by = "max_queries" if budget == settings.max_queries else "prompts"
             break
-        chunk = list(prompts[asked: min(asked + settings.batch, budget)])
+        chunk = list(prompts[asked: asked + next(sizes)])
         if runner.cost.max_cost is not None:
             requests = requests_for(chunk, sampling.model_copy(update={"n": 1}))
             try:  # both models' share of the batch must fit, or nothing of it is sent

@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from distillscope.indist.betting import WitnessFitter
-from distillscope.indist.sequential import SequentialSettings, SequentialTest
+from distillscope.indist.sequential import SequentialSettings, SequentialTest, batch_sizes
 from distillscope.indist.witness import PairObservation
 
 RULES = ("first crossing", "at max", "random time")
@@ -53,10 +53,11 @@ def run_on_pairs(teacher: np.ndarray, student: np.ndarray, settings: SequentialS
                  stop_at_rejection: bool = False) -> SequentialTest:
     """The sequential test on precomputed pairs, batch by batch up to max_queries (or the first rejection)."""
     sequential = SequentialTest(settings, fit_witness)
-    n = min(len(teacher), settings.max_queries)
-    for start in range(0, n, settings.batch):
-        stop = min(start + settings.batch, n)
+    start = 0
+    for size in batch_sizes(settings, min(len(teacher), settings.max_queries)):
+        stop = start + size
         sequential.step(lambda start=start, stop=stop: [PairObservation.of(teacher[i], student[i]) for i in range(start, stop)], stop)
+        start = stop
         if stop_at_rejection and sequential.rejected:
             break
     return sequential

