@@ -11,7 +11,7 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
 
 Role = Literal["system", "user", "assistant"]
 
@@ -146,6 +146,15 @@ class Response(BaseModel):
     created_at: str
     sampling: dict[str, Any] = Field(default_factory=dict)
     cached: bool = False
+
+    @model_serializer(mode="wrap")
+    def _without_absent_logprobs(self, handler: Any) -> dict[str, Any]:
+        """Text-only answers dump as they always did (exports, `generate` JSONL): no `tokens` / `top_logprobs` keys."""
+        data = handler(self)
+        if self.top_logprobs is None and isinstance(data, dict):
+            data.pop("tokens", None)
+            data.pop("top_logprobs", None)
+        return data
 
 
 class Failure(BaseModel):

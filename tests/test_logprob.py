@@ -6,6 +6,7 @@ import pytest
 
 from distillscope.judges.logprob import (
     LogprobParseError,
+    choice_probabilities,
     conflict_probability,
     expected_score,
     from_llamacpp,
@@ -100,3 +101,9 @@ def test_pairwise_verdict_averages_both_orders_and_abstains_below_the_margin():
 def test_conflict_probability_needs_a_0_or_1_token():
     with pytest.raises(LogprobParseError):
         conflict_probability(from_top_logprobs([{"Maybe": 0.0}]))
+
+
+def test_a_choice_fused_with_the_tag_end_counts():
+    # Qwen2.5's tokenizer writes "<answer>A" as "<", "answer", ">A": the choice shares a token with the ">"
+    positions = from_openai(openai_payload([("<", None), ("answer", None), (">A", {">A": 0.7, ">B": 0.2, ">": 0.1})]))
+    assert choice_probabilities(positions) == {"A": pytest.approx(0.7 / 0.9), "B": pytest.approx(0.2 / 0.9)}

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from distillscope.ice.claims import claims_other_identity, extract_claims
 from distillscope.ice.facts import FactLibrary, FactSet
 from distillscope.ice.templates import PLACEHOLDER, IdentityQuestion, SeedTemplate, fill, names_other_identity
-from distillscope.judges.judge import item_id, run_judge
+from distillscope.judges.judge import CONFLICT_LOGPROB_MAX_TOKENS, item_id, read_conflict, run_judge
 from distillscope.judges.parsing import parse_conflict  # noqa: F401 - re-exported: the conflict judge's grammar
 from distillscope.judges.templates import load_template
 from distillscope.models.base import Model
@@ -189,7 +189,9 @@ class Fuzzer:
             items.append((item_id("ice-conflict", self.fact_set.family, prompt), prompt))
             positions.append(position)
         verdicts: list[tuple[bool | None, str | None]] = [(None, None)] * len(responses)
-        for position, outcome in zip(positions, run_judge(self.runner, self.judge, items, parse_conflict, "<judge>0</judge>")):
+        outcomes = run_judge(self.runner, self.judge, items, parse_conflict, "<judge>0</judge>",
+                             read_logprobs=read_conflict, logprob_max_tokens=CONFLICT_LOGPROB_MAX_TOKENS)
+        for position, outcome in zip(positions, outcomes):
             verdicts[position] = outcome.parsed if outcome.ok else (None, outcome.error)
         return verdicts
 

@@ -14,7 +14,7 @@ for any backend that can return one:
 
 All become `TokenPositions`: one `{token: logprob}` per generated position plus
 the token actually generated there. Score tokens are matched after stripping
-whitespace and the tokenisers' word markers ("Ġ4", "▁4", " 4" all count as "4"),
+whitespace, the tokenisers' word markers and a fused tag end ("Ġ4", "▁4", " 4" all count as "4", ">A" as "A"),
 and their probabilities are renormalised over the score tokens present.
 """
 
@@ -83,7 +83,9 @@ def from_top_logprobs(top: Sequence[Mapping[str, float]], tokens: Sequence[str] 
 
 
 def normalise_token(token: str) -> str:
-    return token.replace("Ġ", " ").replace("▁", " ").strip()
+    """The label a token stands for: without whitespace, word markers, or the tag's ">" that BPE fuses onto a
+    letter (Qwen2.5 writes "<answer>A" as "<", "answer", ">A")."""
+    return token.replace("Ġ", " ").replace("▁", " ").strip().removeprefix(">").strip()
 
 
 def label_probabilities(alternatives: Mapping[str, float], labels: Sequence[str]) -> dict[str, float]:

@@ -12,6 +12,11 @@ The judge's answers are read only in the grammar the template asks for
 scored pairs; beside it stand the failure counts and a sensitivity bound: the
 mean if every unscored pair had scored 1, and if every one had scored 5. When
 the bound is wide the failures, not the student, decide the number.
+
+In logprob mode (judges/judge.py; `mode="auto"` uses it wherever the judge's
+backend gives token probabilities) each aspect's score is the expected score
+over the tokens 1-5 where the judge wrote it (G-Eval), so scores are no longer
+whole numbers; each pair records the mode, and `modes` counts them.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from functools import partial
 
 from pydantic import BaseModel
 
-from distillscope.judges.judge import JudgeOutcome, item_id, run_judge
+from distillscope.judges.judge import JudgeMode, JudgeOutcome, item_id, mode_counts, run_judge
+from distillscope.judges.logprob import rse_scores
 from distillscope.judges.parsing import parse_scores
 from distillscope.judges.templates import load_template
 from distillscope.metrics.stats import Estimate, bootstrap_mean, grouped
@@ -34,6 +40,9 @@ from distillscope.types import Prompt
 ASPECTS = ("style", "structure", "content")
 # No concrete numbers: small judges copy an example's scores verbatim (seen with the built-in 0.5B model).
 EXAMPLE = "<style>X</style><structure>X</structure><content>X</content> (each X a whole number from 1 to 5)"
+#: logprob mode stops here: enough for "<style>4</style><structure>3</structure><content>5" (15 tokens for Qwen2.5,
+#: 16 for SmolLM2, 18 for the mock), short of text mode's 96 (the whole answer, "</content>" and any chatter)
+LOGPROB_MAX_TOKENS = 18
 
 
 class RSEPair(BaseModel):
@@ -45,6 +54,7 @@ class RSEPair(BaseModel):
     raw: str | None
     reasked: bool
     error: str | None
+    mode: str | None = None  # "logprob" or "text": how the judge's scores were read
 
 
 class RSESensitivity(BaseModel):
@@ -70,6 +80,7 @@ class RSEResult(BaseModel):
     by_source: dict[str, Estimate]
     swap_control: dict
     pairs: list[RSEPair]
+    modes: dict[str, int] = {}  # verdicts read from token probabilities ("logprob") and from text ("text")
 
 
 def _score(outcome: JudgeOutcome) -> float | None:
@@ -85,10 +96,11 @@ def evaluate_rse(
     template: str = "rse",
     swap_n: int = 50,
     seed: int = 0,
+    mode: JudgeMode = "auto",
 ) -> RSEResult:
-    """RSE of candidates against references (same order as prompts)."""
+    """RSE of candidates against references (same order as prompts); `mode`: auto, text or logprob."""
     jinja = load_template(template)
-    parse = partial(parse_scores, aspects=ASPECTS)
+    judge_call = partial(_judge_call, parse=partial(parse_scores, aspects=ASPECTS), mode=mode)
 
     def items(pairs):  # noqa: ANN001, ANN202
         out = []
@@ -98,15 +110,15 @@ def evaluate_rse(
         return out
 
     triples = list(zip(prompts, references, candidates))
-    outcomes = run_judge(runner, judge, items(triples), parse, EXAMPLE)
+    outcomes = judge_call(runner, judge, items(triples))
     pairs = [
         RSEPair(prompt_id=p.id, category=p.category, source=source_family(p.source), scores=o.parsed if o.ok else None,
-                mean=_score(o), raw=o.raw, reasked=o.reasked, error=o.error)
+                mean=_score(o), raw=o.raw, reasked=o.reasked, error=o.error, mode=o.mode)
         for p, o in zip(prompts, outcomes)
     ]
     scored = [pair for pair in pairs if pair.mean is not None]
     unreadable = sum(o.unreadable for o in outcomes)
-    swap = _swap_control(runner, judge, triples, outcomes, items, parse, swap_n, seed)
+    swap = _swap_control(runner, judge, triples, outcomes, items, judge_call, swap_n, seed)
     return RSEResult(
         judge=judge.identity,
         template=template,
@@ -122,7 +134,14 @@ def evaluate_rse(
         by_source=grouped([p.mean for p in scored], [p.source for p in scored], seed=seed),
         swap_control=swap,
         pairs=pairs,
+        modes=mode_counts(outcomes),
     )
+
+
+def _judge_call(runner: Runner, judge: Model, items: list, parse, mode: str) -> list[JudgeOutcome]:  # noqa: ANN001
+    """One round of RSE judging, reading scores from token probabilities where the mode and backend allow."""
+    return run_judge(runner, judge, items, parse, EXAMPLE, read_logprobs=partial(rse_scores, aspects=ASPECTS),
+                     logprob_max_tokens=LOGPROB_MAX_TOKENS, mode=mode)
 
 
 def sensitivity(means: Sequence[float | None], seed: int = 0) -> RSESensitivity:
@@ -132,14 +151,14 @@ def sensitivity(means: Sequence[float | None], seed: int = 0) -> RSESensitivity:
                           if_all_5=bootstrap_mean([5.0 if m is None else m for m in means], seed=seed))
 
 
-def _swap_control(runner, judge, triples, outcomes, items, parse, swap_n, seed) -> dict:  # noqa: ANN001
-    """Judge a seeded subset again with reference and candidate swapped."""
+def _swap_control(runner, judge, triples, outcomes, items, judge_call, swap_n, seed) -> dict:  # noqa: ANN001
+    """Judge a seeded subset again with reference and candidate swapped (in the same mode as the first pass)."""
     usable = [i for i, o in enumerate(outcomes) if o.ok]
     chosen = sorted(random.Random(f"{seed}:swap").sample(usable, min(swap_n, len(usable))))
     if not chosen:
         return {"n": 0, "mean_difference": None, "mean_abs_difference": None}
     swapped = [(triples[i][0], triples[i][2], triples[i][1]) for i in chosen]
-    again = run_judge(runner, judge, items(swapped), parse, EXAMPLE)
+    again = judge_call(runner, judge, items(swapped))
     diffs = [_score(o) - _score(outcomes[i]) for i, o in zip(chosen, again) if o.ok]
     return {
         "n": len(chosen),

@@ -61,6 +61,9 @@ class Model(ABC):
     default_concurrency: ClassVar[int] = 1
     #: backend options that do not change answers (kept out of the store key)
     operational_options: ClassVar[frozenset[str]] = frozenset()
+    #: whether a request with `sampling.top_logprobs` gets token log-probabilities back (logprob judging);
+    #: a backend that says yes may still answer without them (a server that ignores the field), and judging then reads the text
+    supports_logprobs: ClassVar[bool] = False
 
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec

@@ -11,6 +11,8 @@ Options: `batch_size` (default 8), `mode` (chat | completion | auto),
 `dtype` (float32 default on CPU), `weights` (a free tag kept in the store
 key: distillation sets it to the training fingerprint, so a directory
 retrained on other data never reuses the old model's stored answers).
+A request with `sampling.top_logprobs` also gets, per generated token, the
+top-k of the log-softmax of that step's raw logits (logprob judging).
 
 Store keys never need the weights: `mode=auto` reads whether the model has a
 chat template from the tokenizer files (or the GGUF's metadata), and the key
@@ -21,6 +23,7 @@ nothing and a replaced model never gets the old one's answers.
 from __future__ import annotations
 
 import json
+import math
 import threading
 from pathlib import Path
 from typing import Any
@@ -80,6 +83,7 @@ def has_chat_template_files(directory: Path, gguf_file: str | None) -> bool:
 class HFModel(BlockingModel):
     provider = "hf"
     default_batch_size = 8
+    supports_logprobs = True
 
     def __init__(self, spec: ModelSpec) -> None:
         super().__init__(spec)
@@ -147,9 +151,9 @@ class HFModel(BlockingModel):
         greedy = [r for r in requests if r.sampling.temperature == 0]
         sampled = [r for r in requests if r.sampling.temperature > 0]
         results: dict[int, Completion] = {}
-        # one greedy batch per max_tokens value, so no request is cut short by another's limit
-        for max_tokens in sorted({r.sampling.max_tokens for r in greedy}):
-            batch = [r for r in greedy if r.sampling.max_tokens == max_tokens]
+        # one greedy batch per max_tokens value (and top_logprobs), so no request is cut short by another's limit
+        for shape in sorted({(r.sampling.max_tokens, r.sampling.top_logprobs or 0) for r in greedy}):
+            batch = [r for r in greedy if (r.sampling.max_tokens, r.sampling.top_logprobs or 0) == shape]
             for request, completion in zip(batch, self._generate_batch(batch, seed=None)):
                 results[id(request)] = completion
         for request in sampled:
@@ -168,12 +172,20 @@ class HFModel(BlockingModel):
         else:
             torch.manual_seed(seed)
             kwargs.update(do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p, top_k=0)
+        top_k = sampling.top_logprobs
+        if top_k:
+            kwargs.update(output_scores=True, output_logits=True, return_dict_in_generate=True)
         with torch.no_grad():
             output = model.generate(**inputs, **kwargs)
+        steps = None
+        if top_k:
+            # raw logits where this transformers gives them (scores are after repetition penalties and the like)
+            steps = getattr(output, "logits", None) or output.scores
+            output = output.sequences
         prompt_len = inputs["input_ids"].shape[1]
         stop_ids = {tokenizer.eos_token_id, tokenizer.pad_token_id} - {None}
         completions = []
-        for row, attention in zip(output, inputs["attention_mask"]):
+        for index, (row, attention) in enumerate(zip(output, inputs["attention_mask"])):
             new_ids = row[prompt_len:].tolist()
             length = next((i for i, token in enumerate(new_ids) if token in stop_ids), len(new_ids))
             finished = length < len(new_ids)
@@ -188,9 +200,30 @@ class HFModel(BlockingModel):
                     finish_reason="stop" if finished else "length",
                     prompt_tokens=int(attention.sum()),
                     completion_tokens=length,
+                    **(_top_logprobs(tokenizer, steps, index, new_ids[:length], top_k) if steps is not None else {}),
                 )
             )
         return completions
+
+
+def _top_logprobs(tokenizer: Any, steps: Any, row: int, new_ids: list[int], top_k: int) -> dict[str, Any]:
+    """Per generated token of one row: its text and the top-k alternatives' log-probabilities."""
+    torch = require("torch")
+    tokens, top = [], []
+    for step, token_id in zip(steps, new_ids):
+        logprobs = torch.log_softmax(step[row].float(), dim=-1)
+        values, ids = torch.topk(logprobs, top_k)
+        alternatives: dict[str, float] = {}
+        for value, alt in zip(values.tolist(), ids.tolist()):
+            text = tokenizer.decode([alt])
+            if text in alternatives:  # two token ids with one text (byte pieces): their probabilities add up
+                high, low = max(alternatives[text], value), min(alternatives[text], value)
+                value = high + math.log1p(math.exp(low - high))
+            alternatives[text] = value
+        alternatives.setdefault(tokenizer.decode([token_id]), float(logprobs[token_id]))
+        tokens.append(tokenizer.decode([token_id]))
+        top.append(alternatives)
+    return {"tokens": tokens, "top_logprobs": top}
 
 
 def _cut_at_stop(text: str) -> tuple[str, bool]:

@@ -6,6 +6,13 @@ plain completion inside a question/answer frame (`prompt_format`).
 
 Options: `mode` = chat | completion | auto (default: auto, from the GGUF's
 metadata), `n_ctx` (default 2048), `n_threads` (default: all cores).
+
+Token log-probabilities (a request with `sampling.top_logprobs`, for logprob
+judging) need llama.cpp to keep the logits of every position (`logits_all`,
+n_ctx x vocabulary floats of memory, and a slower prompt pass). So the model
+is loaded without them, and loaded again with them the first time a request
+asks, and kept that way: greedy answers are the same either way, so nothing
+about the store key changes.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ MODES = ("chat", "completion", "auto")
 
 class LlamaCppModel(BlockingModel):
     provider = "llamacpp"
+    supports_logprobs = True
 
     def __init__(self, spec: ModelSpec) -> None:
         super().__init__(spec)
@@ -38,6 +46,7 @@ class LlamaCppModel(BlockingModel):
         self.n_ctx = spec.opt_int("n_ctx", 2048) or 2048
         self.n_threads = spec.opt_int("n_threads", os.cpu_count() or 1)
         self._llama: Any = None
+        self._logits_all = False
         self._load_lock = threading.Lock()
 
     # The GGUF path; subclasses (builtin) resolve it differently.
@@ -58,16 +67,19 @@ class LlamaCppModel(BlockingModel):
         require("llama_cpp", purpose="the llama.cpp backend")
         check_gguf(self.model_path())
 
-    def llama(self) -> Any:
-        """Load the weights once, on first use."""
+    def llama(self, logits_all: bool = False) -> Any:
+        """Load the weights once, on first use (again with `logits_all` the first time log-probabilities are asked for)."""
         with self._load_lock:
-            if self._llama is None:
+            if self._llama is None or (logits_all and not self._logits_all):
                 llama_cpp = require("llama_cpp", purpose="the llama.cpp backend")
                 path = check_gguf(self.model_path())
+                self._llama = None  # the old context goes before the new one is made
                 try:
                     self._llama = llama_cpp.Llama(
-                        model_path=str(path), n_ctx=self.n_ctx, n_threads=self.n_threads, verbose=self.spec.opt_bool("verbose")
+                        model_path=str(path), n_ctx=self.n_ctx, n_threads=self.n_threads, verbose=self.spec.opt_bool("verbose"),
+                        logits_all=logits_all,
                     )
+                    self._logits_all = logits_all
                 except (ValueError, RuntimeError) as exc:
                     raise ModelFileError(
                         f"llama.cpp could not load {path} ({exc})", "re-download or re-assemble the GGUF file"
@@ -78,16 +90,18 @@ class LlamaCppModel(BlockingModel):
         return [self._generate_one(r) for r in requests]
 
     def _generate_one(self, request: GenerationRequest) -> Completion:
-        llama = self.llama()
+        top_k = request.sampling.top_logprobs
+        llama = self.llama(logits_all=bool(top_k))
         params = sampling_kwargs(request)
         try:
             if self.mode == "completion":
-                out = llama.create_completion(render_qa_frame(request.messages), stop=QA_STOP, **params)
+                out = llama.create_completion(render_qa_frame(request.messages), stop=QA_STOP, logprobs=top_k, **params)
                 choice = out["choices"][0]
                 text = choice.get("text") or ""
             else:
                 messages = [m.model_dump() for m in request.messages]
-                out = llama.create_chat_completion(messages=messages, **params)
+                extra = {"logprobs": True, "top_logprobs": top_k} if top_k else {}
+                out = llama.create_chat_completion(messages=messages, **extra, **params)
                 choice = out["choices"][0]
                 text = (choice.get("message") or {}).get("content") or ""
         except ValueError as exc:  # e.g. the prompt does not fit the context window
@@ -98,7 +112,21 @@ class LlamaCppModel(BlockingModel):
             finish_reason=choice.get("finish_reason"),
             prompt_tokens=usage.get("prompt_tokens"),
             completion_tokens=usage.get("completion_tokens"),
+            **(_token_logprobs(choice.get("logprobs")) if top_k else {}),
         )
+
+
+def _token_logprobs(payload: Any) -> dict[str, Any]:
+    """`tokens` and `top_logprobs` from llama-cpp-python's logprobs (chat: OpenAI shape; completion: its own); {} if none."""
+    from distillscope.judges.logprob import LogprobParseError, from_llamacpp, from_openai
+
+    if not payload:
+        return {}
+    try:
+        positions = from_openai(payload) if "content" in payload else from_llamacpp(payload)
+    except LogprobParseError:
+        return {}
+    return {"tokens": positions.tokens, "top_logprobs": positions.top}
 
 
 def sampling_kwargs(request: GenerationRequest) -> dict[str, Any]:

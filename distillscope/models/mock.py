@@ -10,13 +10,21 @@ Options: `latency` (seconds per call), `transient_failures` (that many
 (comma-separated prompt ids that always fail permanently), `judge=rse`
 (answer as a deterministic RSE judge, see `testing.mock_judge`), `judge=pairwise` (the indistinguishability judge), `judge=auto` (whichever judge or
 helper the prompt calls for), `ice=target|helper|judge`
-(a toy identity-fuzzing world, see `testing.mock_ice`).
+(a toy identity-fuzzing world, see `testing.mock_ice`), `logprobs=1` (answer
+a request that sets `sampling.top_logprobs` with fake token log-probabilities:
+the answer's own tokens at probability 1, so logprob judging reads the same
+scores as the text) or `logprobs=soft` (the chosen score, choice or verdict
+token gets 0.6 and its neighbours the rest, so expected scores differ from the
+text's). With logprobs the answer stops at `max_tokens` tokens, as a real
+backend's would; without, nothing changes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import random
+import re
 
 from distillscope.errors import GenerationError, TransientError
 from distillscope.models.base import Model
@@ -31,6 +39,39 @@ _VOCABULARY = (
 ).split()
 
 
+_TOKEN = re.compile(r"</|<|>|\w+|\s+|[^\w\s]")
+_NEIGHBOURS = {"A": "B", "B": "A"}
+
+
+def mock_tokens(text: str) -> list[str]:
+    """How the mock splits text into tokens ("<style>4</style>" is 7), like a BPE tokenizer splits markup."""
+    return _TOKEN.findall(text)
+
+
+def _alternatives(token: str, soft: bool) -> dict[str, float]:
+    """Fake top log-probabilities at one position: certainty, or (soft) a spread over the neighbouring labels."""
+    if not soft:
+        return {token: 0.0}
+    if token in ("0", "1", "2", "3", "4", "5"):  # scores 1-5 and 0/1 verdicts
+        score = int(token)
+        neighbours = [str(n) for n in (score - 1, score + 1) if 0 <= n <= 5]
+        return {token: math.log(0.6), **{n: math.log(0.4 / len(neighbours)) for n in neighbours}}
+    if token in _NEIGHBOURS:
+        return {token: math.log(0.8), _NEIGHBOURS[token]: math.log(0.2)}
+    return {token: math.log(0.9), f" {token}": math.log(0.1)}
+
+
+def with_fake_logprobs(completion: Completion, max_tokens: int, soft: bool) -> Completion:
+    """The completion cut to `max_tokens` mock tokens, with per-token fake alternatives."""
+    tokens = mock_tokens(completion.text)
+    cut = len(tokens) > max_tokens
+    tokens = tokens[:max_tokens]
+    return completion.model_copy(update={
+        "text": "".join(tokens), "finish_reason": "length" if cut else completion.finish_reason,
+        "completion_tokens": len(tokens), "tokens": tokens, "top_logprobs": [_alternatives(t, soft) for t in tokens],
+    })
+
+
 class MockModel(Model):
     provider = "mock"
     default_concurrency = 64
@@ -41,6 +82,12 @@ class MockModel(Model):
         self.latency = spec.opt_float("latency", 0.0) or 0.0
         self.transient_failures = spec.opt_int("transient_failures", 0) or 0
         self.fail_prompts = set(filter(None, (spec.opt_str("fail_prompts", "") or "").split(",")))
+        self.logprobs = spec.opt_str("logprobs", "") or ""
+        if self.logprobs not in ("", "0", "1", "soft"):
+            from distillscope.errors import UserError
+
+            raise UserError(f"logprobs={self.logprobs!r} is not a mock option value", "use logprobs=1 or logprobs=soft")
+        self.supports_logprobs = self.logprobs in ("1", "soft")  # type: ignore[misc] - per spec, not per class
         self.calls = 0
         self.in_flight = 0
         self.max_in_flight = 0  # lets tests see the runner's concurrency without timing anything
@@ -80,6 +127,12 @@ class MockModel(Model):
         return None
 
     def answer(self, request: GenerationRequest) -> Completion:
+        completion = self._answer(request)
+        if request.sampling.top_logprobs and self.supports_logprobs:
+            return with_fake_logprobs(completion, request.sampling.max_tokens, soft=self.logprobs == "soft")
+        return completion
+
+    def _answer(self, request: GenerationRequest) -> Completion:
         role = self._role(request)
         if role is not None:
             from distillscope.testing import mock_ice, mock_judge

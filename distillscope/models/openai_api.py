@@ -11,6 +11,10 @@ exported), `timeout` (seconds, default 120), `concurrency` (per replica,
 default 8), `rpm` / `tpm` (requests / tokens per minute, for the whole set),
 and `mode=completion` for base models served by completion only.
 
+A request that sets `sampling.top_logprobs` asks for token log-probabilities
+(chat: `logprobs=true, top_logprobs=k`; completion: `logprobs=k`); a server
+that ignores the field answers without them and the completion carries None.
+
 The SDK's own retries are switched off: the runner retries every backend the
 same way (exponential backoff honouring Retry-After) and counts the retries
 for the progress bar. Here we only classify failures: transient (retried),
@@ -91,6 +95,7 @@ class _ReplicaDown(Exception):
 class OpenAIModel(Model):
     provider = "openai"
     default_concurrency = 8
+    supports_logprobs = True
 
     def __init__(self, spec: ModelSpec) -> None:
         super().__init__(spec)
@@ -227,6 +232,8 @@ class OpenAIModel(Model):
             "max_tokens": s.max_tokens,
             "seed": s.seed_for(request.sample_index),
         }
+        if s.top_logprobs:
+            params.update({"logprobs": s.top_logprobs} if self.mode == "completion" else {"logprobs": True, "top_logprobs": s.top_logprobs})
         client = self.client(url)
         try:
             if self.mode == "completion":
@@ -273,7 +280,22 @@ class OpenAIModel(Model):
             finish_reason=finish,
             prompt_tokens=getattr(usage, "prompt_tokens", None),
             completion_tokens=getattr(usage, "completion_tokens", None),
+            **_token_logprobs(getattr(choice, "logprobs", None)),
         )
+
+
+def _token_logprobs(logprobs: Any) -> dict[str, Any]:
+    """`tokens` and `top_logprobs` from a choice's `logprobs` (chat or completion shape); {} when absent or unreadable."""
+    if logprobs is None:
+        return {}
+    from distillscope.judges.logprob import LogprobParseError, from_llamacpp, from_openai
+
+    payload = logprobs.model_dump() if hasattr(logprobs, "model_dump") else logprobs
+    try:
+        positions = from_openai(payload) if payload.get("content") is not None else from_llamacpp(payload)
+    except (LogprobParseError, AttributeError, KeyError, TypeError, ValueError):
+        return {}  # a server's odd payload: the answer stands on its text
+    return {"tokens": positions.tokens, "top_logprobs": positions.top}
 
 
 def _why_no_content(message: Any, finish: str | None) -> str:

@@ -211,8 +211,6 @@ class ResponseStore:
             args = (model,)
         for row in self._db.execute(sql + " ORDER BY created_at, key", args):
             record = _row_to_response(row[:_N_RESPONSE_COLUMNS], cached=True).model_dump(exclude={"cached"})
-            if record["top_logprobs"] is None:  # exports of text-only answers keep their old shape
-                del record["tokens"], record["top_logprobs"]
             record["messages"] = json.loads(row[_N_RESPONSE_COLUMNS])
             record["rendered_input"] = row[_N_RESPONSE_COLUMNS + 1]
             yield record

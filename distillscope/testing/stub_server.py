@@ -5,7 +5,11 @@ with Retry-After, 500s, slow answers (client time-outs), malformed JSON,
 `content: null` answers (plain, refusal, tool call), a key it rejects with 401
 on generation while `/models` stays open, a 400 whose body quotes the key
 (`echo_key`), and a kill mid-run (a replica that dies), and read back every
-request it saw. It never listens beyond loopback.
+request it saw. It never listens beyond loopback. `reply` makes it answer like
+a judge; a request asking for `logprobs` gets a payload in the OpenAI shape
+(chat `logprobs.content`, completion `tokens`/`top_logprobs`) unless
+`logprobs=False` plays a server that ignores the field. Fake log-probabilities
+are the mock model's soft ones (`models.mock`), cut to `max_tokens` tokens.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ import socket
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 FAULTS = ("429", "500", "timeout", "malformed", "null", "refusal", "tool_call", "echo_key")
 
@@ -38,6 +44,26 @@ class StubConfig:
     timeout_sleep_s: float = 3.0
     #: answer every generation request with this HTTP status (401: a rejected key), /models stays open
     generation_status: int | None = None
+    #: the answer to a prompt (the last user message); default "stub answer to: <prompt>"
+    reply: Callable[[str], str] | None = None
+    #: honour a request's `logprobs` (False: a server that ignores the field)
+    logprobs: bool = True
+
+
+def _logprob_payload(text: str, top_k: int, max_tokens: int | None, chat: bool) -> tuple[str, Any]:
+    """(text cut to max_tokens tokens, its logprobs object in the OpenAI chat or completion shape)."""
+    from distillscope.models.mock import _alternatives, mock_tokens
+
+    tokens = mock_tokens(text)[: max_tokens or None]
+    tops = [dict(sorted(_alternatives(t, soft=True).items(), key=lambda kv: -kv[1])[:top_k]) for t in tokens]
+    if chat:
+        content = [{"token": t, "logprob": top[t], "bytes": list(t.encode()),
+                    "top_logprobs": [{"token": a, "logprob": lp, "bytes": list(a.encode())} for a, lp in top.items()]}
+                   for t, top in zip(tokens, tops)]
+        return "".join(tokens), {"content": content, "refusal": None}
+    offsets = [sum(len(t) for t in tokens[:i]) for i in range(len(tokens))]
+    return "".join(tokens), {"tokens": tokens, "token_logprobs": [top[t] for t, top in zip(tokens, tops)],
+                             "top_logprobs": tops, "text_offset": offsets}
 
 
 class _LoopbackHTTPServer(ThreadingHTTPServer):
@@ -188,13 +214,18 @@ class StubServer:
                 if fault == "malformed":
                     stub._record(prompt, 200, fault)
                     return self._send(200, b'{"id": "chatcmpl-x", "choices": [{"index": 0, "mess')
-                text = f"stub answer to: {prompt}"
+                text = stub.config.reply(prompt) if stub.config.reply else f"stub answer to: {prompt}"
                 if payload.get("temperature", 0) > 0:
                     text += f" (seed {payload.get('seed')})"
+                logprobs = None
+                wanted = payload.get("top_logprobs") if chat and payload.get("logprobs") else payload.get("logprobs")
+                if wanted and stub.config.logprobs:
+                    text, logprobs = _logprob_payload(text, int(wanted), payload.get("max_tokens"), chat)
                 usage = {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split())}
                 usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
                 if chat:
-                    choice = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                    choice = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop",
+                              "logprobs": logprobs}
                     if fault in ("null", "refusal", "tool_call"):  # what OpenAI sends when there is no text answer
                         stub._record(prompt, 200, fault)
                         choice["message"]["content"] = None
@@ -207,7 +238,7 @@ class StubServer:
                         ]
                     kind = "chat.completion"
                 else:
-                    choice = {"index": 0, "text": text, "finish_reason": "stop"}
+                    choice = {"index": 0, "text": text, "finish_reason": "stop", "logprobs": logprobs}
                     kind = "text_completion"
                 body = {"id": "cmpl-stub", "object": kind, "created": 0, "model": payload.get("model"), "choices": [choice], "usage": usage}
                 if fault is None:
