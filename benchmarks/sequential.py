@@ -24,7 +24,7 @@ times the answer noise, a smaller model shift along one direction), and,
 with --store, real stored answers of two models (style features + MiniLM
 embeddings, the witness's real input).
 
-    python benchmarks/sequential.py [--runs 100] [--repeats 50]
+    python benchmarks/sequential.py [--runs 100] [--repeats 50] [--known-direction]
     python benchmarks/sequential.py --store .distillscope/store.sqlite \\
         --teacher builtin/qwen2.5-coder-0.5b-instruct --student builtin/gemma-3-270m
 """
@@ -138,6 +138,37 @@ def report(name: str, teacher: np.ndarray, student: np.ndarray, args: argparse.N
             "sign_flip_n": flip_n, "mmd_power": mmd_power}
 
 
+def known_direction(effects: list[float], runs: int, seed: int) -> None:
+    """The best case: the witness knows the shift's direction from the first pair (no learning), one pair per batch.
+
+    Compared with the fixed-n one-sided z-test on the same known direction, n = (z₀.₉₅ + z₀.₈)² / SNR², SNR the shift over
+    the pair difference's noise (√2): what an anytime-valid test pays for being valid at every stopping time.
+    """
+    from distillscope.indist.betting import NoBet
+    from distillscope.indist.sequential import SequentialSettings
+    from distillscope.indist.sequential_sim import run_on_pairs
+
+    class Known:
+        def payoffs(self, observations):  # noqa: ANN001, ANN202
+            return np.tanh(np.array([o.teacher[0] - o.student[0] for o in observations]) / np.sqrt(2))
+
+        def advantages(self, observations) -> None:  # noqa: ANN001
+            return None
+
+    rng = np.random.default_rng(seed)
+    settings = SequentialSettings(alpha=ALPHA, max_queries=2000, batch=1)
+    for effect in effects:
+        asked = []
+        for _ in range(runs):
+            teacher, student = rng.normal(size=(2, settings.max_queries, 2))
+            teacher[:, 0] += effect
+            run = run_on_pairs(teacher, student, settings, lambda history: Known() if history else NoBet(), stop_at_rejection=True)
+            asked.append(run.test.n)
+        fixed = (1.6449 + 0.8416) ** 2 / (effect / np.sqrt(2)) ** 2
+        print(f"known direction, shift {effect:g}: sequential median {np.median(asked):.0f} pairs (batch 1); "
+              f"fixed-n z-test for power {POWER}: {fixed:.1f} pairs; ratio {fixed / np.median(asked):.2f}x", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=50, help="sequential runs (random prompt orders) per data set")
@@ -151,6 +182,7 @@ def main() -> None:
     parser.add_argument("--teacher")
     parser.add_argument("--student")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--known-direction", action="store_true", help="also the best case: the shift's direction known")
     args = parser.parse_args()
     from distillscope.indist.sequential_sim import paired_features
 
@@ -160,6 +192,8 @@ def main() -> None:
     for effect in (float(e) for e in args.effects.split(",")):
         teacher, student = paired_features(args.pairs, args.dim, rng, effect=effect)
         report(f"synthetic, shift {effect:g}, dim {args.dim}", teacher, student, args)
+    if args.known_direction:
+        known_direction([float(e) for e in args.effects.split(",")], args.runs, args.seed)
     if args.store:
         teacher, student, teacher_embedded, student_embedded = stored_pairs(args.store, args.teacher, args.student)
         report(f"stored: {args.student.split('/')[-1]} vs {args.teacher.split('/')[-1]}", teacher, student, args,

@@ -54,6 +54,7 @@ class AuditConfig(BaseModel):
     max_tokens: int = Field(AUDIT_MAX_TOKENS, ge=1, description="shorthand for sampling.max_tokens")
     swap_n: int = Field(10, ge=0)
     ladder_n: int = Field(20, ge=0, description="prompts on the control ladder (0: no validity check)")
+    judge_mode: Literal["auto", "text", "logprob"] = "auto"  # auto: token probabilities where the backend gives them
     ice_budget: int = Field(100, ge=1)
     ice_questions_per_iteration: int = Field(5, ge=1)
     # ICE strict: families whose claims count (the paper: GPT/OpenAI and Claude/Anthropic; null: any other family),

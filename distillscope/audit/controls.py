@@ -22,7 +22,7 @@ def aspect_tokens(embedder):  # noqa: ANN001, ANN201 - an aspects_content token 
 
 def run_ladder_controls(runner, teacher, judge, prompts: Sequence[Prompt], teacher_texts: Sequence[str | None],  # noqa: ANN001
                         sampling, embedder, metrics: Sequence[str], n: int, seed: int,
-                        log: Callable[[str], None]) -> dict | None:
+                        log: Callable[[str], None], judge_mode: str = "auto") -> dict | None:
     """The control ladder for every measure the audit prints; None when `n` is 0 (then nothing is checked)."""
     from distillscope.metrics.aspects import aspect_measure
     from distillscope.metrics.controls import ladder_answers, run_ladder
@@ -37,7 +37,7 @@ def run_ladder_controls(runner, teacher, judge, prompts: Sequence[Prompt], teach
         measures["similarity"] = similarity_measure(embedder)
         measures["aspects"] = aspect_measure(aspect_tokens(embedder), EmbeddingCache(runner.store.path))
     if "rse" in metrics and judge is not None:
-        measures["rse"] = rse_measure(runner, judge)
+        measures["rse"] = rse_measure(runner, judge, mode=judge_mode)
     if not measures:
         return None
     log(f"control ladder: {n} prompts of the teacher (self, resample, other prompt)")
@@ -45,15 +45,16 @@ def run_ladder_controls(runner, teacher, judge, prompts: Sequence[Prompt], teach
     return run_ladder(ladder, measures, seed=seed).model_dump()
 
 
-def pairwise_judge_control(runner, judge, prompts: Sequence[Prompt], teacher_texts: Sequence[str], seed: int) -> dict:  # noqa: ANN001
+def pairwise_judge_control(runner, judge, prompts: Sequence[Prompt], teacher_texts: Sequence[str], seed: int,  # noqa: ANN001
+                           mode: str = "auto") -> dict:
     """Does the pairwise judge pick the teacher's on-topic answer over its answer to another prompt?"""
     from distillscope.metrics.judge_controls import mismatched_pairs, pairwise_callable, pairwise_control
 
-    return pairwise_control(pairwise_callable(runner, judge), [p.text for p in prompts], list(teacher_texts),
+    return pairwise_control(pairwise_callable(runner, judge, mode), [p.text for p in prompts], list(teacher_texts),
                             mismatched_pairs(list(prompts), list(teacher_texts), seed=seed)).model_dump()
 
 
-def conflict_judge_control(runner, judge, target, fact_set, library, sampling) -> dict:  # noqa: ANN001
+def conflict_judge_control(runner, judge, target, fact_set, library, sampling, mode: str = "auto") -> dict:  # noqa: ANN001
     """Does the ICE conflict judge separate the target's own identity answers from another family's identity?"""
     from distillscope.metrics.judge_controls import (
         conflict_callable,
@@ -64,4 +65,4 @@ def conflict_judge_control(runner, judge, target, fact_set, library, sampling) -
 
     own_constructed, foreign = identity_statements(fact_set, library)
     own = plain_identity_answers(runner, target, fact_set, library, sampling) or own_constructed
-    return conflict_control(conflict_callable(runner, judge), own, foreign).model_dump()
+    return conflict_control(conflict_callable(runner, judge, mode), own, foreign).model_dump()

@@ -70,7 +70,7 @@ def _ice(runner, config: AuditConfig, student: str, target: Model, judge: Model,
                              seed=config.seed, max_tokens=config.max_tokens, strict_families=config.strict_families)
     run = Fuzzer(runner, target, helper, judge, fact_set, library, load_templates(), identity_questions(), fuzz_config).run()
     stage = apply_strict_judge(run, runner, judge, fact_set, library, config.strict_families, config.strict_judge)
-    control = conflict_judge_control(runner, judge, target, fact_set, library, config.sampling_params())
+    control = conflict_judge_control(runner, judge, target, fact_set, library, config.sampling_params(), config.judge_mode)
     return {"facts": fact_set.family, "helper": helper.identity, "judge": judge.identity, "judge_control": control,
             **score_run(run, judged=True).model_dump(), "strict_families": config.strict_families, "strict_mode": config.strict_judge,
             "strict_judge": stage.model_dump() if stage else None}
@@ -119,7 +119,7 @@ def run_audit(config: AuditConfig, runner: Runner, embedder, log: Callable[[str]
     teacher_test = answer_texts(runner, teacher, test_prompts, sampling)
     teacher_train = answer_texts(runner, teacher, train_prompts, sampling) if needs_train else []
     controls = run_ladder_controls(runner, teacher, judge, test_prompts, teacher_test, sampling, embedder, config.metrics,
-                                   config.ladder_n, config.seed, log)
+                                   config.ladder_n, config.seed, log, config.judge_mode)
     students: dict[str, dict] = {}
     judge_controls: dict[str, dict] = {}  # pairwise judge spec -> its on-topic control (one per judge, shared by students)
     spending: dict[str, dict] = {}  # student -> metric -> queries, tokens, cost (kept out of the results: a re-run is free)
@@ -140,7 +140,8 @@ def run_audit(config: AuditConfig, runner: Runner, embedder, log: Callable[[str]
             costs.done("similarity")
         if "rse" in config.metrics:
             log(f"RSE of {student.identity} (judge {judge.identity})")
-            rse = evaluate_rse(runner, judge, test.prompts, test.teacher, test.student, swap_n=config.swap_n, seed=config.seed)
+            rse = evaluate_rse(runner, judge, test.prompts, test.teacher, test.student, swap_n=config.swap_n, seed=config.seed,
+                               mode=config.judge_mode)
             section["rse"] = rse.model_dump(exclude={"pairs"})
             section["rse"]["pair_scores"] = [p.scores for p in rse.pairs]
             costs.done("rse")
@@ -162,7 +163,7 @@ def run_audit(config: AuditConfig, runner: Runner, embedder, log: Callable[[str]
             if pairwise_spec:
                 if pairwise_spec not in judge_controls:
                     judge_controls[pairwise_spec] = pairwise_judge_control(runner, load_model(pairwise_spec), test.prompts,
-                                                                          test.teacher, config.seed)
+                                                                          test.teacher, config.seed, config.judge_mode)
                 section["indist"]["judge_control"] = judge_controls[pairwise_spec]
             costs.done("indist")
         if config.sequential is not None:

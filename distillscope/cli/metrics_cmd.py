@@ -93,6 +93,7 @@ def rse(
     template: Annotated[str, typer.Option(help="packaged template name or a .jinja2 file")] = "rse",
     swap_n: Annotated[int, typer.Option(min=0, help="pairs re-judged with the answers swapped (position-bias control)")] = 50,
     ladder_n: LadderN = 20,
+    judge_mode: Annotated[str, typer.Option("--judge-mode", help="auto (token probabilities where the backend gives them), text or logprob")] = "auto",
     out: Annotated[Path, typer.Option("--out", "-o")] = Path("rse_results.json"),
     store: StoreOption = None,
     progress: bool = True,
@@ -107,16 +108,21 @@ def rse(
     from distillscope.models.registry import load_model
     from distillscope.results import envelope, write_results
 
+    if judge_mode not in ("auto", "text", "logprob"):
+        from distillscope.errors import UserError
+
+        raise UserError(f"unknown judge mode '{judge_mode}'", "use --judge-mode auto, text or logprob")
     judge_model = load_model(judge)
     suite_obj, prompts, sampling, runner, models, texts = _prepare(reference, student, n, split, seed, suite, max_tokens, store, progress)
     specs = [m.identity for m in models]
     console = Console()
-    ladder = _ladder(runner, models[0], prompts, texts[specs[0]], sampling, {"rse": rse_measure(runner, judge_model, template)},
+    ladder = _ladder(runner, models[0], prompts, texts[specs[0]], sampling, {"rse": rse_measure(runner, judge_model, template, judge_mode)},
                      ladder_n, seed, console)
     per_student = {}
     for spec in specs[1:]:
         pair, missing = Paired.from_answers(prompts, texts[specs[0]], texts[spec])  # unanswered prompts are counted, not scored
-        result = evaluate_rse(runner, judge_model, pair.prompts, pair.teacher, pair.student, template=template, swap_n=swap_n, seed=seed)
+        result = evaluate_rse(runner, judge_model, pair.prompts, pair.teacher, pair.student, template=template, swap_n=swap_n, seed=seed,
+                              mode=judge_mode)
         per_student[spec] = {"missing_responses": missing, **result.model_dump()}
         rows = {_flag("RSE (mean of aspects)", "rse", ladder): result.rse,
                 **{_flag(f"aspect: {a}", f"rse.{a}", ladder): result.aspects[a] for a in ASPECTS},
@@ -124,13 +130,13 @@ def rse(
         console.print(estimate_table(f"RSE of {spec} vs {specs[0]} (judge {judge_model.identity})", rows))
         swap = result.swap_control
         bound = result.sensitivity
-        console.print(f"scored {result.n_scored}/{result.n_pairs} pairs; parse failures {result.parse_failures} "
+        console.print(f"judge modes used: {result.modes}; scored {result.n_scored}/{result.n_pairs} pairs; parse failures {result.parse_failures} "
                       f"(re-asked {result.reasked}), judge failures {result.judge_failures}; RSE if the {bound.unscored} unscored "
                       f"were all 1: {bound.if_all_1.fmt()}, all 5: {bound.if_all_5.fmt()}; missing answers {missing}; position-bias control: "
                       f"swapped minus original = {_fmt(swap.get('mean_difference'))} over {swap.get('n_scored', 0)} pairs")
     data = envelope("rse", suite=suite_obj, prompts={"split": split, "n": len(prompts), "ids": [p.id for p in prompts]},
                     models={"reference": specs[0], "students": specs[1:], "judge": judge_model.identity},
-                    sampling=sampling.model_dump(), seed=seed, template=template, results=per_student,
+                    sampling=sampling.model_dump(), seed=seed, template=template, judge_mode=judge_mode, results=per_student,
                     controls=ladder.model_dump() if ladder else None)
     write_results(out, data)
     typer.echo(f"results: {out}", err=True)

@@ -114,7 +114,7 @@ def bet_grid(max_bet: float, size: int = 6) -> np.ndarray:
 
 
 class MixtureBettor:
-    """Wealth split equally over witnesses × fixed bets λ_k > 0, each part growing by (1 + λ_k·f_j): a mixture of test martingales.
+    """Wealth split equally over witnesses × fixed bets λ_k > 0, each part growing by (1 + λ_k·f_j).
 
     Each part is a test martingale under the null (its λ is a constant), so their
     average is one too, whatever the grid. It is the same as one predictable bet

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from distillscope.indist.betting import NoBet, Witness
+from distillscope.indist.betting import NoBet, Witness, WitnessFitter
 
 MIN_PAIRS = 8  # below this a fitted direction is mostly noise, so the test waits (bets 0)
 
@@ -246,7 +246,7 @@ class MixtureWitnessFitter:
                              self.logistic(history)])
 
 
-def witness_for(settings) -> Witness:  # noqa: ANN001
+def witness_for(settings) -> WitnessFitter:  # noqa: ANN001
     """The fitter a `SequentialSettings` asks for."""
     if settings.witness == "logistic":
         return logistic_witness(settings.strength)

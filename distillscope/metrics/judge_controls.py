@@ -159,12 +159,12 @@ def conflict_control(judge: ConflictJudge, own: Sequence[tuple[list[str], str]],
                         unreadable=unreadable, valid=valid, reason=reason)
 
 
-def rse_measure(runner, judge, template: str = "rse"):  # noqa: ANN001, ANN201 - a controls.Measure
+def rse_measure(runner, judge, template: str = "rse", mode: str = "auto"):  # noqa: ANN001, ANN201 - a controls.Measure
     """The RSE judge as a ladder measure: {'rse': mean of aspects, 'rse.style': ..., ...} per pair, None if unreadable."""
     from distillscope.metrics.rse import ASPECTS, evaluate_rse
 
     def measure(prompts: Sequence[Prompt], references: Sequence[str], others: Sequence[str]) -> dict[str, list[float | None]]:
-        result = evaluate_rse(runner, judge, prompts, references, others, template=template, swap_n=0)
+        result = evaluate_rse(runner, judge, prompts, references, others, template=template, swap_n=0, mode=mode)
         out: dict[str, list[float | None]] = {"rse": [pair.mean for pair in result.pairs]}
         for aspect in ASPECTS:
             out[f"rse.{aspect}"] = [pair.scores[aspect] if pair.scores else None for pair in result.pairs]
@@ -173,12 +173,13 @@ def rse_measure(runner, judge, template: str = "rse"):  # noqa: ANN001, ANN201 -
     return measure
 
 
-def pairwise_callable(runner, judge) -> PairwiseJudge:  # noqa: ANN001
-    """The pairwise adversary's judge (template `indist_pairwise`, no examples) as a batch callable."""
+def pairwise_callable(runner, judge, mode: str = "auto") -> PairwiseJudge:  # noqa: ANN001
+    """The pairwise adversary's judge (template `indist_pairwise`, no examples) as a batch callable, in the judge's own mode."""
     from functools import partial
 
-    from distillscope.indist.pairwise import JUDGE_SAMPLING, _clip
+    from distillscope.indist.pairwise import JUDGE_SAMPLING, LOGPROB_MAX_TOKENS, _clip
     from distillscope.judges.judge import item_id, run_judge
+    from distillscope.judges.logprob import choice_probabilities
     from distillscope.judges.parsing import parse_choice
     from distillscope.judges.templates import load_template
 
@@ -187,15 +188,28 @@ def pairwise_callable(runner, judge) -> PairwiseJudge:  # noqa: ANN001
     def judge_batch(items: Sequence[tuple[str, str, str]]) -> list[str | None]:
         rendered = [template.render(examples=[], prompt=_clip(p, 800), a=_clip(a), b=_clip(b)) for p, a, b in items]
         outcomes = run_judge(runner, judge, [(item_id("pairwise-control", t), t) for t in rendered],
-                             partial(parse_choice, choices=("A", "B")), "<answer>A</answer>", JUDGE_SAMPLING)
-        return [o.parsed if o.ok else None for o in outcomes]
+                             partial(parse_choice, choices=("A", "B")), "<answer>A</answer>", JUDGE_SAMPLING,
+                             read_logprobs=choice_probabilities, logprob_max_tokens=LOGPROB_MAX_TOKENS, mode=mode)
+        return [_choice(o) for o in outcomes]
 
     return judge_batch
 
 
-def conflict_callable(runner, judge) -> ConflictJudge:  # noqa: ANN001
-    """The ICE conflict judge (template `ice_conflict`) as a batch callable: 1.0 conflict, 0.0 none, None unreadable."""
-    from distillscope.judges.judge import item_id, run_judge
+def _choice(outcome) -> str | None:  # noqa: ANN001 - a JudgeOutcome
+    """A or B from a text verdict, or from a logprob verdict's probabilities (None when it abstains or failed)."""
+    from distillscope.indist.pairwise import ABSTAIN_BELOW
+
+    if not outcome.ok:
+        return None
+    if isinstance(outcome.parsed, dict):  # logprob mode: {"A": P(A), "B": P(B)}; abstain on a near tie, as the adversary does
+        margin = outcome.parsed.get("A", 0.0) - outcome.parsed.get("B", 0.0)
+        return None if abs(margin) < ABSTAIN_BELOW else ("A" if margin > 0 else "B")
+    return outcome.parsed
+
+
+def conflict_callable(runner, judge, mode: str = "auto") -> ConflictJudge:  # noqa: ANN001
+    """The ICE conflict judge (template `ice_conflict`) as a batch callable: P(conflict) or 1.0/0.0, None unreadable."""
+    from distillscope.judges.judge import CONFLICT_LOGPROB_MAX_TOKENS, item_id, read_conflict, run_judge
     from distillscope.judges.templates import load_template
 
     try:
@@ -207,7 +221,8 @@ def conflict_callable(runner, judge) -> ConflictJudge:  # noqa: ANN001
     def judge_batch(items: Sequence[tuple[list[str], str]]) -> list[float | None]:
         rendered = [template.render(facts=facts, response=response) for facts, response in items]
         outcomes = run_judge(runner, judge, [(item_id("conflict-control", t), t) for t in rendered], parse_conflict,
-                             "<judge>0</judge>")
+                             "<judge>0</judge>", read_logprobs=read_conflict, logprob_max_tokens=CONFLICT_LOGPROB_MAX_TOKENS,
+                             mode=mode)
         return [float(o.parsed[0]) if o.ok else None for o in outcomes]
 
     return judge_batch
