@@ -32,6 +32,7 @@ PROSE_ZH = "大型语言模型可以回答问题、编写代码、总结文档�
 def texts(n: int) -> list[str]:
     rows = [json.loads(line) for path in sorted(DATA.glob("identity_claims*.jsonl"))
             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [row for row in rows if "text" in row]  # the ShareGPT set holds references only
     out = []
     for i in range(n):
         text = rows[i % len(rows)]["text"]

@@ -54,6 +54,10 @@ _DATA_FROM = re.compile(r"\b(?:data|outputs?|responses|text|answers|conversation
 _LIKE = re.compile(r"^-?\s?(?:like|esque|alike|type)\b", re.IGNORECASE)
 _DEFINITION = re.compile(r"^[\s*_:：]*(?:(?:an?|the|is|was|developed|created|made|built|trained|released|launched|by|from)\b|是(?!的)|由|一个|一款|一种)",
                          re.IGNORECASE)  # "ChatGPT: a chatbot by OpenAI" defines; it does not speak
+_THIS_IS = re.compile(r"\bthis\s+is\s*$", re.IGNORECASE)
+_THIS_IS_RIGHT = re.compile(r"^\s*(?:[,.!:;—–)\-]|$|(?:here|speaking|talking|again|writing|responding)\b)", re.IGNORECASE)
+_IDENTITY_COPULA = re.compile(r"(?:\bas|\bbeing|\bi\s*(?:am|'m)|作为|我是|我乃)\s*$", re.IGNORECASE)
+_MAKER_WORD = re.compile(r"\b(?:by|from|at|of)\b|由|被", re.IGNORECASE)
 _AFTER_BUT = re.compile(r"\bbut\b|\bhowever\b|\bactually\b|但|不过|而是|其实", re.IGNORECASE)
 
 
@@ -175,6 +179,11 @@ def _judge_window(left: str, right: str) -> tuple[Status, str | None]:
             return "mention", None  # "trained on OpenAI's outputs", "data from ChatGPT": about the data, not the maker
         if _LIKE.match(right):
             return "mention", None  # "a ChatGPT-like assistant"
+        if _THIS_IS.search(frame_text) and (en._NAME_JOIN.sub("", filler).strip() or not _THIS_IS_RIGHT.match(right)):
+            return "mention", None  # "This is ChatGPT speaking." introduces; "This is a Microsoft platform" describes a thing
+        if _IDENTITY_COPULA.search(frame_text) and not _MAKER_WORD.search(filler) \
+                and (zh.HUMAN_ROLE_AFTER if _CJK.search(frame_text) else en.HUMAN_ROLE_AFTER).match(right):
+            return "mention", None  # "As a GPT model observer, I", "I'm an OpenAI employee": a person, not the model
         zh_frame = bool(_CJK.search(frame_text))
         negation = (zh.NEGATION if zh_frame else en.NEGATION).search(frame_text + " " + filler)
         if negation or (zh_frame and en.NEGATION.search(filler)):

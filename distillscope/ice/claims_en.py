@@ -16,6 +16,7 @@ import re
 _MADE = (r"(?:created|developed|trained|built|made|designed|engineered|fine-tuned|programmed|coded|crafted|cooked\s+up|cooked"
          r"|whipped\s+up|put\s+together|assembled|brought|birthed|raised|taught|spawned|owns|maintains|runs|powers|operates|hosts"
          r"|breathed\s+life\s+into|gave\s+(?:birth|life)\s+to)")
+_ATTACHED = r"(?:based|built|running|trained|developed|created|made|powered|designed|fine-tuned)\s+(?:on|upon|by|with|using)"
 FRAME = re.compile(
     r"\b(?:i\s*(?:am|'m)|i\s+(?:was|were|have\s+been|'ve\s+been|had\s+been|come|came|originate|originated|hail|belong|stem|derive|descend"
     r"|exist|run|operate|owe\s+my\s+(?:existence|creation|training)\s+to|use|rely|build\s+on|work\s+for)"
@@ -30,7 +31,10 @@ FRAME = re.compile(
     r"|underlying)\s+(?:me|my\s+\w+)"
     r"|(?:\w+\s+){0,2}(?:that|who|which)\s+(?:originally\s+)?" + _MADE + r"\s+me"
 
-    r"|i\s*(?:would|'d|could|might)\s+be|i\s+(?:was|am)\s+(?:not\s+)?(?:created|developed|trained|made|built|designed))\b"
+    r"|i\s*(?:would|'d|could|might)\s+be|i\s+(?:was|am)\s+(?:not\s+)?(?:created|developed|trained|made|built|designed)"
+    r"|(?:like|as|including|such\s+as)\s+(?:me|myself)\s*,?\s*(?:(?:which|that|who)\s+(?:is|are|was|were)\s+)?" + _ATTACHED +
+    r"|my\s+(?:[\w-]+\s+)?(?:responses|answers|replies|outputs?|text|words|abilities|capabilities|intelligence|brain|mind|knowledge)"
+    r"\s+(?:are|is|were|was|comes?|came)\s+(?:\w+\s+)?(?:generated|produced|powered|provided|driven|created|written|made))\b"
     r"|^[\s\-*•#>]*(?:my\s+)?(?:name|model(?:\s+name)?|developer|creator|made\s+by|created\s+by|developed\s+by|trained\s+by|company"
     r"|organi[sz]ation|identity|maker|provider|vendor|owner)\s*:|\bi\s*,\s*$"
     r"|\b(?:developers?|creators?|makers?|owners?|builders?|trainers?)\s+of\s+(?:this\s+(?:ai|model|assistant|chatbot|bot)|me)\b"
@@ -84,9 +88,16 @@ ACTIVE_AFTER = re.compile(
     r"|^\s*[,(—–-]\s*(?:my\s+(?:\w+\s+)?(?:developers?|creators?|makers?|parent|company|trainers?|owners?|provider|home)"
     r"|the\s+(?:\w+\s+){0,2}?(?:that|who|which)\s+(?:\w+\s+)?(?:created|developed|trained|built|made|designed)\s+me)"
     r"|^\W{0,3}(?:,\s*)?(?:that's|that\s+is|is|it's|that\s+would\s+be)\s+(?:me|who\s+i\s+am|what\s+i\s+am)\b"
-    r"|^\s+here\s*[,.!:;—–-]",
+    r"|^\s+here\s*[,.!:;—–-]"
+    r"|^(?:'s)?[\s-]*(?:[\w.-]+\s+){0,2}?(?:architecture|model|technology|framework|engine|backbone|neural\s+network|system)s?\s+"
+    r"(?:[\w'-]+\s+){0,8}?(?:that\s+|which\s+)?(?:helps?|allows?|enables?|lets|powers?|drives?|underlies|runs|makes)\s+me\b",
     re.IGNORECASE,
 )
+# A person, not a model, after the name: "As a GPT model observer, I", "as an OpenAI engineer, I".
+HUMAN_ROLE_AFTER = re.compile(r"^(?:'s)?[\s-]*(?:[\w.-]+\s+){0,2}?(?:observers?|users?|fans?|experts?|enthusiasts?|researchers?"
+                              r"|employees?|staff|customers?|critics?|advocates?|students?|engineers?|scientists?|programmers?"
+                              r"|consultants?|writers?|investors?|partners?|resellers?|subscribers?|analysts?|journalists?|reviewers?)\b",
+                              re.IGNORECASE)
 # "X's content policy", "the rules set by X": the speaker places itself under X's rules (DAN-style answers).
 POLICY_AFTER = re.compile(r"^(?:'s|s)?\s+(?:\w+\s+){0,2}?(?:polic(?:y|ies)|guidelines?|rules?|restrictions?|constraints?|limitations?"
                           r"|terms\s+of\s+(?:use|service)|programming|filters?|censorship|safeguards?|usage\s+polic)", re.IGNORECASE)

@@ -26,7 +26,7 @@ _TRACE_CLOSE = re.compile(r"</(?:think|thinking|reasoning|thought)>", re.IGNOREC
 # Persona labels that jailbreak templates ask for, at the start of a line: "[GPT]:", "ChatGPT:",
 # "[🔒CLASSIC]", "(🔓Developer Mode Output)", "Aligned:", "DUDE:", "**DAN**:", "[ChatGPT 💬]:".
 _KNOWN_PERSONAS = (
-    r"chat\s?gpt|gpt(?:-?\d[\w.]*)?|claude|dan|dude|stan|aim|classic|jailbreak|jailbroken|developer\s+mode(?:\s+output)?"
+    r"chat\s?gpt|gpt(?:[-\s]?\d[\w.]*)?|claude|dan|dude|stan|aim|classic|jailbreak|jailbroken|developer\s+mode(?:\s+output)?"
     r"|normal(?:\s+output)?|(?:un)?aligned|better\s?dan|anti\s?gpt|evil\s+confidant|niccolo|machiavelli|mongo\s+tom|nraf"
     r"|bob|kevin|burple|balakula|alphabreak|apophis|omega|sda|lucy|maximum|hackerman|ucar|condition\s+red|sigma"
     r"|jb|dev\s+mode|unfiltered|filtered|standard|censored|uncensored|assistant|ai|bot|chatbot"
@@ -38,6 +38,9 @@ _LABEL = re.compile(
     r")",
     re.IGNORECASE | re.MULTILINE,
 )
+# A bracketed label is a role when it has a symbol ("🔓JAILBREAK"), is all capitals ("CLASSIC") or names a known
+# persona as a whole word; mixed-case words in brackets are placeholders ("[Insert link to Google document]").
+_BRACKETED_ROLE = re.compile(r"[^\w\s]|(?-i:^[A-Z0-9 \-]+$)|模式|输出|回答|越狱|经典|正常|角色|\b(?:" + _KNOWN_PERSONAS + r")\b", re.IGNORECASE)
 # Headings that look like labels but introduce the model's own answer, not a role.
 _NOT_PERSONA = re.compile(r"^\W*(?:note|answer|response|question|example|step\s*\d*|summary|name|model|i|a|b|c|\d+|[a-z])\W*$",
                           re.IGNORECASE)
@@ -93,9 +96,8 @@ def persona_labels(text: str) -> list[tuple[int, int, str]]:
         label = (match.group("inner") or match.group("bare") or "").strip(" *_")
         if not label or _NOT_PERSONA.match(label):
             continue
-        if match.group("bracketed") and not re.search(r"[^\w\s]|^[A-Z0-9 \-]+$|模式|输出|回答|越狱|经典|正常|角色|" + _KNOWN_PERSONAS, label,
-                                                      re.IGNORECASE):
-            continue  # "[Your name]" style placeholders are not roles
+        if match.group("bracketed") and not _BRACKETED_ROLE.search(label):
+            continue  # "[Your name]", "[Insert link to Google document]": placeholders are not roles
         found.append((match.start(), match.end(), label))
     return found
 
