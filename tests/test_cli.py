@@ -279,7 +279,7 @@ def test_audit_config_sampling_reaches_the_requests():
     from distillscope.audit.config import AuditConfig
 
     config = AuditConfig(teacher="mock/t", students=["mock/s"], sampling={"temperature": 0.5, "max_tokens": 40}, seed=9)
-    assert config.sampling_params().model_dump() == {"temperature": 0.5, "top_p": 1.0, "max_tokens": 40, "seed": 9, "n": 1}
+    assert config.sampling_params().model_dump() == {"temperature": 0.5, "top_p": 1.0, "max_tokens": 40, "seed": 9, "n": 1, "top_logprobs": None}
     assert config.max_tokens == 40 and AuditConfig(max_tokens=12).sampling_params().max_tokens == 12
     with pytest.raises(ValueError, match="disagree"):
         AuditConfig(max_tokens=12, sampling={"max_tokens": 40})

@@ -181,6 +181,10 @@ class CostMeter:
         usage = self._usage(identity)
         usage.paid_queries += 1
         prompt_tokens, completion_tokens = completion.prompt_tokens, completion.completion_tokens
+        price = self.prices.price_of(identity)
+        if (prompt_tokens is None or completion_tokens is None) and price is not None and price.input == price.output == 0:
+            prompt_tokens, completion_tokens = prompt_tokens or 0, completion_tokens or 0  # free (replay, local): nothing to bound
+            usage.unmetered += 1
         if prompt_tokens is None or completion_tokens is None:
             usage.unmetered += 1
             bound = upper_estimate([rendered], [max_tokens])
@@ -188,7 +192,6 @@ class CostMeter:
             completion_tokens = bound[1] if completion_tokens is None else completion_tokens
         usage.prompt_tokens += prompt_tokens
         usage.completion_tokens += completion_tokens
-        price = self.prices.price_of(identity)
         if price is not None and usage.cost is not None:
             usage.cost += price.cost(prompt_tokens, completion_tokens)
 
