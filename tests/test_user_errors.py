@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from distillscope.runner.store import ResponseStore
 
 FIXTURE = Path(__file__).parent / "data" / "fixture_results.json"
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0

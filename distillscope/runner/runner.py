@@ -329,18 +329,17 @@ class Runner:
 async def _all(coroutines: Iterable[Awaitable[T]]) -> list[T]:
     """Await every coroutine; the first to fail cancels the others and is raised as itself.
 
-    (A `TaskGroup` raises an `ExceptionGroup`; callers and the CLI expect the
-    `UserError` or the bug itself.)
+    (Callers and the CLI expect the `UserError` or the bug itself, not an
+    exception group; and this runs on Python 3.10, which has no TaskGroup.)
     """
+    tasks = [asyncio.ensure_future(c) for c in coroutines]
     try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(c) for c in coroutines]
-    except BaseExceptionGroup as failed:
-        first = failed.exceptions[0]
-        while isinstance(first, BaseExceptionGroup):
-            first = first.exceptions[0]
-        raise first from None
-    return [task.result() for task in tasks]
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)  # let the cancelled ones finish their clean-up
+        raise
 
 
 def _shutdown(loop: LoopThread, resources: SharedResources) -> None:
