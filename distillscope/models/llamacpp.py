@@ -36,7 +36,11 @@ MODES = ("chat", "completion", "auto")
 
 class LlamaCppModel(BlockingModel):
     provider = "llamacpp"
-    supports_logprobs = True
+    # Not in `auto` judge mode: llama.cpp gives log-probabilities only with `logits_all`, which keeps
+    # the logits of every prompt position over the whole vocabulary (151k for Qwen2.5). Measured in
+    # the demo audit: the Qwen judge fell from about 20 to about 2 tok/s. `--judge-mode logprob` still
+    # asks for them.
+    supports_logprobs = False
 
     def __init__(self, spec: ModelSpec) -> None:
         super().__init__(spec)
