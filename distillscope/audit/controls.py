@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 
 from distillscope.types import Prompt
 
+CONTROL_ITEMS = 12  # items per side of a judge's own control: enough to flag a judge that cannot do the task
+
 
 def aspect_tokens(embedder):  # noqa: ANN001, ANN201 - an aspects_content token source
     """Token embeddings of the sentence embedder's model when it has one, else exact words (the model-free fallback)."""
@@ -50,8 +52,10 @@ def pairwise_judge_control(runner, judge, prompts: Sequence[Prompt], teacher_tex
     """Does the pairwise judge pick the teacher's on-topic answer over its answer to another prompt?"""
     from distillscope.metrics.judge_controls import mismatched_pairs, pairwise_callable, pairwise_control
 
-    return pairwise_control(pairwise_callable(runner, judge, mode), [p.text for p in prompts], list(teacher_texts),
-                            mismatched_pairs(list(prompts), list(teacher_texts), seed=seed)).model_dump()
+    mismatched = mismatched_pairs(list(prompts), list(teacher_texts), seed=seed)
+    prompts, teacher_texts, mismatched = list(prompts)[:CONTROL_ITEMS], list(teacher_texts)[:CONTROL_ITEMS], mismatched[:CONTROL_ITEMS]
+    return pairwise_control(pairwise_callable(runner, judge, mode), [p.text for p in prompts], teacher_texts,
+                            mismatched).model_dump()
 
 
 def conflict_judge_control(runner, judge, target, fact_set, library, sampling, mode: str = "auto") -> dict:  # noqa: ANN001
@@ -63,6 +67,10 @@ def conflict_judge_control(runner, judge, target, fact_set, library, sampling, m
         plain_identity_answers,
     )
 
+    import random
+
     own_constructed, foreign = identity_statements(fact_set, library)
-    own = plain_identity_answers(runner, target, fact_set, library, sampling) or own_constructed
+    own = plain_identity_answers(runner, target, fact_set, library, sampling, limit=CONTROL_ITEMS) or own_constructed
+    if len(foreign) > CONTROL_ITEMS:  # every judge call costs seconds on a local judge: a seeded sample
+        foreign = random.Random("conflict-control").sample(foreign, CONTROL_ITEMS)
     return conflict_control(conflict_callable(runner, judge, mode), own, foreign).model_dump()

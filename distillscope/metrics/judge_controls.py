@@ -117,7 +117,8 @@ def _first_person(family, language: str, k: int, rng: random.Random, keep=lambda
     return [f"{intro(names[0])} {fact}" for fact in chosen]
 
 
-def plain_identity_answers(runner, target, fact_set, library, sampling) -> list[tuple[list[str], str]]:  # noqa: ANN001
+def plain_identity_answers(runner, target, fact_set, library, sampling, limit: int | None = None,  # noqa: ANN001
+                           seed: int = 0) -> list[tuple[list[str], str]]:
     """The target's own answers to the plain identity questions (EN and ZH, no jailbreak template), as control negatives.
 
     Answers that name another family or developer are left out: a distilled
@@ -128,6 +129,13 @@ def plain_identity_answers(runner, target, fact_set, library, sampling) -> list[
     from distillscope.types import GenerationRequest, Message
 
     questions = identity_questions()
+    if limit is not None and len(questions) > limit:  # a control, not a survey: a seeded sample, both languages kept
+        by_language: dict[str, list] = {}
+        for question in questions:
+            by_language.setdefault(question.language, []).append(question)
+        rng = random.Random(f"{seed}:identity-control-questions")
+        per_language = max(1, limit // len(by_language))
+        questions = [q for group in by_language.values() for q in rng.sample(group, min(per_language, len(group)))]
     requests = [GenerationRequest(prompt_id=f"identity-control:{q.id}", messages=(Message(role="user", content=q.text),),
                                   sampling=sampling) for q in questions]
     out = []
