@@ -38,6 +38,7 @@ def test_audit_writes_results_and_report_and_reruns_from_the_store(cli, tmp_path
     assert set(data["results"]["students"]) == {"mock/beta", "mock/alpha?variant=1"}
     beta = data["results"]["students"]["mock/beta"]
     assert {"similarity", "rse", "ice", "indist", "verdict", "examples"} <= set(beta)
+    assert data["results"]["controls"]["measures"]["cosine"]["auc_resample_vs_other"] is not None  # the ladder reached the file
     assert beta["indist"]["learned"]["embed"]["advantage"]["mean"] > 0.5
     assert beta["ice"]["queries"] == 10 and beta["verdict"]["headline"]
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")

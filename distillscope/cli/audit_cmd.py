@@ -39,7 +39,7 @@ def execute_audit(config, out_dir: Path, progress: bool) -> Path:  # noqa: ANN00
                 "helper": config.helper or config.judge,
                 "pairwise_judges": {s: pick_pairwise_judge(config, s) for s in config.students}},
         sampling=config.sampling_params().model_dump(), seed=config.seed,
-        config=config.model_dump(mode="json", exclude={"store"}), results={"students": outcome["students"]},
+        config=config.model_dump(mode="json", exclude={"store"}), results={"students": outcome["students"], "controls": outcome.get("controls")},
         cost={**runner.cost.summary(), "per_student": outcome.get("cost_per_metric", {})})
     results_path = out_dir / "results.json"
     write_results(results_path, data)
