@@ -6,16 +6,7 @@ audit's sizes; unknown keys refused by name). This module holds what both
 need before that model exists: reading the YAML with line-numbered errors,
 and turning a role (a spec string or `{spec, options}`) into a spec string.
 
-```yaml
-teacher: builtin/qwen2.5-coder-0.5b-instruct
-students:
-  - builtin/gemma-3-270m
-  - spec: openai/my-student
-    options: {base_url: "http://127.0.0.1:8000/v1", concurrency: 4}
-judge: builtin/smollm2-135m-instruct
-sampling: {temperature: 0.0, max_tokens: 256}
-store: .distillscope/store.sqlite
-```
+An example file is in that module's docstring.
 """
 
 from __future__ import annotations
