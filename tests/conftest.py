@@ -19,6 +19,16 @@ def isolated_store(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture
+def runner(tmp_path):
+    """A runner over a fresh store, closed after the test."""
+    from distillscope.runner.runner import Runner
+    from distillscope.runner.store import ResponseStore
+
+    with Runner(ResponseStore(tmp_path / "runner.sqlite"), show_progress=False) as runner:
+        yield runner
+
+
+@pytest.fixture
 def write_prompts(tmp_path):
     def write(texts: list[str], name: str = "prompts.jsonl") -> Path:
         path = tmp_path / name

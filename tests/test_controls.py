@@ -23,8 +23,7 @@ from distillscope.metrics.judge_controls import (
 )
 from distillscope.metrics.lexical import rouge_l_f1, tokenize
 from distillscope.models.registry import load_model
-from distillscope.runner.runner import Runner, answer_texts
-from distillscope.runner.store import ResponseStore
+from distillscope.runner.runner import answer_texts
 from distillscope.types import Prompt, SamplingParams
 from metric_data import load_pairs
 
@@ -49,11 +48,6 @@ def test_ladder_prompts_are_stratified_and_mismatched_within_their_category():
     assert all(i != j and answers[i] is not None and answers[j] is not None for i, j in picks)
     assert all(prompts[i].category == prompts[j].category for i, j in picks if prompts[i].category != "d")
     assert crossed == 1  # "d" has a single prompt, so its mismatch comes from another category
-
-
-@pytest.fixture
-def runner(tmp_path):
-    return Runner(ResponseStore(tmp_path / "store.sqlite"), show_progress=False)
 
 
 @pytest.fixture

@@ -22,11 +22,6 @@ from metric_data import load_pairs, rotated
 RSE_JUDGE = "mock/judge?judge=rse"
 
 
-@pytest.fixture
-def runner(tmp_path):
-    return Runner(ResponseStore(tmp_path / "s.sqlite"), show_progress=False)
-
-
 @pytest.fixture(scope="module")
 def pairs():
     prompts, texts = load_pairs()

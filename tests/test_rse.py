@@ -5,16 +5,9 @@ import pytest
 from distillscope.errors import InputFileError
 from distillscope.metrics.rse import evaluate_rse
 from distillscope.models.registry import load_model
-from distillscope.runner.runner import Runner
-from distillscope.runner.store import ResponseStore
 from metric_data import load_pairs, rotated
 
 JUDGE = "mock/judge?judge=rse"
-
-
-@pytest.fixture
-def runner(tmp_path):
-    return Runner(ResponseStore(tmp_path / "s.sqlite"), show_progress=False)
 
 
 @pytest.fixture(scope="module")
