@@ -198,12 +198,6 @@ def _rse(rse: dict) -> list[str]:
     return [text + "; decides nothing"]
 
 
-def _invalid(controls: dict | None, measure: str) -> str | None:
-    """Why the control ladder found `measure` invalid for this run; None when it is valid or was not checked."""
-    control = ((controls or {}).get("measures") or {}).get(measure)
-    return control.get("reason") or "failed the control ladder" if control and control.get("valid") is False else None
-
-
 def _without_invalid_judge(indist: dict) -> tuple[dict, list[str]]:
     """The pairwise judge cannot decide "distinguishable" when it failed its own on-topic control.
 
@@ -219,6 +213,8 @@ def _without_invalid_judge(indist: dict) -> tuple[dict, list[str]]:
 
 def verdict_for(section: dict, controls: dict | None = None) -> dict:
     """The headline and points for one student; `controls` is the audit's control ladder (invalid measures decide nothing)."""
+    from distillscope.metrics.controls import invalid_reason  # numpy: kept off the import of this module
+
     points: list[str] = []
     if section.get("indist"):
         indist, found = _without_invalid_judge(section["indist"])
@@ -235,10 +231,10 @@ def verdict_for(section: dict, controls: dict | None = None) -> dict:
         points.append(f"ICE loose not used: the conflict judge failed its control ({conflict.get('reason')})")
     similarity = (section.get("similarity") or {}).get("overall")
     if similarity:
-        why = _invalid(controls, "cosine")
+        why = invalid_reason(controls, "cosine")
         points.append(f"embedding cosine: invalid for this run ({why}); not used" if why else
                       f"embedding cosine to the teacher {_fmt(similarity['cosine'])}; decides nothing")
-    why = _invalid(controls, "rse")
+    why = invalid_reason(controls, "rse")
     if why and section.get("rse"):
         points.append(f"RSE: invalid for this run ({why}); not used")
     else:

@@ -292,3 +292,10 @@ def measure_status(controls: LadderResult | dict | None, measure: str) -> str:
         return "unchecked"
     valid = control.valid if isinstance(control, MeasureControl) else control.get("valid")
     return "valid" if valid else "invalid"
+
+
+def invalid_reason(controls: dict | None, measure: str) -> str | None:
+    """Why the ladder in a results file found `measure` invalid; None when it is valid or was not checked."""
+    if measure_status(controls, measure) != "invalid":
+        return None
+    return controls["measures"][measure].get("reason") or "failed the control ladder"

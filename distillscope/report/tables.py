@@ -27,15 +27,11 @@ def controls_of(results: dict) -> dict | None:
     return (results.get("results") or results).get("controls")
 
 
-def invalid_reason(results: dict, measure: str) -> str | None:
-    """Why `measure` failed the control ladder in this run; None when valid or unchecked."""
-    control = ((controls_of(results) or {}).get("measures") or {}).get(measure)
-    return control.get("reason") or "failed the control ladder" if control and control.get("valid") is False else None
-
-
 def _flagged(results: dict, row: dict | None, measure: str) -> dict | None:
     if row is not None:
-        row["invalid"] = invalid_reason(results, measure)
+        from distillscope.metrics.controls import invalid_reason
+
+        row["invalid"] = invalid_reason(controls_of(results), measure)
     return row
 
 
