@@ -24,11 +24,10 @@ def aspect_tokens(embedder):  # noqa: ANN001, ANN201 - an aspects_content token 
 
 def run_ladder_controls(runner, teacher, judge, prompts: Sequence[Prompt], teacher_texts: Sequence[str | None],  # noqa: ANN001
                         sampling, embedder, metrics: Sequence[str], n: int, seed: int,
-                        log: Callable[[str], None], judge_mode: str = "auto") -> dict | None:
+                        log: Callable[[str], None], judge_mode: str = "auto", aspect_cache=None) -> dict | None:
     """The control ladder for every measure the audit prints; None when `n` is 0 (then nothing is checked)."""
     from distillscope.metrics.aspects import aspect_measure
     from distillscope.metrics.controls import ladder_answers, run_ladder
-    from distillscope.metrics.embeddings import EmbeddingCache
     from distillscope.metrics.judge_controls import rse_measure
     from distillscope.metrics.similarity import similarity_measure
 
@@ -37,7 +36,7 @@ def run_ladder_controls(runner, teacher, judge, prompts: Sequence[Prompt], teach
     measures: dict = {}
     if "similarity" in metrics:
         measures["similarity"] = similarity_measure(embedder)
-        measures["aspects"] = aspect_measure(aspect_tokens(embedder), EmbeddingCache(runner.store.path))
+        measures["aspects"] = aspect_measure(aspect_tokens(embedder), aspect_cache)
     if "rse" in metrics and judge is not None:
         measures["rse"] = rse_measure(runner, judge, mode=judge_mode)
     if not measures:

@@ -118,8 +118,10 @@ def run_audit(config: AuditConfig, runner: Runner, embedder, log: Callable[[str]
     log(f"teacher {teacher.identity}: {len(test_prompts)} test" + (f" + {len(train_prompts)} train prompts" if needs_train else " prompts"))
     teacher_test = answer_texts(runner, teacher, test_prompts, sampling)
     teacher_train = answer_texts(runner, teacher, train_prompts, sampling) if needs_train else []
+    # token-alignment scores are cached beside the sentence vectors: the embedder's cache, else one on the store's file
+    aspect_cache = getattr(embedder, "cache", None) or EmbeddingCache(runner.store.path)
     controls = run_ladder_controls(runner, teacher, judge, test_prompts, teacher_test, sampling, embedder, config.metrics,
-                                   config.ladder_n, config.seed, log, config.judge_mode)
+                                   config.ladder_n, config.seed, log, config.judge_mode, aspect_cache)
     students: dict[str, dict] = {}
     judge_controls: dict[str, dict] = {}  # pairwise judge spec -> its on-topic control (one per judge, shared by students)
     spending: dict[str, dict] = {}  # student -> metric -> queries, tokens, cost (kept out of the results: a re-run is free)
@@ -136,7 +138,7 @@ def run_audit(config: AuditConfig, runner: Runner, embedder, log: Callable[[str]
             section["similarity"] = similarity.model_dump(exclude={"per_pair"})
             section["examples"] = _examples(test, similarity.per_pair)
             section["aspects"] = evaluate_aspects(test.prompts, test.teacher, test.student, aspect_tokens(embedder), seed=config.seed,
-                                                  cache=EmbeddingCache(runner.store.path)).model_dump(exclude={"per_pair"})
+                                                  cache=aspect_cache).model_dump(exclude={"per_pair"})
             costs.done("similarity")
         if "rse" in config.metrics:
             log(f"RSE of {student.identity} (judge {judge.identity})")
