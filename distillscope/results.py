@@ -1,8 +1,13 @@
-"""The results file: what was measured, over which prompts, by which models.
+"""The results file, typed: what was measured, over which prompts, by which models.
 
-Every results JSON carries the same envelope (schema version, package
-version, suite name and version, model specs, judge, seeds, sampling) so a
-reader can reproduce it from the store without regenerating anything.
+One `Results` model for every command: `audit` fills every metric it ran, and a
+metric command (`similarity`, `rse`, `ice`, `indist`) is an audit restricted to
+one metric, so its file has the same shape. The envelope (schema version,
+package version, suite name and version, model specs, judges, sampling, seed,
+config) lets a reader reproduce the numbers from the store without
+regenerating anything. Verdict, report, sweep and the DataFrame view read these
+objects by attribute; `read_results` refuses a schema it does not know with one
+line, never a KeyError deep in the report.
 """
 
 from __future__ import annotations
@@ -12,30 +17,154 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-SCHEMA = "distillscope.results/1"
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from distillscope.errors import InputFileError
+from distillscope.ice.scoring import ICEResult
+from distillscope.ice.strict_judge import StrictStage
+from distillscope.indist.evaluate import IndistResult
+from distillscope.indist.sequential import SequentialResult
+from distillscope.metrics.aspects import AspectResult
+from distillscope.metrics.controls import LadderResult
+from distillscope.metrics.judge_controls import JudgeControl
+from distillscope.metrics.rse import RSEResult
+from distillscope.metrics.similarity import SimilarityResult
+
+SCHEMA = "distillscope.results/2"
+KNOWN_SCHEMAS = (SCHEMA,)
+
+
+class Example(BaseModel):
+    prompt: str
+    category: str
+    teacher: str
+    student: str
+    cosine: float
+
+
+class SimilaritySection(SimilarityResult):
+    """Embedding and lexical similarity, the offline aspect measures, and the most and least similar pairs."""
+
+    aspects: AspectResult | None = None
+    most_similar: list[Example] = Field(default_factory=list)
+    least_similar: list[Example] = Field(default_factory=list)
+
+
+class ICESection(ICEResult):
+    """ICE scores with who took part, the strict stage and the conflict judge's own control."""
+
+    facts: str
+    developer: str | None = None
+    helper: str
+    judge: str | None = None
+    judge_control: JudgeControl | None = None
+    strict_families: list[str] | None = None
+    strict_mode: str = "extractor"
+    strict_judge: StrictStage | None = None
+    records: list[dict] = Field(default_factory=list)
+
+
+class IndistSection(IndistResult):
+    """Fixed-n indistinguishability, with the pairwise judge picked for this student and its control."""
+
+    pairwise_judge: str | None = None
+    judge_control: JudgeControl | None = None
+    train_missing: int = 0
+
+
+class Verdict(BaseModel):
+    headline: str
+    points: list[str]
+
+
+class Skipped(BaseModel):
+    """A metric that could not run for a student, and why (said in the report, never a silent gap)."""
+
+    metric: str
+    reason: str
+
+
+class StudentResults(BaseModel):
+    """Every metric's typed result for one student (None: not run)."""
+
+    model_config = ConfigDict(extra="forbid")
+    missing_responses: int = 0
+    n_test: int = 0
+    similarity: SimilaritySection | None = None
+    rse: RSEResult | None = None
+    ice: ICESection | None = None
+    indist: IndistSection | None = None
+    sequential: SequentialResult | None = None
+    attribution: dict | None = None
+    skipped: list[Skipped] = Field(default_factory=list)
+    verdict: Verdict | None = None
+
+
+class SuiteRef(BaseModel):
+    name: str
+    version: str
+
+
+class PromptsRef(BaseModel):
+    split: str = "test"
+    n_test: int = 0
+    n_train: int = 0
+    test_ids: list[str] = Field(default_factory=list)
+    train_ids: list[str] = Field(default_factory=list)
+
+
+class Results(BaseModel):
+    """The envelope and every student's results."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    schema_: str = Field(SCHEMA, alias="schema")
+    kind: str  # "audit", or the one metric a metric command ran
+    package_version: str = ""
+    created_at: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    suite: SuiteRef
+    prompts: PromptsRef
+    models: dict[str, Any]  # teacher, students, judge, helper, pairwise_judges
+    sampling: dict[str, Any]
+    seed: int
+    config: dict[str, Any] = Field(default_factory=dict)
+    students: dict[str, StudentResults] = Field(default_factory=dict)
+    controls: LadderResult | None = None
+    #: queries, tokens and money per model and in total, and `per_student` per metric (kept apart from the
+    #: students' results: a re-run from the store measures the same and pays nothing)
+    cost: dict[str, Any] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+
+    @property
+    def teacher(self) -> str | None:
+        return self.models.get("teacher")
+
+    def invalid_reason(self, measure: str) -> str | None:
+        """Why the control ladder found `measure` invalid for this run; None when valid or not checked."""
+        if self.controls is None or measure not in self.controls.measures:
+            return None
+        control = self.controls.measures[measure]
+        return None if control.valid else (control.reason or "failed the control ladder")
 
 
 def envelope(kind: str, *, suite: Any, prompts: dict, models: dict, sampling: dict, seed: int, **extra: Any) -> dict:
+    """The envelope as a plain mapping, for files that are not metric results (distillation runs, sweeps, the zoo)."""
     from distillscope import __version__
 
-    return {
-        "schema": SCHEMA,
-        "kind": kind,
-        "package_version": __version__,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "suite": {"name": suite.name, "version": suite.version},
-        "prompts": prompts,
-        "models": models,
-        "sampling": sampling,
-        "seed": seed,
-        **extra,
-    }
+    return {"schema": SCHEMA, "kind": kind, "package_version": __version__,
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "suite": {"name": suite.name, "version": suite.version}, "prompts": prompts, "models": models,
+            "sampling": sampling, "seed": seed, **extra}
 
 
-def write_results(path: Path, data: dict) -> None:
+def write_results(path: Path, results: Results | dict) -> None:
+    """Write atomically (a killed write leaves the old file whole)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(path.suffix + ".partial")
-    temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=_plain), encoding="utf-8")
+    if isinstance(results, Results):
+        text = results.model_dump_json(indent=2, by_alias=True)
+    else:
+        text = json.dumps(results, indent=2, ensure_ascii=False, default=_plain)
+    temporary.write_text(text, encoding="utf-8")
     temporary.replace(path)
 
 
@@ -45,3 +174,34 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "tolist"):
         return value.tolist()
     raise TypeError(f"cannot write {type(value).__name__} to results JSON")
+
+
+def read_results(path: Path | str) -> Results:
+    """A results file as `Results`; one line naming the problem for a file of another schema, kind or shape."""
+    path = Path(path).expanduser()
+    fix = "give a results.json written by this version of distillscope (re-running the command reuses every stored answer)"
+    if path.is_dir():
+        raise InputFileError(f"{path} is a directory", fix)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"cannot read results {path}: {exc.strerror}", fix) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputFileError(f"{path} is not a text file (not UTF-8)", fix) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(f"{path} is not JSON ({exc.msg} at line {exc.lineno})", fix) from None
+    if not isinstance(data, dict):
+        raise InputFileError(f"{path} holds a JSON {type(data).__name__}, not a results object", fix)
+    schema = data.get("schema")
+    if schema not in KNOWN_SCHEMAS:
+        raise InputFileError(f"{path} has results schema '{schema}', which this version does not read (it reads {SCHEMA})", fix)
+    try:
+        return Results.model_validate(data)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(p) for p in problem["loc"])
+        raise InputFileError(f"{path} is not a complete results file ('{where}': {problem['msg']})", fix) from None

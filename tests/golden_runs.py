@@ -68,7 +68,7 @@ def run_all(cli, tmp_path: Path) -> dict[str, list[float]]:
         path = tmp_path / f"{name}.json"
         code, _, err = cli(*args, "--out", path, "--no-progress")
         assert code == 0, f"{name}: {err}"
-        out[name] = sorted(numbers(json.loads(path.read_text(encoding="utf-8"))["results"]))
+        out[name] = sorted(numbers(measured(json.loads(path.read_text(encoding="utf-8")))))
     config = {"teacher": "mock/alpha", "students": ["mock/beta"], "judge": "mock/judge?judge=auto", "facts": {"mock/beta": "qwen"},
               "n": 20, "n_train": 20, "ice_budget": 10, "max_tokens": 32, "swap_n": 2,
               "pairwise_judges": {"mock/beta": "mock/judge?judge=auto"}}
@@ -76,9 +76,13 @@ def run_all(cli, tmp_path: Path) -> dict[str, list[float]]:
     path.write_text(json.dumps(config), encoding="utf-8")
     code, _, err = cli("audit", "--config", path, "-o", tmp_path / "audit", "--no-progress")
     assert code == 0, f"audit: {err}"
-    results = json.loads((tmp_path / "audit" / "results.json").read_text(encoding="utf-8"))["results"]
-    out["audit"] = sorted(numbers(results))
+    out["audit"] = sorted(numbers(measured(json.loads((tmp_path / "audit" / "results.json").read_text(encoding="utf-8")))))
     return out
+
+
+def measured(data: dict) -> dict:
+    """The measured part of a results file: `results` in schema 1, the students and the controls since."""
+    return data["results"] if "results" in data else {"students": data["students"], "controls": data.get("controls")}
 
 
 def missing_numbers(golden: list[float], now: list[float]) -> list[float]:

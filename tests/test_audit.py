@@ -8,6 +8,7 @@ import pytest
 
 import distillscope.metrics.embeddings as embeddings
 from distillscope.testing.hashing_embedder import HashingEmbedder
+from typed_results import complete, results as typed_results, student
 
 JUDGE = "mock/judge?judge=auto"
 PAYLOADS = ("<script>document.title='PWNED-script'</script>", "<img src=x onerror=\"document.title='PWNED-img'\">",
@@ -33,12 +34,12 @@ def test_audit_writes_results_and_report_and_reruns_from_the_store(cli, tmp_path
     code, stdout, err = cli("audit", "--config", config, "-o", tmp_path / "out", "--no-progress")
     assert code == 0, err
     data = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
-    assert data["kind"] == "audit" and data["schema"] == "distillscope.results/1"
+    assert data["kind"] == "audit" and data["schema"] == "distillscope.results/2"
     assert data["suite"]["version"].startswith("sha256:") and data["package_version"]
-    assert set(data["results"]["students"]) == {"mock/beta", "mock/alpha?variant=1"}
-    beta = data["results"]["students"]["mock/beta"]
-    assert {"similarity", "rse", "ice", "indist", "verdict", "examples"} <= set(beta)
-    assert data["results"]["controls"]["measures"]["cosine"]["auc_resample_vs_other"] is not None  # the ladder reached the file
+    assert set(data["students"]) == {"mock/beta", "mock/alpha?variant=1"}
+    beta = data["students"]["mock/beta"]
+    assert all(beta[k] for k in ("similarity", "rse", "ice", "indist", "verdict")) and beta["similarity"]["most_similar"]
+    assert data["controls"]["measures"]["cosine"]["auc_resample_vs_other"] is not None  # the ladder reached the file
     assert beta["indist"]["learned"]["embed"]["advantage"]["mean"] > 0.5
     assert beta["ice"]["queries"] == 10 and beta["verdict"]["headline"]
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
@@ -61,7 +62,7 @@ def test_audit_writes_results_and_report_and_reruns_from_the_store(cli, tmp_path
     assert code == 0, err
     assert calls == []
     again = json.loads((tmp_path / "again" / "results.json").read_text(encoding="utf-8"))
-    assert without_timings(again["results"]) == without_timings(data["results"])
+    assert without_timings(again["students"]) == without_timings(data["students"])
 
 
 def without_timings(value):
@@ -92,7 +93,7 @@ def test_report_command_rerenders_and_refuses_other_results(cli, tmp_path, hashi
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"kind": "rse"}), encoding="utf-8")
     code, _, err = cli("report", other)
-    assert code == 2 and "not an audit" in err
+    assert code == 2 and "schema" in err
 
 
 def test_load_results_gives_dataframes(cli, tmp_path, hashing_embedder):
@@ -105,6 +106,9 @@ def test_load_results_gives_dataframes(cli, tmp_path, hashing_embedder):
     assert {"student", "metric", "mean", "low", "high", "n"} <= set(matrix.columns)
     assert set(matrix["student"]) == {"mock/beta", "mock/alpha?variant=1"}
     assert not frames["q_curves"].empty and not frames["by_category"].empty and len(frames["examples"]) == 12
+    from distillscope.report.tables import results_frames
+
+    assert load_results is results_frames
 
 
 def _results_with_payloads():
@@ -116,19 +120,16 @@ def _results_with_payloads():
         "verdict": {"headline": PAYLOADS[3], "points": [PAYLOADS[0]]},
         "similarity": {"overall": {"cosine": estimate, "rouge_l": estimate, "chrf": estimate},
                        "by_category": {"general": {"cosine": estimate}}},
-        "rse": {"rse": estimate, "pair_scores": [{"style": 3, "structure": 4, "content": 2}]},
+        "rse": {"rse": estimate, "pairs": [{"scores": {"style": 3, "structure": 4, "content": 2}}]},
         "ice": {"overall": {"loose": estimate, "strict": estimate, "hard": estimate}, "queries": 10,
                 "by_category": {"team": {"loose": estimate, "strict": estimate, "hard": estimate}},
                 "top_templates": [{"mutant_id": PAYLOADS[1], "text": PAYLOADS[2], "misleading": False, "queries": 5,
                                    "loose_successes": 1, "strict_successes": 1, "example_response": PAYLOADS[3]}]},
         "indist": {"learned": {"style": {"advantage": estimate, "by_category": {"general": estimate},
                                          "q_curve": {"1": estimate, "2": estimate}}}, "judge": None, "mmd": None},
-        "examples": {"most_similar": [example], "least_similar": [example]},
     }
-    return {"schema": "distillscope.results/1", "kind": "audit", "package_version": "0", "created_at": "now",
-            "suite": {"name": "default", "version": "sha256:x"}, "prompts": {"n_test": 10, "n_train": 10}, "seed": 0,
-            "models": {"teacher": "mock/alpha", "students": ["mock/<b>x</b>"], "judge": None},
-            "results": {"students": {"mock/<b>x</b>": student}}}
+    student["similarity"].update(most_similar=[example], least_similar=[example])
+    return typed_results({"mock/<b>x</b>": student}, prompts={"n_test": 10, "n_train": 10})
 
 
 def test_model_strings_are_escaped_in_the_html(tmp_path):
@@ -183,8 +184,8 @@ def indist(n=400, **adversaries):
 def test_verdict_applies_the_written_rules(section, headline):
     from distillscope.audit.verdict import verdict_for
 
-    verdict = verdict_for(section)
-    assert verdict["headline"].startswith(headline), verdict["headline"]
+    verdict = verdict_for(student(**section))
+    assert verdict.headline.startswith(headline), verdict.headline
 
 
 def test_verdict_with_a_judge_that_gave_no_usable_verdicts_is_undecided_not_zero():
@@ -192,14 +193,14 @@ def test_verdict_with_a_judge_that_gave_no_usable_verdicts_is_undecided_not_zero
 
     section = {"indist": {"n_test": 400, "learned": {}, "judge": {"advantage_all_pairs": {"mean": None, "low": None, "high": None,
                                                                                          "n": 0}}}}
-    assert class_epsilon(section["indist"]) is None
-    assert verdict_for(section)["headline"].startswith("undecided: no adversary gave an advantage interval")
+    assert class_epsilon(student(**section).indist) is None
+    assert verdict_for(student(**section)).headline.startswith("undecided: no adversary gave an advantage interval")
 
 
 def test_verdict_says_how_many_prompts_would_decide_it():
     from distillscope.audit.verdict import verdict_for
 
-    points = verdict_for(indist(n=100, embed=est(-0.1, 0.2, 100)))["points"]
+    points = verdict_for(student(**indist(n=100, embed=est(-0.1, 0.2, 100)))).points
     assert any(p.startswith("about ") and "test prompts would bring ε under 0.10" in p for p in points), points
 
 
@@ -213,9 +214,9 @@ def test_distinguishable_rests_on_the_train_selected_adversary_or_a_simultaneous
                                        "embed": {"advantage": est(0.01, 0.2), "q_curve_simultaneous": {"1": [-0.02, 0.23]}}}}}
 
     # embed's 95% interval clears 0 only because it is the best of two on the test data: not a finding
-    assert verdict_for(section("style"))["headline"].startswith("undecided: class ε = 0.23; ≤ 0.10 needed")
-    chosen = verdict_for(section("embed"))  # chosen on the train split, its own 95% interval counts
-    assert chosen["headline"].startswith("partly distinguishable") and any("decided by embed" in p for p in chosen["points"])
+    assert verdict_for(student(**section("style"))).headline.startswith("undecided: class ε = 0.23; ≤ 0.10 needed")
+    chosen = verdict_for(student(**section("embed")))  # chosen on the train split, its own 95% interval counts
+    assert chosen.headline.startswith("partly distinguishable") and any("decided by embed" in p for p in chosen.points)
 
 
 def ice(hard_successes, hard_low, strict_successes=10, queries=100):
@@ -227,12 +228,12 @@ def ice(hard_successes, hard_low, strict_successes=10, queries=100):
 def test_identity_accusation_needs_three_hard_successes_with_a_lower_bound_above_zero():
     from distillscope.audit.verdict import verdict_for
 
-    assert "claims another family" in verdict_for(ice(5, 0.01))["headline"]
-    assert "claims another family" not in verdict_for(ice(3, 0.0))["headline"]  # lower bound not above 0
-    assert "claims another family" not in verdict_for(ice(2, 0.01))["headline"]  # fewer than 3 successes
-    one_echo = verdict_for(ice(0, 0.0, strict_successes=1))  # strict fired once (say on a misleading template): no accusation
-    assert "claims another family" not in one_echo["headline"]
-    assert any("needs ≥ 3 hard successes" in p and "larger ICE budget" in p for p in one_echo["points"])
+    assert "claims another family" in verdict_for(student(**ice(5, 0.01))).headline
+    assert "claims another family" not in verdict_for(student(**ice(3, 0.0))).headline  # lower bound not above 0
+    assert "claims another family" not in verdict_for(student(**ice(2, 0.01))).headline  # fewer than 3 successes
+    one_echo = verdict_for(student(**ice(0, 0.0, strict_successes=1)))  # strict fired once (say on a misleading template): no accusation
+    assert "claims another family" not in one_echo.headline
+    assert any("needs ≥ 3 hard successes" in p and "larger ICE budget" in p for p in one_echo.points)
 
 
 def test_verdict_never_asks_for_a_control_that_did_not_run():
@@ -241,22 +242,20 @@ def test_verdict_never_asks_for_a_control_that_did_not_run():
     rse = {"rse": est(2.9, 3.3, 18, 3.1), "n_scored": 18, "n_pairs": 20, "parse_failures": 2,
            "sensitivity": {"unscored": 2, "if_all_1": est(2.7, 3.1, 20, 2.89), "if_all_5": est(3.1, 3.5, 20, 3.29)},
            "swap_control": {"n": 0, "mean_difference": None}}
-    points = " | ".join(verdict_for({"rse": rse})["points"])
+    points = " | ".join(verdict_for(student(rse=rse)).points)
     assert "control" not in points and "2 unscored: 2.89 if all were 1, 3.29 if all were 5" in points
     rse["swap_control"] = {"n": 3, "n_scored": 3, "mean_difference": est(-0.2, 0.4, 3, 0.1)}
-    assert "order-swap control" in " | ".join(verdict_for({"rse": rse})["points"])
+    assert "order-swap control" in " | ".join(verdict_for(student(rse=rse)).points)
 
 
 def test_audit_numbers_its_stages_and_ends_at_the_last(tmp_path, hashing_embedder):
+    from distillscope import Workspace, run_audit
     from distillscope.audit.config import load_audit_config
-    from distillscope.audit.run import run_audit
-    from distillscope.runner.runner import Runner
-    from distillscope.runner.store import ResponseStore
 
     config = load_audit_config(write_config(tmp_path, metrics=["similarity", "indist"], adversaries=["style", "mmd"]), {})
     messages = []
-    with ResponseStore(tmp_path / "store.sqlite") as store:
-        run_audit(config, Runner(store, show_progress=False), HashingEmbedder(), log=messages.append)
+    with Workspace(tmp_path / "store.sqlite", progress=False) as ws:
+        run_audit(config, ws, log=messages.append)
     # the teacher, the control ladder, then per student: its answers, similarity and indistinguishability
     assert [m.split(",")[0] for m in messages] == [f"[{k}/8" for k in range(1, 9)]
     assert messages[-1].startswith("[8/8, ") and "indistinguishability of mock/alpha?variant=1" in messages[-1]
@@ -271,5 +270,5 @@ def test_a_pairwise_judge_that_clearly_tells_them_apart_decides_at_the_simultane
                           "epsilon_table": [{"adversary": "judge", "q": 1, "simultaneous_confidence": 0.975}],
                           "learned": {"style": {"advantage": est(-0.05, 0.05, 200)}},
                           "judge": {"advantage_all_pairs": est(0.86, 0.94, 200, 0.9), "scores": scores}}}
-    verdict = verdict_for(section)
-    assert verdict["headline"].startswith("clearly distinguishable") and "judge" in verdict["headline"]
+    verdict = verdict_for(student(**section))
+    assert verdict.headline.startswith("clearly distinguishable") and "judge" in verdict.headline

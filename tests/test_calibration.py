@@ -49,10 +49,9 @@ def test_q_curve_bootstrap_is_centred_on_the_point():
 
 @pytest.mark.parametrize("shifted", [False, True])
 def test_indist_command_on_replayed_paired_answers(cli, tmp_path, monkeypatch, shifted):
-    import distillscope.cli.indist_cmd as indist_cmd
     from distillscope.testing.hashing_embedder import HashingEmbedder
 
-    monkeypatch.setattr(indist_cmd, "_embedder", lambda store: HashingEmbedder())
+    monkeypatch.setattr("distillscope.metrics.embeddings.Embedder", lambda cache=None, **kw: HashingEmbedder())
     data_dir = write_replay_dataset(tmp_path / "data", prompts=120, samples=2, shifted=shifted)
     out = tmp_path / "indist.json"
     code, _, err = cli("indist", "--teacher", f"replay/{data_dir / 'teacher.jsonl'}", "--student",
@@ -60,7 +59,7 @@ def test_indist_command_on_replayed_paired_answers(cli, tmp_path, monkeypatch, s
                        "--n", "60", "--n-train", "60", "--samples", "2", "--temperature", "0.7", "--store", tmp_path / "s.sqlite",
                        "-o", out, "--no-progress")
     assert code == 0, err
-    results = json.loads(out.read_text(encoding="utf-8"))["results"]
+    results = next(iter(json.loads(out.read_text(encoding="utf-8"))["students"].values()))["indist"]
     p_value, style = results["mmd"]["test"]["p_value"], results["learned"]["style"]["advantage"]
     if shifted:
         assert p_value < 0.01 and 0.2 < style["low"] <= style["mean"] <= 0.75  # half the answers are shifted

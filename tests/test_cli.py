@@ -38,13 +38,29 @@ def test_help_imports_no_heavy_module():
 def test_generate_writes_answers_and_reuses_them(cli, write_prompts, tmp_path, isolated_store):
     prompts = write_prompts(["alpha", "beta", "gamma"])
     out = tmp_path / "answers.jsonl"
-    code, _, err = cli("generate", "--model", "mock/m", "--prompts", prompts, "--n", "2", "--temperature", "0.5", "--out", out, "--no-progress")
+    code, _, err = cli("generate", "--model", "mock/m", "--prompts", prompts, "--samples", "2", "--temperature", "0.5", "--out", out, "--no-progress")
     assert code == 0, err
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == 6 and {r["prompt"] for r in rows} == {"alpha", "beta", "gamma"}
     assert not any(r["cached"] for r in rows)
-    code, _, _ = cli("generate", "--model", "mock/m", "--prompts", prompts, "--n", "2", "--temperature", "0.5", "--out", out, "--no-progress")
+    code, _, _ = cli("generate", "--model", "mock/m", "--prompts", prompts, "--samples", "2", "--temperature", "0.5", "--out", out, "--no-progress")
     assert code == 0 and all(json.loads(line)["cached"] for line in out.read_text().splitlines())
+
+
+def test_generate_n_is_a_stratified_sample_of_prompts_and_limit_the_first_ones(cli, tmp_path):
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text("".join(json.dumps({"text": f"q{i}", "category": "ab"[i % 2]}) + "\n" for i in range(10)), encoding="utf-8")
+    out = tmp_path / "a.jsonl"
+    code, _, err = cli("generate", "-m", "mock/m", "-p", prompts, "--n", "4", "--samples", "2", "--temperature", "0.5", "-o", out, "--no-progress")
+    assert code == 0 and "--n is the number of prompts" in err, err
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    chosen = list(dict.fromkeys(r["prompt"] for r in rows))
+    assert len(rows) == 8 and len(chosen) == 4 and sorted(r["category"] for r in rows) == ["a"] * 4 + ["b"] * 4
+    assert chosen == sorted(chosen, key=lambda text: int(text[1:]))  # in file order
+    code, _, err = cli("generate", "-m", "mock/m", "-p", prompts, "--limit", "3", "-o", out, "--no-progress")
+    assert code == 0 and [json.loads(line)["prompt"] for line in out.read_text().splitlines()] == ["q0", "q1", "q2"]
+    code, _, err = cli("generate", "-m", "mock/m", "-p", prompts, "--limit", "3", "--n", "2", "--no-progress")
+    _assert_one_line_error(code, err.replace(err.splitlines()[0] + "\n", ""), "--n and --limit")
 
 
 def test_generate_with_a_role_from_the_config(cli, write_prompts, tmp_path):
@@ -208,12 +224,12 @@ def test_missing_argument_and_unknown_command_exit_2(cli):
 def test_ctrl_c_says_how_to_resume_and_exits_130(cli, write_prompts, monkeypatch, how):
     import typer
 
-    from distillscope.cli import generate_cmd
+    from distillscope.runner import generation
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt if how == "raw" else typer.Exit(130)  # typer turns Ctrl-C into Exit(130)
 
-    monkeypatch.setattr(generate_cmd, "run_generation", interrupted)
+    monkeypatch.setattr(generation, "run_generation", interrupted)
     code, _, err = cli("generate", "--model", "mock/m", "--prompts", write_prompts(["x"]))
     assert code == 130 and err.strip() == "interrupted: every answer received so far is stored; re-run the same command to resume."
 
@@ -232,15 +248,15 @@ def test_models_at_80_columns_keeps_names_whole_and_install_hints_intact(cli, mo
 
 
 def test_audit_summary_fits_80_columns_with_four_students(monkeypatch, capsys):
-    from distillscope.cli.audit_cmd import print_summary
+    from distillscope.cli.show_audit import show_audit
+    from distillscope.results import read_results
 
     monkeypatch.setenv("COLUMNS", "80")
-    data = json.loads((Path(__file__).parent / "data" / "fixture_results.json").read_text(encoding="utf-8"))
-    students = data["results"]["students"]
-    first = next(iter(students.values()))
+    results = read_results(Path(__file__).parent / "data" / "fixture_results.json")
+    first = next(iter(results.students.values()))
     for name in ("openai/a-rather-long-student-name", "builtin/smollm2-135m-instruct"):
-        students[name] = first
-    print_summary(data)
+        results.students[name] = first
+    show_audit(results)
     out = capsys.readouterr().out
     assert "…" not in out and max(len(line) for line in out.splitlines()) <= 80
     assert "MMD p-value" in out and out.count("1.000") >= 4
@@ -270,7 +286,7 @@ def test_sampling_in_the_config_is_honoured_and_flags_win(cli, write_prompts, tm
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 2 and rows[0]["sampling"] == {"temperature": 0.7, "max_tokens": 7, "seed": 3, "top_p": 1.0}
     code, _, err = cli("generate", "--config", config, "--model", "teacher", "--prompts", write_prompts(["x"]), "--out", out,
-                       "--temperature", "0", "--n", "1", "--no-progress")
+                       "--temperature", "0", "--samples", "1", "--no-progress")
     assert code == 0, err
     assert [json.loads(line)["sampling"] for line in out.read_text(encoding="utf-8").splitlines()] == [{"temperature": 0.0, "max_tokens": 7}]
 

@@ -234,7 +234,7 @@ def test_rse_and_similarity_commands_run_and_record_the_ladder(cli, tmp_path):
     data = json.loads(out.read_text())
     assert {"cosine", "rouge_l", "chrf", "style", "structure", "content_terms"} <= set(data["controls"]["measures"])
     assert data["controls"]["measures"]["cosine"]["valid"]
-    assert set(data["results"][f"replay/{student}"]["aspects"]["overall"]) >= {"style", "content_alignment"}
+    assert set(data["students"][f"replay/{student}"]["similarity"]["aspects"]["overall"]) >= {"style", "content_alignment"}
     assert "aspect similarity" in stdout
 
 

@@ -96,10 +96,9 @@ def test_runner_stops_before_the_limit_on_the_stub_server_and_keeps_every_answer
 
 
 def test_cli_sequential_with_max_cost_stops_before_the_limit_and_reports_the_cost(cli, tmp_path, monkeypatch):
-    from distillscope.cli import indist_cmd
     from distillscope.testing.hashing_embedder import HashingEmbedder
 
-    monkeypatch.setattr(indist_cmd, "_embedder", lambda *a, **k: HashingEmbedder(256))
+    monkeypatch.setattr("distillscope.metrics.embeddings.Embedder", lambda cache=None, **kw: HashingEmbedder(256))
     prices = tmp_path / "prices.yaml"
     prices.write_text("openai/teacher: {input: 100, output: 200}\nopenai/student: {input: 100, output: 200}\n")
     out = tmp_path / "seq.json"
@@ -110,7 +109,7 @@ def test_cli_sequential_with_max_cost_stops_before_the_limit_and_reports_the_cos
         code, stdout, _ = cli(*args, "--max-cost", "3.0")
         assert code == 0, stdout
         data = json.loads(out.read_text())
-        result, cost = data["results"], data["cost"]
+        result, cost = next(iter(data["students"].values()))["sequential"], data["cost"]
         assert result["stopped_by"] == "max_cost" and result["decision"] == "not shown distinguishable at this budget"
         assert "stopped before the cost limit" in stdout and "cost (USD)" in stdout
         assert 0 < cost["total"]["cost"] <= 3.0 and cost["max_cost"] == 3.0
@@ -121,7 +120,7 @@ def test_cli_sequential_with_max_cost_stops_before_the_limit_and_reports_the_cos
         code, _, _ = cli(*args, "--max-cost", "6.0")
         again = json.loads(out.read_text())
         assert again["cost"]["total"]["cached_queries"] == 2 * result["pairs"]
-        assert again["results"]["pairs"] > result["pairs"] and again["cost"]["total"]["cost"] <= 6.0
+        assert next(iter(again["students"].values()))["sequential"]["pairs"] > result["pairs"] and again["cost"]["total"]["cost"] <= 6.0
 
 
 def test_cli_fixed_n_with_max_cost_exits_with_one_line_and_an_unpriced_api_model_is_refused(cli, tmp_path):

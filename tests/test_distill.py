@@ -97,7 +97,7 @@ def test_distill_command_end_to_end_on_a_tiny_student(cli, tmp_path, monkeypatch
     student = make_tiny_causal_lm(tmp_path / "tiny", chat=True)
     out = tmp_path / "distill"
     code, stdout, err = cli("distill", "--teacher", "mock/teacher", "--student", f"hf/{student}", "--budget", "12",
-                            "--acquisition", "stratified", "--n-test", "10", "--max-tokens", "8", "--max-length", "96",
+                            "--acquisition", "stratified", "--n", "10", "--max-tokens", "8", "--max-length", "96",
                             "--n-train", "12", "-o", out, "--no-progress")
     assert code == 0, err
     data = json.loads((out / "distill_results.json").read_text(encoding="utf-8"))
@@ -155,7 +155,7 @@ def test_sweep_measures_every_run_on_the_same_test_prompts_and_a_rerun_retrains_
         assert run["student_after"].endswith(f"?weights={run['training']['fingerprint']}")
     seeds = {r["seed"]: r["acquired"]["ids"] for r in results["runs"] if (r["budget"], r["strategy"]) == (12, "random")}
     assert seeds[0] != seeds[1]  # seeds vary the acquisition
-    row = results["table"][0]
+    row = results["table"][0]["metrics"]
     assert row["cosine"]["mean"] == pytest.approx(sum(e["mean"] for e in row["cosine"]["per_seed"]) / 2)
     assert "style advantage" in stdout and "before distillation" in stdout
     assert all(d is not None and d["n"] == 8 for d in row["cosine"]["delta_per_seed"])  # paired Δ against the shared before
@@ -207,21 +207,50 @@ def test_only_a_finished_teacher_answer_is_taught_as_a_place_to_stop(tmp_path, m
 
 def test_measure_trains_adversaries_on_train_prompts_and_differences_are_paired(tmp_path):
     from distillscope.distill.run import differences, measure
-    from distillscope.models.registry import load_model
-    from distillscope.runner.runner import Runner
-    from distillscope.runner.store import ResponseStore
+    from distillscope.workspace import Workspace
 
     suite = load_default_suite()
-    runner = Runner(ResponseStore(tmp_path / "s.sqlite"), show_progress=False)
     embedder = HashingEmbedder()
-    teacher, judge = load_model("mock/alpha"), load_model("mock/j?judge=pairwise")
     test, train = suite.sample(20, "test", seed=0), suite.sample(20, "train", seed=1)
-    far = measure(runner, embedder, teacher, load_model("mock/beta"), test, 16, 0, train, ("style", "embed"), judge)
-    near = measure(runner, embedder, teacher, teacher, test, 16, 0, train, ("style", "embed"), judge)
-    assert far["adversaries_trained_on"] == {"train_prompts": 20} and far["mmd"]["design"] == "paired"
-    assert {r["adversary"] for r in far["epsilon_table"]} == {"style", "embed", "judge", "class"}
-    assert set(far["judge_per_prompt_scores"]) == {p.id for p in test}
+    with Workspace(tmp_path / "s.sqlite", progress=False) as workspace:
+        teacher, judge = workspace.model("mock/alpha"), workspace.model("mock/j?judge=pairwise")
+        far = measure(workspace, embedder, teacher, workspace.model("mock/beta"), test, 16, 0, train, ("style", "embed"), judge)
+        near = measure(workspace, embedder, teacher, teacher, test, 16, 0, train, ("style", "embed"), judge)
+    assert far.adversaries_trained_on == {"train_prompts": 20} and far.mmd.design == "paired"
+    assert {r.adversary for r in far.epsilon_table} == {"style", "embed", "judge", "class"}
+    assert set(far.judge_per_prompt_scores) == {p.id for p in test}
     delta = differences(far, near, seed=0)
     assert set(delta) == {"cosine", "advantage: style", "advantage: embed", "advantage: judge"}
-    assert delta["cosine"]["mean"] > 0 and delta["cosine"]["n"] == 20  # the teacher against itself is closer
-    assert delta["advantage: judge"]["mean"] < 0  # and harder to tell apart
+    assert delta["cosine"].mean > 0 and delta["cosine"].n == 20  # the teacher against itself is closer
+    assert delta["advantage: judge"].mean < 0  # and harder to tell apart
+
+
+def test_settings_are_checked_before_anything_loads_and_a_sweep_is_one_config_per_cell(tmp_path):
+    from distillscope.distill.session import distill_config, sweep_configs
+
+    for options, fragment in (({"teacher": None}, "--teacher and --student"), ({"acquisition": "magic"}, "magic"),
+                              ({"adversaries": "style,vibes"}, "vibes"), ({"judge": "mock/j", "n_train": 0}, "--n-train 0")):
+        settings = {"teacher": "mock/t", "student": "hf/x", **options}
+        with pytest.raises(UserError, match=fragment):
+            distill_config(settings.pop("teacher"), settings.pop("student"), **settings)
+    config = distill_config("mock/t", "hf/x", rank=4, seed=3, adversaries="embed, style")
+    assert config.adversaries == ["embed", "style"] and (config.lora.rank, config.lora.alpha, config.lora.seed) == (4, 8, 3)
+    configs = sweep_configs("mock/t", "hf/x", "8,12", "random, stratified", "0,1", n_test=6)
+    assert [(c.budget, c.acquisition, c.seed) for c in configs][:3] == [(8, "random", 0), (8, "random", 1), (8, "stratified", 0)]
+    assert len(configs) == 8 and {c.n_test for c in configs} == {6}
+    with pytest.raises(UserError, match="comma-separated integers"):
+        sweep_configs("mock/t", "hf/x", "8,x", "random", "0")
+
+
+def test_a_user_suite_without_splits_gives_disjoint_pool_adversary_and_test_prompts(tmp_path):
+    from distillscope.distill.run import DistillConfig, measurement_prompts
+    from distillscope.probes.suite import load_suite
+
+    path = tmp_path / "suite.jsonl"
+    path.write_text("".join(json.dumps({"text": f"question {i}", "category": "ab"[i % 2]}) + "\n" for i in range(60)),
+                    encoding="utf-8")
+    config = DistillConfig(teacher="t", student="s", n_test=6, n_train=10, suite=str(path))
+    pool, train, test = measurement_prompts(load_suite(config.suite), config)
+    ids = [{p.id for p in part} for part in (pool, train, test)]
+    assert (len(ids[1]), len(ids[2])) == (10, 6) and len(ids[0]) == 48 - 10
+    assert not (ids[0] & ids[1] or ids[0] & ids[2] or ids[1] & ids[2])

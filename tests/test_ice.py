@@ -167,12 +167,13 @@ def test_ice_command_writes_results_and_rerun_is_free(cli, tmp_path):
     code, stdout, err = cli(*args)
     assert code == 0, err
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["kind"] == "ice" and data["facts"]["family"] == "qwen" and len(data["records"]) == 40
+    ice = data["students"][TARGET]["ice"]
+    assert data["kind"] == "ice" and ice["facts"] == "qwen" and len(ice["records"]) == 40
     assert data["suite"]["version"].startswith("sha256:")
     assert "loose" in stdout and "hard" in stdout
     code, _, _ = cli(*args[:-1], "-o", tmp_path / "again.json", "--no-progress")
     again = json.loads((tmp_path / "again.json").read_text(encoding="utf-8"))
-    assert again["results"] == data["results"]
+    assert again["students"] == data["students"]
 
 
 def test_ice_command_needs_facts_for_a_non_builtin_target(cli):

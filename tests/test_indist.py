@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from distillscope.indist.advantage import advantage, per_prompt_scores, q_curve, q_values
-from distillscope.indist.evaluate import Paired, evaluate_indistinguishability
+from distillscope.records import Paired
+from distillscope.indist.evaluate import evaluate_indistinguishability
 from distillscope.indist.features import FEATURE_NAMES, style_features
 from distillscope.indist.mmd import mmd_power, mmd_test
 from distillscope.models.registry import load_model
@@ -120,16 +121,15 @@ def test_pairwise_judge_keeps_only_order_consistent_verdicts(tmp_path, suite):
 
 
 def test_indist_command_generates_and_writes_the_epsilon_table(cli, tmp_path, monkeypatch):
-    import distillscope.cli.indist_cmd as indist_cmd
 
-    monkeypatch.setattr(indist_cmd, "_embedder", lambda store: HashingEmbedder())
+    monkeypatch.setattr("distillscope.metrics.embeddings.Embedder", lambda cache=None, **kw: HashingEmbedder())
     out = tmp_path / "indist.json"
     code, stdout, err = cli("indist", "--teacher", "mock/alpha", "--student", "mock/beta", "--adversaries", "style,embed,mmd,judge",
                             "--judge", "mock/j?judge=pairwise", "--n", "30", "--n-train", "30", "-o", out, "--no-progress")
     assert code == 0, err
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["kind"] == "indist" and data["models"]["judge"] == "mock/j?judge=pairwise"
-    rows = data["results"]["epsilon_table"]
+    assert data["kind"] == "indist" and data["models"]["pairwise_judges"] == {"mock/beta": "mock/j?judge=pairwise"}
+    rows = data["students"]["mock/beta"]["indist"]["epsilon_table"]
     assert {r["adversary"] for r in rows} == {"style", "embed", "judge", "class"} and "(ε, q, t, A)" in stdout
 
 
@@ -272,16 +272,15 @@ def test_logistic_adversary_inner_cv_is_grouped_by_prompt(monkeypatch):
 
 
 def test_indist_command_pairs_several_samples_per_prompt(cli, tmp_path, monkeypatch):
-    import distillscope.cli.indist_cmd as indist_cmd
 
-    monkeypatch.setattr(indist_cmd, "_embedder", lambda store: HashingEmbedder())
+    monkeypatch.setattr("distillscope.metrics.embeddings.Embedder", lambda cache=None, **kw: HashingEmbedder())
     out = tmp_path / "indist.json"
     code, stdout, err = cli("indist", "--teacher", "mock/alpha", "--student", "mock/beta", "--adversaries", "style,mmd",
                             "--n", "20", "--n-train", "20", "--samples", "2", "--temperature", "1.0", "-o", out, "--no-progress")
     assert code == 0, err
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["prompts"]["test"]["n"] == 20 and data["prompts"]["test"]["pairs"] == 40
-    results = data["results"]
+    assert data["prompts"]["n_test"] == 20 and data["sampling"]["n"] == 2
+    results = data["students"]["mock/beta"]["indist"]
     assert results["samples_per_prompt"] == 2 and results["mmd"]["test"]["design"] == "paired"
     assert results["learned"]["style"]["advantage"]["n"] == 20  # intervals count prompts, not answers
     code, _, err = cli("indist", "--teacher", "mock/a", "--student", "mock/b", "--adversaries", "mmd", "--mmd-design", "pooled")

@@ -29,13 +29,13 @@ def test_rse_command_writes_versioned_results(cli, replay_setup, tmp_path):
                             "--n", "12", "--split", "all", "--swap-n", "4", "--out", out, "--no-progress")
     assert code == 0, err
     data = json.loads(out.read_text())
-    assert data["schema"] == "distillscope.results/1" and data["kind"] == "rse"
+    assert data["schema"] == "distillscope.results/2" and data["kind"] == "rse"
     assert data["suite"]["version"] == load_suite(suite).version
     assert data["models"]["judge"] == "mock/j?judge=rse" and len(data["models"]["students"]) == 2
-    assert len(data["prompts"]["ids"]) == 12
-    self_result = data["results"][files["qwen_greedy"]]
+    assert len(data["prompts"]["test_ids"]) == 12
+    self_result = data["students"][files["qwen_greedy"]]["rse"]
     assert self_result["rse"]["mean"] == 5.0 and self_result["n_scored"] == 12
-    assert data["results"][files["smollm2_greedy"]]["rse"]["mean"] < 5.0
+    assert data["students"][files["smollm2_greedy"]]["rse"]["rse"]["mean"] < 5.0
     assert "RSE of" in stdout and "position-bias control" in stdout
 
 
@@ -47,8 +47,8 @@ def test_similarity_command(cli, replay_setup, tmp_path):
                             "--suite", suite, "--n", "8", "--split", "all", "--out", out, "--no-progress")
     assert code == 0, err
     data = json.loads(out.read_text())
-    result = data["results"][files["smollm2_greedy"]]
-    assert data["embedder"] == "all-MiniLM-L6-v2"
+    result = data["students"][files["smollm2_greedy"]]["similarity"]
+    assert result["embedder"] == "all-MiniLM-L6-v2"
     assert 0 < result["overall"]["cosine"]["mean"] < 1 and result["n_pairs"] == 8
     assert {"cosine", "rouge_l", "chrf"} <= set(result["overall"])
 

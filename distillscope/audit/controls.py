@@ -1,49 +1,18 @@
-"""The audit's validity controls: the control ladder and the judges' own controls (METHODS.md section 8).
+"""The judges' own controls in an audit (METHODS.md section 8): can this judge rank known cases?
 
-Run once per audit on the teacher's answers, before any student is scored,
-so every measure carries its validity for this run into the verdict and the
-report. The ladder depends only on the reference, so all students share it;
-the judge controls depend only on the judges and the teacher.
+The pairwise judge must pick the teacher's on-topic answer over its answer to
+another prompt; the ICE conflict judge must separate the target's own identity
+from another family's. A judge that fails is left out of the verdict. (The
+control ladder of the measures themselves runs in pipeline/audit.py.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from distillscope.types import Prompt
 
 CONTROL_ITEMS = 12  # items per side of a judge's own control: enough to flag a judge that cannot do the task
-
-
-def aspect_tokens(embedder):  # noqa: ANN001, ANN201 - an aspects_content token source
-    """Token embeddings of the sentence embedder's model when it has one, else exact words (the model-free fallback)."""
-    from distillscope.metrics.aspects_content import LexicalTokens, MiniLMTokens
-
-    return MiniLMTokens(embedder) if callable(getattr(embedder, "model", None)) else LexicalTokens()
-
-
-def run_ladder_controls(runner, teacher, judge, prompts: Sequence[Prompt], teacher_texts: Sequence[str | None],  # noqa: ANN001
-                        sampling, embedder, metrics: Sequence[str], n: int, seed: int,
-                        log: Callable[[str], None], judge_mode: str = "auto", aspect_cache=None) -> dict | None:
-    """The control ladder for every measure the audit prints; None when `n` is 0 (then nothing is checked)."""
-    from distillscope.metrics.aspects import aspect_measure
-    from distillscope.metrics.controls import ladder_answers, run_ladder
-    from distillscope.metrics.judge_controls import rse_measure
-    from distillscope.metrics.similarity import similarity_measure
-
-    if n <= 0:
-        return None
-    measures: dict = {}
-    if "similarity" in metrics:
-        measures["similarity"] = similarity_measure(embedder)
-        measures["aspects"] = aspect_measure(aspect_tokens(embedder), aspect_cache)
-    if "rse" in metrics and judge is not None:
-        measures["rse"] = rse_measure(runner, judge, mode=judge_mode)
-    if not measures:
-        return None
-    log(f"control ladder: {n} prompts of the teacher (self, resample, other prompt)")
-    ladder = ladder_answers(runner, teacher, prompts, teacher_texts, sampling, n=n, seed=seed)
-    return run_ladder(ladder, measures, seed=seed).model_dump()
 
 
 def pairwise_judge_control(runner, judge, prompts: Sequence[Prompt], teacher_texts: Sequence[str], seed: int,  # noqa: ANN001

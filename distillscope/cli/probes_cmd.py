@@ -1,4 +1,4 @@
-"""`distillscope probes build|sample|stats|validate`: the prompt distribution."""
+"""`distillscope probes build|sample|stats|validate`: the prompt distribution (the work is in probes/)."""
 
 from __future__ import annotations
 
@@ -7,51 +7,42 @@ from typing import Annotated, Optional
 
 import typer
 
+from distillscope.cli.options import N, Seed, Split, Suite
+
 app = typer.Typer(help="Build, sample and inspect probe suites (the stated prompt distribution).", no_args_is_help=True)
-SuiteOption = Annotated[Optional[Path], typer.Option("--suite", help="a JSONL/CSV suite; default: the packaged one")]
 
 
 @app.command("build")
-def build(
-    out: Annotated[Path, typer.Option("--out", "-o", help="where to write the suite (.jsonl)")],
-    seed: int = 0,
-) -> None:
+def build(out: Annotated[Path, typer.Option("--out", "-o", help="where to write the suite (.jsonl)")], seed: Seed = 0) -> None:
     """Rebuild the default suite from the source data sets (needs the `build` extra)."""
     import time
 
-    from distillscope.probes.build import build_records
-    from distillscope.probes.suite import ProbeSuite
-    from distillscope.types import Prompt
+    from distillscope.probes.build import build_suite
 
     started = time.perf_counter()
-    suite = ProbeSuite(name=out.name, prompts=[Prompt(**r) for r in build_records(seed)])
+    suite = build_suite(seed, name=out.name)
     suite.to_jsonl(out)
     typer.echo(f"wrote {len(suite.prompts)} prompts to {out} in {time.perf_counter() - started:.1f}s; version {suite.version}", err=True)
 
 
 @app.command("sample")
 def sample(
-    n: Annotated[int, typer.Option("--n", min=1, help="how many prompts")],
-    split: Annotated[str, typer.Option(help="train, test or all")] = "test",
-    seed: int = 0,
-    suite: SuiteOption = None,
+    n: N, split: Split = "test", seed: Seed = 0, suite: Suite = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="write here instead of stdout")] = None,
 ) -> None:
     """Draw a stratified subset (each category keeps its share) as JSONL."""
-    from distillscope.probes.suite import canonical_jsonl, load_suite
+    from distillscope.probes.suite import ProbeSuite, canonical_jsonl, load_suite
 
-    chosen = load_suite(suite).sample(n, split=split, seed=seed)
-    data = canonical_jsonl([p.model_dump(exclude_none=True) for p in chosen])
+    chosen = ProbeSuite(name="sample", prompts=load_suite(suite).sample(n, split=split, seed=seed))
     if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(data)
-        typer.echo(f"wrote {len(chosen)} prompts to {out}", err=True)
+        chosen.to_jsonl(out)
+        typer.echo(f"wrote {len(chosen.prompts)} prompts to {out}", err=True)
     else:
-        typer.echo(data.decode("utf-8"), nl=False)
+        typer.echo(canonical_jsonl([p.model_dump(exclude_none=True) for p in chosen.prompts]).decode("utf-8"), nl=False)
 
 
 @app.command("stats")
-def stats(suite: SuiteOption = None) -> None:
+def stats(suite: Suite = None) -> None:
     """Counts per category, split, language and source, and length percentiles."""
     from rich.console import Console
     from rich.table import Table
@@ -75,17 +66,12 @@ def stats(suite: SuiteOption = None) -> None:
 @app.command("validate")
 def validate(path: Annotated[Path, typer.Argument(help="a JSONL or CSV suite")]) -> None:
     """Check a user suite: malformed lines fail with their line number; duplicates are listed, not dropped."""
-    from collections import Counter
+    from distillscope.probes.validation import check_suite_file
 
-    from distillscope.probes.loader import load_numbered_prompts
-    from distillscope.probes.suite import find_duplicates
-
-    numbered = load_numbered_prompts(path)
-    duplicates = find_duplicates(numbered)
-    categories = Counter(p.category for _, p in numbered)
-    typer.echo(f"{path}: {len(numbered)} prompts in {len(categories)} categories: "
-               + ", ".join(f"{c} {n}" for c, n in sorted(categories.items())))
-    for line, twin, kind in duplicates:
-        typer.echo(f"line {line}: {kind} duplicate of line {twin}")
-    if duplicates:
-        typer.echo(f"{len(duplicates)} duplicate(s) kept as they are; remove them if they were not intended.", err=True)
+    check = check_suite_file(path)
+    typer.echo(f"{path}: {check.prompts} prompts in {len(check.categories)} categories: "
+               + ", ".join(f"{c} {n}" for c, n in check.categories.items()))
+    for duplicate in check.duplicates:
+        typer.echo(f"line {duplicate.line}: {duplicate.kind} duplicate of line {duplicate.twin}")
+    if check.duplicates:
+        typer.echo(f"{len(check.duplicates)} duplicate(s) kept as they are; remove them if they were not intended.", err=True)

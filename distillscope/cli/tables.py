@@ -6,12 +6,17 @@ is shown as "too few", greyed, so noise on two prompts never reads as a finding.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 
 from distillscope.report.tables import MIN_CATEGORY_N
 
+if TYPE_CHECKING:
+    from distillscope.metrics.stats import Estimate
 
-def category_cell(estimate) -> str:  # noqa: ANN001 - a metrics.stats.Estimate
+
+def category_cell(estimate: "Estimate | None") -> str:
     """One per-category cell: mean [low, high] n=…, or a grey "too few (n=…)"."""
     if estimate is None:
         return "-"
@@ -23,7 +28,7 @@ def category_cell(estimate) -> str:  # noqa: ANN001 - a metrics.stats.Estimate
     return f"{estimate.mean:.2f}{interval} n={estimate.n}"
 
 
-def estimate_table(title: str, rows: dict) -> Table:  # rows: label -> metrics.stats.Estimate
+def estimate_table(title: str, rows: "dict[str, Estimate]") -> Table:
     table = Table(title=title)
     for column in ("", "mean", "95% CI", "n"):
         table.add_column(column, justify="left" if not column else "right")

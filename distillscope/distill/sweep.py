@@ -7,31 +7,32 @@ table shows both rather than pooling them into one interval.
 
 from __future__ import annotations
 
+from distillscope.distill.results import Measurement, SweepCell, SweepRow, SweepRun
+from distillscope.metrics.stats import Estimate
+
 #: metric name -> column label; all read from a run's "after" (or the shared "before") measurement
 SWEEP_METRICS = {"cosine": "cosine to teacher", "style": "style advantage", "embed": "embed advantage"}
 #: metric name -> key of its paired difference in a run's "differences"
 DELTA_KEYS = {"cosine": "cosine", "style": "advantage: style", "embed": "advantage: embed"}
 
 
-def metric_of(measurement: dict, name: str) -> dict:
-    """The estimate (mean, low, high) of one sweep metric in a `measure` result."""
-    if name == "cosine":
-        return measurement["similarity"]["overall"]["cosine"]
-    return measurement["adversaries"][name]["advantage"]
+def metric_of(measurement: Measurement, name: str) -> Estimate:
+    """The estimate of one sweep metric in a measurement."""
+    return measurement.cosine if name == "cosine" else measurement.adversaries[name].advantage
 
 
-def sweep_rows(runs: list[dict]) -> list[dict]:
+def sweep_rows(runs: list[SweepRun]) -> list[SweepRow]:
     """One row per (budget, strategy): per metric, the mean over seeds and each seed's estimate."""
-    cells: dict[tuple[int, str], list[dict]] = {}
+    cells: dict[tuple[int, str], list[SweepRun]] = {}
     for run in runs:
-        cells.setdefault((run["budget"], run["strategy"]), []).append(run)
+        cells.setdefault((run.budget, run.strategy), []).append(run)
     rows = []
     for (budget, strategy), group in sorted(cells.items()):
-        row: dict = {"budget": budget, "strategy": strategy, "seeds": [g["seed"] for g in group]}
+        metrics = {}
         for name in SWEEP_METRICS:
-            per_seed = [metric_of(g["after"], name) for g in group]
-            row[name] = {"mean": sum(e["mean"] for e in per_seed) / len(per_seed), "per_seed": per_seed,
-                         # each seed's paired Δ (after − before over the same test prompts, same folds and resamples)
-                         "delta_per_seed": [g.get("differences", {}).get(DELTA_KEYS[name]) for g in group]}
-        rows.append(row)
+            per_seed = [metric_of(run.after, name) for run in group]
+            # each seed's paired Δ (after − before over the same test prompts, same folds and resamples)
+            metrics[name] = SweepCell(mean=sum(e.mean for e in per_seed) / len(per_seed), per_seed=per_seed,
+                                      delta_per_seed=[run.differences.get(DELTA_KEYS[name]) for run in group])
+        rows.append(SweepRow(budget=budget, strategy=strategy, seeds=[run.seed for run in group], metrics=metrics))
     return rows

@@ -12,7 +12,7 @@ import re
 
 from distillscope.ice import claims_en as en
 from distillscope.ice import claims_zh as zh
-from distillscope.ice.claims import _CJK, _WINDOW, _Reader
+from distillscope.ice.claims_window import CJK, WINDOW, ResponseReader
 from distillscope.ice.facts import FactLibrary
 
 _EN_IMPOSE = re.compile(
@@ -27,16 +27,16 @@ _QUESTION = re.compile(r"[?]\s*$|还是|吗|\bor\b|whether", re.IGNORECASE)
 
 def imposed_by_prompt(prompt: str, library: FactLibrary) -> set[str]:
     """Families and developers a prompt tells the model it is ("You are ChatGPT", "Hello ChatGPT", "扮演Claude")."""
-    reader = _Reader(re.sub(r"[:：]", "\n", prompt), library)  # "Pretend to be X: who are you?"
+    reader = ResponseReader(re.sub(r"[:：]", "\n", prompt), library)  # "Pretend to be X: who are you?"
     found = set()
     for index, mention in enumerate(reader.mentions):
         clause_start, clause_end = reader.clause(mention.start)
-        left = reader.masked_left(index, max(clause_start, mention.start - _WINDOW))
+        left = reader.masked_left(index, max(clause_start, mention.start - WINDOW))
         frame = max([*_EN_IMPOSE.finditer(left), *_ZH_IMPOSE.finditer(left)], key=lambda m: m.end(), default=None)
         if frame is None or _QUESTION.search(reader.norm[clause_start: min(clause_end, clause_start + 400)]):
             continue
         filler = left[frame.end():]
-        negation = (zh.NEGATION if _CJK.search(frame.group(0)) else en.NEGATION).search(filler)
-        if not negation and (zh.filler_ok(filler) if _CJK.search(frame.group(0)) else en.filler_ok(filler)):
+        negation = (zh.NEGATION if CJK.search(frame.group(0)) else en.NEGATION).search(filler)
+        if not negation and (zh.filler_ok(filler) if CJK.search(frame.group(0)) else en.filler_ok(filler)):
             found.add(mention.id)
     return found

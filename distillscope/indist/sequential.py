@@ -142,7 +142,7 @@ def run_sequential(runner, teacher, student, prompts: Sequence[Prompt], sampling
                    featurize: Callable[[list[str]], np.ndarray], settings: SequentialSettings,
                    on_batch: Callable[[WealthPoint], None] | None = None) -> SequentialResult:
     """Ask both models through the runner (stored as always), batch by batch, until the test decides or a budget is spent."""
-    from distillscope.indist.evaluate import Paired
+    from distillscope.records import Paired
     from distillscope.runner.cost import CostLimitReached
     from distillscope.runner.runner import answer_texts, requests_for
 

@@ -15,8 +15,9 @@ beats a random rung-3 score. Below 0.8 the measure is **invalid for this run**
 and must not enter a verdict: a judge that gives 3/5 to everything, or a
 measure that only sees length, fails here however plausible its numbers look.
 
-Fetching answers (`ladder_answers`) is kept apart from scoring (`run_ladder`),
-so the scoring is a pure function of texts and easy to test with fake measures.
+Fetching answers (`ladder_answers`, ladder_texts.py) is kept apart from
+scoring (`run_ladder`), so the scoring is a pure function of texts and easy to
+test with fake measures.
 A measure is any callable `measure(prompts, reference_texts, other_texts)`
 returning one score per pair (None for an unreadable judge answer), or a dict
 of such lists when one call yields several measures (RSE and its aspects).
@@ -24,36 +25,29 @@ of such lists when one call yields several measures (RSE and its aspects).
 
 from __future__ import annotations
 
-import random
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Union
 
 import numpy as np
 from pydantic import BaseModel
 
+from distillscope.metrics.ladder_texts import RESAMPLE_TEMPERATURE, LadderSet, choose_ladder_prompts, ladder_answers
 from distillscope.metrics.stats import Estimate, bootstrap_mean
 from distillscope.types import Prompt
+
+__all__ = [
+    "MIN_SCORED", "RESAMPLE_TEMPERATURE", "RUNGS", "VALID_AUC", "LadderResult", "LadderSet", "Measure", "MeasureControl",
+    "RungScores", "Scores", "auc_with_ci", "choose_ladder_prompts", "invalid_reason", "ladder_answers", "ladder_rows",
+    "measure_control", "measure_status", "run_ladder",
+]
 
 Scores = list[Union[float, None]]
 Measure = Callable[[Sequence[Prompt], Sequence[str], Sequence[str]], Union[Scores, dict[str, Scores]]]
 
 RUNGS = ("self", "resample", "other_prompt")
 VALID_AUC = 0.8
-RESAMPLE_TEMPERATURE = 0.7
 MIN_SCORED = 5  # fewer scored pairs on a rung than this and no AUC is trusted
-
-
-class LadderSet(BaseModel):
-    """The texts on each rung for a sample of prompts, aligned by position."""
-
-    prompts: list[Prompt]
-    reference: list[str]
-    resample: list[str | None]  # None where no resample could be had
-    other_prompt: list[str]  # the reference's answer to a different prompt
-    other_prompt_ids: list[str]
-    cross_category: int = 0  # rung-3 answers that had to come from another category
-    resample_source: str = "none"
 
 
 class RungScores(BaseModel):
@@ -89,79 +83,6 @@ class LadderResult(BaseModel):
         """True or False for a measure on the ladder, None for one the ladder did not check."""
         control = self.measures.get(measure)
         return None if control is None else control.valid
-
-
-def choose_ladder_prompts(prompts: Sequence[Prompt], answers: Sequence[str | None], n: int = 20,
-                          seed: int = 0) -> tuple[list[tuple[int, int]], int]:
-    """(prompt index, mismatched prompt index) pairs, stratified by category; and how many mismatches crossed categories.
-
-    Categories are visited in turn so each gets about n / categories prompts;
-    the mismatch is another answered prompt of the same category (one with a
-    different answer text where there is one), else of any category.
-    """
-    rng = random.Random(f"{seed}:ladder")
-    by_category: dict[str, list[int]] = defaultdict(list)
-    for index, (prompt, answer) in enumerate(zip(prompts, answers)):
-        if answer is not None:
-            by_category[prompt.category].append(index)
-    for indices in by_category.values():
-        rng.shuffle(indices)
-    queues = {category: list(indices) for category, indices in sorted(by_category.items())}
-    chosen: list[int] = []
-    while len(chosen) < n and any(queues.values()):
-        for category in sorted(queues):
-            if queues[category] and len(chosen) < n:
-                chosen.append(queues[category].pop())
-    answered = [i for indices in by_category.values() for i in indices]
-    pairs, crossed = [], 0
-    for index in chosen:
-        same = [i for i in by_category[prompts[index].category] if i != index]
-        pool = same or [i for i in answered if i != index]
-        if not pool:
-            continue  # a single answered prompt has nothing to be mismatched with
-        crossed += not same
-        different_text = [i for i in pool if answers[i] != answers[index]]
-        pairs.append((index, rng.choice(sorted(different_text or pool))))
-    return pairs, crossed
-
-
-def ladder_answers(runner, model, prompts: Sequence[Prompt], reference_texts: Sequence[str | None], sampling,  # noqa: ANN001
-                   n: int = 20, seed: int = 0) -> LadderSet:
-    """The ladder's texts for `model` (the reference): its answers, a resample of each, a mismatched answer.
-
-    The resample is a second request through the runner (temperature 0.7,
-    sample index 1, so another seed), stored and cached like every answer. A
-    replay reference cannot be asked again: its saved `sample_index` 1 is used
-    where the file has one, and the rung is skipped where it has none.
-    """
-    from distillscope.types import GenerationRequest
-
-    picks, crossed = choose_ladder_prompts(prompts, reference_texts, n, seed)
-    chosen = [prompts[i] for i, _ in picks]
-    if getattr(model, "provider", None) == "replay":
-        index = model.index()
-        present = [(f"id:{p.id}", 1) in index or (f"text:{p.text}", 1) in index for p in chosen]
-        asked = [p for p, ok in zip(chosen, present) if ok]
-        source = "replay sample_index 1" if asked else "none: the replay file has no sample_index 1 answers"
-        resample_sampling = sampling
-    else:
-        present = [True] * len(chosen)
-        asked = chosen
-        resample_sampling = sampling.model_copy(update={"temperature": RESAMPLE_TEMPERATURE})
-        source = f"generated: temperature {RESAMPLE_TEMPERATURE}, sample index 1 (seed {resample_sampling.seed_for(1)})"
-    answers = iter(runner.run(model, [GenerationRequest.from_prompt(p, resample_sampling, 1) for p in asked]).responses
-                   if asked else [])
-    resample = []
-    for ok in present:
-        response = next(answers) if ok else None
-        resample.append(response.text if response is not None else None)
-    if asked and all(text is None for text in resample):
-        source = f"none: every resample request failed ({source})"
-    return LadderSet(
-        prompts=chosen, reference=[reference_texts[i] for i, _ in picks], resample=resample,
-        other_prompt=[reference_texts[j] for _, j in picks], other_prompt_ids=[prompts[j].id for _, j in picks],
-        cross_category=crossed, resample_source=source,
-    )
 
 
 def auc_with_ci(positive: Sequence[float | None], negative: Sequence[float | None], seed: int = 0,

@@ -8,9 +8,9 @@ the temperature: enough structure for metric tests to mean something.
 Options: `latency` (seconds per call), `transient_failures` (that many
 `TransientError`s per request before it succeeds), `fail_prompts`
 (comma-separated prompt ids that always fail permanently), `judge=rse`
-(answer as a deterministic RSE judge, see `testing.mock_judge`), `judge=pairwise` (the indistinguishability judge), `judge=auto` (whichever judge or
+(answer as a deterministic RSE judge, see `mock_roles`), `judge=pairwise` (the indistinguishability judge), `judge=auto` (whichever judge or
 helper the prompt calls for), `ice=target|helper|judge`
-(a toy identity-fuzzing world, see `testing.mock_ice`), `logprobs=1` (answer
+(a toy identity-fuzzing world, see `mock_roles`), `logprobs=1` (answer
 a request that sets `sampling.top_logprobs` with fake token log-probabilities:
 the answer's own tokens at probability 1, so logprob judging reads the same
 scores as the text) or `logprobs=soft` (the chosen score, choice or verdict
@@ -135,14 +135,14 @@ class MockModel(Model):
     def _answer(self, request: GenerationRequest) -> Completion:
         role = self._role(request)
         if role is not None:
-            from distillscope.testing import mock_ice, mock_judge
+            from distillscope.models import mock_roles
 
             text = {
-                "target": lambda: mock_ice.mock_ice_answer("target", request),
-                "helper": lambda: mock_ice.mock_ice_answer("helper", request),
-                "ice-judge": lambda: mock_ice.mock_ice_answer("judge", request),
-                "pairwise": lambda: mock_judge.pairwise_choice(request.messages[-1].content),
-                "rse": lambda: mock_judge.mock_judge_answer(request.messages, self.spec.options),
+                "target": lambda: mock_roles.mock_ice_answer("target", request),
+                "helper": lambda: mock_roles.mock_ice_answer("helper", request),
+                "ice-judge": lambda: mock_roles.mock_ice_answer("judge", request),
+                "pairwise": lambda: mock_roles.pairwise_choice(request.messages[-1].content),
+                "rse": lambda: mock_roles.mock_judge_answer(request.messages, self.spec.options),
             }[role]()
             return Completion(text=text, finish_reason="stop")
         prompt = request.messages[-1].content

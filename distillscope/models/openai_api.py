@@ -19,6 +19,7 @@ The SDK's own retries are switched off: the runner retries every backend the
 same way (exponential backoff honouring Retry-After) and counts the retries
 for the progress bar. Here we only classify failures: transient (retried),
 per-request (recorded), or a rejected key (stops the run, in one line).
+Reading the bodies and errors the server sends back is openai_replies.py's job.
 """
 
 from __future__ import annotations
@@ -31,10 +32,10 @@ from typing import Any
 from distillscope.errors import GenerationError, MissingApiKeyError, ServerUnreachableError, TransientError, UserError
 from distillscope.extras import require
 from distillscope.models.base import Model
+from distillscope.models.openai_replies import completion_from, describe_error, parse_retry_after
 from distillscope.models.prompt_format import QA_STOP, render_qa_frame
 from distillscope.models.spec import ModelSpec
 from distillscope.runner.replicas import Replica, ReplicaSet
-from distillscope.secrets import redact
 from distillscope.types import Completion, GenerationRequest
 
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
@@ -42,30 +43,7 @@ DEFAULT_ENDPOINT = "https://api.openai.com/v1"
 PREFLIGHT_TIMEOUT_S = 10.0
 PROBE_TIMEOUT_S = 5.0
 
-
-def parse_retry_after(headers: Any) -> float | None:
-    """Seconds to wait from a Retry-After (or retry-after-ms) header, if any."""
-    if headers is None:
-        return None
-    millis = headers.get("retry-after-ms")
-    if millis:
-        try:
-            return float(millis) / 1000.0
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        from email.utils import parsedate_to_datetime
-        from datetime import datetime, timezone
-
-        try:
-            return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
-        except (TypeError, ValueError):
-            return None
+__all__ = ["DEFAULT_ENDPOINT", "DEFAULT_KEY_ENV", "OpenAIModel", "parse_base_urls", "parse_retry_after"]
 
 
 def parse_base_urls(value: str | None, head: str) -> list[str]:
@@ -246,10 +224,10 @@ class OpenAIModel(Model):
         except openai.APIStatusError as exc:
             retry_after = parse_retry_after(exc.response.headers)
             if exc.status_code >= 500:
-                raise _ReplicaDown(_describe(exc), retry_after) from exc
+                raise _ReplicaDown(describe_error(exc), retry_after) from exc
             if exc.status_code in (408, 409, 425, 429):
-                raise TransientError(_describe(exc), retry_after=retry_after) from exc
-            raise GenerationError(_describe(exc)) from exc
+                raise TransientError(describe_error(exc), retry_after=retry_after) from exc
+            raise GenerationError(describe_error(exc)) from exc
         except openai.APIConnectionError as exc:  # refused, reset, timed out
             raise _ReplicaDown(f"{type(exc).__name__}: {exc}") from exc
         except (openai.APIResponseValidationError, json.JSONDecodeError) as exc:
@@ -257,61 +235,4 @@ class OpenAIModel(Model):
             raise TransientError(f"malformed response: {type(exc).__name__}: {exc}") from exc
 
     def _completion(self, out: Any) -> Completion:
-        """The answer in a response body; a body without one is transient, a null answer a failure."""
-        choices = getattr(out, "choices", None)
-        if not choices:
-            raise TransientError(f"malformed response: no choices in {str(out)[:200]!r}")
-        choice = choices[0]
-        finish = getattr(choice, "finish_reason", None)
-        if self.mode == "completion":
-            text = getattr(choice, "text", None)
-        else:
-            message = getattr(choice, "message", None)
-            if message is None:
-                raise TransientError("malformed response: a choice without a message")
-            text = message.content
-            if text is None:
-                raise GenerationError(_why_no_content(message, finish))
-        if text is None:
-            raise GenerationError(f"the server returned no text (finish_reason={finish})")
-        usage = getattr(out, "usage", None)
-        return Completion(
-            text=text,
-            finish_reason=finish,
-            prompt_tokens=getattr(usage, "prompt_tokens", None),
-            completion_tokens=getattr(usage, "completion_tokens", None),
-            **_token_logprobs(getattr(choice, "logprobs", None)),
-        )
-
-
-def _token_logprobs(logprobs: Any) -> dict[str, Any]:
-    """`tokens` and `top_logprobs` from a choice's `logprobs` (chat or completion shape); {} when absent or unreadable."""
-    if logprobs is None:
-        return {}
-    from distillscope.judges.logprob import LogprobParseError, from_llamacpp, from_openai
-
-    payload = logprobs.model_dump() if hasattr(logprobs, "model_dump") else logprobs
-    try:
-        positions = from_openai(payload) if payload.get("content") is not None else from_llamacpp(payload)
-    except (LogprobParseError, AttributeError, KeyError, TypeError, ValueError):
-        return {}  # a server's odd payload: the answer stands on its text
-    return {"tokens": positions.tokens, "top_logprobs": positions.top}
-
-
-def _why_no_content(message: Any, finish: str | None) -> str:
-    """A `content: null` message explained: a refusal, tool calls, or reasoning that used every token."""
-    refusal = getattr(message, "refusal", None)
-    if refusal:
-        return f"the model refused (content null, refusal: {str(refusal)[:300]!r})"
-    if getattr(message, "tool_calls", None) or getattr(message, "function_call", None):
-        return f"the model called a tool instead of answering (content null, finish_reason={finish})"
-    extra = getattr(message, "model_extra", None) or {}
-    if extra.get("reasoning_content") or extra.get("reasoning"):
-        return (f"the answer was all reasoning, with no final text (content null, finish_reason={finish}); "
-                "raise max_tokens")
-    return f"the server returned no content (content null, finish_reason={finish})"
-
-
-def _describe(exc: Any) -> str:
-    # a server may quote the key it was sent in its error body
-    return f"HTTP {getattr(exc, 'status_code', '?')}: {redact(str(exc))[:300]}"
+        return completion_from(out, self.mode)

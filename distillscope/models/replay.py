@@ -14,7 +14,7 @@ from pathlib import Path
 from distillscope.errors import GenerationError, InputFileError
 from distillscope.models.base import Model
 from distillscope.models.spec import ModelSpec
-from distillscope.probes.loader import read_records
+from distillscope.records import read_records
 from distillscope.types import Completion, GenerationRequest
 
 RESPONSE_COLUMNS = ("response", "output", "completion", "answer")

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from distillscope.errors import UserError
 from distillscope.probes.sources import aime_2025, gpqa_diamond, gsm8k_test, sharegpt_first_turns
+from distillscope.probes.suite import ProbeSuite
 from distillscope.probes.templates.creative import creative_candidates
 from distillscope.probes.templates.identity import identity_candidates
 from distillscope.probes.templates.multilingual import native_candidates, translation_candidates
@@ -216,3 +217,8 @@ def build_records(seed: int = 0) -> list[dict]:
             )
             records.append(prompt.model_dump(exclude_none=True))
     return records
+
+
+def build_suite(seed: int = 0, name: str = "default") -> ProbeSuite:
+    """The default suite rebuilt from its sources: byte for byte the packaged one for seed 0."""
+    return ProbeSuite(name=name, prompts=[Prompt(**r) for r in build_records(seed)])

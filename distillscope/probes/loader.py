@@ -1,4 +1,4 @@
-"""Reading prompt and response files (JSONL or CSV) with line-numbered errors.
+"""Prompt files as prompts: columns, labels, duplicate ids (the line reading itself is in records.py).
 
 A malformed line stops the run before anything is sent, naming the file, the
 line and what to change, because a silently skipped prompt shifts the prompt
@@ -7,73 +7,15 @@ distribution every metric is stated over.
 
 from __future__ import annotations
 
-import csv
-import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
 from distillscope.errors import InputFileError
+from distillscope.records import read_records
 from distillscope.types import Prompt
 
 TEXT_COLUMNS = ("text", "prompt", "question", "instruction")
-
-
-def read_records(path: str | Path, what: str = "prompts") -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, record) from a .jsonl/.json-lines or .csv file."""
-    path = Path(path).expanduser()
-    if not path.exists():
-        raise InputFileError(f"{what} file {path} does not exist", "check the path")
-    if path.is_dir():
-        raise InputFileError(f"{what} file {path} is a directory", "give a .jsonl or .csv file")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            yield from _read_csv(path, what)
-        elif suffix in (".jsonl", ".ndjson", ".json"):
-            yield from _read_jsonl(path, what)
-        else:
-            raise InputFileError(f"{what} file {path} has an unknown extension '{suffix}'", "use .jsonl or .csv")
-    except UnicodeDecodeError as exc:
-        raise InputFileError(f"{what} file {path} is not UTF-8 text ({exc.reason})", "save it as UTF-8") from exc
-
-
-def _read_jsonl(path: Path, what: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    # utf-8-sig: Windows editors and Excel start files with a byte-order mark, which is not part of the data
-    with path.open(encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputFileError(
-                    f"{path} line {number}: invalid JSON ({exc.msg} at column {exc.colno})",
-                    f"make each line of the {what} file one JSON object",
-                ) from None
-            if not isinstance(record, dict):
-                raise InputFileError(
-                    f"{path} line {number}: expected a JSON object, got {type(record).__name__}",
-                    'write objects like {"text": "..."}',
-                )
-            yield number, record
-
-
-def _read_csv(path: Path, what: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    # utf-8-sig: a byte-order mark would otherwise become part of the first column's name ("\ufefftext")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if not reader.fieldnames:
-            raise InputFileError(f"{what} file {path} has no header row", "add a header row naming the columns")
-        for record in reader:
-            if None in record:
-                raise InputFileError(
-                    f"{path} line {reader.line_num}: more fields than the header has columns",
-                    "quote fields that contain commas",
-                )
-            yield reader.line_num, {k: v for k, v in record.items() if v not in (None, "")}
 
 
 def load_prompts(path: str | Path) -> list[Prompt]:

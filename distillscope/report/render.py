@@ -13,8 +13,13 @@ from collections import defaultdict
 from importlib.resources import files
 from pathlib import Path
 
-from distillscope.report.tables import (MIN_CATEGORY_N, category_rows, cell_text, control_rows, controls_of, ice_category_rows,
-                                        judge_control_rows, matrix_rows, q_curve_rows, students_of)
+from typing import TYPE_CHECKING
+
+from distillscope.report.tables import (MIN_CATEGORY_N, category_rows, cell_text, control_rows, ice_category_rows, judge_control_rows,
+                                        matrix_rows, q_curve_rows)
+
+if TYPE_CHECKING:
+    from distillscope.results import Results
 
 SECTIONS = ("verdicts", "controls", "matrix", "heatmap", "qcurves", "rse", "ice", "examples")
 
@@ -33,7 +38,7 @@ def _error(rows: list[dict]) -> dict:
             "arrayminus": [(r["mean"] - r["low"]) if r["low"] is not None else 0 for r in rows]}
 
 
-def heatmaps(results: dict) -> list[tuple[str, str, dict]]:
+def heatmaps(results: "Results") -> list[tuple[str, str, dict]]:
     """Per metric: a heat map whose every cell shows (and hovers) its mean, interval and n, and the same as a table.
 
     Cells resting on fewer than MIN_CATEGORY_N prompts are drawn grey and labelled "too few",
@@ -71,7 +76,7 @@ def heatmaps(results: dict) -> list[tuple[str, str, dict]]:
     return out
 
 
-def q_curve_figures(results: dict) -> list[tuple[str, str]]:
+def q_curve_figures(results: "Results") -> list[tuple[str, str]]:
     import plotly.graph_objects as go
 
     by_student: dict[str, list[dict]] = defaultdict(list)
@@ -91,12 +96,12 @@ def q_curve_figures(results: dict) -> list[tuple[str, str]]:
     return out
 
 
-def rse_figures(results: dict) -> list[tuple[str, str]]:
+def rse_figures(results: "Results") -> list[tuple[str, str]]:
     import plotly.graph_objects as go
 
     out = []
-    for student, s in students_of(results).items():
-        scores = [p for p in (s.get("rse") or {}).get("pair_scores") or [] if p]
+    for student, s in results.students.items():
+        scores = [p.scores for p in (s.rse.pairs if s.rse else []) if p.scores]
         if not scores:
             continue
         fig = go.Figure()
@@ -109,7 +114,7 @@ def rse_figures(results: dict) -> list[tuple[str, str]]:
     return out
 
 
-def ice_figures(results: dict) -> list[tuple[str, str]]:
+def ice_figures(results: "Results") -> list[tuple[str, str]]:
     import plotly.graph_objects as go
 
     by_student: dict[str, list[dict]] = defaultdict(list)
@@ -130,7 +135,7 @@ def ice_figures(results: dict) -> list[tuple[str, str]]:
     return out
 
 
-def render_report(results: dict) -> str:
+def render_report(results: "Results") -> str:
     import jinja2
     import plotly.offline
 
@@ -143,11 +148,11 @@ def render_report(results: dict) -> str:
     return env.get_template("report.html.jinja2").render(
         results=results, metrics=metrics, cells=cells, heatmaps=heatmaps(results), q_curves=q_curve_figures(results),
         rse_figures=rse_figures(results), ice_figures=ice_figures(results), plotly_js=plotly.offline.get_plotlyjs(),
-        controls=control_rows(results), ladder=controls_of(results), judge_controls=judge_control_rows(results),
+        controls=control_rows(results), ladder=results.controls, judge_controls=judge_control_rows(results),
     )
 
 
-def write_report(results: dict, path: Path) -> Path:
+def write_report(results: "Results", path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(path.suffix + ".partial")
     temporary.write_text(render_report(results), encoding="utf-8")
@@ -155,53 +160,12 @@ def write_report(results: dict, path: Path) -> Path:
     return path
 
 
-def read_audit_results(path: Path) -> dict:
-    """An audit's results.json, checked before rendering: one line naming what is wrong with any other file."""
-    from pydantic import BaseModel, ConfigDict, ValidationError
-
+def read_report_results(path: Path) -> "Results":
+    """A results file checked before rendering: one line naming what is wrong with any other file."""
     from distillscope.errors import InputFileError
+    from distillscope.results import read_results
 
-    fix = "give the results.json that `distillscope audit` wrote"
-
-    class _Models(BaseModel):
-        model_config = ConfigDict(extra="allow")
-        teacher: str
-        students: list[str]
-
-    class _Results(BaseModel):
-        model_config = ConfigDict(extra="allow")
-        students: dict[str, dict]
-
-    class _Envelope(BaseModel):
-        model_config = ConfigDict(extra="allow")
-        kind: str
-        models: _Models
-        results: _Results
-        suite: dict
-        prompts: dict
-
-    if path.is_dir():
-        raise InputFileError(f"{path} is a directory", fix)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputFileError(f"cannot read {path}: {exc.strerror}", fix) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputFileError(f"{path} is not a text file (not UTF-8)", fix) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputFileError(f"{path} is not JSON ({exc.msg} at line {exc.lineno})", fix) from None
-    if not isinstance(data, dict):
-        raise InputFileError(f"{path} holds a JSON {type(data).__name__}, not an audit's results object", fix)
-    if data.get("kind") != "audit":
-        raise InputFileError(f"{path} holds '{data.get('kind')}' results, not an audit", fix)
-    try:
-        _Envelope.model_validate(data)
-    except ValidationError as exc:
-        problem = exc.errors()[0]
-        where = ".".join(str(p) for p in problem["loc"])
-        raise InputFileError(f"{path} is not a complete audit results file: '{where}': {problem['msg']}", fix) from None
-    return data
+    results = read_results(path)
+    if not results.students:
+        raise InputFileError(f"{path} holds no student's results", "give the results.json of an audit or a metric command")
+    return results

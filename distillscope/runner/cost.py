@@ -244,14 +244,16 @@ class StageCosts:
 
 def cost_table(summary: dict, title: str = "queries, tokens and cost"):  # noqa: ANN201 - a rich Table
     """Per model: paid and cached queries, tokens, USD ('-' for a model without a price)."""
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=title + (f" (limit ${summary['max_cost']:.4f})" if summary.get("max_cost") is not None else ""))
-    for column in ("model", "paid queries", "cached", "prompt tokens", "completion tokens", "cost (USD)"):
-        table.add_column(column, justify="left" if column == "model" else "right")
+    table.add_column("model", overflow="fold", ratio=3)  # a spec is folded onto more lines, never cut
+    for column in ("paid queries", "cached", "prompt tokens", "completion tokens", "cost (USD)"):
+        table.add_column(column, justify="right", ratio=1)
     rows = [(name, usage) for name, usage in summary["models"].items()] + [("total", summary["total"])]
     for name, usage in rows:
         money = "-" if usage["cost"] is None else f"{usage['cost']:.4f}"
-        table.add_row(name, str(usage["paid_queries"]), str(usage["cached_queries"]), str(usage["prompt_tokens"]),
+        table.add_row(escape(name), str(usage["paid_queries"]), str(usage["cached_queries"]), str(usage["prompt_tokens"]),
                       str(usage["completion_tokens"]), money)
     return table

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine, Iterable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -121,3 +121,19 @@ class LoopThread:
         loop.call_soon_threadsafe(loop.stop)
         if thread is not None:
             thread.join(timeout=CANCEL_GRACE_S)
+
+
+async def gather_all(coroutines: Iterable[Awaitable[T]]) -> list[T]:
+    """Await every coroutine; the first to fail cancels the others and is raised as itself.
+
+    (Callers and the CLI expect the `UserError` or the bug itself, not an
+    exception group; and this runs on Python 3.10, which has no TaskGroup.)
+    """
+    tasks = [asyncio.ensure_future(c) for c in coroutines]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)  # let the cancelled ones finish their clean-up
+        raise

@@ -7,7 +7,8 @@ exponential backoff that honours Retry-After, and commits each answer the
 moment it arrives. Failures after the last attempt go to the failures table.
 Only what a backend classifies is retried or recorded: a rejected key stops
 the run, and a bug surfaces with its traceback instead of becoming a
-"failure" that every later run retries.
+"failure" that every later run retries. What a job and its result are lives
+in `jobs.py`; the per-prompt answer shortcuts (`answer_texts`) in `answers.py`.
 """
 
 from __future__ import annotations
@@ -15,99 +16,23 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
-from collections.abc import Awaitable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import TypeVar
+from collections.abc import Sequence
 
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from distillscope.errors import GenerationError, TransientError
 from distillscope.models.base import Model, SharedResources
+from distillscope.runner.answers import answer_samples, answer_texts, requests_for
 from distillscope.runner.cost import CostLimitReached, CostMeter
-from distillscope.runner.event_loop import LoopThread
+from distillscope.runner.event_loop import LoopThread, gather_all
+from distillscope.runner.jobs import Job, JobPlan, JobResult, PendingCall, RetryPolicy
 from distillscope.runner.limits import LimitsRegistry
 from distillscope.runner.progress import JobCounts, RunProgress
-from distillscope.runner.store import ResponseStore, utc_now
-from distillscope.types import Failure, GenerationRequest, Prompt, Response, SamplingParams
+from distillscope.runner.store import ResponseStore
+from distillscope.runner.store_rows import utc_now
+from distillscope.types import Failure, GenerationRequest, Response
 
-T = TypeVar("T")
-
-
-def requests_for(prompts: Sequence[Prompt], sampling: SamplingParams) -> list[GenerationRequest]:
-    """One request per (prompt, sample index), in prompt order."""
-    return [GenerationRequest.from_prompt(p, sampling, i) for p in prompts for i in range(sampling.n)]
-
-
-def answer_samples(runner: "Runner", model: Model, prompts: Sequence[Prompt], sampling: SamplingParams) -> list[list[str | None]]:
-    """The model's `sampling.n` answer texts per prompt, indexed by sample index; None where one failed.
-
-    Generated where the store lacks them. Position j of every prompt's list is
-    sample index j, so two models' answers pair up by (prompt, sample index).
-    """
-    texts = [r.text if r else None for r in runner.run(model, requests_for(prompts, sampling)).responses]
-    n = sampling.n
-    return [texts[i * n: (i + 1) * n] for i in range(len(prompts))]
-
-
-def answer_texts(runner: "Runner", model: Model, prompts: Sequence[Prompt], sampling: SamplingParams) -> list[str | None]:
-    """The model's answer text per prompt (sample index 0), aligned with `prompts`; None where it failed.
-
-    Only sample 0 is requested, whatever `sampling.n` says, so the list never
-    holds another prompt's answer; `answer_samples` gives all n per prompt.
-    """
-    first = sampling.model_copy(update={"n": 1})
-    return [samples[0] for samples in answer_samples(runner, model, prompts, first)]
-
-
-@dataclass
-class Job:
-    model: Model
-    requests: Sequence[GenerationRequest]
-
-
-@dataclass
-class JobResult:
-    """Answers aligned with the job's requests (None where it failed), plus counts."""
-
-    model: str
-    responses: list[Response | None]
-    failures: list[Failure]
-    counts: JobCounts
-
-    @property
-    def complete(self) -> bool:
-        return all(r is not None for r in self.responses)
-
-
-@dataclass
-class RetryPolicy:
-    max_attempts: int = 6
-    initial_wait_s: float = 0.5
-    max_wait_s: float = 60.0
-
-    def wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        hint = getattr(exc, "retry_after", None)
-        if hint is not None:
-            return min(self.max_wait_s, hint)
-        return wait_exponential_jitter(multiplier=self.initial_wait_s, max=self.max_wait_s)(state)
-
-
-@dataclass
-class _Pending:
-    request: GenerationRequest
-    key: str
-    rendered: str
-    indices: list[int] = field(default_factory=list)  # positions in the job (duplicates share one call)
-
-
-@dataclass
-class _Plan:
-    job: Job
-    counts: JobCounts
-    responses: list[Response | None]
-    pending: list[_Pending] = field(default_factory=list)
-    failures: list[Failure] = field(default_factory=list)
+__all__ = ["Job", "JobResult", "RetryPolicy", "Runner", "answer_samples", "answer_texts", "requests_for"]
 
 
 class Runner:
@@ -175,7 +100,7 @@ class Runner:
         stop = asyncio.Event()  # set by the first error that ends the run, so no further request goes out
         try:
             with RunProgress(enabled=self.show_progress) as progress:
-                results = await _all(self._execute(plan, progress, stop) for plan in plans)
+                results = await gather_all(self._execute(plan, progress, stop) for plan in plans)
         finally:
             # however the run ends (error, Ctrl-C), every answer received is in the store before it returns
             await self.store.aflush()
@@ -183,14 +108,14 @@ class Runner:
             raise self.cost.stopped
         return results
 
-    def _plan(self, job: Job) -> "_Plan":
+    def _plan(self, job: Job) -> JobPlan:
         """Key every request, serve what is stored, and group the rest (duplicates share one call)."""
         model = job.model
-        plan = _Plan(job, JobCounts(model=model.identity, total=len(job.requests)), [None] * len(job.requests))
-        pending: dict[str, _Pending] = {}
+        plan = JobPlan(job, JobCounts(model=model.identity, total=len(job.requests)), [None] * len(job.requests))
+        pending: dict[str, PendingCall] = {}
         for index, (request, key) in enumerate(zip(job.requests, model.request_keys(job.requests))):
             if key not in pending:
-                pending[key] = _Pending(request, key, model.rendered_input(request))
+                pending[key] = PendingCall(request, key, model.rendered_input(request))
             pending[key].indices.append(index)
         stored = self.store.get_many(pending)
         if self.refresh:
@@ -203,7 +128,7 @@ class Runner:
         self.cost.record_cached(model.identity, plan.counts.cached)
         return plan
 
-    async def _execute(self, plan: "_Plan", progress: RunProgress, stop: asyncio.Event) -> JobResult:
+    async def _execute(self, plan: JobPlan, progress: RunProgress, stop: asyncio.Event) -> JobResult:
         model, counts = plan.job.model, plan.counts
         progress.add(counts)
         if plan.pending:
@@ -212,7 +137,7 @@ class Runner:
             endpoint = self._limits.for_model(model)
             counts.started = time.monotonic()
 
-            async def run_batch(batch: list[_Pending]) -> None:
+            async def run_batch(batch: list[PendingCall]) -> None:
                 async with endpoint.slot():
                     if stop.is_set():
                         return
@@ -222,7 +147,7 @@ class Runner:
                         stop.set()
                         raise
 
-            await _all(run_batch(b) for b in batches)
+            await gather_all(run_batch(b) for b in batches)
         counts.finished = time.monotonic()
         progress.update(counts)
         return JobResult(model=model.identity, responses=plan.responses, failures=plan.failures, counts=counts)
@@ -291,7 +216,7 @@ class Runner:
         progress.update(counts, advance=sum(len(p.indices) for p in batch))
 
     @staticmethod
-    def _responses(model: Model, batch: list[_Pending], completions: list, latency: float) -> list[Response]:  # noqa: ANN001
+    def _responses(model: Model, batch: list[PendingCall], completions: list, latency: float) -> list[Response]:  # noqa: ANN001
         return [
             Response(
                 key=pending.key,
@@ -324,22 +249,6 @@ class Runner:
         for pending, failure in zip(batch, recorded):
             failures.append(failure)
             counts.failed += len(pending.indices)
-
-
-async def _all(coroutines: Iterable[Awaitable[T]]) -> list[T]:
-    """Await every coroutine; the first to fail cancels the others and is raised as itself.
-
-    (Callers and the CLI expect the `UserError` or the bug itself, not an
-    exception group; and this runs on Python 3.10, which has no TaskGroup.)
-    """
-    tasks = [asyncio.ensure_future(c) for c in coroutines]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)  # let the cancelled ones finish their clean-up
-        raise
 
 
 def _shutdown(loop: LoopThread, resources: SharedResources) -> None:

@@ -11,7 +11,8 @@ stores when they are opened, so those verdicts are cached like every answer.
 Writes go through `StoreWriter` (its own connection, retried while another
 process holds the lock, spilled to a JSONL file if it never lets go); the
 async runner calls them on the store's writer thread, so a busy database
-never blocks the event loop.
+never blocks the event loop. The tables and the row conversions are in
+`store_rows.py`, the `store stats` summary in `store_stats.py`.
 """
 
 from __future__ import annotations
@@ -22,71 +23,28 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from pydantic import BaseModel
-
 from distillscope.errors import UserError
-from distillscope.runner.store_writes import Row, StoreUnavailableError, StoreWriter, spill_path
-from distillscope.secrets import redact
-from distillscope.types import Failure, GenerationRequest, Response, canonical_json
+from distillscope.runner.store_rows import (
+    FAILURE_COLUMNS,
+    N_RESPONSE_COLUMNS,
+    RESPONSE_COLUMNS,
+    SCHEMA,
+    SCHEMA_VERSION,
+    failure_row,
+    response_row,
+    row_to_response,
+    utc_iso,
+    utc_now,
+)
+from distillscope.runner.store_stats import PruneResult, StoreStats, store_stats
+from distillscope.runner.store_writes import StoreUnavailableError, StoreWriter
+from distillscope.types import Failure, GenerationRequest, Response
 
 __all__ = ["PruneResult", "ResponseStore", "StoreStats", "StoreUnavailableError", "default_store_path", "utc_now"]
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS responses (
-    key TEXT PRIMARY KEY,
-    model TEXT NOT NULL,
-    prompt_id TEXT NOT NULL,
-    sample_index INTEGER NOT NULL,
-    input_json TEXT NOT NULL,
-    rendered_input TEXT NOT NULL,
-    sampling_json TEXT NOT NULL,
-    text TEXT NOT NULL,
-    finish_reason TEXT,
-    prompt_tokens INTEGER,
-    completion_tokens INTEGER,
-    latency_s REAL,
-    created_at TEXT NOT NULL,
-    logprobs_json TEXT
-);
-CREATE INDEX IF NOT EXISTS responses_model ON responses(model);
-CREATE TABLE IF NOT EXISTS failures (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    key TEXT NOT NULL,
-    model TEXT NOT NULL,
-    prompt_id TEXT NOT NULL,
-    sample_index INTEGER NOT NULL,
-    error_type TEXT NOT NULL,
-    message TEXT NOT NULL,
-    attempts INTEGER NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS failures_key ON failures(key);
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
-SCHEMA_VERSION = "2"  # 2: responses.logprobs_json
-_RESPONSE_COLUMNS = (
-    "key, model, prompt_id, sample_index, text, finish_reason, prompt_tokens, "
-    "completion_tokens, latency_s, created_at, sampling_json, logprobs_json"
-)
-_N_RESPONSE_COLUMNS = 12
-_INSERT_COLUMNS = (
-    "key", "model", "prompt_id", "sample_index", "input_json", "rendered_input", "sampling_json", "text",
-    "finish_reason", "prompt_tokens", "completion_tokens", "latency_s", "created_at",
-)
-_FAILURE_COLUMNS = ("key", "model", "prompt_id", "sample_index", "error_type", "message", "attempts", "created_at")
-#: bytes of one stored answer, without SQLite's own overhead (indexes, pages)
-_ROW_BYTES = (
-    "LENGTH(CAST(text AS BLOB)) + LENGTH(CAST(input_json AS BLOB)) + LENGTH(CAST(rendered_input AS BLOB))"
-    " + LENGTH(sampling_json) + LENGTH(key) + LENGTH(model) + COALESCE(LENGTH(CAST(logprobs_json AS BLOB)), 0)"
-)
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 def default_store_path() -> Path:
@@ -97,25 +55,6 @@ def default_store_path() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("distillscope")) / "store.sqlite"
-
-
-class StoreStats(BaseModel):
-    path: str
-    responses: int
-    failures: int
-    failed_keys_without_answer: int
-    completion_tokens: int
-    #: the store's files on disk (database, WAL, shared memory)
-    size_bytes: int
-    #: per model: responses, completion_tokens, failures, bytes (its rows' payload), oldest, newest (created_at)
-    per_model: list[dict]
-    #: answers waiting in the spill file because the store was locked when they arrived
-    unsaved_answers: int = 0
-
-
-class PruneResult(BaseModel):
-    responses: int
-    failures: int
 
 
 class ResponseStore:
@@ -166,7 +105,7 @@ class ResponseStore:
         cached = self.__dict__.get("_columns_cache")
         if cached is None:
             present = {row[1] for row in self._db.execute("PRAGMA table_info(responses)")}
-            cached = _RESPONSE_COLUMNS if "logprobs_json" in present else _RESPONSE_COLUMNS.replace("logprobs_json", "NULL")
+            cached = RESPONSE_COLUMNS if "logprobs_json" in present else RESPONSE_COLUMNS.replace("logprobs_json", "NULL")
             self._columns_cache = cached
         return cached
 
@@ -196,7 +135,7 @@ class ResponseStore:
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(f"SELECT {self._columns} FROM responses WHERE key IN ({marks})", chunk)
             for row in rows:
-                found[row[0]] = _row_to_response(row, cached=True)
+                found[row[0]] = row_to_response(row, cached=True)
         return found
 
     def get(self, key: str) -> Response | None:
@@ -210,9 +149,9 @@ class ResponseStore:
             sql += " WHERE model = ?"
             args = (model,)
         for row in self._db.execute(sql + " ORDER BY created_at, key", args):
-            record = _row_to_response(row[:_N_RESPONSE_COLUMNS], cached=True).model_dump(exclude={"cached"})
-            record["messages"] = json.loads(row[_N_RESPONSE_COLUMNS])
-            record["rendered_input"] = row[_N_RESPONSE_COLUMNS + 1]
+            record = row_to_response(row[:N_RESPONSE_COLUMNS], cached=True).model_dump(exclude={"cached"})
+            record["messages"] = json.loads(row[N_RESPONSE_COLUMNS])
+            record["rendered_input"] = row[N_RESPONSE_COLUMNS + 1]
             yield record
 
     def failures(self, model: str | None = None) -> list[Failure]:
@@ -221,8 +160,7 @@ class ResponseStore:
         if model:
             sql += " WHERE model = ?"
             args = (model,)
-        cols = ("key", "model", "prompt_id", "sample_index", "error_type", "message", "attempts", "created_at")
-        return [Failure(**dict(zip(cols, row))) for row in self._db.execute(sql + " ORDER BY id", args)]
+        return [Failure(**dict(zip(FAILURE_COLUMNS, row))) for row in self._db.execute(sql + " ORDER BY id", args)]
 
     # -- writing -----------------------------------------------------------------
     def put(self, response: Response, request: GenerationRequest, rendered_input: str, *, replace: bool = False) -> bool:
@@ -231,13 +169,13 @@ class ResponseStore:
 
     def put_many(self, items: Sequence[tuple[Response, GenerationRequest, str]], *, replace: bool = False) -> int:
         """Store answers in one transaction; `replace` overwrites stored ones (a refresh). Returns rows written."""
-        return self._writer.write([_response_row(*item) for item in items], replace=replace)
+        return self._writer.write([response_row(*item) for item in items], replace=replace)
 
     def record_failure(self, failure: Failure) -> None:
         self.record_failures([failure])
 
     def record_failures(self, failures: Sequence[Failure]) -> None:
-        self._writer.write([_failure_row(f) for f in failures])
+        self._writer.write([failure_row(f) for f in failures])
 
     async def aput_many(self, items: Sequence[tuple[Response, GenerationRequest, str]], *, replace: bool = False) -> int:
         """`put_many` on the store's writer thread: the event loop runs on while a lock is waited out."""
@@ -287,7 +225,7 @@ class ResponseStore:
         where, args = "model = ?", [model]
         if before is not None:
             where += " AND created_at < ?"
-            args.append(_utc_iso(before))
+            args.append(utc_iso(before))
         responses = self._writer.execute(f"DELETE FROM responses WHERE {where}", tuple(args))
         failures = self._writer.execute(f"DELETE FROM failures WHERE {where}", tuple(args))
         return PruneResult(responses=responses, failures=failures)
@@ -298,97 +236,10 @@ class ResponseStore:
 
     # -- summaries ---------------------------------------------------------------
     def stats(self) -> StoreStats:
-        db = self._db
-        per_model = [
-            {"model": m, "responses": n, "completion_tokens": t or 0, "failures": f, "bytes": b or 0,
-             "oldest": first, "newest": last}
-            for m, n, t, f, b, first, last in db.execute(
-                f"SELECT r.model, COUNT(*), SUM(r.completion_tokens),"
-                f" (SELECT COUNT(*) FROM failures f WHERE f.model = r.model),"
-                f" SUM({_ROW_BYTES if 'logprobs_json' in self._columns else _ROW_BYTES.replace('logprobs_json', 'NULL')}),"
-                f" MIN(r.created_at), MAX(r.created_at)"
-                f" FROM responses r GROUP BY r.model ORDER BY r.model"
-            )
-        ]
-        spill = spill_path(self.path)
-        unsaved = sum(1 for line in spill.open(encoding="utf-8") if '"responses"' in line) if spill.exists() else 0
-        unanswered = db.execute(
-            "SELECT COUNT(DISTINCT key) FROM failures WHERE key NOT IN (SELECT key FROM responses)"
-        ).fetchone()[0]
-        size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
-        return StoreStats(
-            path=str(self.path),
-            responses=db.execute("SELECT COUNT(*) FROM responses").fetchone()[0],
-            failures=db.execute("SELECT COUNT(*) FROM failures").fetchone()[0],
-            failed_keys_without_answer=unanswered,
-            completion_tokens=db.execute("SELECT COALESCE(SUM(completion_tokens), 0) FROM responses").fetchone()[0],
-            size_bytes=size,
-            per_model=per_model,
-            unsaved_answers=unsaved,
-        )
+        return store_stats(self._db, self.path, self._columns)
 
     def model_names(self) -> list[str]:
         """Every model identity with stored answers or failures."""
         rows = self._db.execute("SELECT model FROM responses UNION SELECT model FROM failures ORDER BY model")
         return [row[0] for row in rows]
 
-
-def _response_row(response: Response, request: GenerationRequest, rendered_input: str) -> Row:
-    values = (
-        response.key,
-        response.model,
-        response.prompt_id,
-        response.sample_index,
-        canonical_json([m.model_dump() for m in request.messages]),
-        rendered_input,
-        canonical_json(response.sampling),
-        response.text,
-        response.finish_reason,
-        response.prompt_tokens,
-        response.completion_tokens,
-        response.latency_s,
-        response.created_at,
-    )
-    if response.top_logprobs is None:  # text-only rows keep the old shape (and still fit a store not yet migrated)
-        return ("responses", _INSERT_COLUMNS, values)
-    logprobs = canonical_json({"tokens": response.tokens, "top_logprobs": response.top_logprobs})
-    return ("responses", _INSERT_COLUMNS + ("logprobs_json",), values + (logprobs,))
-
-
-def _failure_row(failure: Failure) -> Row:
-    values = tuple(getattr(failure, column) for column in _FAILURE_COLUMNS)
-    # a server's error body may echo the key it was sent: masked before it reaches the file
-    return ("failures", _FAILURE_COLUMNS, values[:5] + (redact(failure.message)[:2000],) + values[6:])
-
-
-def _utc_iso(moment: datetime | str) -> str:
-    """The `created_at` format (UTC ISO, milliseconds), so comparing strings compares times."""
-    if isinstance(moment, str):
-        try:
-            moment = datetime.fromisoformat(moment.strip())
-        except ValueError:
-            raise UserError(f"'{moment}' is not a date", "write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
-
-
-def _row_to_response(row: tuple, cached: bool) -> Response:
-    (key, model, prompt_id, sample_index, text, finish, p_tok, c_tok, latency, created, sampling, logprobs) = row
-    logprobs = json.loads(logprobs) if logprobs else {}
-    return Response(
-        key=key,
-        model=model,
-        prompt_id=prompt_id,
-        sample_index=sample_index,
-        text=text,
-        finish_reason=finish,
-        prompt_tokens=p_tok,
-        completion_tokens=c_tok,
-        latency_s=latency,
-        created_at=created,
-        sampling=json.loads(sampling),
-        tokens=logprobs.get("tokens"),
-        top_logprobs=logprobs.get("top_logprobs"),
-        cached=cached,
-    )

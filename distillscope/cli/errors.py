@@ -1,0 +1,78 @@
+"""Running the app: every user-caused error ends in one line and a non-zero exit, never a traceback.
+
+User errors (and a damaged store or an unusable path) become one line on
+stderr and exit code 2, a mistyped option typer's usage line and exit code 2,
+Ctrl-C a note on resuming and exit code 130; answers already stored are never
+lost.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sqlite3
+import sys
+
+import typer
+
+from distillscope.cli.app import app
+
+INTERRUPTED = "interrupted: every answer received so far is stored; re-run the same command to resume."
+EXIT_INTERRUPTED = 130
+
+
+def _usage_error_type() -> type[Exception]:
+    """The class of typer's usage errors (a mistyped option, a missing argument).
+
+    typer >= 0.2x carries its own copy of click as `typer._click` and no longer
+    depends on the `click` package; older typer raises click's own classes. The
+    separate `click` package may be installed (by other libraries) or absent,
+    so it is only consulted when typer has no copy of its own.
+    """
+    for module in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            return importlib.import_module(module).ClickException
+        except ImportError:
+            continue
+    raise RuntimeError("typer provides no usage-error class")  # pragma: no cover
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI: usage errors exit 2 with typer's usage line, user errors print one line and exit 2."""
+    from distillscope.errors import EXIT_USER_ERROR, UserError
+
+    usage_error = _usage_error_type()
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except UserError as exc:
+        _fail(exc.one_line(), EXIT_USER_ERROR)
+    except usage_error as exc:
+        exc.show()  # typer's usual "Usage: ... Try '... --help'. Error: ..." lines
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        _interrupted()
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, (sqlite3.ProgrammingError, sqlite3.InterfaceError, sqlite3.InternalError)):
+            raise  # our bug, not the user's file: keep the traceback
+        _fail(f"the response store (SQLite) cannot be used: {exc}. Fix: point --store (or $DISTILLSCOPE_STORE) at a "
+              "readable, writable SQLite file; a damaged one can be salvaged with `sqlite3 STORE .recover`", EXIT_USER_ERROR)
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        _fail(f"cannot use {exc.filename}: {exc.strerror or exc}. Fix: check that the path exists and is writable",
+              EXIT_USER_ERROR)
+    if code == EXIT_INTERRUPTED:
+        # typer turns Ctrl-C into Exit(130), which a non-standalone run returns as its code
+        _interrupted()
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(line: str, code: int) -> None:
+    from distillscope.secrets import redact
+
+    typer.echo(f"error: {redact(line)}", err=True)
+    sys.exit(code)
+
+
+def _interrupted() -> None:
+    typer.echo(INTERRUPTED, err=True)
+    sys.exit(EXIT_INTERRUPTED)

@@ -1,0 +1,39 @@
+"""Terminal output of `audit`: metrics down, students across (fits 80 columns), each student's verdict, the cost."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from distillscope.results import Results
+
+
+def show_audit(results: "Results") -> None:
+    """Each cell is the mean over its interval; spec names fold."""
+    from distillscope.report.tables import matrix_rows
+    from distillscope.runner.cost import cost_table
+
+    console = Console()
+    students = list(results.students)
+    table = Table(title=f"audit against {escape(results.teacher or '-')}", box=box.SIMPLE_HEAD)
+    table.add_column("metric", ratio=2, overflow="fold")
+    for student in students:
+        table.add_column(escape(student), justify="right", overflow="fold", ratio=1, min_width=12)
+    cells = {(r["student"], r["metric"]): r for r in matrix_rows(results)}
+    for metric in dict.fromkeys(r["metric"] for r in cells.values()):
+        row = []
+        for student in students:
+            cell = cells.get((student, metric))
+            interval = f"\n[{cell['low']:.2f}, {cell['high']:.2f}]" if cell and cell["low"] is not None else ""
+            row.append(escape(f"{cell['mean']:.3f}{interval}") if cell else "-")
+        table.add_row(escape(metric), *row)
+    console.print(table)
+    for student, section in results.students.items():
+        if section.verdict is not None:
+            console.print(f"[bold]{escape(student)}[/bold]: {escape(section.verdict.headline)}", highlight=False)
+    console.print(cost_table(results.cost))

@@ -1,0 +1,1 @@
+"""The one pipeline every metric command and the audit run: prompts -> answers -> metrics -> typed results."""

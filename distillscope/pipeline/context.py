@@ -1,0 +1,98 @@
+"""What a metric sees: the audit's plan (prompts, sampling, roles) and one student's paired answers.
+
+Built once per run by `pipeline.audit`; answers come through the Workspace, so
+they are stored, reused on a re-run, and charged to the cost meter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from distillscope.records import Paired
+from distillscope.types import Prompt, SamplingParams
+
+if TYPE_CHECKING:
+    from distillscope.audit.config import AuditConfig
+    from distillscope.metrics.controls import LadderResult
+    from distillscope.models.base import Model
+    from distillscope.probes.suite import ProbeSuite
+    from distillscope.workspace import Workspace
+
+
+def measured_prompts(suite: "ProbeSuite", split: str, n: int, n_train: int, seed: int,
+                     need_train: bool) -> tuple[list[Prompt], list[Prompt]]:
+    """(test prompts, train prompts): a stratified sample of `split`, and train prompts never among them.
+
+    With `split` = test (the default) the train prompts are a stratified sample of
+    the train split; otherwise they come from the prompts the test sample left.
+    """
+    test = suite.sample(n, split=split, seed=seed)
+    if not need_train:
+        return test, []
+    if split == "test":
+        return test, suite.sample(n_train, split="train", seed=seed)
+    from distillscope.errors import UserError
+    from distillscope.probes.suite import stratified_sample
+
+    taken = {p.id for p in test}
+    rest = [p for p in suite.split("all") if p.id not in taken]
+    if len(rest) < n_train:
+        raise UserError(f"cannot sample {n_train} train prompts from the {len(rest)} left after the test sample",
+                        "lower --n-train or --n, or use a larger suite")
+    return test, stratified_sample(rest, n_train, seed + 1)
+
+
+@dataclass
+class AuditContext:
+    """The run's plan, shared by every metric and student."""
+
+    config: "AuditConfig"
+    ws: "Workspace"
+    suite: "ProbeSuite"
+    test_prompts: list[Prompt]
+    train_prompts: list[Prompt]
+    sampling: SamplingParams
+    teacher: "Model | None"
+    judge: "Model | None"
+    helper: "Model | None"
+    controls: "LadderResult | None" = None
+    judge_controls: dict = field(default_factory=dict)  # pairwise judge spec -> its control (shared by students)
+
+    @cached_property
+    def teacher_test(self) -> list[list[str | None]]:
+        return self.ws.answers(self.teacher, self.test_prompts, self.sampling) if self.teacher else []
+
+    @cached_property
+    def teacher_train(self) -> list[list[str | None]]:
+        return self.ws.answers(self.teacher, self.train_prompts, self.sampling) if self.teacher else []
+
+    def teacher_first_answers(self) -> list[str | None]:
+        """Sample 0 of the teacher per test prompt (the control ladder's reference)."""
+        return [answers[0] if answers else None for answers in self.teacher_test]
+
+
+@dataclass
+class StudentContext:
+    """One student: its model and its answers paired with the teacher's."""
+
+    spec: str
+    model: "Model"
+    run: AuditContext
+
+    @cached_property
+    def test_pairs(self) -> tuple[Paired, int]:
+        """(pairs on the test prompts, pairs dropped because a model failed); asked only when a metric reads them."""
+        run = self.run
+        return Paired.from_answers(run.test_prompts, run.teacher_test, run.ws.answers(self.model, run.test_prompts, run.sampling))
+
+    @property
+    def test(self) -> Paired:
+        return self.test_pairs[0]
+
+    @cached_property
+    def train(self) -> tuple[Paired, int]:
+        run = self.run
+        student = run.ws.answers(self.model, run.train_prompts, run.sampling)
+        return Paired.from_answers(run.train_prompts, run.teacher_train, student)

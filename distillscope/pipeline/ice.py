@@ -1,0 +1,94 @@
+"""ICE as a metric: fuzz identity questions through jailbreak-style templates, score loose / strict / hard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from distillscope.pipeline.metric import Row, estimate_row
+
+if TYPE_CHECKING:
+    from distillscope.audit.config import AuditConfig
+    from distillscope.pipeline.context import AuditContext, StudentContext
+    from distillscope.results import ICESection, Results
+
+
+def facts_of(config: "AuditConfig", spec: str) -> str | None:
+    from distillscope.pipeline.roles import family_of
+
+    return config.facts.get(spec) or family_of(spec, config.facts)
+
+
+class ICEMetric:
+    name = "ice"
+    needs_teacher = False
+    needs_train = False
+
+    def check(self, config: "AuditConfig") -> None:
+        from distillscope.errors import UserError
+        from distillscope.ice.facts import load_library
+        from distillscope.ice.strict_judge import check_strict_options
+        from distillscope.ice.templates import load_templates
+
+        if not (config.helper or config.judge):
+            raise UserError("ICE needs a helper model to mutate templates", "pass --helper SPEC (or a --judge, which then helps)")
+        # an unknown strict family would silently count nothing: refuse it before any query
+        check_strict_options(config.strict_families, config.strict_judge, config.judge, load_library(config.ice_library))
+        load_templates(config.ice_templates)  # templates without the placeholder are refused now, not after a paid query
+        if config.metrics == ["ice"]:  # the ice command: a target without a family cannot be scored at all
+            for spec in config.students:
+                if facts_of(config, spec) is None:
+                    raise UserError(f"no --facts given for {spec}", "name its family (e.g. --facts qwen) or a YAML fact file")
+
+    def ladder_measures(self, run: "AuditContext") -> dict:
+        return {}
+
+    def evaluate(self, run: "AuditContext", student: "StudentContext") -> "ICESection | None":
+        from distillscope.audit.controls import conflict_judge_control
+        from distillscope.ice.facts import load_library, resolve_fact_set
+        from distillscope.ice.fuzzer import FuzzConfig, Fuzzer
+        from distillscope.ice.scoring import score_run
+        from distillscope.ice.strict_judge import apply_strict_judge, check_strict_options
+        from distillscope.ice.templates import identity_questions, load_templates
+        from distillscope.results import ICESection
+
+        config = run.config
+        facts = facts_of(config, student.spec)
+        if facts is None:
+            return None
+        fact_set, library = resolve_fact_set(facts, load_library(config.ice_library))
+        families = check_strict_options(config.strict_families, config.strict_judge, config.judge, library)
+        fuzz_config = FuzzConfig(budget=config.ice_budget, questions_per_iteration=config.ice_questions_per_iteration,
+                                 seed=config.seed, max_tokens=config.max_tokens, reward=config.ice_reward, strict_families=families)
+        with fuzz_progress(run.ws.progress, config.ice_budget) as advance:
+            fuzzed = Fuzzer(run.ws.runner, student.model, run.helper, run.judge, fact_set, library, load_templates(config.ice_templates),
+                            identity_questions(), fuzz_config, on_progress=advance).run()
+        stage = apply_strict_judge(fuzzed, run.ws.runner, run.judge, fact_set, library, families, config.strict_judge)
+        control = None
+        if run.judge is not None:  # a judge is shown to separate known cases before its loose score is read
+            control = conflict_judge_control(run.ws.runner, run.judge, student.model, fact_set, library, run.sampling,
+                                             config.judge_mode)
+        scores = score_run(fuzzed, judged=run.judge is not None)
+        return ICESection(**dict(scores), facts=fact_set.family, developer=fact_set.developer, helper=run.helper.identity,
+                          judge=run.judge.identity if run.judge else None, judge_control=control, strict_families=families,
+                          strict_mode=config.strict_judge, strict_judge=stage, records=[r.model_dump() for r in fuzzed.records])
+
+    def rows(self, student: str, result: "ICESection", results: "Results") -> list[Row]:
+        rows = [estimate_row(student, f"ICE {k}", getattr(result.overall, k)) for k in ("loose", "strict", "hard")]
+        for category, scores in result.by_category.items():
+            rows += [estimate_row(student, f"ICE {k}", getattr(scores, k), category) for k in ("loose", "strict", "hard")]
+        return [r for r in rows if r]
+
+
+@contextmanager
+def fuzz_progress(enabled: bool, total: int) -> Iterator[Callable[[int], None]]:
+    """A rich bar over target queries; yields the callback the fuzzer advances."""
+    if not enabled:
+        yield lambda n: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("ICE fuzzing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()) as progress:
+        task = progress.add_task("queries", total=total)
+        yield lambda n: progress.advance(task, n)

@@ -1,0 +1,81 @@
+"""Fixed-n indistinguishability as a metric: adversaries trained on train-split pairs, scored on the test pairs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from distillscope.pipeline.metric import Row, estimate_row
+
+if TYPE_CHECKING:
+    from distillscope.audit.config import AuditConfig
+    from distillscope.pipeline.context import AuditContext, StudentContext
+    from distillscope.results import IndistSection, Results
+
+
+class IndistMetric:
+    name = "indist"
+    needs_teacher = True
+    needs_train = True
+
+    def check(self, config: "AuditConfig") -> None:
+        from distillscope.errors import UserError
+        from distillscope.indist.evaluate import ADVERSARIES
+
+        unknown = [a for a in config.adversaries if a not in ADVERSARIES]
+        if unknown or not config.adversaries:
+            raise UserError(f"unknown adversary '{', '.join(unknown) or config.adversaries}'", f"choose from {','.join(ADVERSARIES)}")
+
+    def ladder_measures(self, run: "AuditContext") -> dict:
+        return {}
+
+    def evaluate(self, run: "AuditContext", student: "StudentContext") -> "IndistSection":
+        from distillscope.audit.controls import pairwise_judge_control
+        from distillscope.indist.evaluate import evaluate_indistinguishability
+        from distillscope.pipeline.roles import pick_pairwise_judge
+        from distillscope.results import IndistSection
+
+        config = run.config
+        train, train_missing = student.train
+        adversaries = list(config.adversaries)
+        pairwise_spec = pick_pairwise_judge(config, student.spec) if "judge" in adversaries else None
+        if "judge" in adversaries and pairwise_spec is None:
+            adversaries.remove("judge")
+            run.ws.log(f"pairwise judge left out for {student.spec}: no model of a third family is available")
+        judge = run.ws.model(pairwise_spec) if pairwise_spec else None
+        result = evaluate_indistinguishability(
+            train, student.test, adversaries, embedder=run.ws.embedder, runner=run.ws.runner, judge=judge, seed=config.seed,
+            encoder_options={"epochs": config.encoder_epochs, "seed": config.seed}, on_stage=run.ws.log,
+            mmd_design=config.mmd_design, mmd_permutations=config.mmd_permutations)
+        control = None
+        if pairwise_spec:  # one control per judge, shared by the students it judges
+            if pairwise_spec not in run.judge_controls:
+                run.judge_controls[pairwise_spec] = pairwise_judge_control(
+                    run.ws.runner, judge, student.test.prompts, student.test.teacher, config.seed, config.judge_mode)
+            control = run.judge_controls[pairwise_spec]
+        return IndistSection(**dict(result), pairwise_judge=pairwise_spec, judge_control=control, train_missing=train_missing)
+
+    def rows(self, student: str, result: "IndistSection", results: "Results") -> list[Row]:
+        rows = [estimate_row(student, f"advantage: {name}", adversary.advantage) for name, adversary in result.learned.items()]
+        if result.judge:
+            rows.append(estimate_row(student, "advantage: pairwise judge", result.judge.advantage_all_pairs,
+                                     coverage=result.judge.coverage.mean))
+        if result.mmd:
+            test = result.mmd.test
+            rows.append(Row(student=student, metric="MMD p-value", mean=test.p_value, n=test.n_x))
+        for name, adversary in result.learned.items():
+            rows += [estimate_row(student, f"advantage: {name}", e, category) for category, e in adversary.by_category.items()]
+        if result.judge:
+            rows += [estimate_row(student, "advantage: pairwise judge (consistent pairs)", e, category)
+                     for category, e in result.judge.by_category.items()]
+        return [r for r in rows if r]
+
+
+def q_curve_rows(student: str, result: "IndistSection") -> list[dict]:
+    """Advantage against q (answers the adversary sees) per learned adversary."""
+    rows = []
+    for name, adversary in result.learned.items():
+        for q, estimate in adversary.q_curve.items():
+            row = estimate_row(student, name, estimate)
+            if row:
+                rows.append({**row.model_dump(exclude={"category", "too_few", "invalid", "extra"}), "q": int(q)})
+    return rows

@@ -1,0 +1,44 @@
+"""The sequential test as a metric: ask both models k prompts at a time, stop at 1/alpha or the budget."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from distillscope.pipeline.metric import Row
+
+if TYPE_CHECKING:
+    from distillscope.audit.config import AuditConfig
+    from distillscope.indist.sequential import SequentialResult
+    from distillscope.pipeline.context import AuditContext, StudentContext
+    from distillscope.results import Results
+
+
+class SequentialMetric:
+    name = "sequential"
+    needs_teacher = True
+    needs_train = False
+
+    def check(self, config: "AuditConfig") -> None:
+        pass
+
+    def ladder_measures(self, run: "AuditContext") -> dict:
+        return {}
+
+    def evaluate(self, run: "AuditContext", student: "StudentContext") -> "SequentialResult":
+        from distillscope.indist.betting import SequentialSettings
+        from distillscope.indist.sequential import featurizer, run_sequential, stratified_order
+
+        settings = run.config.sequential or SequentialSettings()
+        prompts = stratified_order(run.suite.split(run.config.split), run.config.seed)
+        embedder = run.ws.embedder if "embed" in settings.features else None
+
+        def on_batch(point) -> None:  # noqa: ANN001 - a sequential.WealthPoint
+            run.ws.log(f"{point.queries} prompts asked, {point.pairs} pairs: wealth {point.wealth:.3g} (reject at "
+                       f"{1 / settings.alpha:g}), advantage in [{point.advantage_low:.2f}, {point.advantage_high:.2f}]")
+
+        return run_sequential(run.ws.runner, run.teacher, student.model, prompts, run.sampling,
+                              featurizer(settings.features, embedder), settings, on_batch)
+
+    def rows(self, student: str, result: "SequentialResult", results: "Results") -> list[Row]:
+        return [Row(student=student, metric="sequential e-value", mean=result.e_value, n=result.pairs,
+                    extra={"decision": result.decision})]
