@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from distillscope.pipeline.metric import Row, estimate_row
+from distillscope.pipeline.metric import MetricBase, Row, estimate_row
 
 if TYPE_CHECKING:
     from distillscope.audit.config import AuditConfig
@@ -20,7 +20,7 @@ def facts_of(config: "AuditConfig", spec: str) -> str | None:
     return config.facts.get(spec) or family_of(spec, config.facts)
 
 
-class ICEMetric:
+class ICEMetric(MetricBase):
     name = "ice"
     needs_teacher = False
     needs_train = False
@@ -40,9 +40,6 @@ class ICEMetric:
             for spec in config.students:
                 if facts_of(config, spec) is None:
                     raise UserError(f"no --facts given for {spec}", "name its family (e.g. --facts qwen) or a YAML fact file")
-
-    def ladder_measures(self, run: "AuditContext") -> dict:
-        return {}
 
     def evaluate(self, run: "AuditContext", student: "StudentContext") -> "ICESection | None":
         from distillscope.audit.controls import conflict_judge_control

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from distillscope.pipeline.metric import Row, estimate_row
+from distillscope.pipeline.metric import MetricBase, Row, estimate_row
 
 if TYPE_CHECKING:
     from distillscope.audit.config import AuditConfig
@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from distillscope.results import IndistSection, Results
 
 
-class IndistMetric:
+class IndistMetric(MetricBase):
     name = "indist"
     needs_teacher = True
     needs_train = True
@@ -24,9 +24,6 @@ class IndistMetric:
         unknown = [a for a in config.adversaries if a not in ADVERSARIES]
         if unknown or not config.adversaries:
             raise UserError(f"unknown adversary '{', '.join(unknown) or config.adversaries}'", f"choose from {','.join(ADVERSARIES)}")
-
-    def ladder_measures(self, run: "AuditContext") -> dict:
-        return {}
 
     def evaluate(self, run: "AuditContext", student: "StudentContext") -> "IndistSection":
         from distillscope.audit.controls import pairwise_judge_control

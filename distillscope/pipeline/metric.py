@@ -53,6 +53,20 @@ class Metric(Protocol):
         """Headline rows (category None) and per-category rows of one student's result."""
 
 
+class MetricBase:
+    """Defaults for a metric: needs the teacher's test answers, checks nothing, puts nothing on the ladder."""
+
+    name = ""
+    needs_teacher = True
+    needs_train = False
+
+    def check(self, config: "AuditConfig") -> None:
+        return None
+
+    def ladder_measures(self, run: "AuditContext") -> dict:
+        return {}
+
+
 def registry() -> dict[str, Metric]:
     """Every metric by name, in the order an audit runs them (imports stay inside: `--help` loads none)."""
     from distillscope.pipeline.ice import ICEMetric

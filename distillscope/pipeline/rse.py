@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from distillscope.pipeline.metric import Row, estimate_row
+from distillscope.pipeline.metric import MetricBase, Row, estimate_row
 
 if TYPE_CHECKING:
     from distillscope.audit.config import AuditConfig
@@ -13,11 +13,8 @@ if TYPE_CHECKING:
     from distillscope.results import Results
 
 
-class RSEMetric:
+class RSEMetric(MetricBase):
     name = "rse"
-    needs_teacher = True
-    needs_train = False
-
     def check(self, config: "AuditConfig") -> None:
         if not config.judge:
             from distillscope.errors import UserError

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from distillscope.pipeline.metric import Row
+from distillscope.pipeline.metric import MetricBase, Row
 
 if TYPE_CHECKING:
-    from distillscope.audit.config import AuditConfig
     from distillscope.indist.sequential import SequentialResult
     from distillscope.pipeline.context import AuditContext, StudentContext
     from distillscope.results import Results
 
 
-class SequentialMetric:
+class SequentialMetric(MetricBase):
     name = "sequential"
-    needs_teacher = True
-    needs_train = False
-
-    def check(self, config: "AuditConfig") -> None:
-        pass
-
-    def ladder_measures(self, run: "AuditContext") -> dict:
-        return {}
-
     def evaluate(self, run: "AuditContext", student: "StudentContext") -> "SequentialResult":
         from distillscope.indist.betting import SequentialSettings
         from distillscope.indist.sequential import featurizer, run_sequential, stratified_order

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from distillscope.pipeline.metric import Row, estimate_row
+from distillscope.pipeline.metric import MetricBase, Row, estimate_row
 
 if TYPE_CHECKING:
-    from distillscope.audit.config import AuditConfig
     from distillscope.pipeline.context import AuditContext, StudentContext
     from distillscope.results import Results, SimilaritySection
 
@@ -24,14 +23,8 @@ def token_source(run: "AuditContext"):  # noqa: ANN201 - an aspects_content toke
     return MiniLMTokens(embedder) if minilm else LexicalTokens()
 
 
-class SimilarityMetric:
+class SimilarityMetric(MetricBase):
     name = "similarity"
-    needs_teacher = True
-    needs_train = False
-
-    def check(self, config: "AuditConfig") -> None:
-        pass
-
     def ladder_measures(self, run: "AuditContext") -> dict:
         from distillscope.metrics.aspects import aspect_measure
         from distillscope.metrics.similarity import similarity_measure
