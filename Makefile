@@ -11,7 +11,7 @@ LLAMA_CPP_VERSION ?= 0.3.36
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 PYTEST_ARGS ?=
 
-.PHONY: demo test wheel-check install-local install-all clean calibrate
+.PHONY: demo test lint wheel-check install-local install-all clean calibrate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,13 @@ install-all: $(VENV)/.llama-cpp-$(LLAMA_CPP_VERSION)
 demo: install-local
 	$(BIN)/distillscope demo
 
-test: install-all
+# the house rules first (pyproject.toml's [tool.ruff]: lint, then the formatter's check), then the suite
+test: install-all lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/python
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # The wheel as a user gets it: built, installed without -e into a fresh virtualenv with no
 # extras, and its core commands run there (the editable, all-extras .venv above hides a
