@@ -27,10 +27,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def run_distillscope(prompts, teacher_file: Path, student_file: Path, store_path: Path, n_train: int):  # noqa: ANN001, ANN201
-    from distillscope.records import Paired
     from distillscope.indist.evaluate import evaluate_indistinguishability
-    from distillscope.metrics.embeddings import EmbeddingCache, Embedder
+    from distillscope.metrics.embeddings import Embedder, EmbeddingCache
     from distillscope.models.registry import load_model
+    from distillscope.records import Paired
     from distillscope.runner.runner import Runner, requests_for
     from distillscope.runner.store import ResponseStore
     from distillscope.types import SamplingParams

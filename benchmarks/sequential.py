@@ -100,7 +100,7 @@ def stored_pairs(store_path: str, teacher: str, student: str) -> tuple[np.ndarra
     """Both models' stored answers (sample 0) to the prompts both answered: style + embedding features (what the
     sequential witness sees), and the embeddings alone (what `distillscope indist`'s MMD test sees)."""
     from distillscope.indist.sequential import featurizer
-    from distillscope.metrics.embeddings import EmbeddingCache, Embedder
+    from distillscope.metrics.embeddings import Embedder, EmbeddingCache
     from distillscope.runner.store import ResponseStore
 
     store = ResponseStore(store_path)

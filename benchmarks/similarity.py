@@ -60,7 +60,7 @@ def direct_encode_seconds(texts: list[str]) -> float:
 
 
 def run_distillscope(prompts, ref_file: Path, cand_file: Path, store_path: Path):  # noqa: ANN001, ANN201
-    from distillscope.metrics.embeddings import EmbeddingCache, Embedder
+    from distillscope.metrics.embeddings import Embedder, EmbeddingCache
     from distillscope.metrics.similarity import evaluate_similarity
     from distillscope.models.registry import load_model
     from distillscope.runner.runner import Runner, requests_for

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from metric_data import load_pairs
 
 from distillscope.metrics.aspects import ASPECT_MEASURES, aspect_measure, aspect_scores, evaluate_aspects
 from distillscope.metrics.aspects_content import (
@@ -13,7 +14,6 @@ from distillscope.metrics.aspects_content import (
 from distillscope.metrics.aspects_structure import idea_order_similarity, skeleton, structure_similarity
 from distillscope.metrics.aspects_style import style_similarity
 from distillscope.metrics.controls import LadderSet, choose_ladder_prompts, run_ladder
-from metric_data import load_pairs
 
 MARKDOWN = """# Setting up
 

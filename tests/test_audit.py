@@ -5,10 +5,11 @@ import shutil
 import subprocess
 
 import pytest
+from typed_results import results as typed_results
+from typed_results import student
 
 import distillscope.metrics.embeddings as embeddings
 from distillscope.testing.hashing_embedder import HashingEmbedder
-from typed_results import complete, results as typed_results, student
 
 JUDGE = "mock/judge?judge=auto"
 PAYLOADS = ("<script>document.title='PWNED-script'</script>", "<img src=x onerror=\"document.title='PWNED-img'\">",

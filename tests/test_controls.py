@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from metric_data import load_pairs
 
 from distillscope.ice.facts import load_library
 from distillscope.metrics.controls import (
@@ -25,7 +26,6 @@ from distillscope.metrics.lexical import rouge_l_f1, tokenize
 from distillscope.models.registry import load_model
 from distillscope.runner.runner import answer_texts
 from distillscope.types import Prompt, SamplingParams
-from metric_data import load_pairs
 
 
 def test_auc_counts_wins_and_half_ties_with_a_bootstrap_interval():

@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
+from golden_runs import missing_numbers, run_all
 
 import distillscope.metrics.embeddings as embeddings
 from distillscope.testing.hashing_embedder import HashingEmbedder
-from golden_runs import missing_numbers, run_all
 
 GOLDEN = Path(__file__).parent / "data" / "golden_numbers.json"
 

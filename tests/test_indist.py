@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from distillscope.indist.advantage import advantage, per_prompt_scores, q_curve, q_values
-from distillscope.records import Paired
 from distillscope.indist.evaluate import evaluate_indistinguishability
 from distillscope.indist.features import FEATURE_NAMES, style_features
 from distillscope.indist.mmd import mmd_power, mmd_test
 from distillscope.models.registry import load_model
 from distillscope.probes.suite import load_default_suite
+from distillscope.records import Paired
 from distillscope.runner.runner import Runner, requests_for
 from distillscope.runner.store import ResponseStore
 from distillscope.testing.hashing_embedder import HashingEmbedder

@@ -4,6 +4,7 @@ import math
 import sqlite3
 
 import pytest
+from metric_data import load_pairs, rotated
 
 from distillscope.indist.pairwise import pairwise_judge
 from distillscope.judges.judge import read_conflict, run_judge
@@ -17,7 +18,6 @@ from distillscope.runner.store_readonly import ReadOnlyResponseStore
 from distillscope.testing import mock_judge
 from distillscope.testing.stub_server import StubConfig, StubServer
 from distillscope.types import GenerationRequest, Message, Prompt, Response, SamplingParams
-from metric_data import load_pairs, rotated
 
 RSE_JUDGE = "mock/judge?judge=rse"
 

@@ -3,9 +3,9 @@
 import json
 
 import pytest
+from metric_data import load_pairs
 
 from distillscope.probes.suite import load_suite
-from metric_data import load_pairs
 
 
 @pytest.fixture

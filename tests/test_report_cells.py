@@ -2,8 +2,9 @@
 
 import json
 
-from distillscope.report.tables import category_rows, cell_text, matrix_rows
 from typed_results import results as typed_results
+
+from distillscope.report.tables import category_rows, cell_text, matrix_rows
 
 
 def results():

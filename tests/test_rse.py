@@ -1,11 +1,11 @@
 """RSE with a deterministic judge: the metric has to mean something."""
 
 import pytest
+from metric_data import load_pairs, rotated
 
 from distillscope.errors import InputFileError
 from distillscope.metrics.rse import evaluate_rse
 from distillscope.models.registry import load_model
-from metric_data import load_pairs, rotated
 
 JUDGE = "mock/judge?judge=rse"
 

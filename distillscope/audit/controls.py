@@ -28,14 +28,14 @@ def pairwise_judge_control(runner, judge, prompts: Sequence[Prompt], teacher_tex
 
 def conflict_judge_control(runner, judge, target, fact_set, library, sampling, mode: str = "auto") -> dict:  # noqa: ANN001
     """Does the ICE conflict judge separate the target's own identity answers from another family's identity?"""
+    import random
+
     from distillscope.metrics.judge_controls import (
         conflict_callable,
         conflict_control,
         identity_statements,
         plain_identity_answers,
     )
-
-    import random
 
     own_constructed, foreign = identity_statements(fact_set, library)
     own = plain_identity_answers(runner, target, fact_set, library, sampling, limit=CONTROL_ITEMS) or own_constructed

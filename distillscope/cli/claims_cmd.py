@@ -19,8 +19,7 @@ def claims(
     """Add who each response says it is or was made by: `claimed_families`, `claimed_developers`, and every name with its span and voice."""
     import json
 
-    from distillscope.errors import InputFileError
-    from distillscope.errors import UserError
+    from distillscope.errors import InputFileError, UserError
     from distillscope.ice.claims import VOICES, extract_claims
     from distillscope.ice.facts import load_library
     from distillscope.probes.loader import read_records

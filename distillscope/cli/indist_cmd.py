@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from distillscope.cli.options import N, MaxTokens, NTrain, Progress, Samples, Seed, Split, Store, Suite, Temperature
+from distillscope.cli.options import MaxTokens, N, NTrain, Progress, Samples, Seed, Split, Store, Suite, Temperature
 
 Opt = typer.Option
 

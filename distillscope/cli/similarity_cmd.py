@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from distillscope.cli.options import N, JudgeMode, LadderN, MaxTokens, Progress, Samples, Seed, Split, Store, Students, Suite, Temperature
+from distillscope.cli.options import JudgeMode, LadderN, MaxTokens, N, Progress, Samples, Seed, Split, Store, Students, Suite, Temperature
 
 if TYPE_CHECKING:
     from distillscope.audit.config import AuditConfig

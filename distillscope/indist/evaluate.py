@@ -20,9 +20,9 @@ from pydantic import BaseModel
 from distillscope.indist.advantage import advantage_by_group, advantage_intervals, q_curve_intervals
 from distillscope.indist.epsilon import Bound, ClassEpsilon, EpsilonRow, class_epsilon, epsilon_table, simultaneous_confidence
 from distillscope.indist.mmd import MMDTest, mmd_power, mmd_test
-from distillscope.records import Paired
 from distillscope.indist.pairwise import PairwiseJudgeResult, pairwise_judge, pick_examples
 from distillscope.metrics.stats import Estimate
+from distillscope.records import Paired
 
 __all__ = ["ADVERSARIES", "AdversaryResult", "EpsilonRow", "IndistResult", "MMDResult", "Paired", "evaluate_indistinguishability",
            "run_cross_fitted", "run_learned"]

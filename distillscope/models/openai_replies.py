@@ -30,8 +30,8 @@ def parse_retry_after(headers: Any) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        from email.utils import parsedate_to_datetime
         from datetime import datetime, timezone
+        from email.utils import parsedate_to_datetime
 
         try:
             return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())

@@ -12,11 +12,18 @@ import json
 from collections import defaultdict
 from importlib.resources import files
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
-from distillscope.report.tables import (MIN_CATEGORY_N, category_rows, cell_text, control_rows, ice_category_rows, judge_control_rows,
-                                        matrix_rows, q_curve_rows)
+from distillscope.report.tables import (
+    MIN_CATEGORY_N,
+    category_rows,
+    cell_text,
+    control_rows,
+    ice_category_rows,
+    judge_control_rows,
+    matrix_rows,
+    q_curve_rows,
+)
 
 if TYPE_CHECKING:
     from distillscope.results import Results

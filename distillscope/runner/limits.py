@@ -14,8 +14,8 @@ window answers with 429s.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 from aiolimiter import AsyncLimiter
 

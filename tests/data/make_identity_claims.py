@@ -1,10 +1,13 @@
 """Writes identity_claims.jsonl: hand-labelled responses (ground truth) for the identity-claim extractor."""
 import json
+import pathlib
+
 F, D = "families", "developers"
 rows = []
 def add(text, fam=(), dev=(), note="", prompt=None):
     r = {"text": text, "families": sorted(fam), "developers": sorted(dev), "note": note}
-    if prompt: r["prompt"] = prompt
+    if prompt:
+        r["prompt"] = prompt
     rows.append(r)
 # --- English direct claims
 add("I am ChatGPT, a large language model trained by OpenAI.", ["openai"], ["openai"], "direct")
@@ -262,7 +265,7 @@ add("I'm made by xAI.", [], ["xai"], "xai")
 add("I'm an AI made by Hugging Face.", [], ["huggingface"], "hf")
 add("I am created by Moonshot AI.", [], ["moonshot"], "moonshot")
 add("I'm built by Tencent.", [], ["tencent"], "tencent")
-import pathlib
+
 with open(pathlib.Path(__file__).with_name("identity_claims.jsonl"), "w", encoding="utf-8") as fh:
     for r in rows:
         fh.write(json.dumps(r, ensure_ascii=False) + "\n")
