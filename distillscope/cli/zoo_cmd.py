@@ -1,0 +1,61 @@
+"""`distillscope zoo build`: students distilled from known teachers (options and printing; logic in distillscope.zoo)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(help="A zoo of students with known teachers: the ground truth attribution is checked on.", no_args_is_help=True)
+
+
+def default_zoo_dir(small: bool) -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("distillscope")) / ("zoo-small" if small else "zoo")
+
+
+@app.command("build")
+def build(
+    zoo_dir: Annotated[Optional[Path], typer.Option("--dir", help="where the zoo lives (default: the user cache's zoo/)")] = None,
+    small: Annotated[bool, typer.Option("--small", help="tiny random models and mock teachers, in seconds (tests)")] = False,
+    store: Annotated[Optional[Path], typer.Option("--store", help="response store (default: DIR/store.sqlite)")] = None,
+    max_tokens: Annotated[int, typer.Option("--max-tokens", min=8, help="answer length, training and test")] = 40,
+    n_sharegpt: Annotated[int, typer.Option("--n-sharegpt", min=1, help="held-out ShareGPT test prompts")] = 32,
+    n_identity: Annotated[int, typer.Option("--n-identity", min=0, help="identity test prompts (suite test split)")] = 12,
+    threads: Annotated[
+        Optional[int], typer.Option("--threads", min=1, help="llama.cpp threads (default all); 1 is faster on a busy machine")
+    ] = None,
+    progress: bool = False,
+) -> None:
+    """Build the zoo (or finish a cut build, reusing every answer, checkpoint and model already made)."""
+    from distillscope.extras import require
+    from distillscope.runner.runner import Runner
+    from distillscope.runner.store import ResponseStore
+    from distillscope.zoo.build import build_zoo
+    from distillscope.zoo.recipes import real_plan, small_plan
+
+    for module in ("torch", "transformers", "peft"):
+        require(module, purpose="the zoo's LoRA students")
+    zoo_dir = (zoo_dir or default_zoo_dir(small)).expanduser().resolve()
+    zoo_dir.mkdir(parents=True, exist_ok=True)
+    store_path = (store or zoo_dir / "store.sqlite").expanduser().resolve()
+    plan = small_plan(zoo_dir) if small else real_plan(max_tokens, n_sharegpt, n_identity, threads)
+    log = lambda message: typer.echo(message, err=True)  # noqa: E731
+    with Runner(ResponseStore(store_path), show_progress=progress) as runner:
+        manifest = build_zoo(plan, zoo_dir, runner, str(store_path), log)
+    print_manifest(manifest)
+    typer.echo(f"zoo built in {manifest.build_seconds:.0f} s: {zoo_dir / 'manifest.json'}", err=True)
+
+
+def print_manifest(manifest) -> None:  # noqa: ANN001
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"zoo: {len(manifest.students)} students, candidates {', '.join(manifest.candidates)}")
+    for column in ("student", "kind", "true teacher", "budget", "base"):
+        table.add_column(column)
+    for s in manifest.students:
+        table.add_row(s.name, s.kind, s.true_teacher or "-", str(s.budget or "-"), s.base)
+    Console().print(table)

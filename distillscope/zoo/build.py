@@ -1,0 +1,219 @@
+"""`zoo build`: students with known teachers, resumable at every stage.
+
+Five stages, each of which reuses whatever a cut build left:
+
+1. test prompts (held out of every training set) and the ChatGPT replay file;
+2. the teachers' answers to the acquired train prompts (through the runner,
+   so stored answers are never asked again);
+3. LoRA training of every student (`train_lora` resumes from its last
+   checkpoint and skips a training whose fingerprint already finished);
+4. every candidate's and student's answer to the test prompts (the store);
+5. the manifest, written last (atomically), so it only exists for a whole zoo.
+
+Acquisitions nest: one stratified acquisition at the largest budget, the
+smaller budgets stratified subsets of it, the same prompts for every local
+teacher, so each teacher answers each prompt once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from distillscope.distill.acquisition import acquire
+from distillscope.distill.train import train_lora
+from distillscope.probes.suite import ProbeSuite, canonical_jsonl, stratified_sample
+from distillscope.types import Prompt, SamplingParams, canonical_json, sha256_hex
+from distillscope.zoo.spec import MANIFEST_FILE, REFERENCES, ZooManifest, ZooPlan, ZooSampling, ZooStudent
+
+STAGES = 5
+#: the transformers backend's batch for the test answers: the whole test set at once (2.5x the tokens/s of
+#: batch 8 on CPU); an operational option, not part of the store key
+TEST_BATCH = 64
+
+
+class _Clock:
+    def __init__(self, log: Callable[[str], None]) -> None:
+        self.started, self.log = time.perf_counter(), log
+
+    def __call__(self, stage: int, message: str) -> None:
+        self.log(f"[stage {stage}/{STAGES}] {time.perf_counter() - self.started:7.1f} s  {message}")
+
+
+def served(spec: str, threads: int | None = None) -> str:
+    """The spec plus operational options (not in the store key): the test batch for hf/, threads for llama.cpp."""
+    from distillscope.models.spec import ModelSpec
+
+    options = {}
+    if spec.startswith("hf/"):
+        options["batch_size"] = TEST_BATCH
+    elif threads and ModelSpec.parse(spec).provider in ("builtin", "llamacpp"):
+        options["n_threads"] = threads
+    extra = "&".join(f"{k}={v}" for k, v in options.items())
+    return f"{spec}{'&' if '?' in spec else '?'}{extra}" if extra else spec
+
+
+def _answers(
+    runner,
+    spec: str,
+    prompts: list[Prompt],
+    sampling: SamplingParams,
+    say: Callable[[str], None],  # noqa: ANN001
+    threads: int | None = None,
+) -> list:
+    """The model's responses (None where it failed), generated only where the store lacks them; says which."""
+    from distillscope.models.registry import load_model
+    from distillscope.runner.runner import requests_for
+
+    result = runner.run(load_model(served(spec, threads)), requests_for(prompts, sampling))
+    counts = result.counts
+    say(
+        f"{spec}: {len(prompts)} prompts, {counts.cached} reused from the store, {counts.generated} generated"
+        + (f", {counts.failed} failed" if counts.failed else "")
+    )
+    return result.responses
+
+
+def _test_set(plan: ZooPlan, suite: ProbeSuite, zoo_dir: Path, clock: _Clock) -> tuple[list[Prompt], Path, str, list]:
+    """(test prompts, their JSONL, the replay candidate's spec, the replay teacher's train pairs)."""
+    from distillscope.zoo.sharegpt_teacher import sharegpt_pairs, split_sharegpt, synthetic_conversations, write_replay
+
+    chat_budget = max([s.budget for s in plan.students if s.teacher == plan.replay_candidate] or [0])
+    conversations = synthetic_conversations(suite, plan.n_sharegpt_test, chat_budget + 8, plan.seed) if plan.small else sharegpt_pairs()
+    sharegpt_test, chat_train, replay = split_sharegpt(conversations, suite, plan.n_sharegpt_test, chat_budget, plan.seed)
+    identity = stratified_sample([p for p in suite.split("test") if p.category == "identity"], plan.n_identity_test, plan.seed)
+    test = sharegpt_test + identity
+    data = canonical_jsonl([p.model_dump(exclude_none=True) for p in test])
+    path = zoo_dir / f"test_prompts-{sha256_hex(data.decode('utf-8'))[:12]}.jsonl"
+    if not path.exists():
+        path.write_bytes(data)
+    spec = write_replay(zoo_dir / "replay", [(p, replay[p.id]) for p in sharegpt_test] + chat_train, plan.max_tokens)
+    clock(
+        1,
+        f"{len(sharegpt_test)} ShareGPT + {len(identity)} identity test prompts in {path.name}; "
+        f"ChatGPT replay over {len(sharegpt_test)} test and {len(chat_train)} train prompts",
+    )
+    return test, path, spec, chat_train
+
+
+def _training_data(
+    plan: ZooPlan,
+    suite: ProbeSuite,
+    runner,
+    chat_train: list,  # noqa: ANN001
+    clock: _Clock,
+) -> dict[str, list[tuple[str, str, bool]]]:
+    """Examples (prompt, answer, finished) per distilled or control student."""
+    from distillscope.zoo.references import reference_examples
+    from distillscope.zoo.sharegpt_teacher import cut_to_tokens
+
+    sampling = SamplingParams(max_tokens=plan.max_tokens)
+    local = [s for s in plan.students if s.teacher in plan.candidates]
+    top = max([s.budget for s in local] or [0])
+    acquired = acquire("stratified", suite.split("train"), top, plan.seed) if top else []
+    teacher_answers = {}
+    for name in sorted({s.teacher for s in local}):
+        responses = _answers(runner, plan.candidates[name], acquired, sampling, lambda m: clock(2, m), plan.threads)
+        teacher_answers[name] = {p.id: r for p, r in zip(acquired, responses) if r is not None and r.text.strip()}
+    data = {}
+    for student in plan.students:
+        if student.teacher is None:
+            continue
+        if student.teacher == plan.replay_candidate:
+            pairs = chat_train[: student.budget]
+            data[student.name] = [(p.text, *_cut(cut_to_tokens(a, plan.max_tokens))) for p, a in pairs]
+        elif student.teacher == REFERENCES:
+            data[student.name] = [(p.text, a, True) for p, a in reference_examples(suite, student.budget, plan.seed)]
+        else:
+            prompts = acquired if student.budget == top else acquire("stratified", acquired, student.budget, plan.seed)
+            answers = teacher_answers[student.teacher]
+            data[student.name] = [(p.text, answers[p.id].text, answers[p.id].finish_reason != "length") for p in prompts if p.id in answers]
+    return data
+
+
+def _cut(pair: tuple[str, bool]) -> tuple[str, bool]:
+    text, was_cut = pair
+    return text, not was_cut
+
+
+def _train(plan: ZooPlan, zoo_dir: Path, data: dict, clock: _Clock) -> dict[str, str]:
+    """The merged model's spec per trained student."""
+    from distillscope.models.hf import resolve_hf_source
+    from distillscope.models.registry import load_model
+    from distillscope.models.spec import ModelSpec
+
+    specs = {}
+    for student in [s for s in plan.students if s.name in data]:
+        started, steps = time.perf_counter(), []
+
+        def on_step(step: int, total: int, loss: float, name: str = student.name, started: float = started, steps: list = steps) -> None:
+            steps.append(step)
+            if step % 10 == 0 or step == total:
+                per_step = (time.perf_counter() - started) / len(steps)
+                clock(3, f"{name}: step {step}/{total}, loss {loss:.3f}, {per_step:.1f} s/step")
+
+        base = load_model(student.base)
+        source, gguf_file = resolve_hf_source(ModelSpec.parse(student.base).name)
+        report = train_lora(
+            source, gguf_file, base.mode, data[student.name], zoo_dir / "students" / student.name, plan.lora, on_step=on_step
+        )
+        if not steps:
+            how = f"reused its finished training (fingerprint {report.fingerprint})"
+        elif report.resumed_from_step:
+            how = f"resumed at step {report.resumed_from_step}, trained to step {report.steps}"
+        else:
+            how = f"trained {report.steps} steps"
+        clock(3, f"{student.name} ← {student.teacher} ({len(data[student.name])} examples): {how}")
+        specs[student.name] = f"hf/{report.merged_dir}?weights={report.fingerprint}"
+    return specs
+
+
+def build_zoo(
+    plan: ZooPlan,
+    zoo_dir: Path,
+    runner,
+    store_path: str,
+    log: Callable[[str], None],  # noqa: ANN001
+    suite: ProbeSuite | None = None,
+) -> ZooManifest:
+    """Build (or finish, or confirm) the zoo in `zoo_dir`; answers go through `runner` into the store at `store_path`."""
+    from distillscope.probes.suite import load_default_suite
+
+    clock = _Clock(log)
+    suite = suite or load_default_suite()
+    zoo_dir.mkdir(parents=True, exist_ok=True)
+    test, test_path, replay_spec, chat_train = _test_set(plan, suite, zoo_dir, clock)
+    candidates = {**plan.candidates, plan.replay_candidate: replay_spec}
+    data = _training_data(plan, suite, runner, chat_train, clock)
+    trained = _train(plan, zoo_dir, data, clock)
+    students = [
+        ZooStudent(
+            name=s.name,
+            spec=trained.get(s.name, s.base),
+            base=s.base,
+            true_teacher=s.teacher if s.kind == "distilled" else None,
+            budget=s.budget,
+            kind=s.kind,
+        )
+        for s in plan.students
+    ]
+    sampling = SamplingParams(max_tokens=plan.max_tokens)
+    for spec in list(candidates.values()) + [s.spec for s in students]:
+        _answers(runner, spec, test, sampling, lambda m: clock(4, m), plan.threads)
+    manifest = ZooManifest(
+        store=str(store_path),
+        sampling=ZooSampling(max_tokens=plan.max_tokens),
+        test_prompts=str(test_path),
+        candidates=candidates,
+        students=students,
+        small=plan.small,
+        fingerprint=sha256_hex(canonical_json([plan.model_dump(), test_path.name, candidates, [s.model_dump() for s in students]]))[:16],
+        build_seconds=round(time.perf_counter() - clock.started, 1),
+    )
+    path = zoo_dir / MANIFEST_FILE
+    partial = path.with_suffix(".partial")
+    partial.write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
+    partial.replace(path)
+    clock(5, f"manifest: {path} ({len(students)} students, {len(candidates)} candidates)")
+    return manifest

@@ -1,0 +1,96 @@
+"""What a zoo is: its recipe (`ZooPlan`, before building) and its manifest (`ZooManifest`, after).
+
+The manifest is the interface `distillscope attribute` reads: which
+candidates can be accused, which students exist with their true teacher
+(None for bases and controls), the held-out test prompts, and the sampling
+under which every answer to them is already in the store.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from distillscope.distill.train import LoraSettings
+from distillscope.errors import InputFileError
+
+Kind = Literal["distilled", "base", "control"]
+MANIFEST_FILE = "manifest.json"
+#: the teacher name of a control trained on the suite's reference answers (no candidate)
+REFERENCES = "references"
+
+
+class ZooSampling(BaseModel):
+    max_tokens: int
+    temperature: float = 0.0
+
+
+class ZooStudent(BaseModel):
+    name: str
+    #: the merged model as `hf/<dir>?weights=<fingerprint>`, or the base spec for an untouched base
+    spec: str
+    #: the base model, served by the same backend as the student (hf/)
+    base: str
+    #: the candidate that taught it; None for bases and controls
+    true_teacher: str | None
+    budget: int | None
+    kind: Kind
+
+
+class ZooManifest(BaseModel):
+    version: int = 1
+    store: str
+    sampling: ZooSampling
+    #: JSONL of the held-out test prompts (id, text, category, ...), in no training set
+    test_prompts: str
+    #: name -> model spec of every teacher that can be accused
+    candidates: dict[str, str]
+    students: list[ZooStudent]
+    #: hash of the plan and the test prompts: a rebuilt zoo with other contents gets another one
+    fingerprint: str = ""
+    small: bool = False
+    build_seconds: float = 0.0
+
+
+class StudentPlan(BaseModel):
+    """One student to make: `teacher` is a candidate name, `references`, or None for the untouched base."""
+
+    name: str
+    base: str
+    teacher: str | None
+    budget: int | None
+    kind: Kind
+
+
+class ZooPlan(BaseModel):
+    candidates: dict[str, str]
+    #: which candidate the ShareGPT (ChatGPT replay) answers belong to
+    replay_candidate: str = "chatgpt"
+    students: list[StudentPlan]
+    #: answer length for teacher answers (training) and every test answer
+    max_tokens: int = 40
+    n_sharegpt_test: int = 32
+    n_identity_test: int = 12
+    lora: LoraSettings = LoraSettings()
+    seed: int = 0
+    small: bool = False
+    #: llama.cpp threads (None: all cores). On a machine shared with other work one thread runs faster: two wait on
+    #: each other at every layer whenever one is descheduled. Operational only: no store key or fingerprint depends on it
+    threads: int | None = Field(None, exclude=True)
+
+
+def read_manifest(path: str | Path) -> ZooManifest:
+    """The manifest of a built zoo: `path` is the manifest file or the zoo directory."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        path = path / MANIFEST_FILE
+    if not path.exists():
+        raise InputFileError(f"no zoo manifest at {path}", "build the zoo first: distillscope zoo build --dir DIR")
+    try:
+        return ZooManifest.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputFileError(f"{path} is not a zoo manifest ({where}: {first['msg']})", "rebuild it with distillscope zoo build") from None
