@@ -181,7 +181,7 @@ def test_rse_in_logprob_mode_reads_the_same_scores_as_text_from_a_certain_judge(
     assert text.modes == {"logprob": 0, "text": 8} and all(p.mode == "text" for p in text.pairs)
     assert logprob.modes == {"logprob": 8, "text": 0} and all(p.mode == "logprob" for p in logprob.pairs)
     assert [p.scores for p in logprob.pairs] == [p.scores for p in text.pairs]
-    assert logprob.swap_control["n_scored"] == 3
+    assert logprob.swap_control.n_scored == 3
 
 
 def test_rse_in_logprob_mode_gives_expected_scores(runner, pairs):

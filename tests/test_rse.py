@@ -66,8 +66,8 @@ def test_labelled_answers_parse(runner, pairs):
 def test_swap_control_reports_position_bias(runner, pairs):
     prompts, texts = pairs
     result = evaluate_rse(runner, load_model(JUDGE), prompts, texts["qwen_greedy"], texts["smollm2_greedy"], swap_n=10)
-    assert result.swap_control["n"] == 10
-    assert abs(result.swap_control["mean_difference"]["mean"]) < 0.5  # the lexical mock judge is nearly symmetric
+    assert result.swap_control.n == 10
+    assert abs(result.swap_control.mean_difference.mean) < 0.5  # the lexical mock judge is nearly symmetric
 
 
 def test_user_template_with_a_syntax_error_names_the_line(runner, pairs, tmp_path):

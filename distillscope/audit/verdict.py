@@ -210,9 +210,9 @@ def _rse(rse: "RSEResult") -> list[str]:
     if bound.unscored:
         text += (f"; {bound.unscored} unscored: {bound.if_all_1.mean:.2f} if all were 1, "
                  f"{bound.if_all_5.mean:.2f} if all were 5")
-    swap = rse.swap_control.get("mean_difference") if isinstance(rse.swap_control, dict) else None
-    if swap and swap.get("mean") is not None:  # the order-swap control, quoted only because it ran
-        text += f"; order-swap control: swapped − original {_fmt(Estimate(**swap))}"
+    swap = rse.swap_control.mean_difference
+    if swap is not None and swap.mean is not None:  # the order-swap control, quoted only because it ran
+        text += f"; order-swap control: swapped − original {_fmt(swap)}"
     return [text + "; decides nothing"]
 
 

@@ -61,7 +61,6 @@ def show_similarity(results: "Results") -> None:
 
 def show_rse(results: "Results") -> None:
     from distillscope.metrics.rse import ASPECTS
-    from distillscope.metrics.stats import Estimate
 
     console = Console()
     show_ladder(console, results)
@@ -71,10 +70,10 @@ def show_rse(results: "Results") -> None:
                 **{_flag(f"aspect: {a}", f"rse.{a}", results): r.aspects[a] for a in ASPECTS},
                 **{f"category: {c}": e for c, e in r.by_category.items()}}
         console.print(estimate_table(escape(f"RSE of {spec} vs {results.teacher} (judge {results.models['judge']})"), rows))
-        swap, bound = r.swap_control.get("mean_difference"), r.sensitivity
-        swap_text = Estimate(**swap).fmt() if swap else "n/a"
+        swap, bound = r.swap_control.mean_difference, r.sensitivity
+        swap_text = swap.fmt() if swap else "n/a"
         console.print(f"judge modes used: {r.modes}; scored {r.n_scored}/{r.n_pairs} pairs; parse failures {r.parse_failures} "
                       f"(re-asked {r.reasked}), judge failures {r.judge_failures}; RSE if the {bound.unscored} unscored were all 1: "
                       f"{bound.if_all_1.fmt()}, all 5: {bound.if_all_5.fmt()}; missing answers {section.missing_responses}; "
-                      f"position-bias control: swapped minus original = {swap_text} over {r.swap_control.get('n_scored', 0)} pairs",
+                      f"position-bias control: swapped minus original = {swap_text} over {r.swap_control.n_scored} pairs",
                       markup=False)

@@ -65,6 +65,15 @@ class RSESensitivity(BaseModel):
     if_all_5: Estimate
 
 
+class SwapControl(BaseModel):
+    """The position-bias control: a seeded subset judged again with the two answers swapped."""
+
+    n: int = 0
+    n_scored: int = 0
+    mean_difference: Estimate | None = None  # swapped minus original
+    mean_abs_difference: Estimate | None = None
+
+
 class RSEResult(BaseModel):
     judge: str
     template: str
@@ -78,7 +87,7 @@ class RSEResult(BaseModel):
     aspects: dict[str, Estimate]
     by_category: dict[str, Estimate]
     by_source: dict[str, Estimate]
-    swap_control: dict
+    swap_control: SwapControl
     pairs: list[RSEPair]
     modes: dict[str, int] = {}  # verdicts read from token probabilities ("logprob") and from text ("text")
 
@@ -151,18 +160,14 @@ def sensitivity(means: Sequence[float | None], seed: int = 0) -> RSESensitivity:
                           if_all_5=bootstrap_mean([5.0 if m is None else m for m in means], seed=seed))
 
 
-def _swap_control(runner, judge, triples, outcomes, items, judge_call, swap_n, seed) -> dict:  # noqa: ANN001
+def _swap_control(runner, judge, triples, outcomes, items, judge_call, swap_n, seed) -> SwapControl:  # noqa: ANN001
     """Judge a seeded subset again with reference and candidate swapped (in the same mode as the first pass)."""
     usable = [i for i, o in enumerate(outcomes) if o.ok]
     chosen = sorted(random.Random(f"{seed}:swap").sample(usable, min(swap_n, len(usable))))
     if not chosen:
-        return {"n": 0, "mean_difference": None, "mean_abs_difference": None}
+        return SwapControl()
     swapped = [(triples[i][0], triples[i][2], triples[i][1]) for i in chosen]
     again = judge_call(runner, judge, items(swapped))
     diffs = [_score(o) - _score(outcomes[i]) for i, o in zip(chosen, again) if o.ok]
-    return {
-        "n": len(chosen),
-        "n_scored": len(diffs),
-        "mean_difference": bootstrap_mean(diffs, seed=seed).model_dump(),
-        "mean_abs_difference": bootstrap_mean([abs(d) for d in diffs], seed=seed).model_dump(),
-    }
+    return SwapControl(n=len(chosen), n_scored=len(diffs), mean_difference=bootstrap_mean(diffs, seed=seed),
+                       mean_abs_difference=bootstrap_mean([abs(d) for d in diffs], seed=seed))
