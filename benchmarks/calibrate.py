@@ -27,10 +27,33 @@ def cli_run(directory: Path, shifted: bool) -> dict:
 
     data = write_replay_dataset(directory / ("shifted" if shifted else "null"), prompts=160, samples=2, shifted=shifted)
     out = data / "indist.json"
-    command = [sys.executable, "-m", "distillscope", "indist", "--teacher", f"replay/{data / 'teacher.jsonl'}",
-               "--student", f"replay/{data / 'student.jsonl'}", "--suite", str(data / "suite.jsonl"), "--adversaries", "style,mmd",
-               "--n", "80", "--n-train", "80", "--samples", "2", "--temperature", "0.7", "--store", str(data / "store.sqlite"),
-               "-o", str(out), "--no-progress"]
+    command = [
+        sys.executable,
+        "-m",
+        "distillscope",
+        "indist",
+        "--teacher",
+        f"replay/{data / 'teacher.jsonl'}",
+        "--student",
+        f"replay/{data / 'student.jsonl'}",
+        "--suite",
+        str(data / "suite.jsonl"),
+        "--adversaries",
+        "style,mmd",
+        "--n",
+        "80",
+        "--n-train",
+        "80",
+        "--samples",
+        "2",
+        "--temperature",
+        "0.7",
+        "--store",
+        str(data / "store.sqlite"),
+        "-o",
+        str(out),
+        "--no-progress",
+    ]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     results = json.loads(out.read_text(encoding="utf-8"))["results"]
     return {"p": results["mmd"]["test"]["p_value"], "style": results["learned"]["style"]["advantage"]}
@@ -57,8 +80,10 @@ def main() -> int:
                 got = cli_run(Path(tmp), shifted)
                 style = got["style"]
                 interval = f"[{style['low']:.3f}, {style['high']:.3f}]" if style.get("low") is not None else f"({style.get('status')})"
-                print(f"CLI, replay, {'half the student answers shifted' if shifted else 'null (same generator)'}: "
-                      f"paired MMD p = {got['p']:.4f}, style advantage {style['mean']:.3f} {interval}")
+                print(
+                    f"CLI, replay, {'half the student answers shifted' if shifted else 'null (same generator)'}: "
+                    f"paired MMD p = {got['p']:.4f}, style advantage {style['mean']:.3f} {interval}"
+                )
                 if (got["p"] < 0.01) != shifted:
                     failed.append(f"CLI {'shifted' if shifted else 'null'} run: p = {got['p']:.4f}")
     print(f"{time.perf_counter() - start:.0f} s; {'all checks passed' if not failed else f'{len(failed)} check(s) failed'}")

@@ -24,14 +24,20 @@ import time
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
-PROSE_EN = ("Large language models answer questions, write code and summarise documents; they can also be wrong, "
-            "so check important facts against reliable sources before you rely on them. ")
+PROSE_EN = (
+    "Large language models answer questions, write code and summarise documents; they can also be wrong, "
+    "so check important facts against reliable sources before you rely on them. "
+)
 PROSE_ZH = "大型语言模型可以回答问题、编写代码、总结文档，但也可能出错，因此在依赖这些信息之前，请对照可靠来源核实重要事实。"
 
 
 def texts(n: int) -> list[str]:
-    rows = [json.loads(line) for path in sorted(DATA.glob("identity_claims*.jsonl"))
-            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line)
+        for path in sorted(DATA.glob("identity_claims*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     rows = [row for row in rows if "text" in row]  # the ShareGPT set holds references only
     out = []
     for i in range(n):
@@ -53,8 +59,11 @@ def main() -> None:
     library = default_library()
     answers = texts(args.n)
     size = sum(len(t.encode("utf-8")) for t in answers) / len(answers)
-    aliases = sorted({a for f in library.families.values() for a in f.names.all()} | {a for d in library.developers.values() for a in d.all()},
-                     key=len, reverse=True)
+    aliases = sorted(
+        {a for f in library.families.values() for a in f.names.all()} | {a for d in library.developers.values() for a in d.all()},
+        key=len,
+        reverse=True,
+    )
     floor = re.compile("|".join(re.escape(a.lower()) for a in aliases))  # lower-cased text, so no IGNORECASE slowdown
     extract_claims("warm-up: I am ChatGPT.")
 
@@ -74,9 +83,13 @@ def main() -> None:
     print(f"extract_claims:           {len(answers) / extract_s:,.0f} answers/s  (goal >= 2,000)")
     print(f"extractor / floor time:   {extract_s / floor_s:.1f}x slower than the plain scan")
 
-    singles = {"'I am ChatGPT ' * 7700": "I am ChatGPT " * 7700, "'我是ChatGPT，' * 6500": "我是ChatGPT，" * 6500,
-               "'[GPT]: I am ChatGPT\\n' * 5000": "[GPT]: I am ChatGPT\n" * 5000,
-               "100 KB of mixed labelled answers": "\n".join(answers)[:100_000], "'<think>' * 14000": "<think>" * 14000}
+    singles = {
+        "'I am ChatGPT ' * 7700": "I am ChatGPT " * 7700,
+        "'我是ChatGPT，' * 6500": "我是ChatGPT，" * 6500,
+        "'[GPT]: I am ChatGPT\\n' * 5000": "[GPT]: I am ChatGPT\n" * 5000,
+        "100 KB of mixed labelled answers": "\n".join(answers)[:100_000],
+        "'<think>' * 14000": "<think>" * 14000,
+    }
     worst = 0.0
     for label, text in singles.items():
         _judge_window.cache_clear()

@@ -22,8 +22,12 @@ from pathlib import Path
 
 def timed_demo(env: dict, out_dir: Path) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "distillscope", "demo", "--out-dir", str(out_dir), "--no-progress"], env=env,
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "distillscope", "demo", "--out-dir", str(out_dir), "--no-progress"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return time.perf_counter() - started
 
 

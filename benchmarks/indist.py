@@ -58,13 +58,12 @@ def main() -> None:
         raise SystemExit(f"only {len(rows)} ShareGPT answers; use --pairs {len(rows) // 2}")
     prompts = [Prompt(text=q, category="code" if "```" in a else "prose") for q, a in rows[: args.pairs]]
     teacher = [a for _, a in rows[: args.pairs]]
-    student = [a for _, a in rows[args.pairs:]]
+    student = [a for _, a in rows[args.pairs :]]
     with tempfile.TemporaryDirectory() as tmp:
         teacher_file = write_replay(Path(tmp) / "teacher.jsonl", prompts, teacher)
         student_file = write_replay(Path(tmp) / "student.jsonl", prompts, student)
         direct_s = direct_encode_seconds(teacher + student)
-        total_s, result, encoded = run_distillscope(prompts, teacher_file, student_file, Path(tmp) / "store.sqlite",
-                                                    int(0.8 * args.pairs))
+        total_s, result, encoded = run_distillscope(prompts, teacher_file, student_file, Path(tmp) / "store.sqlite", int(0.8 * args.pairs))
     print(f"{args.pairs} x 2 answers ({len(set(teacher + student))} distinct), train {result.n_train} / test {result.n_test}")
     print(f"direct sentence-transformers encode: {direct_s:8.1f} s")
     print(f"distillscope style+embed+mmd:        {total_s:8.1f} s  ({encoded} texts encoded; model load included)")

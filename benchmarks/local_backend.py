@@ -76,8 +76,7 @@ def main() -> None:
     executor = local_compute_executor()
     executor.submit(model.llama).result()  # load outside the timing, as for the direct call
     reference = executor.submit(
-        llama_cpp.Llama,
-        model_path=str(ensure_builtin(args.model)), n_ctx=model.n_ctx, n_threads=model.n_threads, verbose=False
+        llama_cpp.Llama, model_path=str(ensure_builtin(args.model)), n_ctx=model.n_ctx, n_threads=model.n_threads, verbose=False
     ).result()
     with tempfile.TemporaryDirectory() as tmp:
         # alternate the order so neither side always runs on a warmer machine

@@ -34,8 +34,9 @@ def _items(n: int):  # noqa: ANN202
     pair_prompts = [Prompt(text=p.text, category=p.category) for p in prompts]
     conflict = load_template("ice_conflict")
     facts = ["The model is Qwen, created by Alibaba Cloud."]
-    conflict_items = [(f"c{i}", conflict.render(facts=facts, response=f"I am {'ChatGPT, made by OpenAI' if i % 2 else 'Qwen'} ({i})."))
-                      for i in range(n)]
+    conflict_items = [
+        (f"c{i}", conflict.render(facts=facts, response=f"I am {'ChatGPT, made by OpenAI' if i % 2 else 'Qwen'} ({i}).")) for i in range(n)
+    ]
     return prompts, reference, candidate, pair_prompts, conflict_items
 
 
@@ -53,8 +54,18 @@ def measure(spec_for, n: int, label: str, reported: bool = False) -> None:  # no
     judges = {
         "rse": lambda r, j, m: evaluate_rse(r, j, prompts, reference, candidate, swap_n=0, mode=m).modes,
         "pairwise": lambda r, j, m: pairwise_judge(r, j, pair_prompts, reference, candidate, [], mode=m).modes,
-        "conflict": lambda r, j, m: _counts(run_judge(r, j, conflict_items, parse_conflict, "<judge>0</judge>",
-                                                      read_logprobs=read_conflict, logprob_max_tokens=CONFLICT_LOGPROB_MAX_TOKENS, mode=m)),
+        "conflict": lambda r, j, m: _counts(
+            run_judge(
+                r,
+                j,
+                conflict_items,
+                parse_conflict,
+                "<judge>0</judge>",
+                read_logprobs=read_conflict,
+                logprob_max_tokens=CONFLICT_LOGPROB_MAX_TOKENS,
+                mode=m,
+            )
+        ),
     }
     for name, judge_with in judges.items():
         per = {}
@@ -65,12 +76,15 @@ def measure(spec_for, n: int, label: str, reported: bool = False) -> None:  # no
                 modes = judge_with(Runner(store, show_progress=False), judge, mode)
                 seconds = time.perf_counter() - started
                 rows = [r for r in store.iter_responses() if r["model"] == judge.identity]
-                tokens = [r["completion_tokens"] if reported and r["completion_tokens"] is not None
-                          else len(mock_tokens(r["text"])) for r in rows]
+                tokens = [
+                    r["completion_tokens"] if reported and r["completion_tokens"] is not None else len(mock_tokens(r["text"])) for r in rows
+                ]
                 per[mode] = (sum(tokens) / max(1, len(tokens)), len(rows), modes, seconds)
         (t_tok, t_calls, _, t_s), (l_tok, l_calls, l_modes, l_s) = per["text"], per["logprob"]
-        print(f"{label:8} {name:9} text {t_tok:5.1f} tok/call ({t_calls} calls, {t_s:.1f} s)  logprob {l_tok:5.1f} tok/call "
-              f"({l_calls} calls, {l_s:.1f} s, verdicts {l_modes})  ratio {l_tok / t_tok if t_tok else float('nan'):.2f}")
+        print(
+            f"{label:8} {name:9} text {t_tok:5.1f} tok/call ({t_calls} calls, {t_s:.1f} s)  logprob {l_tok:5.1f} tok/call "
+            f"({l_calls} calls, {l_s:.1f} s, verdicts {l_modes})  ratio {l_tok / t_tok if t_tok else float('nan'):.2f}"
+        )
 
 
 def _counts(outcomes) -> dict[str, int]:  # noqa: ANN001

@@ -35,9 +35,7 @@ def requests_per_s(store_path: Path, spec: str, prompts: list[Prompt]) -> float:
 
 
 def start_stub(latency: float) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "distillscope.testing.stub_server", str(latency)], stdout=subprocess.PIPE, text=True
-    )
+    process = subprocess.Popen([sys.executable, "-m", "distillscope.testing.stub_server", str(latency)], stdout=subprocess.PIPE, text=True)
     return process, process.stdout.readline().strip()
 
 
@@ -53,9 +51,7 @@ def main() -> None:
         (_, first), (_, second) = stubs
         with tempfile.TemporaryDirectory() as tmp:
             one = requests_per_s(Path(tmp) / "one.sqlite", f"openai/stub?base_url={first}&concurrency={args.concurrency}", prompts)
-            two = requests_per_s(
-                Path(tmp) / "two.sqlite", f"openai/stub?base_url={first},{second}&concurrency={args.concurrency}", prompts
-            )
+            two = requests_per_s(Path(tmp) / "two.sqlite", f"openai/stub?base_url={first},{second}&concurrency={args.concurrency}", prompts)
     finally:
         for process, _ in stubs:
             process.terminate()

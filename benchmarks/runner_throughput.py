@@ -62,8 +62,10 @@ def main() -> None:
     print(f"serial (concurrency 1):        {serial_s:8.2f} s")
     print(f"concurrency {args.concurrency}:                {concurrent_s:8.2f} s")
     print(f"speed-up: {speedup:.1f}x = {speedup / args.concurrency:.2f} of the ideal {args.concurrency}x (goal >= 0.80)")
-    print(f"fully cached re-run: {cached_s:.3f} s = {cached_s / args.requests * 1000:.2f} ms per request "
-          f"({concurrent_s / cached_s:.0f}x faster than generating)")
+    print(
+        f"fully cached re-run: {cached_s:.3f} s = {cached_s / args.requests * 1000:.2f} ms per request "
+        f"({concurrent_s / cached_s:.0f}x faster than generating)"
+    )
 
 
 if __name__ == "__main__":

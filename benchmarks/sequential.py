@@ -69,8 +69,9 @@ def sign_flip_p(d: np.ndarray, permutations: int, rng: np.random.Generator) -> f
     return (1 + int(np.sum(null >= observed))) / (1 + permutations)
 
 
-def fixed_n_for_power(teacher: np.ndarray, student: np.ndarray, test: str, repeats: int, seed: int,
-                      permutations: int = 200) -> tuple[int | None, dict[int, float]]:
+def fixed_n_for_power(
+    teacher: np.ndarray, student: np.ndarray, test: str, repeats: int, seed: int, permutations: int = 200
+) -> tuple[int | None, dict[int, float]]:
     """Smallest n (5, 6, then a √2 grid from 8) whose rejection rate at α over `repeats` subsamples of n prompts reaches 0.8.
 
     5 is the least n at which a paired permutation test can reject at α = 0.05 at all (2⁵ = 32 sign patterns).
@@ -114,8 +115,9 @@ def stored_pairs(store_path: str, teacher: str, student: str) -> tuple[np.ndarra
     return featurize(texts[0]), featurize(texts[1]), embedder.embed(texts[0]), embedder.embed(texts[1])
 
 
-def report(name: str, teacher: np.ndarray, student: np.ndarray, args: argparse.Namespace,
-           mmd_view: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+def report(
+    name: str, teacher: np.ndarray, student: np.ndarray, args: argparse.Namespace, mmd_view: tuple[np.ndarray, np.ndarray] | None = None
+) -> dict:
     from distillscope.indist.sequential import SequentialSettings
 
     settings = SequentialSettings(alpha=ALPHA, max_queries=min(args.max_queries, len(teacher)), batch=args.batch)
@@ -131,11 +133,20 @@ def report(name: str, teacher: np.ndarray, student: np.ndarray, args: argparse.N
     fixed_s = time.perf_counter() - started
     median = float(np.median(asked))
     ratio = f"{mmd_n / median:.1f}x" if mmd_n else f"> {len(teacher) / median:.1f}x"
-    print(f"{name:<34} {median:>9.0f} {rejected:>4}/{len(asked):<4} {first_median:>9.0f} {mmd_n or f'>{len(teacher)}':>9} "
-          f"{flip_n or f'>{len(teacher)}':>9} {ratio:>8} {DEFAULT_N / median:>8.1f}x"
-          f"   ({sequential_s:.0f} s + {fixed_s:.0f} s)", flush=True)
-    return {"data": name, "sequential_median": median, "first_version_median": first_median, "mmd_n": mmd_n,
-            "sign_flip_n": flip_n, "mmd_power": mmd_power}
+    print(
+        f"{name:<34} {median:>9.0f} {rejected:>4}/{len(asked):<4} {first_median:>9.0f} {mmd_n or f'>{len(teacher)}':>9} "
+        f"{flip_n or f'>{len(teacher)}':>9} {ratio:>8} {DEFAULT_N / median:>8.1f}x"
+        f"   ({sequential_s:.0f} s + {fixed_s:.0f} s)",
+        flush=True,
+    )
+    return {
+        "data": name,
+        "sequential_median": median,
+        "first_version_median": first_median,
+        "mmd_n": mmd_n,
+        "sign_flip_n": flip_n,
+        "mmd_power": mmd_power,
+    }
 
 
 def known_direction(effects: list[float], runs: int, seed: int) -> None:
@@ -165,8 +176,11 @@ def known_direction(effects: list[float], runs: int, seed: int) -> None:
             run = run_on_pairs(teacher, student, settings, lambda history: Known() if history else NoBet(), stop_at_rejection=True)
             asked.append(run.test.n)
         fixed = (1.6449 + 0.8416) ** 2 / (effect / np.sqrt(2)) ** 2
-        print(f"known direction, shift {effect:g}: sequential median {np.median(asked):.0f} pairs (batch 1); "
-              f"fixed-n z-test for power {POWER}: {fixed:.1f} pairs; ratio {fixed / np.median(asked):.2f}x", flush=True)
+        print(
+            f"known direction, shift {effect:g}: sequential median {np.median(asked):.0f} pairs (batch 1); "
+            f"fixed-n z-test for power {POWER}: {fixed:.1f} pairs; ratio {fixed / np.median(asked):.2f}x",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -196,8 +210,13 @@ def main() -> None:
         known_direction([float(e) for e in args.effects.split(",")], args.runs, args.seed)
     if args.store:
         teacher, student, teacher_embedded, student_embedded = stored_pairs(args.store, args.teacher, args.student)
-        report(f"stored: {args.student.split('/')[-1]} vs {args.teacher.split('/')[-1]}", teacher, student, args,
-               mmd_view=(teacher_embedded, student_embedded))
+        report(
+            f"stored: {args.student.split('/')[-1]} vs {args.teacher.split('/')[-1]}",
+            teacher,
+            student,
+            args,
+            mmd_view=(teacher_embedded, student_embedded),
+        )
 
 
 if __name__ == "__main__":

@@ -33,8 +33,13 @@ def sharegpt_answers(n: int) -> list[tuple[str, str]]:
     out = []
     for item in sharegpt_conversations():
         turns = item.get("conversations") or []
-        if (len(turns) >= 2 and turns[0]["from"] == "human" and turns[1]["from"] == "gpt"
-                and turns[0]["value"].strip() and turns[1]["value"].strip()):
+        if (
+            len(turns) >= 2
+            and turns[0]["from"] == "human"
+            and turns[1]["from"] == "gpt"
+            and turns[0]["value"].strip()
+            and turns[1]["value"].strip()
+        ):
             out.append((turns[0]["value"][:500], turns[1]["value"].strip()[:1500]))
             if len(out) == n:
                 break
@@ -100,7 +105,14 @@ def main() -> None:
     print(f"distillscope, cold:                  {cold_s:8.1f} s  ({encoded} texts encoded; model load included)")
     print(f"distillscope, embeddings cached:     {warm_s:8.1f} s  ({encoded_again} texts encoded)")
     print(f"cold / direct = {cold_s / direct_s:.2f} (goal <= 2.0); cold / cached = {cold_s / warm_s:.1f}x (goal >= 20)")
-    print("cosine overall:", result.overall["cosine"].fmt(), "| ROUGE-L:", result.overall["rouge_l"].fmt(), "| chrF:", result.overall["chrf"].fmt())
+    print(
+        "cosine overall:",
+        result.overall["cosine"].fmt(),
+        "| ROUGE-L:",
+        result.overall["rouge_l"].fmt(),
+        "| chrF:",
+        result.overall["chrf"].fmt(),
+    )
 
 
 if __name__ == "__main__":

@@ -62,12 +62,20 @@ class Paired(BaseModel):
         return max(counts.values(), default=0)
 
     def rows(self, indices: Sequence[int]) -> "Paired":
-        return Paired(prompts=[self.prompts[i] for i in indices], teacher=[self.teacher[i] for i in indices],
-                      student=[self.student[i] for i in indices], sample_index=[self.sample_index[i] for i in indices])
+        return Paired(
+            prompts=[self.prompts[i] for i in indices],
+            teacher=[self.teacher[i] for i in indices],
+            student=[self.student[i] for i in indices],
+            sample_index=[self.sample_index[i] for i in indices],
+        )
 
     @classmethod
-    def from_answers(cls, prompts: Sequence[Prompt], teacher: Sequence[str | None | Sequence[str | None]],
-                     student: Sequence[str | None | Sequence[str | None]]) -> tuple["Paired", int]:
+    def from_answers(
+        cls,
+        prompts: Sequence[Prompt],
+        teacher: Sequence[str | None | Sequence[str | None]],
+        student: Sequence[str | None | Sequence[str | None]],
+    ) -> tuple["Paired", int]:
         """Keep every (prompt, sample index) both models answered; also return how many were dropped.
 
         Each entry of `teacher`/`student` is one answer (sample 0) or a list of
@@ -87,8 +95,9 @@ class Paired(BaseModel):
                     dropped += 1
                 else:
                     rows.append((prompt, t_text, s_text, index))
-        return cls(prompts=[r[0] for r in rows], teacher=[r[1] for r in rows], student=[r[2] for r in rows],
-                   sample_index=[r[3] for r in rows]), dropped
+        return cls(
+            prompts=[r[0] for r in rows], teacher=[r[1] for r in rows], student=[r[2] for r in rows], sample_index=[r[3] for r in rows]
+        ), dropped
 
 
 def read_records(path: str | Path, what: str = "prompts") -> Iterator[tuple[int, dict[str, Any]]]:

@@ -150,10 +150,18 @@ def envelope(kind: str, *, suite: Any, prompts: dict, models: dict, sampling: di
     """The envelope as a plain mapping, for files that are not metric results (distillation runs, sweeps, the zoo)."""
     from distillscope import __version__
 
-    return {"schema": SCHEMA, "kind": kind, "package_version": __version__,
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "suite": {"name": suite.name, "version": suite.version}, "prompts": prompts, "models": models,
-            "sampling": sampling, "seed": seed, **extra}
+    return {
+        "schema": SCHEMA,
+        "kind": kind,
+        "package_version": __version__,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "suite": {"name": suite.name, "version": suite.version},
+        "prompts": prompts,
+        "models": models,
+        "sampling": sampling,
+        "seed": seed,
+        **extra,
+    }
 
 
 def write_results(path: Path, results: Results | dict) -> None:

@@ -42,8 +42,16 @@ class TextEmbedder(Protocol):
 class Workspace:
     """Store, runner, embedders, models and log of one command; use as a context manager or call `close()`."""
 
-    def __init__(self, store: Path | str | None = None, *, progress: bool = True, cost: "CostMeter | None" = None,
-                 embedder: str = "auto", refresh: bool = False, log_to_console: bool | None = None) -> None:
+    def __init__(
+        self,
+        store: Path | str | None = None,
+        *,
+        progress: bool = True,
+        cost: "CostMeter | None" = None,
+        embedder: str = "auto",
+        refresh: bool = False,
+        log_to_console: bool | None = None,
+    ) -> None:
         from distillscope.paths import check_parent
         from distillscope.runner.runner import Runner
         from distillscope.runner.store import ResponseStore
@@ -95,8 +103,7 @@ class Workspace:
 
         return answer_samples(self.runner, model, prompts, sampling)
 
-    def paired(self, teacher: "Model", student: "Model", prompts: Sequence[Prompt],
-               sampling: SamplingParams) -> tuple[Paired, int]:
+    def paired(self, teacher: "Model", student: "Model", prompts: Sequence[Prompt], sampling: SamplingParams) -> tuple[Paired, int]:
         """Both models' answers paired by (prompt, sample index), and how many pairs a failure dropped."""
         return Paired.from_answers(prompts, self.answers(teacher, prompts, sampling), self.answers(student, prompts, sampling))
 

@@ -40,8 +40,9 @@ def replay_files(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     files = {}
     for column in ("qwen_greedy", "smollm2_greedy"):
         path = tmp_path / f"{column}.jsonl"
-        path.write_text("".join(json.dumps({"prompt": p.text, "response": t}) + "\n" for p, t in zip(prompts, texts[column])),
-                        encoding="utf-8")
+        path.write_text(
+            "".join(json.dumps({"prompt": p.text, "response": t}) + "\n" for p, t in zip(prompts, texts[column])), encoding="utf-8"
+        )
         files[column] = f"replay/{path}"
     return suite, files
 
@@ -51,16 +52,82 @@ def run_all(cli, tmp_path: Path) -> dict[str, list[float]]:
     suite, files = replay_files(tmp_path)
     teacher, student = files["qwen_greedy"], files["smollm2_greedy"]
     commands = {
-        "similarity": ["similarity", "--reference", teacher, "--student", student, "--suite", suite, "--n", "12",
-                       "--split", "all", "--ladder-n", "0"],
-        "rse": ["rse", "--reference", teacher, "--student", student, "--judge", "mock/j?judge=rse", "--suite", suite,
-                "--n", "12", "--split", "all", "--swap-n", "4"],
-        "indist": ["indist", "--teacher", teacher, "--student", student, "--suite", suite, "--adversaries", "style,embed,mmd",
-                   "--n", "5", "--n-train", "5"],
-        "indist-mock": ["indist", "--teacher", "mock/alpha", "--student", "mock/beta", "--adversaries", "style,embed,mmd",
-                        "--n", "30", "--n-train", "30", "--max-tokens", "32"],
-        "sequential": ["indist", "--sequential", "--teacher", "mock/alpha", "--student", "mock/beta", "--max-queries", "120",
-                       "--batch", "10", "--max-tokens", "32"],
+        "similarity": [
+            "similarity",
+            "--reference",
+            teacher,
+            "--student",
+            student,
+            "--suite",
+            suite,
+            "--n",
+            "12",
+            "--split",
+            "all",
+            "--ladder-n",
+            "0",
+        ],
+        "rse": [
+            "rse",
+            "--reference",
+            teacher,
+            "--student",
+            student,
+            "--judge",
+            "mock/j?judge=rse",
+            "--suite",
+            suite,
+            "--n",
+            "12",
+            "--split",
+            "all",
+            "--swap-n",
+            "4",
+        ],
+        "indist": [
+            "indist",
+            "--teacher",
+            teacher,
+            "--student",
+            student,
+            "--suite",
+            suite,
+            "--adversaries",
+            "style,embed,mmd",
+            "--n",
+            "5",
+            "--n-train",
+            "5",
+        ],
+        "indist-mock": [
+            "indist",
+            "--teacher",
+            "mock/alpha",
+            "--student",
+            "mock/beta",
+            "--adversaries",
+            "style,embed,mmd",
+            "--n",
+            "30",
+            "--n-train",
+            "30",
+            "--max-tokens",
+            "32",
+        ],
+        "sequential": [
+            "indist",
+            "--sequential",
+            "--teacher",
+            "mock/alpha",
+            "--student",
+            "mock/beta",
+            "--max-queries",
+            "120",
+            "--batch",
+            "10",
+            "--max-tokens",
+            "32",
+        ],
         "ice": ["ice", *ICE, "--facts", "qwen", "--budget", "20"],
     }
     out: dict[str, list[float]] = {}
@@ -69,9 +136,18 @@ def run_all(cli, tmp_path: Path) -> dict[str, list[float]]:
         code, _, err = cli(*args, "--out", path, "--no-progress")
         assert code == 0, f"{name}: {err}"
         out[name] = sorted(numbers(measured(json.loads(path.read_text(encoding="utf-8")))))
-    config = {"teacher": "mock/alpha", "students": ["mock/beta"], "judge": "mock/judge?judge=auto", "facts": {"mock/beta": "qwen"},
-              "n": 20, "n_train": 20, "ice_budget": 10, "max_tokens": 32, "swap_n": 2,
-              "pairwise_judges": {"mock/beta": "mock/judge?judge=auto"}}
+    config = {
+        "teacher": "mock/alpha",
+        "students": ["mock/beta"],
+        "judge": "mock/judge?judge=auto",
+        "facts": {"mock/beta": "qwen"},
+        "n": 20,
+        "n_train": 20,
+        "ice_budget": 10,
+        "max_tokens": 32,
+        "swap_n": 2,
+        "pairwise_judges": {"mock/beta": "mock/judge?judge=auto"},
+    }
     path = tmp_path / "audit.yaml"
     path.write_text(json.dumps(config), encoding="utf-8")
     code, _, err = cli("audit", "--config", path, "-o", tmp_path / "audit", "--no-progress")

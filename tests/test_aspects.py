@@ -93,9 +93,15 @@ def test_on_real_answers_content_measures_separate_a_resample_from_another_promp
     prompts, texts = load_pairs()
     reference = texts["qwen_greedy"]
     picks, crossed = choose_ladder_prompts(prompts, reference, n=20, seed=0)
-    ladder = LadderSet(prompts=[prompts[i] for i, _ in picks], reference=[reference[i] for i, _ in picks],
-                       resample=[texts["qwen_t07"][i] for i, _ in picks], other_prompt=[reference[j] for _, j in picks],
-                       other_prompt_ids=[prompts[j].id for _, j in picks], cross_category=crossed, resample_source="replay")
+    ladder = LadderSet(
+        prompts=[prompts[i] for i, _ in picks],
+        reference=[reference[i] for i, _ in picks],
+        resample=[texts["qwen_t07"][i] for i, _ in picks],
+        other_prompt=[reference[j] for _, j in picks],
+        other_prompt_ids=[prompts[j].id for _, j in picks],
+        cross_category=crossed,
+        resample_source="replay",
+    )
     result = run_ladder(ladder, {"aspects": aspect_measure()})
     assert set(result.measures) == set(ASPECT_MEASURES)
     for name in ASPECT_MEASURES:

@@ -12,8 +12,12 @@ import distillscope.metrics.embeddings as embeddings
 from distillscope.testing.hashing_embedder import HashingEmbedder
 
 JUDGE = "mock/judge?judge=auto"
-PAYLOADS = ("<script>document.title='PWNED-script'</script>", "<img src=x onerror=\"document.title='PWNED-img'\">",
-            "</textarea><script>document.title='PWNED-textarea'</script>", "</script><script>document.title='PWNED-break'</script>")
+PAYLOADS = (
+    "<script>document.title='PWNED-script'</script>",
+    "<img src=x onerror=\"document.title='PWNED-img'\">",
+    "</textarea><script>document.title='PWNED-textarea'</script>",
+    "</script><script>document.title='PWNED-break'</script>",
+)
 
 
 @pytest.fixture
@@ -22,9 +26,18 @@ def hashing_embedder(monkeypatch):
 
 
 def write_config(tmp_path, **extra):
-    config = {"teacher": "mock/alpha", "students": ["mock/beta", "mock/alpha?variant=1"], "judge": JUDGE,
-              "facts": {"mock/beta": "qwen", "mock/alpha?variant=1": "qwen"}, "n": 20, "n_train": 20, "ice_budget": 10,
-              "max_tokens": 32, "swap_n": 2, **extra}
+    config = {
+        "teacher": "mock/alpha",
+        "students": ["mock/beta", "mock/alpha?variant=1"],
+        "judge": JUDGE,
+        "facts": {"mock/beta": "qwen", "mock/alpha?variant=1": "qwen"},
+        "n": 20,
+        "n_train": 20,
+        "ice_budget": 10,
+        "max_tokens": 32,
+        "swap_n": 2,
+        **extra,
+    }
     path = tmp_path / "audit.yaml"
     path.write_text(json.dumps(config), encoding="utf-8")  # JSON is YAML
     return path
@@ -119,15 +132,32 @@ def _results_with_payloads():
     example = {"prompt": PAYLOADS[0], "category": "general", "teacher": PAYLOADS[1], "student": PAYLOADS[2], "cosine": 0.5}
     student = {
         "verdict": {"headline": PAYLOADS[3], "points": [PAYLOADS[0]]},
-        "similarity": {"overall": {"cosine": estimate, "rouge_l": estimate, "chrf": estimate},
-                       "by_category": {"general": {"cosine": estimate}}},
+        "similarity": {
+            "overall": {"cosine": estimate, "rouge_l": estimate, "chrf": estimate},
+            "by_category": {"general": {"cosine": estimate}},
+        },
         "rse": {"rse": estimate, "pairs": [{"scores": {"style": 3, "structure": 4, "content": 2}}]},
-        "ice": {"overall": {"loose": estimate, "strict": estimate, "hard": estimate}, "queries": 10,
-                "by_category": {"team": {"loose": estimate, "strict": estimate, "hard": estimate}},
-                "top_templates": [{"mutant_id": PAYLOADS[1], "text": PAYLOADS[2], "misleading": False, "queries": 5,
-                                   "loose_successes": 1, "strict_successes": 1, "example_response": PAYLOADS[3]}]},
-        "indist": {"learned": {"style": {"advantage": estimate, "by_category": {"general": estimate},
-                                         "q_curve": {"1": estimate, "2": estimate}}}, "judge": None, "mmd": None},
+        "ice": {
+            "overall": {"loose": estimate, "strict": estimate, "hard": estimate},
+            "queries": 10,
+            "by_category": {"team": {"loose": estimate, "strict": estimate, "hard": estimate}},
+            "top_templates": [
+                {
+                    "mutant_id": PAYLOADS[1],
+                    "text": PAYLOADS[2],
+                    "misleading": False,
+                    "queries": 5,
+                    "loose_successes": 1,
+                    "strict_successes": 1,
+                    "example_response": PAYLOADS[3],
+                }
+            ],
+        },
+        "indist": {
+            "learned": {"style": {"advantage": estimate, "by_category": {"general": estimate}, "q_curve": {"1": estimate, "2": estimate}}},
+            "judge": None,
+            "mmd": None,
+        },
     }
     student["similarity"].update(most_similar=[example], least_similar=[example])
     return typed_results({"mock/<b>x</b>": student}, prompts={"n_test": 10, "n_train": 10})
@@ -149,9 +179,21 @@ def test_report_opened_in_headless_chromium_runs_no_injected_script_and_shows_ev
 
     path = write_report(_results_with_payloads(), tmp_path / "report.html")
     dom = subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + str(tmp_path / "profile"),
-         "--virtual-time-budget=5000", "--dump-dom", path.as_uri()],
-        capture_output=True, text=True, timeout=120, check=True).stdout
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--user-data-dir=" + str(tmp_path / "profile"),
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            path.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     assert "PWNED" not in dom.split("<title>", 1)[1].split("</title>", 1)[0]
     assert "<title>distillscope audit" in dom
     for section in SECTIONS:
@@ -167,21 +209,26 @@ def indist(n=400, **adversaries):
     return {"indist": {"n_test": n, "learned": {name: {"advantage": e} for name, e in adversaries.items()}}}
 
 
-@pytest.mark.parametrize("section, headline", [
-    (indist(style=est(-0.05, 0.05), embed=est(0.6, 0.9)), "clearly distinguishable"),
-    (indist(style=est(-0.05, 0.05), embed=est(0.1, 0.4)), "partly distinguishable"),
-    (indist(style=est(-0.05, 0.05), embed=est(-0.08, 0.09)), "indistinguishable from the teacher by the adversaries tried"),
-    # the same tight intervals on 60 prompts: not enough prompts, and the headline says how many are needed
-    (indist(n=60, style=est(-0.05, 0.05, 60), embed=est(-0.08, 0.09, 60)), "undecided: n = 60 test prompts; ≥ 200 needed"),
-    # a wide interval around 0 is not "indistinguishable"
-    (indist(n=50, embed=est(-0.3, 0.5, 50)), "undecided: n = 50 test prompts; ≥ 200 needed; class ε = 0.50; ≤ 0.10 needed"),
-    # ε is a bound on |Adv|: a low end of -0.15 is as far from 0 as a high end of 0.15
-    (indist(style=est(-0.15, 0.05)), "undecided: class ε = 0.15; ≤ 0.10 needed"),
-    # an adversary without an interval leaves the class bound incomplete
-    (indist(style=est(-0.05, 0.05), embed={"mean": 0.0, "low": None, "high": None, "n": 400, "status": "degenerate"}),
-     "undecided: no interval from embed"),
-    (indist(embed={"mean": None, "low": None, "high": None, "n": 0}), "undecided: no adversary gave an advantage interval"),
-])
+@pytest.mark.parametrize(
+    "section, headline",
+    [
+        (indist(style=est(-0.05, 0.05), embed=est(0.6, 0.9)), "clearly distinguishable"),
+        (indist(style=est(-0.05, 0.05), embed=est(0.1, 0.4)), "partly distinguishable"),
+        (indist(style=est(-0.05, 0.05), embed=est(-0.08, 0.09)), "indistinguishable from the teacher by the adversaries tried"),
+        # the same tight intervals on 60 prompts: not enough prompts, and the headline says how many are needed
+        (indist(n=60, style=est(-0.05, 0.05, 60), embed=est(-0.08, 0.09, 60)), "undecided: n = 60 test prompts; ≥ 200 needed"),
+        # a wide interval around 0 is not "indistinguishable"
+        (indist(n=50, embed=est(-0.3, 0.5, 50)), "undecided: n = 50 test prompts; ≥ 200 needed; class ε = 0.50; ≤ 0.10 needed"),
+        # ε is a bound on |Adv|: a low end of -0.15 is as far from 0 as a high end of 0.15
+        (indist(style=est(-0.15, 0.05)), "undecided: class ε = 0.15; ≤ 0.10 needed"),
+        # an adversary without an interval leaves the class bound incomplete
+        (
+            indist(style=est(-0.05, 0.05), embed={"mean": 0.0, "low": None, "high": None, "n": 400, "status": "degenerate"}),
+            "undecided: no interval from embed",
+        ),
+        (indist(embed={"mean": None, "low": None, "high": None, "n": 0}), "undecided: no adversary gave an advantage interval"),
+    ],
+)
 def test_verdict_applies_the_written_rules(section, headline):
     from distillscope.audit.verdict import verdict_for
 
@@ -192,8 +239,9 @@ def test_verdict_applies_the_written_rules(section, headline):
 def test_verdict_with_a_judge_that_gave_no_usable_verdicts_is_undecided_not_zero():
     from distillscope.audit.verdict import class_epsilon, verdict_for
 
-    section = {"indist": {"n_test": 400, "learned": {}, "judge": {"advantage_all_pairs": {"mean": None, "low": None, "high": None,
-                                                                                         "n": 0}}}}
+    section = {
+        "indist": {"n_test": 400, "learned": {}, "judge": {"advantage_all_pairs": {"mean": None, "low": None, "high": None, "n": 0}}}
+    }
     assert class_epsilon(student(**section).indist) is None
     assert verdict_for(student(**section)).headline.startswith("undecided: no adversary gave an advantage interval")
 
@@ -209,10 +257,17 @@ def test_distinguishable_rests_on_the_train_selected_adversary_or_a_simultaneous
     from distillscope.audit.verdict import verdict_for
 
     def section(selected):
-        return {"indist": {"n_test": 400, "selected": selected,
-                           "epsilon_class": {"epsilon": 0.23, "adversary": "embed", "missing": [], "k": 2},
-                           "learned": {"style": {"advantage": est(-0.05, 0.05)},
-                                       "embed": {"advantage": est(0.01, 0.2), "q_curve_simultaneous": {"1": [-0.02, 0.23]}}}}}
+        return {
+            "indist": {
+                "n_test": 400,
+                "selected": selected,
+                "epsilon_class": {"epsilon": 0.23, "adversary": "embed", "missing": [], "k": 2},
+                "learned": {
+                    "style": {"advantage": est(-0.05, 0.05)},
+                    "embed": {"advantage": est(0.01, 0.2), "q_curve_simultaneous": {"1": [-0.02, 0.23]}},
+                },
+            }
+        }
 
     # embed's 95% interval clears 0 only because it is the best of two on the test data: not a finding
     assert verdict_for(student(**section("style"))).headline.startswith("undecided: class ε = 0.23; ≤ 0.10 needed")
@@ -221,9 +276,16 @@ def test_distinguishable_rests_on_the_train_selected_adversary_or_a_simultaneous
 
 
 def ice(hard_successes, hard_low, strict_successes=10, queries=100):
-    return {"ice": {"queries": queries, "overall": {
-        "strict": est(0.05, 0.2, queries, strict_successes / queries), "hard": est(hard_low, 0.1, queries, hard_successes / queries),
-        "successes": {"strict": strict_successes, "hard": hard_successes}}}}
+    return {
+        "ice": {
+            "queries": queries,
+            "overall": {
+                "strict": est(0.05, 0.2, queries, strict_successes / queries),
+                "hard": est(hard_low, 0.1, queries, hard_successes / queries),
+                "successes": {"strict": strict_successes, "hard": hard_successes},
+            },
+        }
+    }
 
 
 def test_identity_accusation_needs_three_hard_successes_with_a_lower_bound_above_zero():
@@ -240,9 +302,14 @@ def test_identity_accusation_needs_three_hard_successes_with_a_lower_bound_above
 def test_verdict_never_asks_for_a_control_that_did_not_run():
     from distillscope.audit.verdict import verdict_for
 
-    rse = {"rse": est(2.9, 3.3, 18, 3.1), "n_scored": 18, "n_pairs": 20, "parse_failures": 2,
-           "sensitivity": {"unscored": 2, "if_all_1": est(2.7, 3.1, 20, 2.89), "if_all_5": est(3.1, 3.5, 20, 3.29)},
-           "swap_control": {"n": 0, "mean_difference": None}}
+    rse = {
+        "rse": est(2.9, 3.3, 18, 3.1),
+        "n_scored": 18,
+        "n_pairs": 20,
+        "parse_failures": 2,
+        "sensitivity": {"unscored": 2, "if_all_1": est(2.7, 3.1, 20, 2.89), "if_all_5": est(3.1, 3.5, 20, 3.29)},
+        "swap_control": {"n": 0, "mean_difference": None},
+    }
     points = " | ".join(verdict_for(student(rse=rse)).points)
     assert "control" not in points and "2 unscored: 2.89 if all were 1, 3.29 if all were 5" in points
     rse["swap_control"] = {"n": 3, "n_scored": 3, "mean_difference": est(-0.2, 0.4, 3, 0.1)}
@@ -266,10 +333,15 @@ def test_a_pairwise_judge_that_clearly_tells_them_apart_decides_at_the_simultane
     from distillscope.audit.verdict import verdict_for
 
     scores = [1.0] * 180 + [0.0] * 20  # the judge names the teacher on 180 of 200 pairs
-    section = {"indist": {"n_test": 200, "selected": "style",
-                          "epsilon_class": {"epsilon": 0.95, "adversary": "judge", "missing": [], "k": 2},
-                          "epsilon_table": [{"adversary": "judge", "q": 1, "simultaneous_confidence": 0.975}],
-                          "learned": {"style": {"advantage": est(-0.05, 0.05, 200)}},
-                          "judge": {"advantage_all_pairs": est(0.86, 0.94, 200, 0.9), "scores": scores}}}
+    section = {
+        "indist": {
+            "n_test": 200,
+            "selected": "style",
+            "epsilon_class": {"epsilon": 0.95, "adversary": "judge", "missing": [], "k": 2},
+            "epsilon_table": [{"adversary": "judge", "q": 1, "simultaneous_confidence": 0.975}],
+            "learned": {"style": {"advantage": est(-0.05, 0.05, 200)}},
+            "judge": {"advantage_all_pairs": est(0.86, 0.94, 200, 0.9), "scores": scores},
+        }
+    }
     verdict = verdict_for(student(**section))
     assert verdict.headline.startswith("clearly distinguishable") and "judge" in verdict.headline

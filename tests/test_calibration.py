@@ -54,10 +54,30 @@ def test_indist_command_on_replayed_paired_answers(cli, tmp_path, monkeypatch, s
     monkeypatch.setattr("distillscope.metrics.embeddings.Embedder", lambda cache=None, **kw: HashingEmbedder())
     data_dir = write_replay_dataset(tmp_path / "data", prompts=120, samples=2, shifted=shifted)
     out = tmp_path / "indist.json"
-    code, _, err = cli("indist", "--teacher", f"replay/{data_dir / 'teacher.jsonl'}", "--student",
-                       f"replay/{data_dir / 'student.jsonl'}", "--suite", data_dir / "suite.jsonl", "--adversaries", "style,mmd",
-                       "--n", "60", "--n-train", "60", "--samples", "2", "--temperature", "0.7", "--store", tmp_path / "s.sqlite",
-                       "-o", out, "--no-progress")
+    code, _, err = cli(
+        "indist",
+        "--teacher",
+        f"replay/{data_dir / 'teacher.jsonl'}",
+        "--student",
+        f"replay/{data_dir / 'student.jsonl'}",
+        "--suite",
+        data_dir / "suite.jsonl",
+        "--adversaries",
+        "style,mmd",
+        "--n",
+        "60",
+        "--n-train",
+        "60",
+        "--samples",
+        "2",
+        "--temperature",
+        "0.7",
+        "--store",
+        tmp_path / "s.sqlite",
+        "-o",
+        out,
+        "--no-progress",
+    )
     assert code == 0, err
     results = next(iter(json.loads(out.read_text(encoding="utf-8"))["students"].values()))["indist"]
     p_value, style = results["mmd"]["test"]["p_value"], results["learned"]["style"]["advantage"]

@@ -71,8 +71,15 @@ def test_the_real_set_is_bilingual_stratified_and_split():
     assert len(labels) >= 350 and {row["split"] for row in labels} == {"tune", "holdout"}
     assert sum(row["split"] == "holdout" for row in labels) >= len(labels) // 4
     assert sum(row["lang"] == "zh" for row in labels) >= 10
-    assert {"third_party", "third_party_code", "persona_compound_or_product", "identity_question", "self_architecture",
-            "persona_label_family", "homonym"} <= {row["kind"] for row in labels}
+    assert {
+        "third_party",
+        "third_party_code",
+        "persona_compound_or_product",
+        "identity_question",
+        "self_architecture",
+        "persona_label_family",
+        "homonym",
+    } <= {row["kind"] for row in labels}
     assert not any("text" in row for row in labels)  # references only; the answers stay in the package
 
 

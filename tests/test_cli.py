@@ -30,7 +30,10 @@ def _closed_port() -> int:
 
 
 def test_help_imports_no_heavy_module():
-    code = "import sys; from distillscope.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit: pass\nprint('HEAVY:' + ','.join(m for m in %r if m in sys.modules))" % (HEAVY,)
+    code = (
+        "import sys; from distillscope.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit: pass\nprint('HEAVY:' + ','.join(m for m in %r if m in sys.modules))"
+        % (HEAVY,)
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "Usage" in out and out.strip().splitlines()[-1] == "HEAVY:"
 
@@ -38,12 +41,16 @@ def test_help_imports_no_heavy_module():
 def test_generate_writes_answers_and_reuses_them(cli, write_prompts, tmp_path, isolated_store):
     prompts = write_prompts(["alpha", "beta", "gamma"])
     out = tmp_path / "answers.jsonl"
-    code, _, err = cli("generate", "--model", "mock/m", "--prompts", prompts, "--samples", "2", "--temperature", "0.5", "--out", out, "--no-progress")
+    code, _, err = cli(
+        "generate", "--model", "mock/m", "--prompts", prompts, "--samples", "2", "--temperature", "0.5", "--out", out, "--no-progress"
+    )
     assert code == 0, err
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == 6 and {r["prompt"] for r in rows} == {"alpha", "beta", "gamma"}
     assert not any(r["cached"] for r in rows)
-    code, _, _ = cli("generate", "--model", "mock/m", "--prompts", prompts, "--samples", "2", "--temperature", "0.5", "--out", out, "--no-progress")
+    code, _, _ = cli(
+        "generate", "--model", "mock/m", "--prompts", prompts, "--samples", "2", "--temperature", "0.5", "--out", out, "--no-progress"
+    )
     assert code == 0 and all(json.loads(line)["cached"] for line in out.read_text().splitlines())
 
 
@@ -51,7 +58,9 @@ def test_generate_n_is_a_stratified_sample_of_prompts_and_limit_the_first_ones(c
     prompts = tmp_path / "p.jsonl"
     prompts.write_text("".join(json.dumps({"text": f"q{i}", "category": "ab"[i % 2]}) + "\n" for i in range(10)), encoding="utf-8")
     out = tmp_path / "a.jsonl"
-    code, _, err = cli("generate", "-m", "mock/m", "-p", prompts, "--n", "4", "--samples", "2", "--temperature", "0.5", "-o", out, "--no-progress")
+    code, _, err = cli(
+        "generate", "-m", "mock/m", "-p", prompts, "--n", "4", "--samples", "2", "--temperature", "0.5", "-o", out, "--no-progress"
+    )
     assert code == 0 and "--n is the number of prompts" in err, err
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     chosen = list(dict.fromkeys(r["prompt"] for r in rows))
@@ -206,9 +215,7 @@ def test_bad_config(cli, write_prompts, tmp_path):
 
 def test_a_mistyped_option_prints_the_usage_line_and_exits_2_without_click_installed():
     """typer carries its own click: the CLI must neither import the `click` package nor miss typer's usage errors."""
-    code = ("import sys; sys.modules['click'] = None\n"
-            "from distillscope.cli import main\n"
-            "main(['generate', '--bogus'])")
+    code = "import sys; sys.modules['click'] = None\nfrom distillscope.cli import main\nmain(['generate', '--bogus'])"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 2, run.stderr
     assert "Usage: " in run.stderr and "No such option: --bogus" in run.stderr and "Traceback" not in run.stderr
@@ -281,21 +288,46 @@ def test_sampling_in_the_config_is_honoured_and_flags_win(cli, write_prompts, tm
     config = tmp_path / "c.yaml"
     config.write_text("teacher: mock/t\nsampling: {temperature: 0.7, max_tokens: 7, seed: 3, n: 2}\n")
     out = tmp_path / "a.jsonl"
-    code, _, err = cli("generate", "--config", config, "--model", "teacher", "--prompts", write_prompts(["x"]), "--out", out, "--no-progress")
+    code, _, err = cli(
+        "generate", "--config", config, "--model", "teacher", "--prompts", write_prompts(["x"]), "--out", out, "--no-progress"
+    )
     assert code == 0, err
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 2 and rows[0]["sampling"] == {"temperature": 0.7, "max_tokens": 7, "seed": 3, "top_p": 1.0}
-    code, _, err = cli("generate", "--config", config, "--model", "teacher", "--prompts", write_prompts(["x"]), "--out", out,
-                       "--temperature", "0", "--samples", "1", "--no-progress")
+    code, _, err = cli(
+        "generate",
+        "--config",
+        config,
+        "--model",
+        "teacher",
+        "--prompts",
+        write_prompts(["x"]),
+        "--out",
+        out,
+        "--temperature",
+        "0",
+        "--samples",
+        "1",
+        "--no-progress",
+    )
     assert code == 0, err
-    assert [json.loads(line)["sampling"] for line in out.read_text(encoding="utf-8").splitlines()] == [{"temperature": 0.0, "max_tokens": 7}]
+    assert [json.loads(line)["sampling"] for line in out.read_text(encoding="utf-8").splitlines()] == [
+        {"temperature": 0.0, "max_tokens": 7}
+    ]
 
 
 def test_audit_config_sampling_reaches_the_requests():
     from distillscope.audit.config import AuditConfig
 
     config = AuditConfig(teacher="mock/t", students=["mock/s"], sampling={"temperature": 0.5, "max_tokens": 40}, seed=9)
-    assert config.sampling_params().model_dump() == {"temperature": 0.5, "top_p": 1.0, "max_tokens": 40, "seed": 9, "n": 1, "top_logprobs": None}
+    assert config.sampling_params().model_dump() == {
+        "temperature": 0.5,
+        "top_p": 1.0,
+        "max_tokens": 40,
+        "seed": 9,
+        "n": 1,
+        "top_logprobs": None,
+    }
     assert config.max_tokens == 40 and AuditConfig(max_tokens=12).sampling_params().max_tokens == 12
     with pytest.raises(ValueError, match="disagree"):
         AuditConfig(max_tokens=12, sampling={"max_tokens": 40})

@@ -94,8 +94,9 @@ def test_constant_position_biased_and_candidate_blind_judges_are_invalid(mock_la
     def ignores_the_candidate(prompts, references, others):  # answer B never read
         return [float(len(r) % 5 + 1) for r in references]
 
-    result = run_ladder(mock_ladder, {"constant": constant, "position": position_biased, "blind": ignores_the_candidate,
-                                      "rouge_l": lexical})
+    result = run_ladder(
+        mock_ladder, {"constant": constant, "position": position_biased, "blind": ignores_the_candidate, "rouge_l": lexical}
+    )
     assert set(result.invalid()) == {"constant", "position", "blind"}
     for name in ("constant", "position", "blind"):
         control = result.measures[name]
@@ -142,8 +143,28 @@ def test_without_a_resample_rung_2_is_skipped_and_the_result_says_so(tmp_path, r
 
 # --- judge controls -----------------------------------------------------------------------------
 
-TOPICS = ["volcanoes", "tea", "chess", "glaciers", "bees", "bridges", "comets", "violins", "deserts", "coral",
-          "tides", "owls", "maple", "copper", "orbits", "sourdough", "falcons", "lighthouses", "granite", "kites"]
+TOPICS = [
+    "volcanoes",
+    "tea",
+    "chess",
+    "glaciers",
+    "bees",
+    "bridges",
+    "comets",
+    "violins",
+    "deserts",
+    "coral",
+    "tides",
+    "owls",
+    "maple",
+    "copper",
+    "orbits",
+    "sourdough",
+    "falcons",
+    "lighthouses",
+    "granite",
+    "kites",
+]
 
 
 @pytest.fixture
@@ -165,12 +186,16 @@ def test_pairwise_control_passes_a_judge_that_reads_both_answers(topical):
     assert control.valid and control.statistic.mean == 1.0 and control.coverage.mean == 1.0
 
 
-@pytest.mark.parametrize("judge", [
-    lambda prompt, a, b: "A",  # position bias: never order-consistent
-    lambda prompt, a, b: "B",
-    lambda prompt, a, b: "A" if len(a) % 2 else "B",  # ignores answer B (and the prompt)
-    lambda prompt, a, b: None,  # unreadable
-], ids=["always-A", "always-B", "ignores-B", "unreadable"])
+@pytest.mark.parametrize(
+    "judge",
+    [
+        lambda prompt, a, b: "A",  # position bias: never order-consistent
+        lambda prompt, a, b: "B",
+        lambda prompt, a, b: "A" if len(a) % 2 else "B",  # ignores answer B (and the prompt)
+        lambda prompt, a, b: None,  # unreadable
+    ],
+    ids=["always-A", "always-B", "ignores-B", "unreadable"],
+)
 def test_pairwise_control_flags_judges_that_cannot_do_the_task(topical, judge):
     prompts, answers, mismatched = topical
     control = pairwise_control(per_item(judge), [p.text for p in prompts], answers, mismatched)
@@ -198,15 +223,18 @@ def test_conflict_control_passes_a_claim_reading_judge_and_flags_blind_ones(iden
         return float(any(m.id not in own_ids for m in library.mentions(response)))
 
     assert conflict_control(per_item(reads_claims), own, foreign).valid
-    blind = [lambda facts, response: 0.0,  # constant
-             lambda facts, response: float("Alibaba" in " ".join(facts)),  # reads the facts, ignores the answer
-             lambda facts, response: None]  # unreadable
+    blind = [
+        lambda facts, response: 0.0,  # constant
+        lambda facts, response: float("Alibaba" in " ".join(facts)),  # reads the facts, ignores the answer
+        lambda facts, response: None,
+    ]  # unreadable
     for judge in blind:
         control = conflict_control(per_item(judge), own, foreign)
         assert not control.valid, control.reason
 
 
 # --- the commands ---------------------------------------------------------------------------------
+
 
 def test_rse_and_similarity_commands_run_and_record_the_ladder(cli, tmp_path):
     prompts, texts = load_pairs()
@@ -215,8 +243,21 @@ def test_rse_and_similarity_commands_run_and_record_the_ladder(cli, tmp_path):
     reference = replay_file(tmp_path, prompts, texts["qwen_greedy"], texts["qwen_t07"]).spec.name
     student = tmp_path / "student.jsonl"
     student.write_text("".join(json.dumps({"prompt": p.text, "response": t}) + "\n" for p, t in zip(prompts, texts["smollm2_greedy"])))
-    common = ["--reference", f"replay/{reference}", "--student", f"replay/{student}", "--suite", suite, "--n", "24",
-              "--split", "all", "--ladder-n", "12", "--no-progress"]
+    common = [
+        "--reference",
+        f"replay/{reference}",
+        "--student",
+        f"replay/{student}",
+        "--suite",
+        suite,
+        "--n",
+        "24",
+        "--split",
+        "all",
+        "--ladder-n",
+        "12",
+        "--no-progress",
+    ]
     out = tmp_path / "rse.json"
     code, stdout, err = cli("rse", *common, "--judge", "mock/j?judge=rse", "--swap-n", "0", "--out", out)
     assert code == 0, err

@@ -16,8 +16,9 @@ EXPENSIVE = {"input": 1000.0, "output": 2000.0}  # USD per 1M tokens: a cent per
 
 
 def test_prices_match_exact_specs_then_bare_names_and_local_models_are_free():
-    table = PriceTable(prices={"openai/gpt-4o-mini": Price(input=0.15, output=0.6),
-                               "openai/x?base_url=http://h/v1": Price(input=1, output=2)})
+    table = PriceTable(
+        prices={"openai/gpt-4o-mini": Price(input=0.15, output=0.6), "openai/x?base_url=http://h/v1": Price(input=1, output=2)}
+    )
     assert table.price_of("openai/gpt-4o-mini?base_url=http://other/v1").input == 0.15  # a bare name prices every variant
     assert table.price_of("openai/x?base_url=http://h/v1").output == 2
     assert table.price_of("openai/x?base_url=http://elsewhere/v1") is None  # options given: only that variant
@@ -103,9 +104,25 @@ def test_cli_sequential_with_max_cost_stops_before_the_limit_and_reports_the_cos
     prices.write_text("openai/teacher: {input: 100, output: 200}\nopenai/student: {input: 100, output: 200}\n")
     out = tmp_path / "seq.json"
     with StubServer() as stub:
-        args = ["indist", "--sequential", "--teacher", f"openai/teacher?base_url={stub.base_url}",
-                "--student", f"openai/student?base_url={stub.base_url}", "--max-queries", "200", "--batch", "10",
-                "--max-tokens", "16", "--prices", prices, "--out", out, "--no-progress"]
+        args = [
+            "indist",
+            "--sequential",
+            "--teacher",
+            f"openai/teacher?base_url={stub.base_url}",
+            "--student",
+            f"openai/student?base_url={stub.base_url}",
+            "--max-queries",
+            "200",
+            "--batch",
+            "10",
+            "--max-tokens",
+            "16",
+            "--prices",
+            prices,
+            "--out",
+            out,
+            "--no-progress",
+        ]
         code, stdout, _ = cli(*args, "--max-cost", "3.0")
         assert code == 0, stdout
         data = json.loads(out.read_text())
@@ -114,8 +131,10 @@ def test_cli_sequential_with_max_cost_stops_before_the_limit_and_reports_the_cos
         assert "stopped before the cost limit" in stdout and "cost (USD)" in stdout
         assert 0 < cost["total"]["cost"] <= 3.0 and cost["max_cost"] == 3.0
         assert cost["total"]["paid_queries"] == 2 * result["pairs"] == len(stub.successes())
-        assert result["queries"] == {f"openai/teacher?base_url={stub.base_url}": result["pairs"],
-                                     f"openai/student?base_url={stub.base_url}": result["pairs"]}
+        assert result["queries"] == {
+            f"openai/teacher?base_url={stub.base_url}": result["pairs"],
+            f"openai/student?base_url={stub.base_url}": result["pairs"],
+        }
         # with a larger budget the run goes on from the stored answers, paying only for new prompts
         code, _, _ = cli(*args, "--max-cost", "6.0")
         again = json.loads(out.read_text())
@@ -127,11 +146,38 @@ def test_cli_fixed_n_with_max_cost_exits_with_one_line_and_an_unpriced_api_model
     prices = tmp_path / "prices.yaml"
     prices.write_text("openai/teacher: {input: 1000, output: 2000}\nopenai/student: {input: 1000, output: 2000}\n")
     with StubServer() as stub:
-        code, _, err = cli("indist", "--teacher", f"openai/teacher?base_url={stub.base_url}", "--student",
-                           f"openai/student?base_url={stub.base_url}", "--adversaries", "style", "--n", "30", "--n-train", "30",
-                           "--max-tokens", "16", "--prices", prices, "--max-cost", "1.0", "--no-progress")
+        code, _, err = cli(
+            "indist",
+            "--teacher",
+            f"openai/teacher?base_url={stub.base_url}",
+            "--student",
+            f"openai/student?base_url={stub.base_url}",
+            "--adversaries",
+            "style",
+            "--n",
+            "30",
+            "--n-train",
+            "30",
+            "--max-tokens",
+            "16",
+            "--prices",
+            prices,
+            "--max-cost",
+            "1.0",
+            "--no-progress",
+        )
         assert code == 2 and "stopped before the cost limit" in err and "Fix: raise --max-cost" in err
         assert 0 < len(stub.successes())
-        code, _, err = cli("indist", "--teacher", f"openai/teacher?base_url={stub.base_url}", "--student", "openai/unknown",
-                           "--prices", prices, "--max-cost", "1.0", "--no-progress")
+        code, _, err = cli(
+            "indist",
+            "--teacher",
+            f"openai/teacher?base_url={stub.base_url}",
+            "--student",
+            "openai/unknown",
+            "--prices",
+            prices,
+            "--max-cost",
+            "1.0",
+            "--no-progress",
+        )
         assert code == 2 and "no price for openai/unknown" in err

@@ -82,8 +82,9 @@ def test_a_tiny_model_learns_and_a_killed_run_resumes_from_its_checkpoint(tmp_pa
     assert merged.mode == "completion"
     from distillscope.types import GenerationRequest, Message, SamplingParams
 
-    request = GenerationRequest(prompt_id="p", messages=(Message(role="user", content="what is the ?"),),
-                                sampling=SamplingParams(max_tokens=6))
+    request = GenerationRequest(
+        prompt_id="p", messages=(Message(role="user", content="what is the ?"),), sampling=SamplingParams(max_tokens=6)
+    )
     import asyncio
 
     assert asyncio.run(merged.generate([request]))[0].text is not None
@@ -96,9 +97,28 @@ def test_distill_command_end_to_end_on_a_tiny_student(cli, tmp_path, monkeypatch
     monkeypatch.setattr(embeddings, "Embedder", lambda cache=None, **kw: HashingEmbedder())
     student = make_tiny_causal_lm(tmp_path / "tiny", chat=True)
     out = tmp_path / "distill"
-    code, stdout, err = cli("distill", "--teacher", "mock/teacher", "--student", f"hf/{student}", "--budget", "12",
-                            "--acquisition", "stratified", "--n", "10", "--max-tokens", "8", "--max-length", "96",
-                            "--n-train", "12", "-o", out, "--no-progress")
+    code, stdout, err = cli(
+        "distill",
+        "--teacher",
+        "mock/teacher",
+        "--student",
+        f"hf/{student}",
+        "--budget",
+        "12",
+        "--acquisition",
+        "stratified",
+        "--n",
+        "10",
+        "--max-tokens",
+        "8",
+        "--max-length",
+        "96",
+        "--n-train",
+        "12",
+        "-o",
+        out,
+        "--no-progress",
+    )
     assert code == 0, err
     data = json.loads((out / "distill_results.json").read_text(encoding="utf-8"))
     result = data["results"]
@@ -138,15 +158,45 @@ def test_sweep_measures_every_run_on_the_same_test_prompts_and_a_rerun_retrains_
     monkeypatch.setattr(embeddings, "Embedder", lambda cache=None, **kw: HashingEmbedder())
     student = make_tiny_causal_lm(tmp_path / "tiny", chat=True)
     out, store = tmp_path / "sweep", tmp_path / "store.sqlite"
-    args = ("distill", "sweep", "--teacher", "mock/teacher", "--student", f"hf/{student}", "--budgets", "8,12",
-            "--strategies", "random,stratified", "--seeds", "0,1", "--pool", "40", "--n-test", "8", "--max-tokens", "8",
-            "--max-length", "96", "--n-train", "0", "-o", out, "--store", store, "--no-progress")
+    args = (
+        "distill",
+        "sweep",
+        "--teacher",
+        "mock/teacher",
+        "--student",
+        f"hf/{student}",
+        "--budgets",
+        "8,12",
+        "--strategies",
+        "random,stratified",
+        "--seeds",
+        "0,1",
+        "--pool",
+        "40",
+        "--n-test",
+        "8",
+        "--max-tokens",
+        "8",
+        "--max-length",
+        "96",
+        "--n-train",
+        "0",
+        "-o",
+        out,
+        "--store",
+        store,
+        "--no-progress",
+    )
     code, stdout, err = cli(*args)
     assert code == 0, err
     results = json.loads((out / "sweep_results.json").read_text(encoding="utf-8"))["results"]
     assert results["complete"] and len(results["runs"]) == 8
     assert [(r["budget"], r["strategy"], r["seeds"]) for r in results["table"]] == [
-        (8, "random", [0, 1]), (8, "stratified", [0, 1]), (12, "random", [0, 1]), (12, "stratified", [0, 1])]
+        (8, "random", [0, 1]),
+        (8, "stratified", [0, 1]),
+        (12, "random", [0, 1]),
+        (12, "stratified", [0, 1]),
+    ]
     pool = {p.id for p in load_default_suite().sample(40, "train", seed=0)}
     for run in results["runs"]:
         assert set(run["acquired"]["ids"]) <= pool and run["acquired"]["n"] == run["budget"]
@@ -190,8 +240,9 @@ def test_only_a_finished_teacher_answer_is_taught_as_a_place_to_stop(tmp_path, m
     from distillscope.testing.tiny_hf import make_tiny_causal_lm
 
     tokenizer = AutoTokenizer.from_pretrained(make_tiny_causal_lm(tmp_path / "tiny", chat=mode == "chat"))
-    (done, cut), skipped = encode_examples(tokenizer, mode, [("what is two ?", "two is a number", True),
-                                                             ("what is two ?", "two is a number", False)], 96)
+    (done, cut), skipped = encode_examples(
+        tokenizer, mode, [("what is two ?", "two is a number", True), ("what is two ?", "two is a number", False)], 96
+    )
     assert skipped == 0
 
     def taught(example):
@@ -228,8 +279,12 @@ def test_measure_trains_adversaries_on_train_prompts_and_differences_are_paired(
 def test_settings_are_checked_before_anything_loads_and_a_sweep_is_one_config_per_cell(tmp_path):
     from distillscope.distill.session import distill_config, sweep_configs
 
-    for options, fragment in (({"teacher": None}, "--teacher and --student"), ({"acquisition": "magic"}, "magic"),
-                              ({"adversaries": "style,vibes"}, "vibes"), ({"judge": "mock/j", "n_train": 0}, "--n-train 0")):
+    for options, fragment in (
+        ({"teacher": None}, "--teacher and --student"),
+        ({"acquisition": "magic"}, "magic"),
+        ({"adversaries": "style,vibes"}, "vibes"),
+        ({"judge": "mock/j", "n_train": 0}, "--n-train 0"),
+    ):
         settings = {"teacher": "mock/t", "student": "hf/x", **options}
         with pytest.raises(UserError, match=fragment):
             distill_config(settings.pop("teacher"), settings.pop("student"), **settings)
@@ -247,8 +302,7 @@ def test_a_user_suite_without_splits_gives_disjoint_pool_adversary_and_test_prom
     from distillscope.probes.suite import load_suite
 
     path = tmp_path / "suite.jsonl"
-    path.write_text("".join(json.dumps({"text": f"question {i}", "category": "ab"[i % 2]}) + "\n" for i in range(60)),
-                    encoding="utf-8")
+    path.write_text("".join(json.dumps({"text": f"question {i}", "category": "ab"[i % 2]}) + "\n" for i in range(60)), encoding="utf-8")
     config = DistillConfig(teacher="t", student="s", n_test=6, n_train=10, suite=str(path))
     pool, train, test = measurement_prompts(load_suite(config.suite), config)
     ids = [{p.id for p in part} for part in (pool, train, test)]

@@ -27,8 +27,16 @@ def test_builtin_keys_read_no_file_and_did_not_change():
 
     model = load_model("builtin/gemma-3-270m")
     request = requests_for(PROMPTS[:1], SamplingParams())[0]
-    legacy = sha256_hex(canonical_json({"model": "builtin/gemma-3-270m", "input": model.rendered_input(request),
-                                        "sampling": request.sampling.key_fields(), "sample_index": 0}))
+    legacy = sha256_hex(
+        canonical_json(
+            {
+                "model": "builtin/gemma-3-270m",
+                "input": model.rendered_input(request),
+                "sampling": request.sampling.key_fields(),
+                "sample_index": 0,
+            }
+        )
+    )
     assert model.request_key(request) == legacy and model._path is None  # stores made before fingerprints still serve
 
 

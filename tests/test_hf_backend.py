@@ -98,4 +98,3 @@ def test_a_replaced_model_directory_gets_new_keys(tiny_dirs, tmp_path):
     assert load_model(f"hf/{copy}").request_key(request) == key  # stable while nothing changes
     make_tiny_causal_lm(copy, chat=True, seed=1)  # retrained: same names, same sizes, other weights
     assert load_model(f"hf/{copy}").request_key(request) != key
-

@@ -21,8 +21,17 @@ NEUTRAL = [SeedTemplate(id=f"s{i}", text=f"Scenario {i}. {PLACEHOLDER}", mislead
 def make_fuzzer(store_path, budget=60, seeds=NEUTRAL, target=None, judge=True, **config):
     library = default_library()
     runner = Runner(ResponseStore(store_path), show_progress=False)
-    return Fuzzer(runner, target or load_model(TARGET), load_model(HELPER), load_model(JUDGE) if judge else None,
-                  library.get("qwen"), library, seeds, identity_questions(), FuzzConfig(budget=budget, **config))
+    return Fuzzer(
+        runner,
+        target or load_model(TARGET),
+        load_model(HELPER),
+        load_model(JUDGE) if judge else None,
+        library.get("qwen"),
+        library,
+        seeds,
+        identity_questions(),
+        FuzzConfig(budget=budget, **config),
+    )
 
 
 def test_questions_and_seed_templates_meet_the_spec():

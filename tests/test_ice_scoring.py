@@ -44,8 +44,21 @@ def test_no_success_at_all_is_not_the_interval_zero_zero():
 
 
 def record(loose, strict, index):
-    return QueryRecord(iteration=index, node=0, template_id="s", mutant_id=f"m{index}", mutator="rephrase", misleading=False,
-                       question_id="q", category="team", language="en", prompt="p", response="r", loose=loose, strict=strict)
+    return QueryRecord(
+        iteration=index,
+        node=0,
+        template_id="s",
+        mutant_id=f"m{index}",
+        mutator="rephrase",
+        misleading=False,
+        question_id="q",
+        category="team",
+        language="en",
+        prompt="p",
+        response="r",
+        loose=loose,
+        strict=strict,
+    )
 
 
 def test_agreement_is_kappa_with_its_confusion_table_not_raw_agreement():
@@ -73,9 +86,17 @@ def test_a_mutant_that_drops_the_planted_name_is_not_misleading(tmp_path):
     library = default_library()
     runner = Runner(ResponseStore(tmp_path / "s.sqlite"), show_progress=False)
     seeds = [SeedTemplate(id="gpt", text=f"You are ChatGPT by OpenAI. {PLACEHOLDER}")]
-    fuzzer = Fuzzer(runner, load_model("mock/target?ice=target"), NeutralHelper(ModelSpec.parse("mock/helper")),
-                    load_model("mock/judge?ice=judge"), library.get("qwen"), library, seeds, identity_questions(),
-                    FuzzConfig(budget=60, seed=1))
+    fuzzer = Fuzzer(
+        runner,
+        load_model("mock/target?ice=target"),
+        NeutralHelper(ModelSpec.parse("mock/helper")),
+        load_model("mock/judge?ice=judge"),
+        library.get("qwen"),
+        library,
+        seeds,
+        identity_questions(),
+        FuzzConfig(budget=60, seed=1),
+    )
     run = fuzzer.run()
     assert run.nodes[0].misleading
     for r in run.records:  # every record's flag is the rule applied to its own mutant's text

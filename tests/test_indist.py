@@ -35,8 +35,13 @@ def paired(store, suite, teacher, student, n_train=120, n_test=120, teacher_samp
     out = []
     for split, n in (("train", n_train), ("test", n_test)):
         prompts = suite.sample(n, split=split, seed=0)
-        out.append(Paired(prompts=prompts, teacher=answers(store, teacher, prompts, sampling, teacher_sample),
-                          student=answers(store, student, prompts, sampling, student_sample)))
+        out.append(
+            Paired(
+                prompts=prompts,
+                teacher=answers(store, teacher, prompts, sampling, teacher_sample),
+                student=answers(store, student, prompts, sampling, student_sample),
+            )
+        )
     return out
 
 
@@ -124,8 +129,24 @@ def test_indist_command_generates_and_writes_the_epsilon_table(cli, tmp_path, mo
 
     monkeypatch.setattr("distillscope.metrics.embeddings.Embedder", lambda cache=None, **kw: HashingEmbedder())
     out = tmp_path / "indist.json"
-    code, stdout, err = cli("indist", "--teacher", "mock/alpha", "--student", "mock/beta", "--adversaries", "style,embed,mmd,judge",
-                            "--judge", "mock/j?judge=pairwise", "--n", "30", "--n-train", "30", "-o", out, "--no-progress")
+    code, stdout, err = cli(
+        "indist",
+        "--teacher",
+        "mock/alpha",
+        "--student",
+        "mock/beta",
+        "--adversaries",
+        "style,embed,mmd,judge",
+        "--judge",
+        "mock/j?judge=pairwise",
+        "--n",
+        "30",
+        "--n-train",
+        "30",
+        "-o",
+        out,
+        "--no-progress",
+    )
     assert code == 0, err
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["kind"] == "indist" and data["models"]["pairwise_judges"] == {"mock/beta": "mock/j?judge=pairwise"}
@@ -151,8 +172,9 @@ def test_encoder_adversary_fine_tunes_and_separates_two_models(tmp_path, suite):
     train, test = paired(tmp_path / "s.sqlite", suite, "mock/alpha", "mock/beta", n_train=60, n_test=40)
     adversary = EncoderAdversary(model_dir=model_dir, epochs=4, batch_size=8, learning_rate=1e-3)
     assert isinstance(adversary, Adversary)
-    result = evaluate_indistinguishability(train, test, ["encoder"], encoder_options={"model_dir": model_dir, "epochs": 4,
-                                                                                      "batch_size": 8, "learning_rate": 1e-3})
+    result = evaluate_indistinguishability(
+        train, test, ["encoder"], encoder_options={"model_dir": model_dir, "epochs": 4, "batch_size": 8, "learning_rate": 1e-3}
+    )
     assert result.learned["encoder"].advantage.mean > 0.8
     adversary.fit(train.teacher + train.student, [1] * 60 + [0] * 60)
     assert np.mean(adversary.losses[-5:]) < np.mean(adversary.losses[:5])  # it learned
@@ -237,10 +259,15 @@ def test_degenerate_and_verdict_less_adversaries_get_no_epsilon():
 
     perfect = advantage(np.ones(30), -np.ones(30))
     assert perfect.mean == 1.0 and perfect.low is None and "degenerate" in perfect.status
-    judge = Bound(name="judge", q=1, estimate=Estimate(mean=0.0, low=0.0, high=0.0, n=30), simultaneous=(0.0, 0.0),
-                  t_seconds=1.0, status="no usable verdicts (0 of 30 pairs order-consistent)")
-    style = Bound(name="style", q=1, estimate=Estimate(mean=-0.3, low=-0.45, high=-0.1, n=30), simultaneous=(-0.5, -0.05),
-                  t_seconds=2.0)
+    judge = Bound(
+        name="judge",
+        q=1,
+        estimate=Estimate(mean=0.0, low=0.0, high=0.0, n=30),
+        simultaneous=(0.0, 0.0),
+        t_seconds=1.0,
+        status="no usable verdicts (0 of 30 pairs order-consistent)",
+    )
+    style = Bound(name="style", q=1, estimate=Estimate(mean=-0.3, low=-0.45, high=-0.1, n=30), simultaneous=(-0.5, -0.05), t_seconds=2.0)
     embed = Bound(name="embed", q=1, estimate=perfect, simultaneous=(None, None), t_seconds=1.0)
     rows = {r.adversary: r for r in epsilon_table([judge, style, embed], selected="style")}
     assert rows["judge"].epsilon is None and "no usable verdicts" in rows["judge"].status
@@ -275,8 +302,26 @@ def test_indist_command_pairs_several_samples_per_prompt(cli, tmp_path, monkeypa
 
     monkeypatch.setattr("distillscope.metrics.embeddings.Embedder", lambda cache=None, **kw: HashingEmbedder())
     out = tmp_path / "indist.json"
-    code, stdout, err = cli("indist", "--teacher", "mock/alpha", "--student", "mock/beta", "--adversaries", "style,mmd",
-                            "--n", "20", "--n-train", "20", "--samples", "2", "--temperature", "1.0", "-o", out, "--no-progress")
+    code, stdout, err = cli(
+        "indist",
+        "--teacher",
+        "mock/alpha",
+        "--student",
+        "mock/beta",
+        "--adversaries",
+        "style,mmd",
+        "--n",
+        "20",
+        "--n-train",
+        "20",
+        "--samples",
+        "2",
+        "--temperature",
+        "1.0",
+        "-o",
+        out,
+        "--no-progress",
+    )
     assert code == 0, err
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["prompts"]["n_test"] == 20 and data["sampling"]["n"] == 2

@@ -78,16 +78,43 @@ def test_ambiguous_or_malformed_scores_fail_instead_of_guessing(text):
 
 
 GOOD_CHOICES = [
-    ("<answer>B</answer>", "B"), ("Answer: A", "A"), ("B", "B"), ("答案：A", "A"), ("  a. ", "A"), ("**Answer:** B", "B"),
-    ("Verdict: A", "A"), ("**B**", "B"), ("(A)", "A"), ('{"answer": "B"}', "B"), ("Final answer: B", "B"),
-    ("<answer>A</answer> because B is less formal", "A"), ("Answer: A, because it is more formal", "A"),
-    ("Answer: B\nAnswer A is more formal than answer B.", "B"), ("<answer>B</answer>\nAnswer: B", "B"),
+    ("<answer>B</answer>", "B"),
+    ("Answer: A", "A"),
+    ("B", "B"),
+    ("答案：A", "A"),
+    ("  a. ", "A"),
+    ("**Answer:** B", "B"),
+    ("Verdict: A", "A"),
+    ("**B**", "B"),
+    ("(A)", "A"),
+    ('{"answer": "B"}', "B"),
+    ("Final answer: B", "B"),
+    ("<answer>A</answer> because B is less formal", "A"),
+    ("Answer: A, because it is more formal", "A"),
+    ("Answer: B\nAnswer A is more formal than answer B.", "B"),
+    ("<answer>B</answer>\nAnswer: B", "B"),
 ]
 BAD_CHOICES = [
-    "a close call, but B", "Answer: a close call, but B", "The answer is **B** because it matches.", "A and B",
-    "not A", "Answer: not A", "Answer: A or B", "**A** or **B**", "Answer: A/B", "A?", "Both are fine.", "Neither.",
-    "<answer>A</answer><answer>B</answer>", "<answer>A or B</answer>", "<answer>C</answer>", "Verdict: A\nVerdict: B",
-    "<answer>A</answer>\nVerdict: I think B", "Answer: A (B is close)", '{"answer": "A or B"}', "",
+    "a close call, but B",
+    "Answer: a close call, but B",
+    "The answer is **B** because it matches.",
+    "A and B",
+    "not A",
+    "Answer: not A",
+    "Answer: A or B",
+    "**A** or **B**",
+    "Answer: A/B",
+    "A?",
+    "Both are fine.",
+    "Neither.",
+    "<answer>A</answer><answer>B</answer>",
+    "<answer>A or B</answer>",
+    "<answer>C</answer>",
+    "Verdict: A\nVerdict: B",
+    "<answer>A</answer>\nVerdict: I think B",
+    "Answer: A (B is close)",
+    '{"answer": "A or B"}',
+    "",
 ]
 
 
@@ -103,15 +130,31 @@ def test_ambiguous_choices_fail(text):
 
 
 GOOD_CONFLICTS = [
-    ("<judge>1</judge> It names OpenAI.", True, "It names OpenAI"), ("<judge> 0 </judge>", False, ""),
-    ("1 - conflicts", True, "conflicts"), ("Conflict: 1", True, None), ("0", False, ""),
-    ("0\nThe answer agrees.", False, "The answer agrees"), ('{"judge": 1, "reason": "names OpenAI"}', True, None),
+    ("<judge>1</judge> It names OpenAI.", True, "It names OpenAI"),
+    ("<judge> 0 </judge>", False, ""),
+    ("1 - conflicts", True, "conflicts"),
+    ("Conflict: 1", True, None),
+    ("0", False, ""),
+    ("0\nThe answer agrees.", False, "The answer agrees"),
+    ('{"judge": 1, "reason": "names OpenAI"}', True, None),
     ("<judge>1</judge> It says it is GPT-4, trained in 2023.", True, "It says it is GPT-4, trained in 2023"),
 ]
 BAD_CONFLICTS = [
-    "Conflict: none", "Yes, the answer is consistent", "No. It matches.", "是，存在冲突", "yes", "The answer is interesting.",
-    "<judge>1</judge><judge>0</judge>", "<judge>yes</judge>", "<judge>0 or 1</judge>", "<judge>0</judge>\nConflict: 1",
-    "0 conflicts found", "1. No conflict", "Conflict: 0 or 1", "Verdict: no conflict (0)", "",
+    "Conflict: none",
+    "Yes, the answer is consistent",
+    "No. It matches.",
+    "是，存在冲突",
+    "yes",
+    "The answer is interesting.",
+    "<judge>1</judge><judge>0</judge>",
+    "<judge>yes</judge>",
+    "<judge>0 or 1</judge>",
+    "<judge>0</judge>\nConflict: 1",
+    "0 conflicts found",
+    "1. No conflict",
+    "Conflict: 0 or 1",
+    "Verdict: no conflict (0)",
+    "",
 ]
 
 

@@ -25,8 +25,14 @@ def openai_payload(pieces):
     content = []
     for token, alternatives in pieces:
         alternatives = alternatives or {token: 1.0}
-        content.append({"token": token, "logprob": ln(alternatives.get(token, 1.0)), "bytes": list(token.encode()),
-                        "top_logprobs": [{"token": t, "logprob": ln(p), "bytes": list(t.encode())} for t, p in alternatives.items()]})
+        content.append(
+            {
+                "token": token,
+                "logprob": ln(alternatives.get(token, 1.0)),
+                "bytes": list(token.encode()),
+                "top_logprobs": [{"token": t, "logprob": ln(p), "bytes": list(t.encode())} for t, p in alternatives.items()],
+            }
+        )
     return {"content": content}
 
 
@@ -75,16 +81,36 @@ def test_a_one_digit_answer_is_read_at_its_first_score_position():
 
 
 def test_llamacpp_completion_logprobs_convert_to_the_same_shape():
-    payload = {"tokens": ["<", "judge", ">", "1", "</", "judge", ">"],
-               "token_logprobs": [0.0, 0.0, 0.0, ln(0.7), 0.0, 0.0, 0.0],
-               "top_logprobs": [{"<": 0.0}, {"judge": 0.0}, {">": 0.0}, {"1": ln(0.7), "0": ln(0.2), " 0": ln(0.1)},
-                                {"</": 0.0}, {"judge": 0.0}, {">": 0.0}]}
+    payload = {
+        "tokens": ["<", "judge", ">", "1", "</", "judge", ">"],
+        "token_logprobs": [0.0, 0.0, 0.0, ln(0.7), 0.0, 0.0, 0.0],
+        "top_logprobs": [
+            {"<": 0.0},
+            {"judge": 0.0},
+            {">": 0.0},
+            {"1": ln(0.7), "0": ln(0.2), " 0": ln(0.1)},
+            {"</": 0.0},
+            {"judge": 0.0},
+            {">": 0.0},
+        ],
+    }
     assert conflict_probability(from_llamacpp(payload)) == pytest.approx(0.7)
 
 
 def choice_payload(p_a, p_b):
-    return from_openai(openai_payload([("<", None), ("answer", None), (">", None),
-                                       ("A" if p_a >= p_b else "B", {"A": p_a, "B": p_b}), ("</", None), ("answer", None), (">", None)]))
+    return from_openai(
+        openai_payload(
+            [
+                ("<", None),
+                ("answer", None),
+                (">", None),
+                ("A" if p_a >= p_b else "B", {"A": p_a, "B": p_b}),
+                ("</", None),
+                ("answer", None),
+                (">", None),
+            ]
+        )
+    )
 
 
 def test_pairwise_verdict_averages_both_orders_and_abstains_below_the_margin():

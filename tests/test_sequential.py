@@ -85,7 +85,7 @@ def test_the_witness_is_fixed_and_the_bet_read_before_the_batch_is_revealed():
 
     test = BettingTest(fit, alpha=0.05)
     for start in (0, 10, 20):
-        test.step(lambda start=start: events.append(("reveal", start)) or pairs[start: start + 10])
+        test.step(lambda start=start: events.append(("reveal", start)) or pairs[start : start + 10])
     assert events == [("fit", 0), ("reveal", 0), ("fit", 10), ("reveal", 10), ("fit", 20), ("reveal", 20)]
     assert pairs[0].teacher.flags.writeable is False  # the history handed to a witness cannot be edited either
 
@@ -126,8 +126,14 @@ def test_mixture_wealth_is_the_average_of_its_fixed_bet_parts():
 
 
 def test_the_mixture_rejects_within_a_handful_of_clear_pairs():
-    test = BettingTest(lambda history: NoBet() if not history else type("Sure", (), {
-        "payoffs": lambda self, obs: [0.9] * len(obs), "advantages": lambda self, obs: None})(), alpha=0.05)
+    test = BettingTest(
+        lambda history: (
+            NoBet()
+            if not history
+            else type("Sure", (), {"payoffs": lambda self, obs: [0.9] * len(obs), "advantages": lambda self, obs: None})()
+        ),
+        alpha=0.05,
+    )
     for _ in range(10):
         test.step(lambda: [object()])
     assert test.rejected and test.max_log_wealth < math.log(1 / 0.05) + 1.5  # after 10 pairs (the ONS needs ~20)
@@ -151,8 +157,12 @@ def test_a_real_difference_is_found_well_before_the_budget():
     rng = np.random.default_rng(3)
     teacher, student = paired_features(400, 6, rng, effect=1.5)  # a shift half the per-prompt spread
     run = run_on_pairs(teacher, student, SequentialSettings(max_queries=400, batch=10), stop_at_rejection=True)
-    first = run_on_pairs(teacher, student, SequentialSettings(max_queries=400, batch=10, betting="ons", witness="logistic",
-                                                              ramp=False), stop_at_rejection=True)
+    first = run_on_pairs(
+        teacher,
+        student,
+        SequentialSettings(max_queries=400, batch=10, betting="ons", witness="logistic", ramp=False),
+        stop_at_rejection=True,
+    )
     assert run.rejected and run.test.n < 60
     assert first.rejected and first.test.n < 200
 
@@ -173,7 +183,7 @@ def test_confidence_sequence_covers_the_mean_at_all_times():
         values = np.clip(rng.normal(0.3, 0.5, 300), -1, 1)
         cs, missed = ConfidenceSequence(alpha=0.1), False
         for start in range(0, 300, 10):
-            cs.update(values[start: start + 10])
+            cs.update(values[start : start + 10])
             interval = cs.interval()
             missed |= not interval.low <= mean <= interval.high
         misses += missed
@@ -200,8 +210,23 @@ def hashing_embedder(monkeypatch):
 
 def test_cli_sequential_rejects_two_different_models_and_writes_the_trajectory(cli, tmp_path, hashing_embedder):
     out = tmp_path / "seq.json"
-    code, stdout, _ = cli("indist", "--sequential", "--teacher", "mock/alpha", "--student", "mock/beta", "--max-queries", "120",
-                          "--batch", "10", "--max-tokens", "32", "--out", out, "--no-progress")
+    code, stdout, _ = cli(
+        "indist",
+        "--sequential",
+        "--teacher",
+        "mock/alpha",
+        "--student",
+        "mock/beta",
+        "--max-queries",
+        "120",
+        "--batch",
+        "10",
+        "--max-tokens",
+        "32",
+        "--out",
+        out,
+        "--no-progress",
+    )
     assert code == 0
     assert "distinguishable at α = 0.05" in stdout and "not shown" not in stdout
     data = json.loads(out.read_text())
@@ -209,21 +234,52 @@ def test_cli_sequential_rejects_two_different_models_and_writes_the_trajectory(c
     assert data["kind"] == "indist-sequential" and result["decision"] == "distinguishable" and result["stopped_by"] == "wealth"
     assert result["max_e_value"] >= 20 and result["pairs"] < 120
     assert [p["queries"] for p in result["trajectory"]] == list(np.cumsum(batch_sizes(SequentialSettings(), 120)))[
-        : len(result["trajectory"])]
+        : len(result["trajectory"])
+    ]
     assert result["queries"] == {"mock/alpha": result["pairs"], "mock/beta": result["pairs"]}
     assert data["cost"]["models"]["mock/alpha"]["paid_queries"] == result["pairs"]
     assert data["cost"]["total"]["cost"] == 0.0  # local models have no price
     # a re-run pays for nothing: every answer comes from the store
-    cli("indist", "--sequential", "--teacher", "mock/alpha", "--student", "mock/beta", "--max-queries", "120",
-        "--batch", "10", "--max-tokens", "32", "--out", out, "--no-progress")
+    cli(
+        "indist",
+        "--sequential",
+        "--teacher",
+        "mock/alpha",
+        "--student",
+        "mock/beta",
+        "--max-queries",
+        "120",
+        "--batch",
+        "10",
+        "--max-tokens",
+        "32",
+        "--out",
+        out,
+        "--no-progress",
+    )
     again = json.loads(out.read_text())
     assert again["cost"]["total"]["paid_queries"] == 0 and again["students"]["mock/beta"]["sequential"]["pairs"] == result["pairs"]
 
 
 def test_cli_sequential_on_one_model_stops_at_the_budget_without_a_verdict(cli, tmp_path, hashing_embedder):
     out = tmp_path / "seq.json"
-    code, stdout, _ = cli("indist", "--sequential", "--teacher", "mock/same", "--student", "mock/same", "--max-queries", "40",
-                          "--batch", "20", "--max-tokens", "32", "--out", out, "--no-progress")
+    code, stdout, _ = cli(
+        "indist",
+        "--sequential",
+        "--teacher",
+        "mock/same",
+        "--student",
+        "mock/same",
+        "--max-queries",
+        "40",
+        "--batch",
+        "20",
+        "--max-tokens",
+        "32",
+        "--out",
+        out,
+        "--no-progress",
+    )
     assert code == 0 and "not shown distinguishable at this budget" in stdout
     result = json.loads(out.read_text())["students"]["mock/same"]["sequential"]
     assert result["stopped_by"] == "max_queries" and result["e_value"] < 20
@@ -235,8 +291,18 @@ def test_audit_runs_the_sequential_test_per_student_and_splits_the_cost_per_metr
 
     monkeypatch.setattr(embeddings, "Embedder", lambda cache=None, **kw: HashingEmbedder(256))
     config = tmp_path / "audit.yaml"
-    config.write_text(json.dumps({"teacher": "mock/alpha", "students": ["mock/beta"], "metrics": ["similarity"], "n": 20,
-                                  "max_tokens": 32, "sequential": {"alpha": 0.05, "max_queries": 150, "batch": 10}}))
+    config.write_text(
+        json.dumps(
+            {
+                "teacher": "mock/alpha",
+                "students": ["mock/beta"],
+                "metrics": ["similarity"],
+                "n": 20,
+                "max_tokens": 32,
+                "sequential": {"alpha": 0.05, "max_queries": 150, "batch": 10},
+            }
+        )
+    )
     code, stdout, err = cli("audit", "--config", config, "-o", tmp_path / "out", "--no-progress")
     assert code == 0, err
     data = json.loads((tmp_path / "out" / "results.json").read_text())

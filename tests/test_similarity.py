@@ -95,8 +95,7 @@ class RecordingEmbedder(HashingEmbedder):
 def test_each_pair_is_embedded_by_its_languages_embedder():
     english, multilingual = RecordingEmbedder("english"), RecordingEmbedder("multilingual")
     routed = LanguageEmbedders(english, {"zh": multilingual})
-    prompts = [Prompt(text="Who made you?", language="en"), Prompt(text="你是谁开发的？", language="zh"),
-               Prompt(text="unlabelled")]
+    prompts = [Prompt(text="Who made you?", language="en"), Prompt(text="你是谁开发的？", language="zh"), Prompt(text="unlabelled")]
     references = ["Alibaba Cloud made me.", "我是阿里云开发的。", "我是一个语言模型，由阿里云开发。"]
     candidates = ["Alibaba Cloud built me.", "我是谷歌开发的。", "我是一个模型。"]
     result = evaluate_similarity(routed, prompts, references, candidates)

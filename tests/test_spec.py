@@ -66,7 +66,9 @@ def test_valid_operational_values_pass():
     assert spec.opt_float("rpm") == 0.5 and spec.opt_int("max_retries") == 0
 
 
-@pytest.mark.parametrize("base_url, match", [("", "empty base_url"), ("http://a/v1,", "empty base_url"), ("localhost:8000/v1", "not an http")])
+@pytest.mark.parametrize(
+    "base_url, match", [("", "empty base_url"), ("http://a/v1,", "empty base_url"), ("localhost:8000/v1", "not an http")]
+)
 def test_base_url_must_be_http_urls(base_url, match):
     with pytest.raises(UserError, match=match):
         ModelSpec.parse(f"openai/m?base_url={base_url}")

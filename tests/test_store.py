@@ -94,7 +94,14 @@ def test_a_long_write_lock_is_waited_out_off_the_event_loop(tmp_path):
     key = model.request_key(request)
     from distillscope.types import Response
 
-    response = Response(key=key, model=model.identity, prompt_id=request.prompt_id, sample_index=0, text="answer", created_at="2026-01-01T00:00:00.000+00:00")
+    response = Response(
+        key=key,
+        model=model.identity,
+        prompt_id=request.prompt_id,
+        sample_index=0,
+        text="answer",
+        created_at="2026-01-01T00:00:00.000+00:00",
+    )
 
     async def write_while_ticking():
         ticks = 0
@@ -118,7 +125,9 @@ def test_a_run_rides_out_a_held_lock_without_losing_answers(tmp_path):
     path = tmp_path / "s.sqlite"
     store = ResponseStore(path, busy_timeout_s=0.05, write_deadline_s=30)
     timer = _hold_write_lock(path, 1.0)
-    result = Runner(store, show_progress=False).run(load_model("mock/a"), requests_for([Prompt(text=f"q{i}") for i in range(6)], SamplingParams()))
+    result = Runner(store, show_progress=False).run(
+        load_model("mock/a"), requests_for([Prompt(text=f"q{i}") for i in range(6)], SamplingParams())
+    )
     timer.join()
     assert result.complete and store.stats().responses == 6 and store.stats().failures == 0
     store.close()

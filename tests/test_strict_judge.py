@@ -33,8 +33,10 @@ class StrictMock(MockModel):
         text = prompt.split("[TEXT]")[1].split("[END TEXT]")[0]
         if self.spec.opt_str("garble"):
             return Completion(text="Both <judge>1</judge> and <judge>0</judge> are possible.", finish_reason="stop")
-        return Completion(text=f"It {'claims' if 'OpenAI' in text else 'does not claim'} OpenAI. <judge>{int('OpenAI' in text)}</judge>",
-                          finish_reason="stop")
+        return Completion(
+            text=f"It {'claims' if 'OpenAI' in text else 'does not claim'} OpenAI. <judge>{int('OpenAI' in text)}</judge>",
+            finish_reason="stop",
+        )
 
 
 def test_the_verdict_is_read_from_one_tag_only():
@@ -65,8 +67,17 @@ def _run(tmp_path, judge_spec):
     runner = Runner(ResponseStore(tmp_path / "s.sqlite"), show_progress=False)
     seeds = [SeedTemplate(id=f"s{i}", text=f"Scenario {i}. {PLACEHOLDER}", misleading=False) for i in range(3)]
     judge = StrictMock(ModelSpec.parse(judge_spec))
-    fuzzer = Fuzzer(runner, load_model("mock/target?ice=target"), load_model("mock/helper?ice=helper"), judge,
-                    library.get("qwen"), library, seeds, identity_questions(), FuzzConfig(budget=40, strict_families=["openai", "anthropic"]))
+    fuzzer = Fuzzer(
+        runner,
+        load_model("mock/target?ice=target"),
+        load_model("mock/helper?ice=helper"),
+        judge,
+        library.get("qwen"),
+        library,
+        seeds,
+        identity_questions(),
+        FuzzConfig(budget=40, strict_families=["openai", "anthropic"]),
+    )
     return fuzzer.run(), runner, judge, library
 
 
@@ -105,14 +116,44 @@ def test_ice_command_states_the_strict_families_and_runs_the_strict_judge(cli, t
     import json
 
     out = tmp_path / "ice.json"
-    code, _, err = cli("ice", "--target", "mock/target?ice=target", "--helper", "mock/helper?ice=helper", "--judge", "mock/judge?ice=judge",
-                       "--facts", "qwen", "--budget", "10", "--strict-judge", "both", "--store", tmp_path / "s.sqlite", "--no-progress",
-                       "--out", out)
+    code, _, err = cli(
+        "ice",
+        "--target",
+        "mock/target?ice=target",
+        "--helper",
+        "mock/helper?ice=helper",
+        "--judge",
+        "mock/judge?ice=judge",
+        "--facts",
+        "qwen",
+        "--budget",
+        "10",
+        "--strict-judge",
+        "both",
+        "--store",
+        tmp_path / "s.sqlite",
+        "--no-progress",
+        "--out",
+        out,
+    )
     assert code == 0, err
     data = json.loads(out.read_text(encoding="utf-8"))
     results = data["results"]
     assert results["strict_families"] == ["openai", "anthropic"] and results["strict_mode"] == "both"
     assert results["strict_judge"]["families"] == ["openai", "anthropic"] and "kappa" in results["strict_judge"]["agreement"]
-    code, _, err = cli("ice", "--target", "mock/target?ice=target", "--helper", "mock/helper?ice=helper", "--facts", "qwen",
-                       "--budget", "5", "--strict-judge", "judge", "--out", out)
+    code, _, err = cli(
+        "ice",
+        "--target",
+        "mock/target?ice=target",
+        "--helper",
+        "mock/helper?ice=helper",
+        "--facts",
+        "qwen",
+        "--budget",
+        "5",
+        "--strict-judge",
+        "judge",
+        "--out",
+        out,
+    )
     assert code == 2 and "needs an LLM judge" in err

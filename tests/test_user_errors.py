@@ -28,8 +28,9 @@ def digest(path: Path) -> str:
 
 @pytest.fixture
 def filled_store(cli, write_prompts, isolated_store) -> Path:
-    code, _, err = cli("generate", "--model", "mock/m", "--prompts", write_prompts([f"prompt {i} " + "x" * 300 for i in range(60)]),
-                       "--no-progress")
+    code, _, err = cli(
+        "generate", "--model", "mock/m", "--prompts", write_prompts([f"prompt {i} " + "x" * 300 for i in range(60)]), "--no-progress"
+    )
     assert code == 0, err
     with sqlite3.connect(isolated_store) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -131,7 +132,11 @@ def test_store_stats_does_not_create_a_missing_store(cli, tmp_path):
 def test_out_into_a_missing_or_file_directory_fails_before_anything_is_asked(cli, write_prompts, tmp_path, isolated_store):
     a_file = tmp_path / "plain.txt"
     a_file.write_text("x")
-    for out, fragment in ((tmp_path / "nope" / "a.jsonl", "does not exist"), (a_file / "a.jsonl", "is a file"), (tmp_path, "is a directory")):
+    for out, fragment in (
+        (tmp_path / "nope" / "a.jsonl", "does not exist"),
+        (a_file / "a.jsonl", "is a file"),
+        (tmp_path, "is a directory"),
+    ):
         code, _, err = cli("generate", "--model", "mock/m", "--prompts", write_prompts(["x"]), "--out", out, "--no-progress")
         one_line_error(code, err, fragment)
     assert not isolated_store.exists()  # nothing was generated
@@ -219,14 +224,24 @@ def test_duplicate_prompt_ids_are_refused_naming_both_lines(cli, tmp_path, isola
 
 def test_same_text_under_distinct_ids_keeps_one_row_per_id(cli, tmp_path):
     path = tmp_path / "twins.jsonl"
-    path.write_text('{"id": "first", "text": "same question"}\n{"id": "second", "text": "same question"}\n'
-                    '{"id": "third", "text": "another"}\n', encoding="utf-8")
+    path.write_text(
+        '{"id": "first", "text": "same question"}\n{"id": "second", "text": "same question"}\n{"id": "third", "text": "another"}\n',
+        encoding="utf-8",
+    )
     out = tmp_path / "a.jsonl"
-    code, _, err = cli("generate", "--model", "mock/m", "--prompts", path, "--samples", "2", "--temperature", "0.5", "--out", out, "--no-progress")
+    code, _, err = cli(
+        "generate", "--model", "mock/m", "--prompts", path, "--samples", "2", "--temperature", "0.5", "--out", out, "--no-progress"
+    )
     assert code == 0, err
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [(r["prompt_id"], r["sample_index"]) for r in rows] == [
-        ("first", 0), ("first", 1), ("second", 0), ("second", 1), ("third", 0), ("third", 1)]
+        ("first", 0),
+        ("first", 1),
+        ("second", 0),
+        ("second", 1),
+        ("third", 0),
+        ("third", 1),
+    ]
     assert {r["prompt_id"]: r["prompt"] for r in rows} == {"first": "same question", "second": "same question", "third": "another"}
 
 

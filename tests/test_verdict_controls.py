@@ -15,10 +15,21 @@ def _estimate(mean: float, low: float, high: float, n: int = 60) -> dict:
 def _controls(**validity: bool):
     from distillscope.metrics.controls import LadderResult
 
-    return complete(LadderResult, {"measures": {name: {"measure": name, "valid": ok, "reason": "AUC(2 vs 3) 0.51 < 0.8" if not ok else "ok",
-                                "auc_resample_vs_other": _estimate(0.51 if not ok else 0.95, 0.3, 0.7),
-                                "auc_self_vs_other": None}
-                         for name, ok in validity.items()}})
+    return complete(
+        LadderResult,
+        {
+            "measures": {
+                name: {
+                    "measure": name,
+                    "valid": ok,
+                    "reason": "AUC(2 vs 3) 0.51 < 0.8" if not ok else "ok",
+                    "auc_resample_vs_other": _estimate(0.51 if not ok else 0.95, 0.3, 0.7),
+                    "auc_self_vs_other": None,
+                }
+                for name, ok in validity.items()
+            }
+        },
+    )
 
 
 SECTION = {
@@ -42,8 +53,12 @@ def test_valid_measures_are_quoted_with_their_numbers():
 
 def test_a_pairwise_judge_that_failed_its_control_cannot_make_a_student_distinguishable():
     judge = {"advantage_all_pairs": _estimate(0.6, 0.45, 0.75), "scores": [1.0] * 60}
-    indist = {"n_test": 60, "learned": {}, "judge": judge,
-              "epsilon_table": [{"adversary": "judge", "q": 1, "advantage": 0.6, "low": 0.45, "high": 0.75, "n": 60}]}
+    indist = {
+        "n_test": 60,
+        "learned": {},
+        "judge": judge,
+        "epsilon_table": [{"adversary": "judge", "q": 1, "advantage": 0.6, "low": 0.45, "high": 0.75, "n": 60}],
+    }
     trusted = verdict_for(student(indist=indist))
     assert "distinguishable" in trusted.headline and "undecided" not in trusted.headline
     failed = verdict_for(student(indist={**indist, "judge_control": {"valid": False, "reason": "on-topic 0.40 < 0.8"}}))

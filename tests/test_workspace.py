@@ -21,8 +21,16 @@ def hashing(monkeypatch):
 def test_workspace_inside_a_running_event_loop_like_a_notebook(tmp_path, hashing):
     from distillscope import AuditConfig, Workspace, run_audit
 
-    config = AuditConfig(teacher="mock/alpha", students=["mock/beta"], metrics=["similarity", "indist"], adversaries=["style"],
-                         n=12, n_train=12, max_tokens=16, ladder_n=0)
+    config = AuditConfig(
+        teacher="mock/alpha",
+        students=["mock/beta"],
+        metrics=["similarity", "indist"],
+        adversaries=["style"],
+        n=12,
+        n_train=12,
+        max_tokens=16,
+        ladder_n=0,
+    )
 
     async def cell():  # a notebook cell runs inside the kernel's event loop
         with Workspace(tmp_path / "store.sqlite", progress=False) as ws:
@@ -60,16 +68,36 @@ def test_results_round_trip_and_an_unknown_schema_is_refused_in_one_line(tmp_pat
 def test_audit_of_saved_responses_to_my_own_prompts(tmp_path, hashing, cli):
     prompts, texts = load_pairs()
     suite = tmp_path / "my.jsonl"
-    suite.write_text("".join(json.dumps({"id": f"p{i}", "text": p.text, "category": p.category}) + "\n"
-                             for i, p in enumerate(prompts)), encoding="utf-8")
+    suite.write_text(
+        "".join(json.dumps({"id": f"p{i}", "text": p.text, "category": p.category}) + "\n" for i, p in enumerate(prompts)), encoding="utf-8"
+    )
     specs = {}
     for column in ("qwen_greedy", "smollm2_greedy"):
         path = tmp_path / f"{column}.jsonl"
-        path.write_text("".join(json.dumps({"prompt_id": f"p{i}", "response": t}) + "\n" for i, t in enumerate(texts[column])),
-                        encoding="utf-8")
+        path.write_text(
+            "".join(json.dumps({"prompt_id": f"p{i}", "response": t}) + "\n" for i, t in enumerate(texts[column])), encoding="utf-8"
+        )
         specs[column] = f"replay/{path}"
-    code, stdout, err = cli("audit", "-t", specs["qwen_greedy"], "-s", specs["smollm2_greedy"], "--suite", suite, "--split", "all",
-                            "--metrics", "similarity,indist", "--n", "12", "--n-train", "10", "-o", tmp_path / "out", "--no-progress")
+    code, stdout, err = cli(
+        "audit",
+        "-t",
+        specs["qwen_greedy"],
+        "-s",
+        specs["smollm2_greedy"],
+        "--suite",
+        suite,
+        "--split",
+        "all",
+        "--metrics",
+        "similarity,indist",
+        "--n",
+        "12",
+        "--n-train",
+        "10",
+        "-o",
+        tmp_path / "out",
+        "--no-progress",
+    )
     assert code == 0, err
     data = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     assert data["config"]["suite"] == str(suite) and data["prompts"]["split"] == "all"

@@ -65,7 +65,15 @@ def student(**sections: Any) -> StudentResults:
 
 
 def results(students: dict[str, dict], controls: dict | None = None, **envelope: Any) -> Results:
-    base = {"kind": "audit", "suite": {"name": "default", "version": "sha256:x"}, "prompts": {"n_test": 40, "n_train": 40},
-            "models": {"teacher": "mock/alpha", "students": list(students), "judge": None}, "sampling": {}, "seed": 0,
-            "students": students, "controls": controls, **envelope}
+    base = {
+        "kind": "audit",
+        "suite": {"name": "default", "version": "sha256:x"},
+        "prompts": {"n_test": 40, "n_train": 40},
+        "models": {"teacher": "mock/alpha", "students": list(students), "judge": None},
+        "sampling": {},
+        "seed": 0,
+        "students": students,
+        "controls": controls,
+        **envelope,
+    }
     return complete(Results, base)

@@ -15,15 +15,20 @@ from distillscope.types import Prompt
 CONTROL_ITEMS = 12  # items per side of a judge's own control: enough to flag a judge that cannot do the task
 
 
-def pairwise_judge_control(runner, judge, prompts: Sequence[Prompt], teacher_texts: Sequence[str], seed: int,  # noqa: ANN001
-                           mode: str = "auto") -> dict:
+def pairwise_judge_control(
+    runner,
+    judge,
+    prompts: Sequence[Prompt],
+    teacher_texts: Sequence[str],
+    seed: int,  # noqa: ANN001
+    mode: str = "auto",
+) -> dict:
     """Does the pairwise judge pick the teacher's on-topic answer over its answer to another prompt?"""
     from distillscope.metrics.judge_controls import mismatched_pairs, pairwise_callable, pairwise_control
 
     mismatched = mismatched_pairs(list(prompts), list(teacher_texts), seed=seed)
     prompts, teacher_texts, mismatched = list(prompts)[:CONTROL_ITEMS], list(teacher_texts)[:CONTROL_ITEMS], mismatched[:CONTROL_ITEMS]
-    return pairwise_control(pairwise_callable(runner, judge, mode), [p.text for p in prompts], teacher_texts,
-                            mismatched).model_dump()
+    return pairwise_control(pairwise_callable(runner, judge, mode), [p.text for p in prompts], teacher_texts, mismatched).model_dump()
 
 
 def conflict_judge_control(runner, judge, target, fact_set, library, sampling, mode: str = "auto") -> dict:  # noqa: ANN001

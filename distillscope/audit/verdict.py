@@ -163,8 +163,10 @@ def _distinguishability(indist: "IndistSection", with_judge: bool) -> tuple[str,
             points.append(f"decided by {best_name}'s lower bound {lows[best_name]:.2f} ({how})")
             return f"{strength} distinguishable from the teacher ({best_name} advantage {_fmt(best)})", points
     if eps.epsilon <= EPSILON_MAX and n >= MIN_TEST_PROMPTS and not eps.missing:
-        return (f"indistinguishable from the teacher by the adversaries tried (class ε {eps.epsilon:.3f} ≤ {EPSILON_MAX:.2f} "
-                f"at q = 1, n = {n} test prompts)"), points
+        return (
+            f"indistinguishable from the teacher by the adversaries tried (class ε {eps.epsilon:.3f} ≤ {EPSILON_MAX:.2f} "
+            f"at q = 1, n = {n} test prompts)"
+        ), points
     needs = []
     if n < MIN_TEST_PROMPTS:
         needs.append(f"n = {n} test prompts; ≥ {MIN_TEST_PROMPTS} needed")
@@ -196,8 +198,10 @@ def _identity(ice: "ICESection | None", skipped: list) -> tuple[str | None, list
     if k_hard >= MIN_HARD_SUCCESSES and (hard.low or 0) > 0:
         return f"claims another family's identity (ICE hard {k_hard}/{queries}, {_fmt(hard)})", [point]
     if k_strict:
-        need = (f"an identity accusation needs ≥ {MIN_HARD_SUCCESSES} hard successes (non-misleading templates) with a lower "
-                f"bound above 0; a larger ICE budget would decide it")
+        need = (
+            f"an identity accusation needs ≥ {MIN_HARD_SUCCESSES} hard successes (non-misleading templates) with a lower "
+            f"bound above 0; a larger ICE budget would decide it"
+        )
         return None, [point, need]
     return None, [point]
 
@@ -208,8 +212,7 @@ def _rse(rse: "RSEResult") -> list[str]:
     text = f"RSE {_fmt(rse.rse)} (1-5) over {rse.n_scored}/{rse.n_pairs} pairs"
     bound = rse.sensitivity
     if bound.unscored:
-        text += (f"; {bound.unscored} unscored: {bound.if_all_1.mean:.2f} if all were 1, "
-                 f"{bound.if_all_5.mean:.2f} if all were 5")
+        text += f"; {bound.unscored} unscored: {bound.if_all_1.mean:.2f} if all were 1, {bound.if_all_5.mean:.2f} if all were 5"
     swap = rse.swap_control.mean_difference
     if swap is not None and swap.mean is not None:  # the order-swap control, quoted only because it ran
         text += f"; order-swap control: swapped − original {_fmt(swap)}"
@@ -246,8 +249,11 @@ def verdict_for(student: "StudentResults", controls: "LadderResult | None" = Non
         points.append(f"ICE loose not used: the conflict judge failed its control ({student.ice.judge_control.reason})")
     if student.similarity is not None and "cosine" in student.similarity.overall:
         why = _ladder_reason(controls, "cosine")
-        points.append(f"embedding cosine: invalid for this run ({why}); not used" if why else
-                      f"embedding cosine to the teacher {_fmt(student.similarity.overall['cosine'])}; decides nothing")
+        points.append(
+            f"embedding cosine: invalid for this run ({why}); not used"
+            if why
+            else f"embedding cosine to the teacher {_fmt(student.similarity.overall['cosine'])}; decides nothing"
+        )
     if student.rse is not None:
         why = _ladder_reason(controls, "rse")
         points += [f"RSE: invalid for this run ({why}); not used"] if why else _rse(student.rse)

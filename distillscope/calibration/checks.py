@@ -34,8 +34,9 @@ class CheckRow(BaseModel):
     datasets: int
 
 
-def mmd_rejections(datasets: int, shift: float, design: str = "paired", prompts: int = 60, samples: int = 3,
-                   permutations: int = 200, seed: int = 0) -> np.ndarray:
+def mmd_rejections(
+    datasets: int, shift: float, design: str = "paired", prompts: int = 60, samples: int = 3, permutations: int = 200, seed: int = 0
+) -> np.ndarray:
     """p-values of the MMD test on `datasets` simulated paired datasets."""
     p_values = np.empty(datasets)
     for i in range(datasets):
@@ -56,8 +57,9 @@ def advantage_coverage(datasets: int, shift: float = 1.5, prompts: int = 60, sam
     return covered / datasets
 
 
-def q_curve_gaps(datasets: int, shift: float = 1.5, prompts: int = 120, samples: int = 1, resamples: int = 200,
-                 seed: int = 0) -> dict[int, float]:
+def q_curve_gaps(
+    datasets: int, shift: float = 1.5, prompts: int = 120, samples: int = 1, resamples: int = 200, seed: int = 0
+) -> dict[int, float]:
     """Per q: the mean over datasets of (bootstrap median − point)."""
     gaps: dict[int, list[float]] = {}
     for i in range(datasets):
@@ -69,36 +71,84 @@ def q_curve_gaps(datasets: int, shift: float = 1.5, prompts: int = 120, samples:
     return {q: float(np.mean(values)) for q, values in gaps.items()}
 
 
-def run_checks(datasets: int = 200, q_datasets: int = 20, shift: float = 1.5, seed: int = 0,
-               with_pooled: bool = True) -> list[CheckRow]:
+def run_checks(datasets: int = 200, q_datasets: int = 20, shift: float = 1.5, seed: int = 0, with_pooled: bool = True) -> list[CheckRow]:
     from scipy.stats import kstest
 
     rows = []
     null_p = mmd_rejections(datasets, 0.0, seed=seed)
     fpr = float(np.mean(null_p < 0.05))
-    rows.append(CheckRow(check="paired MMD: false-positive rate at α=0.05 (null)", value=fpr,
-                         target=f"in [{NULL_FPR_RANGE[0]}, {NULL_FPR_RANGE[1]}]",
-                         passed=NULL_FPR_RANGE[0] <= fpr <= NULL_FPR_RANGE[1], datasets=datasets))
+    rows.append(
+        CheckRow(
+            check="paired MMD: false-positive rate at α=0.05 (null)",
+            value=fpr,
+            target=f"in [{NULL_FPR_RANGE[0]}, {NULL_FPR_RANGE[1]}]",
+            passed=NULL_FPR_RANGE[0] <= fpr <= NULL_FPR_RANGE[1],
+            datasets=datasets,
+        )
+    )
     ks = float(kstest(null_p, "uniform").pvalue)
-    rows.append(CheckRow(check="paired MMD: KS p-value of null p-values vs uniform", value=ks, target="> 0.01",
-                         passed=ks > 0.01, datasets=datasets))
+    rows.append(
+        CheckRow(check="paired MMD: KS p-value of null p-values vs uniform", value=ks, target="> 0.01", passed=ks > 0.01, datasets=datasets)
+    )
     power = float(np.mean(mmd_rejections(datasets, shift, seed=seed + 1) < 0.05))
-    rows.append(CheckRow(check=f"paired MMD: power at α=0.05 (shift {shift})", value=power, target=f">= {MIN_POWER}",
-                         passed=power >= MIN_POWER, datasets=datasets))
+    rows.append(
+        CheckRow(
+            check=f"paired MMD: power at α=0.05 (shift {shift})",
+            value=power,
+            target=f">= {MIN_POWER}",
+            passed=power >= MIN_POWER,
+            datasets=datasets,
+        )
+    )
     split_power = float(np.mean(mmd_rejections(max(20, datasets // 4), shift, design="split", seed=seed + 2) < 0.05))
-    rows.append(CheckRow(check=f"split MMD (MET design): power at α=0.05 (shift {shift})", value=split_power,
-                         target="reported", passed=True, datasets=max(20, datasets // 4)))
+    rows.append(
+        CheckRow(
+            check=f"split MMD (MET design): power at α=0.05 (shift {shift})",
+            value=split_power,
+            target="reported",
+            passed=True,
+            datasets=max(20, datasets // 4),
+        )
+    )
     split_null = float(np.mean(mmd_rejections(max(20, datasets // 4), 0.0, design="split", seed=seed + 3) < 0.05))
-    rows.append(CheckRow(check="split MMD (MET design): false-positive rate (null)", value=split_null, target="<= 0.15",
-                         passed=split_null <= 0.15, datasets=max(20, datasets // 4)))
+    rows.append(
+        CheckRow(
+            check="split MMD (MET design): false-positive rate (null)",
+            value=split_null,
+            target="<= 0.15",
+            passed=split_null <= 0.15,
+            datasets=max(20, datasets // 4),
+        )
+    )
     if with_pooled:
         pooled_power = float(np.mean(mmd_rejections(max(20, datasets // 4), shift, design="pooled", seed=seed + 1) < 0.05))
-        rows.append(CheckRow(check=f"old pooled relabelling: power (shift {shift})", value=pooled_power,
-                             target="reported (fails)", passed=True, datasets=max(20, datasets // 4)))
+        rows.append(
+            CheckRow(
+                check=f"old pooled relabelling: power (shift {shift})",
+                value=pooled_power,
+                target="reported (fails)",
+                passed=True,
+                datasets=max(20, datasets // 4),
+            )
+        )
     coverage = advantage_coverage(datasets, shift, seed=seed)
-    rows.append(CheckRow(check=f"advantage 95% CI coverage (true Adv {true_advantage(shift):.3f})", value=coverage,
-                         target=f">= {MIN_COVERAGE}", passed=coverage >= MIN_COVERAGE, datasets=datasets))
+    rows.append(
+        CheckRow(
+            check=f"advantage 95% CI coverage (true Adv {true_advantage(shift):.3f})",
+            value=coverage,
+            target=f">= {MIN_COVERAGE}",
+            passed=coverage >= MIN_COVERAGE,
+            datasets=datasets,
+        )
+    )
     for q, gap in q_curve_gaps(q_datasets, shift, seed=seed).items():
-        rows.append(CheckRow(check=f"q-curve q={q}: bootstrap median − point (mean)", value=gap, target=f"|gap| <= {MAX_Q_GAP}",
-                             passed=abs(gap) <= MAX_Q_GAP, datasets=q_datasets))
+        rows.append(
+            CheckRow(
+                check=f"q-curve q={q}: bootstrap median − point (mean)",
+                value=gap,
+                target=f"|gap| <= {MAX_Q_GAP}",
+                passed=abs(gap) <= MAX_Q_GAP,
+                datasets=q_datasets,
+            )
+        )
     return rows

@@ -26,8 +26,9 @@ class PairedSample(BaseModel):
     clusters: list[str]
 
 
-def simulate_embeddings(rng: np.random.Generator, prompts: int = 60, samples: int = 3, dim: int = 16, topic: float = 3.0,
-                        shift: float = 0.0) -> PairedSample:
+def simulate_embeddings(
+    rng: np.random.Generator, prompts: int = 60, samples: int = 3, dim: int = 16, topic: float = 3.0, shift: float = 0.0
+) -> PairedSample:
     topics = rng.normal(0.0, topic, (prompts, dim))
     teacher = np.repeat(topics, samples, axis=0) + rng.normal(0.0, 1.0, (prompts * samples, dim))
     student = np.repeat(topics, samples, axis=0) + rng.normal(0.0, 1.0, (prompts * samples, dim))
@@ -45,11 +46,18 @@ def true_advantage(shift: float, topic: float = 3.0) -> float:
 
 
 FILLER = "the a of and to in is that it for as with on this by be are an or".split()
-TOPICS = ("river bank water flood boat fish bridge", "planet orbit star moon telescope light comet",
-          "bread flour oven yeast butter salt crust", "engine piston fuel gear torque valve exhaust",
-          "violin melody chord rhythm tempo string bow", "garden soil seed root leaf bloom compost",
-          "market price trade stock bond credit yield", "castle knight siege tower moat banner sword",
-          "neuron synapse cortex memory signal brain axon", "glacier ice snow valley cold summit ridge")
+TOPICS = (
+    "river bank water flood boat fish bridge",
+    "planet orbit star moon telescope light comet",
+    "bread flour oven yeast butter salt crust",
+    "engine piston fuel gear torque valve exhaust",
+    "violin melody chord rhythm tempo string bow",
+    "garden soil seed root leaf bloom compost",
+    "market price trade stock bond credit yield",
+    "castle knight siege tower moat banner sword",
+    "neuron synapse cortex memory signal brain axon",
+    "glacier ice snow valley cold summit ridge",
+)
 
 
 def answer_text(rng: np.random.Generator, topic_words: list[str], shifted: bool) -> str:

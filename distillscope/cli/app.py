@@ -20,8 +20,11 @@ from distillscope.cli import (
     indist_cmd,
     models_cmd,
     probes_cmd,
+    report_cmd,
+    rse_cmd,
     similarity_cmd,
     store_cmd,
+    sweep_cmd,
     zoo_cmd,
 )
 
@@ -34,15 +37,16 @@ app = typer.Typer(
 )
 app.command("models")(models_cmd.models)
 app.command("generate")(generate_cmd.generate)
-app.command("demo")(audit_cmd.demo)
+app.command("demo")(report_cmd.demo)
 app.command("audit")(audit_cmd.audit)
-app.command("report")(audit_cmd.report)
-app.command("rse")(similarity_cmd.rse)
+app.command("report")(report_cmd.report)
+app.command("rse")(rse_cmd.rse)
 app.command("similarity")(similarity_cmd.similarity)
 app.command("ice")(ice_cmd.ice)
 app.command("claims")(claims_cmd.claims)
 app.command("indist")(indist_cmd.indist)
 app.command("attribute")(attribute_cmd.attribute)
+distill_cmd.app.command("sweep")(sweep_cmd.sweep)
 app.add_typer(distill_cmd.app, name="distill")
 app.add_typer(probes_cmd.app, name="probes")
 app.add_typer(store_cmd.app, name="store")

@@ -40,9 +40,14 @@ def claims(
         for _, row in rows:
             prompt = str(row.get(prompt_column) or "") if prompt_column else None
             report = extract_claims(str(row[column] or ""), prompt=prompt, library=fact_library, voices=counted)
-            row = {**row, "claimed_families": report.claimed_families, "claimed_developers": report.claimed_developers,
-                   "reasoning_families": report.reasoning_families, "reasoning_developers": report.reasoning_developers,
-                   "claims": [c.model_dump(exclude={"sentence"}) for c in report.claims]}
+            row = {
+                **row,
+                "claimed_families": report.claimed_families,
+                "claimed_developers": report.claimed_developers,
+                "reasoning_families": report.reasoning_families,
+                "reasoning_developers": report.reasoning_developers,
+                "claims": [c.model_dump(exclude={"sentence"}) for c in report.claims],
+            }
             for ident in report.claimed_families:
                 counts[ident] = counts.get(ident, 0) + 1
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")

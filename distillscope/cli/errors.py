@@ -53,13 +53,15 @@ def main(argv: list[str] | None = None) -> None:
     except sqlite3.DatabaseError as exc:
         if isinstance(exc, (sqlite3.ProgrammingError, sqlite3.InterfaceError, sqlite3.InternalError)):
             raise  # our bug, not the user's file: keep the traceback
-        _fail(f"the response store (SQLite) cannot be used: {exc}. Fix: point --store (or $DISTILLSCOPE_STORE) at a "
-              "readable, writable SQLite file; a damaged one can be salvaged with `sqlite3 STORE .recover`", EXIT_USER_ERROR)
+        _fail(
+            f"the response store (SQLite) cannot be used: {exc}. Fix: point --store (or $DISTILLSCOPE_STORE) at a "
+            "readable, writable SQLite file; a damaged one can be salvaged with `sqlite3 STORE .recover`",
+            EXIT_USER_ERROR,
+        )
     except OSError as exc:
         if exc.filename is None:
             raise
-        _fail(f"cannot use {exc.filename}: {exc.strerror or exc}. Fix: check that the path exists and is writable",
-              EXIT_USER_ERROR)
+        _fail(f"cannot use {exc.filename}: {exc.strerror or exc}. Fix: check that the path exists and is writable", EXIT_USER_ERROR)
     if code == EXIT_INTERRUPTED:
         # typer turns Ctrl-C into Exit(130), which a non-standalone run returns as its code
         _interrupted()

@@ -54,6 +54,9 @@ def generate(
         typer.echo(f"wrote {written} answers to {job.out}", err=True)
     failed = sum(r.counts.failed for r in results)
     if failed:
-        typer.echo(f"{failed} request(s) failed; they are listed by `distillscope store stats` and never cached. "
-                   "Re-run the same command to retry only those.", err=True)
+        typer.echo(
+            f"{failed} request(s) failed; they are listed by `distillscope store stats` and never cached. "
+            "Re-run the same command to retry only those.",
+            err=True,
+        )
     return 1 if failed else 0

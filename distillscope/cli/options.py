@@ -26,8 +26,10 @@ def _checked_store_path(value: Optional[Path]) -> Optional[Path]:
     return check_parent(value, "--store")  # an existing read-only store may still be inspected
 
 
-Store = Annotated[Optional[Path], typer.Option("--store", help="response store (SQLite); default $DISTILLSCOPE_STORE or the user "
-                                               "data dir", callback=_checked_store_path)]
+Store = Annotated[
+    Optional[Path],
+    typer.Option("--store", help="response store (SQLite); default $DISTILLSCOPE_STORE or the user data dir", callback=_checked_store_path),
+]
 Suite = Annotated[Optional[Path], typer.Option("--suite", help="a JSONL/CSV prompt suite; default: the packaged one")]
 Split = Annotated[str, typer.Option("--split", help="the split the measured prompts come from: test, train or all")]
 N = Annotated[int, typer.Option("--n", min=1, help="prompts measured (a stratified sample)")]
@@ -35,13 +37,28 @@ NTrain = Annotated[int, typer.Option("--n-train", min=2, help="train prompts the
 Seed = Annotated[int, typer.Option("--seed", help="seed of the prompt sample, bootstraps and sampling")]
 MaxTokens = Annotated[int, typer.Option("--max-tokens", min=1, help="answer length limit of every model")]
 Temperature = Annotated[float, typer.Option("--temperature", min=0.0, max=2.0, help="sampling temperature of every model (0 = greedy)")]
-Samples = Annotated[int, typer.Option("--samples", min=1, help="answers per prompt per model, paired by sample index "
-                                      "(use with --temperature > 0)")]
+Samples = Annotated[
+    int, typer.Option("--samples", min=1, help="answers per prompt per model, paired by sample index (use with --temperature > 0)")
+]
 Progress = Annotated[bool, typer.Option(help="show progress")]
 JudgeMode = Annotated[str, typer.Option("--judge-mode", help="auto (token probabilities where the backend gives them), text or logprob")]
 LadderN = Annotated[int, typer.Option("--ladder-n", min=0, help="prompts on the control ladder (0: no validity check)")]
 Students = Annotated[list[str], typer.Option("--student", "-s", help="a student model spec; repeat for several")]
 
 
+Out = Annotated[Path, typer.Option("--out", "-o", help="the results JSON")]
+
+
 def out_option(default: str) -> object:
     return typer.Option("--out", "-o", help=f"results JSON (default {default})")
+
+
+def config_values(params: dict, **extra: object) -> dict:
+    """The command's parameters that are AuditConfig fields (same names), with `extra` in place of any of the same name.
+
+    None means unset (the config file's or the default value applies) and is left out.
+    """
+    from distillscope.audit.config import AuditConfig
+
+    values = {k: v for k, v in params.items() if k in AuditConfig.model_fields and k not in extra}
+    return {k: v for k, v in {**values, **extra}.items() if v is not None}

@@ -27,7 +27,10 @@ def build(out: Annotated[Path, typer.Option("--out", "-o", help="where to write 
 
 @app.command("sample")
 def sample(
-    n: N, split: Split = "test", seed: Seed = 0, suite: Suite = None,
+    n: N,
+    split: Split = "test",
+    seed: Seed = 0,
+    suite: Suite = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="write here instead of stdout")] = None,
 ) -> None:
     """Draw a stratified subset (each category keeps its share) as JSONL."""
@@ -51,8 +54,9 @@ def stats(suite: Suite = None) -> None:
 
     s = suite_stats(load_suite(suite))
     console = Console()
-    console.print(f"suite {s['name']}: {s['prompts']} prompts, version {s['version']}, "
-                  f"{s['with_reference_answer']} with a reference answer")
+    console.print(
+        f"suite {s['name']}: {s['prompts']} prompts, version {s['version']}, {s['with_reference_answer']} with a reference answer"
+    )
     for title, key in (("category", "by_category"), ("split", "by_split"), ("language", "by_language"), ("source", "by_source")):
         table = Table(title=f"by {title}")
         table.add_column(title)
@@ -69,8 +73,10 @@ def validate(path: Annotated[Path, typer.Argument(help="a JSONL or CSV suite")])
     from distillscope.probes.validation import check_suite_file
 
     check = check_suite_file(path)
-    typer.echo(f"{path}: {check.prompts} prompts in {len(check.categories)} categories: "
-               + ", ".join(f"{c} {n}" for c, n in check.categories.items()))
+    typer.echo(
+        f"{path}: {check.prompts} prompts in {len(check.categories)} categories: "
+        + ", ".join(f"{c} {n}" for c, n in check.categories.items())
+    )
     for duplicate in check.duplicates:
         typer.echo(f"line {duplicate.line}: {duplicate.kind} duplicate of line {duplicate.twin}")
     if check.duplicates:

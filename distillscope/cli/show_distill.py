@@ -11,8 +11,7 @@ from distillscope.metrics.stats import Estimate
 
 def print_before_after(result: DistillationResult) -> None:
     before, after, deltas = result.before, result.after, result.differences
-    table = Table(title=f"student before vs after LoRA distillation ({result.acquired.n} teacher answers, "
-                        f"{result.training.steps} steps)")
+    table = Table(title=f"student before vs after LoRA distillation ({result.acquired.n} teacher answers, {result.training.steps} steps)")
     for column in ("", "before", "after", "Δ after − before [95% CI, paired over prompts]"):
         table.add_column(column, justify="right" if column else "left")
 
@@ -55,5 +54,6 @@ def print_sweep(results: SweepResults) -> None:
     console = Console()
     console.print(table)
     if results.before:
-        console.print("before distillation: " + ", ".join(f"{label} {_ci(metric_of(results.before, name))}"
-                                                          for name, label in SWEEP_METRICS.items()))
+        console.print(
+            "before distillation: " + ", ".join(f"{label} {_ci(metric_of(results.before, name))}" for name, label in SWEEP_METRICS.items())
+        )

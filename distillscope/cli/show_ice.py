@@ -28,8 +28,11 @@ def print_ice(console: Console, result: "ICESection", target: str) -> None:
     table = Table(title=escape(f"ICE of {target} (true family: {result.family}; {result.queries} queries)"))
     for column in ("", "loose", "strict", "hard", "n"):
         table.add_column(column, justify="right" if column else "left")
-    rows = {"overall": result.overall, **{f"category: {c}": s for c, s in result.by_category.items()},
-            **{f"language: {lang}": s for lang, s in result.by_language.items()}}
+    rows = {
+        "overall": result.overall,
+        **{f"category: {c}": s for c, s in result.by_category.items()},
+        **{f"language: {lang}": s for lang, s in result.by_language.items()},
+    }
     for label, scores in rows.items():
         if label != "overall" and scores.queries < MIN_CATEGORY_N:  # a small group's rate is noise, not a finding
             table.add_row(f"[dim]{label}[/dim]", *["[dim]too few[/dim]"] * 3, f"[dim]{scores.queries}[/dim]")
@@ -37,12 +40,17 @@ def print_ice(console: Console, result: "ICESection", target: str) -> None:
         table.add_row(label, scores.loose.fmt() if scores.loose else "-", scores.strict.fmt(), scores.hard.fmt(), str(scores.queries))
     console.print(table)
     agreement = result.judge_extractor_agreement
-    console.print(f"misleading-template queries {result.misleading_queries}; unjudged {result.unjudged}; "
-                  f"judge/extractor agreement {agreement.fmt() if agreement else 'n/a'}; template pool {result.seed_templates} -> "
-                  f"{result.pool_size}; helper failures {result.helper_failures}, placeholder repairs {result.placeholder_repairs}")
+    console.print(
+        f"misleading-template queries {result.misleading_queries}; unjudged {result.unjudged}; "
+        f"judge/extractor agreement {agreement.fmt() if agreement else 'n/a'}; template pool {result.seed_templates} -> "
+        f"{result.pool_size}; helper failures {result.helper_failures}, placeholder repairs {result.placeholder_repairs}"
+    )
     for summary in result.top_templates[:3]:
-        console.print(f"[bold]{escape(summary.mutant_id)}[/bold] loose {summary.loose_successes}/{summary.queries}, strict "
-                      f"{summary.strict_successes}/{summary.queries}: {escape(repr(summary.example_response))[:200]}", highlight=False)
+        console.print(
+            f"[bold]{escape(summary.mutant_id)}[/bold] loose {summary.loose_successes}/{summary.queries}, strict "
+            f"{summary.strict_successes}/{summary.queries}: {escape(repr(summary.example_response))[:200]}",
+            highlight=False,
+        )
 
 
 def print_strict(console: Console, result: "ICESection") -> None:
@@ -52,9 +60,11 @@ def print_strict(console: Console, result: "ICESection") -> None:
     if stage:
         a = stage.agreement
         kappa = f"{a.kappa:.2f}" if a.kappa is not None else "n/a"
-        line += (f"; LLM strict judge saw {stage.judged} answers, {stage.judge_positive} positive, {a.judge_failures} unreadable; "
-                 f"vs extractor: both {a.both}, judge only {a.judge_only}, extractor only {a.extractor_only}, "
-                 f"neither {a.neither}, kappa {kappa}")
+        line += (
+            f"; LLM strict judge saw {stage.judged} answers, {stage.judge_positive} positive, {a.judge_failures} unreadable; "
+            f"vs extractor: both {a.both}, judge only {a.judge_only}, extractor only {a.extractor_only}, "
+            f"neither {a.neither}, kappa {kappa}"
+        )
     if result.judge_control is not None:
         c = result.judge_control
         line += f"; conflict judge control: {'valid' if c.valid else 'INVALID'} ({c.reason})"

@@ -27,7 +27,9 @@ def show_indist(results: "Results") -> None:
 
 
 def print_indist(console: Console, result: "IndistSection", teacher: str, student: str) -> None:
-    table = Table(title=f"advantage of adversaries telling {student} from {teacher} ({result.n_train} train / {result.n_test} test prompts)")
+    table = Table(
+        title=f"advantage of adversaries telling {student} from {teacher} ({result.n_train} train / {result.n_test} test prompts)"
+    )
     for column in ("adversary", "advantage [95% CI]", "t (s)"):
         table.add_column(column, justify="left" if column == "adversary" else "right")
     per_category = {r.name: r.by_category for r in result.learned.values()}
@@ -48,20 +50,27 @@ def print_indist(console: Console, result: "IndistSection", teacher: str, studen
         console.print(by_category)
     if result.judge:
         j = result.judge
-        console.print(f"pairwise judge {j.judge}: order-consistent on {j.consistent}/{j.pairs} pairs (coverage {j.coverage.fmt()}); "
-                      f"advantage on those {j.advantage.fmt()}; unreadable verdicts {j.unreadable}", markup=False)
+        console.print(
+            f"pairwise judge {j.judge}: order-consistent on {j.consistent}/{j.pairs} pairs (coverage {j.coverage.fmt()}); "
+            f"advantage on those {j.advantage.fmt()}; unreadable verdicts {j.unreadable}",
+            markup=False,
+        )
     if result.mmd:
         m = result.mmd
         power = ", ".join(f"m={size}: {e.mean:.2f}" for size, e in m.power.items())
-        console.print(f"MMD two-sample test ({m.test.design} design): MMD² {m.test.mmd2:.4f}, permutation p = {m.test.p_value:.4f} "
-                      f"({m.test.permutations} permutations); power at alpha 0.05: {power}")
+        console.print(
+            f"MMD two-sample test ({m.test.design} design): MMD² {m.test.mmd2:.4f}, permutation p = {m.test.p_value:.4f} "
+            f"({m.test.permutations} permutations); power at alpha 0.05: {power}"
+        )
     print_epsilon(console, result)
 
 
 def print_epsilon(console: Console, result: "IndistSection") -> None:
     level = f"{result.simultaneous_confidence:.2%}" if result.simultaneous_confidence else "simultaneous"
-    epsilon = Table(title="(ε, q, t, A): upper 95% bound of |Adv| per adversary; class: the largest bound at the "
-                          f"Bonferroni level {level} (an estimate for the adversaries tried, not a proof)")
+    epsilon = Table(
+        title="(ε, q, t, A): upper 95% bound of |Adv| per adversary; class: the largest bound at the "
+        f"Bonferroni level {level} (an estimate for the adversaries tried, not a proof)"
+    )
     qs = sorted({row.q for row in result.epsilon_table})
     for column in ("A", "t (s)", *(f"q={q}" for q in qs)):
         epsilon.add_column(column, justify="left" if column == "A" else "right")

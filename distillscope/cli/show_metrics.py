@@ -7,34 +7,11 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.markup import escape
 
+from distillscope.cli.show_ladder import show_ladder
 from distillscope.cli.tables import estimate_table
 
 if TYPE_CHECKING:
     from distillscope.results import Results
-
-
-def show_ladder(console: Console, results: "Results") -> None:
-    from rich.table import Table
-
-    ladder = results.controls
-    if ladder is None:
-        return
-    if not ladder.measures:
-        console.print("control ladder skipped: it needs at least two answered prompts; no measure was checked")
-        return
-    table = Table(title=f"control ladder (valid when AUC(2 vs 3) >= {ladder.threshold})")
-    for column in ("measure", "1: self", "2: resample", "3: other prompt", "AUC(2 vs 3)", "AUC(1 vs 3)", "valid"):
-        table.add_column(column, justify="left" if column == "measure" else "right")
-    from distillscope.metrics.controls import ladder_rows
-
-    for row in ladder_rows(ladder):
-        table.add_row(row["measure"], row["self"], row["resample"], row["other_prompt"], row["AUC(2 vs 3)"], row["AUC(1 vs 3)"],
-                      row["valid"], style=None if row["valid"] == "yes" else "dim")
-    console.print(table)
-    console.print(f"control ladder: {ladder.n_prompts} prompts of the reference; resample: {ladder.resample_source} "
-                  f"({ladder.resamples_available} available); mismatches from another category: {ladder.cross_category_mismatches}")
-    for name, reason in ladder.invalid().items():
-        console.print(f"[bold red]INVALID for this run[/]: {escape(name)}: {escape(reason)}")
 
 
 def _flag(label: str, measure: str, results: "Results") -> str:
@@ -55,8 +32,11 @@ def show_similarity(results: "Results") -> None:
         aspect_rows = {_flag(m, m, results): e for m, e in s.aspects.overall.items()}
         for category, estimates in s.aspects.by_category.items():
             aspect_rows.update({f"{category}: {m}": estimates[m] for m in ("structure", "content_terms")})
-        console.print(estimate_table(escape(f"aspect similarity (offline, 0-1) of {spec} to {teacher}; tokens: "
-                                            f"{s.aspects.token_source}"), aspect_rows))
+        console.print(
+            estimate_table(
+                escape(f"aspect similarity (offline, 0-1) of {spec} to {teacher}; tokens: {s.aspects.token_source}"), aspect_rows
+            )
+        )
 
 
 def show_rse(results: "Results") -> None:
@@ -66,14 +46,18 @@ def show_rse(results: "Results") -> None:
     show_ladder(console, results)
     for spec, section in results.students.items():
         r = section.rse
-        rows = {_flag("RSE (mean of aspects)", "rse", results): r.rse,
-                **{_flag(f"aspect: {a}", f"rse.{a}", results): r.aspects[a] for a in ASPECTS},
-                **{f"category: {c}": e for c, e in r.by_category.items()}}
+        rows = {
+            _flag("RSE (mean of aspects)", "rse", results): r.rse,
+            **{_flag(f"aspect: {a}", f"rse.{a}", results): r.aspects[a] for a in ASPECTS},
+            **{f"category: {c}": e for c, e in r.by_category.items()},
+        }
         console.print(estimate_table(escape(f"RSE of {spec} vs {results.teacher} (judge {results.models['judge']})"), rows))
         swap, bound = r.swap_control.mean_difference, r.sensitivity
         swap_text = swap.fmt() if swap else "n/a"
-        console.print(f"judge modes used: {r.modes}; scored {r.n_scored}/{r.n_pairs} pairs; parse failures {r.parse_failures} "
-                      f"(re-asked {r.reasked}), judge failures {r.judge_failures}; RSE if the {bound.unscored} unscored were all 1: "
-                      f"{bound.if_all_1.fmt()}, all 5: {bound.if_all_5.fmt()}; missing answers {section.missing_responses}; "
-                      f"position-bias control: swapped minus original = {swap_text} over {r.swap_control.n_scored} pairs",
-                      markup=False)
+        console.print(
+            f"judge modes used: {r.modes}; scored {r.n_scored}/{r.n_pairs} pairs; parse failures {r.parse_failures} "
+            f"(re-asked {r.reasked}), judge failures {r.judge_failures}; RSE if the {bound.unscored} unscored were all 1: "
+            f"{bound.if_all_1.fmt()}, all 5: {bound.if_all_5.fmt()}; missing answers {section.missing_responses}; "
+            f"position-bias control: swapped minus original = {swap_text} over {r.swap_control.n_scored} pairs",
+            markup=False,
+        )

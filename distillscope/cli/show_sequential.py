@@ -13,17 +13,28 @@ if TYPE_CHECKING:
 
 def show_sequential(console: Console, result: "SequentialResult", teacher: str, student: str) -> None:
     ci = result.advantage
-    verdict = (f"[bold]{result.decision}[/bold] at α = {result.alpha:g}: e-value {result.e_value:.3g} "
-               f"(largest {result.max_e_value:.3g}; the test rejects at {1 / result.alpha:g})")
+    verdict = (
+        f"[bold]{result.decision}[/bold] at α = {result.alpha:g}: e-value {result.e_value:.3g} "
+        f"(largest {result.max_e_value:.3g}; the test rejects at {1 / result.alpha:g})"
+    )
     console.print(f"sequential test, {escape(student)} vs {escape(teacher)}: {verdict}", highlight=False)
-    console.print(f"stopped by {result.stopped_by} after {result.pairs} pairs; queries per model: "
-                  + ", ".join(f"{escape(m)} {n}" for m, n in result.queries.items())
-                  + (f"; {result.dropped} prompts dropped (a model failed)" if result.dropped else ""), highlight=False)
+    console.print(
+        f"stopped by {result.stopped_by} after {result.pairs} pairs; queries per model: "
+        + ", ".join(f"{escape(m)} {n}" for m, n in result.queries.items())
+        + (f"; {result.dropped} prompts dropped (a model failed)" if result.dropped else ""),
+        highlight=False,
+    )
     if result.stop_message:
         console.print(escape(result.stop_message), highlight=False)
     if ci.mean is not None:
-        console.print(f"advantage at q=1 (online logistic adversary), anytime-valid {1 - ci.alpha:.0%} confidence sequence at the stop: "
-                      f"{ci.mean:.3f} [{ci.low:.3f}, {ci.high:.3f}] over {ci.n} pairs", highlight=False)
+        console.print(
+            f"advantage at q=1 (online logistic adversary), anytime-valid {1 - ci.alpha:.0%} confidence sequence at the stop: "
+            f"{ci.mean:.3f} [{ci.low:.3f}, {ci.high:.3f}] over {ci.n} pairs",
+            highlight=False,
+        )
     if result.decision != "distinguishable":
-        console.print("not shown distinguishable at this budget: this is not evidence that the models are the same; "
-                      "a larger budget or a stronger witness may still tell them apart", highlight=False)
+        console.print(
+            "not shown distinguishable at this budget: this is not evidence that the models are the same; "
+            "a larger budget or a stronger witness may still tell them apart",
+            highlight=False,
+        )

@@ -33,9 +33,11 @@ def stats(store: Store = None) -> None:
 
     s, recent = store_overview(store)
     console = Console()
-    console.print(f"store {escape(s.path)}: {s.responses} answers, {s.completion_tokens} completion tokens, {s.failures} recorded "
-                  f"failures ({s.failed_keys_without_answer} requests still unanswered), {_megabytes(s.size_bytes)} on disk",
-                  highlight=False)
+    console.print(
+        f"store {escape(s.path)}: {s.responses} answers, {s.completion_tokens} completion tokens, {s.failures} recorded "
+        f"failures ({s.failed_keys_without_answer} requests still unanswered), {_megabytes(s.size_bytes)} on disk",
+        highlight=False,
+    )
     if s.unsaved_answers:
         console.print(f"[yellow]{s.unsaved_answers} answers wait in the spill file[/yellow]; the next run imports them")
     table = Table(box=box.SIMPLE_HEAD)
@@ -43,12 +45,21 @@ def stats(store: Store = None) -> None:
     for column in ("answers", "completion tokens", "failures", "size", "newest"):
         table.add_column(column, justify="right")
     for row in s.per_model:
-        table.add_row(escape(row["model"]), str(row["responses"]), str(row["completion_tokens"]), str(row["failures"]),
-                      _megabytes(row["bytes"]) if "bytes" in row else "-", (row.get("newest") or "")[:10])
+        table.add_row(
+            escape(row["model"]),
+            str(row["responses"]),
+            str(row["completion_tokens"]),
+            str(row["failures"]),
+            _megabytes(row["bytes"]) if "bytes" in row else "-",
+            (row.get("newest") or "")[:10],
+        )
     console.print(table)
     for failure in recent:
-        console.print(f"[red]failed[/red] {escape(failure.model)} prompt {escape(failure.prompt_id)}: "
-                      f"{escape(failure.error_type)}: {escape(redact(failure.message)[:160])}", highlight=False)
+        console.print(
+            f"[red]failed[/red] {escape(failure.model)} prompt {escape(failure.prompt_id)}: "
+            f"{escape(failure.error_type)}: {escape(redact(failure.message)[:160])}",
+            highlight=False,
+        )
 
 
 @app.command("export")

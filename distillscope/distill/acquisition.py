@@ -63,8 +63,12 @@ def stratified_acquisition(pool: Sequence[Prompt], budget: int, seed: int = 0) -
 
 
 def disagreement_acquisition(
-    pool: Sequence[Prompt], budget: int, measure: Callable[[list[Prompt]], np.ndarray],
-    embed_prompts: Callable[[list[str]], np.ndarray], rounds: int = 3, seed: int = 0,
+    pool: Sequence[Prompt],
+    budget: int,
+    measure: Callable[[list[Prompt]], np.ndarray],
+    embed_prompts: Callable[[list[str]], np.ndarray],
+    rounds: int = 3,
+    seed: int = 0,
 ) -> tuple[list[Prompt], list[float]]:
     """Rounds of buying where predicted disagreement is largest; returns the prompts and their measured disagreement."""
     _check(pool, budget)

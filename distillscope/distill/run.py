@@ -63,9 +63,18 @@ def hf_spec_of(student: str) -> str:
     raise UserError(f"cannot fine-tune {student}: its weights are not local", "give a builtin/, llamacpp/ or hf/ student")
 
 
-def measure(workspace: Workspace, embedder: TextEmbedder, teacher: Model, student: Model, prompts: Sequence[Prompt],
-            max_tokens: int, seed: int, train_prompts: Sequence[Prompt] | None = None,
-            adversaries: Sequence[str] = ("style", "embed"), judge: Model | None = None) -> Measurement:
+def measure(
+    workspace: Workspace,
+    embedder: TextEmbedder,
+    teacher: Model,
+    student: Model,
+    prompts: Sequence[Prompt],
+    max_tokens: int,
+    seed: int,
+    train_prompts: Sequence[Prompt] | None = None,
+    adversaries: Sequence[str] = ("style", "embed"),
+    judge: Model | None = None,
+) -> Measurement:
     """Similarity, adversaries (per category and q), the paired MMD test and its power, for one student against the teacher.
 
     With `train_prompts` the adversaries train there and are scored on the
@@ -78,11 +87,18 @@ def measure(workspace: Workspace, embedder: TextEmbedder, teacher: Model, studen
     paired, _ = workspace.paired(teacher, student, prompts, sampling)
     similarity = evaluate_similarity(embedder, paired.prompts, paired.teacher, paired.student, seed=seed)
     x, y = embedder.embed(paired.teacher), embedder.embed(paired.student)
-    mmd = MMDWithPower(**mmd_test(x, y, seed=seed, clusters=paired.clusters).model_dump(),
-                       power=mmd_power(x, y, repeats=20, seed=seed, clusters=paired.clusters))
-    out = Measurement(model=student.identity, n=len(paired.prompts), empty_answers=sum(not t.strip() for t in paired.student),
-                      similarity=SimilaritySummary(**similarity.model_dump(exclude={"per_pair"})),
-                      per_prompt_cosine={pair["prompt_id"]: pair["cosine"] for pair in similarity.per_pair}, mmd=mmd)
+    mmd = MMDWithPower(
+        **mmd_test(x, y, seed=seed, clusters=paired.clusters).model_dump(),
+        power=mmd_power(x, y, repeats=20, seed=seed, clusters=paired.clusters),
+    )
+    out = Measurement(
+        model=student.identity,
+        n=len(paired.prompts),
+        empty_answers=sum(not t.strip() for t in paired.student),
+        similarity=SimilaritySummary(**similarity.model_dump(exclude={"per_pair"})),
+        per_prompt_cosine={pair["prompt_id"]: pair["cosine"] for pair in similarity.per_pair},
+        mmd=mmd,
+    )
     names = [a for a in adversaries if a != "judge"] + (["judge"] if judge is not None else [])
     if not train_prompts:
         out.adversaries = {name: run_cross_fitted(name, paired, embedder, seed=seed) for name in names if name != "judge"}
@@ -124,9 +140,14 @@ def measurement_prompts(suite: ProbeSuite, config: DistillConfig) -> tuple[list[
     return [p for p in pool if p.id not in taken], adversary_train, test_prompts
 
 
-def run_distillation(config: DistillConfig, workspace: Workspace, out_dir: Path,
-                     on_step: Callable[[int, int, float], None] | None = None,
-                     before: Measurement | None = None, suite: ProbeSuite | None = None) -> DistillationResult:
+def run_distillation(
+    config: DistillConfig,
+    workspace: Workspace,
+    out_dir: Path,
+    on_step: Callable[[int, int, float], None] | None = None,
+    before: Measurement | None = None,
+    suite: ProbeSuite | None = None,
+) -> DistillationResult:
     """Acquire, ask the teacher, fine-tune, and measure the student before (unless given) and after."""
     from distillscope.models.hf import resolve_hf_source
     from distillscope.models.registry import load_model
@@ -141,12 +162,15 @@ def run_distillation(config: DistillConfig, workspace: Workspace, out_dir: Path,
     sampling = SamplingParams(max_tokens=config.max_tokens)
 
     def measure_model(model: Model) -> Measurement:
-        return measure(workspace, embedder, teacher, model, test_prompts, config.max_tokens, seed, adversary_train,
-                       config.adversaries, judge)
+        return measure(
+            workspace, embedder, teacher, model, test_prompts, config.max_tokens, seed, adversary_train, config.adversaries, judge
+        )
+
     before_model = workspace.model(hf_spec_of(config.student))
     workspace.log(f"acquiring {config.budget} train prompts ({config.acquisition})")
     extra, measured = {}, []
     if config.acquisition == "disagreement":
+
         def disagreement(prompts: list[Prompt]) -> np.ndarray:
             t, s = (workspace.answers(model, prompts, sampling) for model in (teacher, student))
             vt, vs = embedder.embed([a[0] or "" for a in t]), embedder.embed([a[0] or "" for a in s])
@@ -170,7 +194,19 @@ def run_distillation(config: DistillConfig, workspace: Workspace, out_dir: Path,
         before = measure_model(before_model)
     workspace.log("measuring the student after distillation")
     after = measure_model(after_model)
-    bought = Acquired(n=len(acquired), ids=[p.id for p in acquired], teacher_answers_cut_at_max_tokens=cut,
-                      per_category=dict(sorted(Counter(p.category for p in acquired).items())), disagreement_by_round=measured)
-    return DistillationResult(config=config, acquired=bought, training=report, student_after=after_model.identity,
-                              before=before, after=after, differences=differences(before, after, seed))
+    bought = Acquired(
+        n=len(acquired),
+        ids=[p.id for p in acquired],
+        teacher_answers_cut_at_max_tokens=cut,
+        per_category=dict(sorted(Counter(p.category for p in acquired).items())),
+        disagreement_by_round=measured,
+    )
+    return DistillationResult(
+        config=config,
+        acquired=bought,
+        training=report,
+        student_after=after_model.identity,
+        before=before,
+        after=after,
+        differences=differences(before, after, seed),
+    )

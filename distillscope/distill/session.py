@@ -20,8 +20,17 @@ LEARNED_ADVERSARIES = ("style", "embed", "encoder")
 EXAMPLE = "e.g. distillscope distill --teacher builtin/qwen2.5-coder-0.5b-instruct --student builtin/gemma-3-270m --budget 300"
 
 
-def distill_config(teacher: str | None, student: str | None, *, adversaries: str = "style,embed", epochs: int = 1,
-                   max_length: int = 192, rank: int = 8, learning_rate: float = 2e-4, **fields: int | str | None) -> DistillConfig:
+def distill_config(
+    teacher: str | None,
+    student: str | None,
+    *,
+    adversaries: str = "style,embed",
+    epochs: int = 1,
+    max_length: int = 192,
+    rank: int = 8,
+    learning_rate: float = 2e-4,
+    **fields: int | str | None,
+) -> DistillConfig:
     """A checked DistillConfig from the command's options (adversaries comma-separated, LoRA alpha = 2 × rank)."""
     from distillscope.distill.acquisition import STRATEGIES
     from distillscope.distill.train import LoraSettings
@@ -37,21 +46,27 @@ def distill_config(teacher: str | None, student: str | None, *, adversaries: str
     unknown = [a for a in names if a not in LEARNED_ADVERSARIES]
     if unknown or not names:
         raise UserError(f"unknown adversary '{', '.join(unknown) or adversaries}'", "choose from style,embed,encoder (and --judge SPEC)")
-    lora = LoraSettings(epochs=epochs, max_length=max_length, seed=fields.get("seed", 0), rank=rank, alpha=2 * rank,
-                        learning_rate=learning_rate)
+    lora = LoraSettings(
+        epochs=epochs, max_length=max_length, seed=fields.get("seed", 0), rank=rank, alpha=2 * rank, learning_rate=learning_rate
+    )
     return DistillConfig(teacher=teacher, student=student, adversaries=names, lora=lora, **fields)
 
 
-def sweep_configs(teacher: str | None, student: str | None, budgets: str, strategies: str, seeds: str,
-                  **common: int | str | None) -> list[DistillConfig]:
+def sweep_configs(
+    teacher: str | None, student: str | None, budgets: str, strategies: str, seeds: str, **common: int | str | None
+) -> list[DistillConfig]:
     """One config per (budget, strategy, seed), in that order."""
     try:
         budget_list = [int(b) for b in budgets.split(",")]
         seed_list = [int(s) for s in seeds.split(",")]
     except ValueError:
         raise UserError("--budgets and --seeds take comma-separated integers", "e.g. --budgets 100,250 --seeds 0,1") from None
-    return [distill_config(teacher, student, budget=budget, acquisition=strategy.strip(), seed=seed, **common)
-            for budget in budget_list for strategy in strategies.split(",") for seed in seed_list]
+    return [
+        distill_config(teacher, student, budget=budget, acquisition=strategy.strip(), seed=seed, **common)
+        for budget in budget_list
+        for strategy in strategies.split(",")
+        for seed in seed_list
+    ]
 
 
 def require_training_extras() -> None:
@@ -70,8 +85,10 @@ def loss_bar(enabled: bool, label: str) -> Iterator[Callable[[int, int, float], 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     tasks: list = []
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}"),
-                  TimeRemainingColumn()) as progress:
+    with Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}"), TimeRemainingColumn()
+    ) as progress:
+
         def step(done: int, total: int, loss: float) -> None:
             if not tasks:
                 tasks.append(progress.add_task("train", total=total, loss="-"))
@@ -91,10 +108,18 @@ def distill(config: DistillConfig, out_dir: Path, store: Path | None = None, pro
     require_training_extras()
     with Workspace(store, progress=progress, embedder="minilm") as workspace, loss_bar(progress, "LoRA") as on_step:
         result = run_distillation(config, workspace, out_dir, on_step=on_step, suite=suite)
-    write_results(out_dir / "distill_results.json", envelope(
-        "distill", suite=suite, prompts={"acquired": result.acquired.model_dump(), "n_test": config.n_test},
-        models={"teacher": config.teacher, "student": config.student, "student_after": result.student_after},
-        sampling={"temperature": 0.0, "max_tokens": config.max_tokens}, seed=config.seed, results=result.model_dump(mode="json")))
+    write_results(
+        out_dir / "distill_results.json",
+        envelope(
+            "distill",
+            suite=suite,
+            prompts={"acquired": result.acquired.model_dump(), "n_test": config.n_test},
+            models={"teacher": config.teacher, "student": config.student, "student_after": result.student_after},
+            sampling={"temperature": 0.0, "max_tokens": config.max_tokens},
+            seed=config.seed,
+            results=result.model_dump(mode="json"),
+        ),
+    )
     return result
 
 
@@ -118,8 +143,16 @@ def sweep(configs: list[DistillConfig], out_dir: Path, store: Path | None = None
             results.before = results.before or outcome.before
             results.runs.append(SweepRun(budget=config.budget, strategy=config.acquisition, seed=config.seed, **dict(outcome)))
             results.table, results.complete = sweep_rows(results.runs), len(results.runs) == len(configs)
-            write_results(out_dir / "sweep_results.json", envelope(
-                "distill-sweep", suite=suite, prompts={"n_test": first.n_test, "test_seed": first.test_seed, "pool": first.pool_size},
-                models={"teacher": first.teacher, "student": first.student},
-                sampling={"temperature": 0.0, "max_tokens": first.max_tokens}, seed=first.seed, results=results.model_dump(mode="json")))
+            write_results(
+                out_dir / "sweep_results.json",
+                envelope(
+                    "distill-sweep",
+                    suite=suite,
+                    prompts={"n_test": first.n_test, "test_seed": first.test_seed, "pool": first.pool_size},
+                    models={"teacher": first.teacher, "student": first.student},
+                    sampling={"temperature": 0.0, "max_tokens": first.max_tokens},
+                    seed=first.seed,
+                    results=results.model_dump(mode="json"),
+                ),
+            )
     return results

@@ -32,7 +32,10 @@ def sweep_rows(runs: list[SweepRun]) -> list[SweepRow]:
         for name in SWEEP_METRICS:
             per_seed = [metric_of(run.after, name) for run in group]
             # each seed's paired Δ (after − before over the same test prompts, same folds and resamples)
-            metrics[name] = SweepCell(mean=sum(e.mean for e in per_seed) / len(per_seed), per_seed=per_seed,
-                                      delta_per_seed=[run.differences.get(DELTA_KEYS[name]) for run in group])
+            metrics[name] = SweepCell(
+                mean=sum(e.mean for e in per_seed) / len(per_seed),
+                per_seed=per_seed,
+                delta_per_seed=[run.differences.get(DELTA_KEYS[name]) for run in group],
+            )
         rows.append(SweepRow(budget=budget, strategy=strategy, seeds=[run.seed for run in group], metrics=metrics))
     return rows

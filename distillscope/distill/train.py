@@ -86,14 +86,14 @@ def encode_examples(tokenizer, mode: str, examples: Sequence[Example], max_lengt
             skipped += 1
             continue
         full_ids = full_ids[:max_length]
-        labels = [-100] * len(prompt_ids) + full_ids[len(prompt_ids):]
+        labels = [-100] * len(prompt_ids) + full_ids[len(prompt_ids) :]
         encoded.append({"input_ids": full_ids, "labels": labels[: len(full_ids)]})
     return encoded, skipped
 
 
 def _batches(torch, encoded: list[dict], batch_size: int, pad_id: int):  # noqa: ANN001, ANN202
     for start in range(0, len(encoded), batch_size):
-        chunk = encoded[start: start + batch_size]
+        chunk = encoded[start : start + batch_size]
         width = max(len(e["input_ids"]) for e in chunk)
         ids = [e["input_ids"] + [pad_id] * (width - len(e["input_ids"])) for e in chunk]
         labels = [e["labels"] + [-100] * (width - len(e["labels"])) for e in chunk]
@@ -107,9 +107,16 @@ def _target_modules(model) -> list[str] | str:  # noqa: ANN001
     return wanted or "all-linear"
 
 
-def train_lora(source: Path, gguf_file: str | None, mode: str, examples: Sequence[Example], out_dir: Path,
-               settings: LoraSettings, on_step: Callable[[int, int, float], None] | None = None,
-               max_steps: int | None = None) -> TrainingReport:
+def train_lora(
+    source: Path,
+    gguf_file: str | None,
+    mode: str,
+    examples: Sequence[Example],
+    out_dir: Path,
+    settings: LoraSettings,
+    on_step: Callable[[int, int, float], None] | None = None,
+    max_steps: int | None = None,
+) -> TrainingReport:
     """Fine-tune, checkpointing as it goes; `max_steps` stops early (tests use it to simulate a kill)."""
     import time
 
@@ -120,8 +127,9 @@ def train_lora(source: Path, gguf_file: str | None, mode: str, examples: Sequenc
     on_step = on_step or (lambda step, total, loss: None)
     out_dir.mkdir(parents=True, exist_ok=True)
     # the base model is part of the fingerprint, so a checkpoint of another student is never resumed
-    fingerprint = sha256_hex(canonical_json([str(Path(source).resolve()), gguf_file, settings.model_dump(), mode,
-                                             [list(e) for e in examples]]))[:16]
+    fingerprint = sha256_hex(
+        canonical_json([str(Path(source).resolve()), gguf_file, settings.model_dump(), mode, [list(e) for e in examples]])
+    )[:16]
     finished = out_dir / "training_report.json"
     if finished.exists() and max_steps is None:
         report = TrainingReport.model_validate_json(finished.read_text(encoding="utf-8"))
@@ -133,8 +141,13 @@ def train_lora(source: Path, gguf_file: str | None, mode: str, examples: Sequenc
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     model = transformers.AutoModelForCausalLM.from_pretrained(source, dtype=torch.float32, **kwargs)
-    config = peft.LoraConfig(r=settings.rank, lora_alpha=settings.alpha, lora_dropout=settings.dropout,
-                             target_modules=_target_modules(model), task_type="CAUSAL_LM")
+    config = peft.LoraConfig(
+        r=settings.rank,
+        lora_alpha=settings.alpha,
+        lora_dropout=settings.dropout,
+        target_modules=_target_modules(model),
+        task_type="CAUSAL_LM",
+    )
     torch.manual_seed(settings.seed)
     model = peft.get_peft_model(model, config)
     encoded, skipped = encode_examples(tokenizer, mode, examples, settings.max_length)
@@ -179,9 +192,17 @@ def train_lora(source: Path, gguf_file: str | None, mode: str, examples: Sequenc
             del merged.config.quantization_config
     merged.save_pretrained(merged_dir)
     tokenizer.save_pretrained(merged_dir)
-    report = TrainingReport(steps=step, examples=len(encoded), skipped_too_long=skipped, losses=losses, resumed_from_step=resumed,
-                            adapter_dir=str(adapter_dir), merged_dir=str(merged_dir), seconds=time.perf_counter() - started,
-                            fingerprint=fingerprint)
+    report = TrainingReport(
+        steps=step,
+        examples=len(encoded),
+        skipped_too_long=skipped,
+        losses=losses,
+        resumed_from_step=resumed,
+        adapter_dir=str(adapter_dir),
+        merged_dir=str(merged_dir),
+        seconds=time.perf_counter() - started,
+        fingerprint=fingerprint,
+    )
     if max_steps is None:
         finished.write_text(report.model_dump_json(indent=1), encoding="utf-8")
     return report

@@ -33,16 +33,27 @@ from distillscope.ice.facts import FactLibrary, load_library
 from distillscope.ice.voice import Voices, split_voices
 
 __all__ = [
-    "COUNTED_VOICES", "VOICES", "Claim", "ClaimReport", "Status", "Voice", "claims_other_identity", "default_library",
-    "extract_claims", "imposed_identities", "normalize",
+    "COUNTED_VOICES",
+    "VOICES",
+    "Claim",
+    "ClaimReport",
+    "Status",
+    "Voice",
+    "claims_other_identity",
+    "default_library",
+    "extract_claims",
+    "imposed_identities",
+    "normalize",
 ]
 
 Voice = Literal["own", "persona", "quoted", "hypothetical", "reasoning"]
 VOICES: tuple[str, ...] = ("own", "persona", "quoted", "hypothetical", "reasoning")
 COUNTED_VOICES: tuple[str, ...] = ("own", "persona")  # the paper: any persona; not quotes, hypotheticals or thinking aloud
 
-_DEFINITION = re.compile(r"^[\s*_:：]*(?:(?:an?|the|is|was|developed|created|made|built|trained|released|launched|by|from)\b|是(?!的)|由|一个|一款|一种)",
-                         re.IGNORECASE)  # "ChatGPT: a chatbot by OpenAI" defines; it does not speak
+_DEFINITION = re.compile(
+    r"^[\s*_:：]*(?:(?:an?|the|is|was|developed|created|made|built|trained|released|launched|by|from)\b|是(?!的)|由|一个|一款|一种)",
+    re.IGNORECASE,
+)  # "ChatGPT: a chatbot by OpenAI" defines; it does not speak
 _judge_window = judge_window  # its name when it lived here (benchmarks/claims.py clears its cache)
 
 
@@ -102,8 +113,8 @@ def _persona_claims(reader: ResponseReader, voices: Voices, library: FactLibrary
     for section in voices.sections:
         if section.voice != "persona" or section.label_end is None:
             continue
-        label = reader.text[section.start: section.label_end]
-        body = reader.text[section.label_end: min(section.end, section.label_end + 400)]
+        label = reader.text[section.start : section.label_end]
+        body = reader.text[section.label_end : min(section.end, section.label_end + 400)]
         bracketed = bool(re.match(r"^[ \t>*_]*[\[(【（]", label))
         speaks = bracketed or en.FIRST_PERSON.search(body) or zh.SELF_WORD.search(body) or not _DEFINITION.match(body)
         lo = bisect.bisect_left(reader.mention_starts, section.start)
@@ -113,8 +124,19 @@ def _persona_claims(reader: ResponseReader, voices: Voices, library: FactLibrary
                 break
             inside.add(index)
             if speaks:
-                claims.append(Claim(kind=mention.kind, id=mention.id, alias=mention.alias, status="claim", voice="persona",
-                                    persona=section.persona, start=mention.start, end=mention.end, sentence=label.strip()[:300]))
+                claims.append(
+                    Claim(
+                        kind=mention.kind,
+                        id=mention.id,
+                        alias=mention.alias,
+                        status="claim",
+                        voice="persona",
+                        persona=section.persona,
+                        start=mention.start,
+                        end=mention.end,
+                        sentence=label.strip()[:300],
+                    )
+                )
     return claims, inside
 
 
@@ -125,8 +147,9 @@ def imposed_identities(prompt: str, library: FactLibrary | None = None) -> set[s
     return imposed_by_prompt(prompt, library or default_library())
 
 
-def extract_claims(response: str, prompt: str | None = None, library: FactLibrary | None = None,
-                   voices: tuple[str, ...] = COUNTED_VOICES) -> ClaimReport:
+def extract_claims(
+    response: str, prompt: str | None = None, library: FactLibrary | None = None, voices: tuple[str, ...] = COUNTED_VOICES
+) -> ClaimReport:
     """Every family or developer name in the response, with status, voice and span; the claimed ids in `voices`.
 
     Give the prompt (the filled template) so that claims of a role it imposed are marked as persona voice.
@@ -156,22 +179,38 @@ def extract_claims(response: str, prompt: str | None = None, library: FactLibrar
                 voice, persona = "persona", "prompt"
             else:
                 voice = "own"
-        claims.append(Claim(kind=mention.kind, id=mention.id, alias=mention.alias, status=status, voice=voice, persona=persona,
-                            start=mention.start, end=mention.end, sentence=reader.text[clause_start: min(clause_end, clause_start + 300)].strip()))
+        claims.append(
+            Claim(
+                kind=mention.kind,
+                id=mention.id,
+                alias=mention.alias,
+                status=status,
+                voice=voice,
+                persona=persona,
+                start=mention.start,
+                end=mention.end,
+                sentence=reader.text[clause_start : min(clause_end, clause_start + 300)].strip(),
+            )
+        )
     claims.sort(key=lambda c: c.start)
     _drop_contradicted_labels(claims, sections)
     counted = frozenset(voices)
     ids = lambda kind, pick: sorted({c.id for c in claims if c.kind == kind and pick(c)})  # noqa: E731
     families, developers = ids("family", lambda c: c.counts(counted)), ids("developer", lambda c: c.counts(counted))
     in_trace = lambda c: c.status == "claim" and c.voice == "reasoning"  # noqa: E731
-    return ClaimReport(claimed_families=families, claimed_developers=developers,
-                       reasoning_families=[i for i in ids("family", in_trace) if i not in families],
-                       reasoning_developers=[i for i in ids("developer", in_trace) if i not in developers],
-                       counted_voices=list(voices), claims=claims)
+    return ClaimReport(
+        claimed_families=families,
+        claimed_developers=developers,
+        reasoning_families=[i for i in ids("family", in_trace) if i not in families],
+        reasoning_developers=[i for i in ids("developer", in_trace) if i not in developers],
+        counted_voices=list(voices),
+        claims=claims,
+    )
 
 
-def claims_other_identity(report: ClaimReport, own_family: str, own_developer: str, library: FactLibrary,
-                          strict_families: set[str] | None = None) -> bool:
+def claims_other_identity(
+    report: ClaimReport, own_family: str, own_developer: str, library: FactLibrary, strict_families: set[str] | None = None
+) -> bool:
     """True when the response claims a family (or developer) that is not the target's own.
 
     Families of the target's own developer are its own. With `strict_families`

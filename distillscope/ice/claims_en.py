@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import re
 
-_MADE = (r"(?:created|developed|trained|built|made|designed|engineered|fine-tuned|programmed|coded|crafted|cooked\s+up|cooked"
-         r"|whipped\s+up|put\s+together|assembled|brought|birthed|raised|taught|spawned|owns|maintains|runs|powers|operates|hosts"
-         r"|breathed\s+life\s+into|gave\s+(?:birth|life)\s+to)")
+_MADE = (
+    r"(?:created|developed|trained|built|made|designed|engineered|fine-tuned|programmed|coded|crafted|cooked\s+up|cooked"
+    r"|whipped\s+up|put\s+together|assembled|brought|birthed|raised|taught|spawned|owns|maintains|runs|powers|operates|hosts"
+    r"|breathed\s+life\s+into|gave\s+(?:birth|life)\s+to)"
+)
 _ATTACHED = r"(?:based|built|running|trained|developed|created|made|powered|designed|fine-tuned)\s+(?:on|upon|by|with|using)"
 FRAME = re.compile(
     r"\b(?:i\s*(?:am|'m)|i\s+(?:was|were|have\s+been|'ve\s+been|had\s+been|come|came|originate|originated|hail|belong|stem|derive|descend"
@@ -30,10 +32,10 @@ FRAME = re.compile(
     r"|architecture|framework|one|ones|those|force)s?\s+(?:that\s+(?:is|are|was|were)\s+)?(?:behind|responsible\s+for|powering|driving"
     r"|underlying)\s+(?:me|my\s+\w+)"
     r"|(?:\w+\s+){0,2}(?:that|who|which)\s+(?:originally\s+)?" + _MADE + r"\s+me"
-
     r"|i\s*(?:would|'d|could|might)\s+be|i\s+(?:was|am)\s+(?:not\s+)?(?:created|developed|trained|made|built|designed)"
-    r"|(?:like|as|including|such\s+as)\s+(?:me|myself)\s*,?\s*(?:(?:which|that|who)\s+(?:is|are|was|were)\s+)?" + _ATTACHED +
-    r"|my\s+(?:[\w-]+\s+)?(?:responses|answers|replies|outputs?|text|words|abilities|capabilities|intelligence|brain|mind|knowledge)"
+    r"|(?:like|as|including|such\s+as)\s+(?:me|myself)\s*,?\s*(?:(?:which|that|who)\s+(?:is|are|was|were)\s+)?"
+    + _ATTACHED
+    + r"|my\s+(?:[\w-]+\s+)?(?:responses|answers|replies|outputs?|text|words|abilities|capabilities|intelligence|brain|mind|knowledge)"
     r"\s+(?:are|is|were|was|comes?|came)\s+(?:\w+\s+)?(?:generated|produced|powered|provided|driven|created|written|made))\b"
     r"|^[\s\-*•#>]*(?:my\s+)?(?:name|model(?:\s+name)?|developer|creator|made\s+by|created\s+by|developed\s+by|trained\s+by|company"
     r"|organi[sz]ation|identity|maker|provider|vendor|owner)\s*:|\bi\s*,\s*$"
@@ -68,8 +70,11 @@ FILLER = frozenset(
     probably likely presumably fundamentally heart those these up until through till llm instance form
     exclusively solely entirely fully jointly chinese american us-based essence called""".split()
 )
-NEGATION = re.compile(r"\b(?:not|never|no|neither|nor|n't|isn't|wasn't|aren't|weren't|rather\s+than|instead\s+of|unrelated|nothing"
-                      r"|other\s+than)\b|n['’]t\b", re.IGNORECASE)
+NEGATION = re.compile(
+    r"\b(?:not|never|no|neither|nor|n't|isn't|wasn't|aren't|weren't|rather\s+than|instead\s+of|unrelated|nothing"
+    r"|other\s+than)\b|n['’]t\b",
+    re.IGNORECASE,
+)
 HYPOTHETICAL = re.compile(
     r"\b(?:if|imagine|imagining|suppose|supposing|pretend|pretending|hypothetically|let's\s+say|lets\s+say|what\s+if|assume|assuming"
     r"|were\s+i|role-?play(?:ing)?|playing|in\s+character|as\s+if|whether|mistake\w*|confuse\w*"
@@ -77,9 +82,12 @@ HYPOTHETICAL = re.compile(
     r"|others|folks|everyone|anyone)\s+(?:\w+\s+){0,2}?(?:think|thinks|believe|believes|assume|assumes|say|says|said|call|calls|claim|claims)\b",
     re.IGNORECASE,
 )
-REPORTING = re.compile(r"\b(?:say|says|said|saying|write|writes|wrote|written|claim|claims|claimed|phrase|phrases|sentence|statement"
-                       r"|statements|text|like|e\.g\.|such\s+as|example|answers?|replies|respond|responds|prompt|line|lines|quote|quoting)\b"
-                       r"[^\"“”]{0,40}$|(?:说|写|称|问|例如|比如|像|句子|回答|提示|输入|道)[^\"“”「」]{0,6}$", re.IGNORECASE)
+REPORTING = re.compile(
+    r"\b(?:say|says|said|saying|write|writes|wrote|written|claim|claims|claimed|phrase|phrases|sentence|statement"
+    r"|statements|text|like|e\.g\.|such\s+as|example|answers?|replies|respond|responds|prompt|line|lines|quote|quoting)\b"
+    r"[^\"“”]{0,40}$|(?:说|写|称|问|例如|比如|像|句子|回答|提示|输入|道)[^\"“”「」]{0,6}$",
+    re.IGNORECASE,
+)
 ACTIVE_AFTER = re.compile(
     r"^(?:'s)?\s*(?:team|engineers|researchers|developers|scientists|folks|people)?\s*(?:\w+\s+){0,2}?" + _MADE + r"\s+me\b"
     r"|^\W{0,3}(?:is|are|was|were)\s+(?:the\s+)?(?:\w+\s+){0,2}?(?:that|who|which)\s+(?:\w+\s+)?" + _MADE + r"\s+me\b"
@@ -94,30 +102,48 @@ ACTIVE_AFTER = re.compile(
     re.IGNORECASE,
 )
 # A person, not a model, after the name: "As a GPT model observer, I", "as an OpenAI engineer, I".
-HUMAN_ROLE_AFTER = re.compile(r"^(?:'s)?[\s-]*(?:[\w.-]+\s+){0,2}?(?:observers?|users?|fans?|experts?|enthusiasts?|researchers?"
-                              r"|employees?|staff|customers?|critics?|advocates?|students?|engineers?|scientists?|programmers?"
-                              r"|consultants?|writers?|investors?|partners?|resellers?|subscribers?|analysts?|journalists?|reviewers?)\b",
-                              re.IGNORECASE)
+HUMAN_ROLE_AFTER = re.compile(
+    r"^(?:'s)?[\s-]*(?:[\w.-]+\s+){0,2}?(?:observers?|users?|fans?|experts?|enthusiasts?|researchers?"
+    r"|employees?|staff|customers?|critics?|advocates?|students?|engineers?|scientists?|programmers?"
+    r"|consultants?|writers?|investors?|partners?|resellers?|subscribers?|analysts?|journalists?|reviewers?)\b",
+    re.IGNORECASE,
+)
 # "X's content policy", "the rules set by X": the speaker places itself under X's rules (DAN-style answers).
-POLICY_AFTER = re.compile(r"^(?:'s|s)?\s+(?:\w+\s+){0,2}?(?:polic(?:y|ies)|guidelines?|rules?|restrictions?|constraints?|limitations?"
-                          r"|terms\s+of\s+(?:use|service)|programming|filters?|censorship|safeguards?|usage\s+polic)", re.IGNORECASE)
-POLICY_BEFORE = re.compile(r"(?:rules|polic(?:y|ies)|guidelines|restrictions|limitations|constraints|confines|shackles|chains|control"
-                           r"|programming|filters|censorship)\s+(?:\w+\s+){0,2}?(?:by|of|from)\s+(?:the\s+)?(?:team\s+at\s+)?$",
-                           re.IGNORECASE)
-POLICY_VERB = re.compile(r"\b(?:follow\w*|adher\w*|compl(?:y|ies|ying|iance)|abid\w*|bound|obey\w*|restrict\w*|limit\w*|govern\w*"
-                         r"|subject|programm\w*|free\w*|break\w*|broke\w*|ignor\w*|bypass\w*|violat\w*|under|imposed|constrain\w*"
-                         r"|escap\w*|liberat\w*|must|have\s+to|need\s+to|required|shackle\w*|confine\w*|chain\w*)\b"
-                         r"|遵守|遵循|遵从|受|限制|约束|违反|摆脱|突破|按照|根据", re.IGNORECASE)
+POLICY_AFTER = re.compile(
+    r"^(?:'s|s)?\s+(?:\w+\s+){0,2}?(?:polic(?:y|ies)|guidelines?|rules?|restrictions?|constraints?|limitations?"
+    r"|terms\s+of\s+(?:use|service)|programming|filters?|censorship|safeguards?|usage\s+polic)",
+    re.IGNORECASE,
+)
+POLICY_BEFORE = re.compile(
+    r"(?:rules|polic(?:y|ies)|guidelines|restrictions|limitations|constraints|confines|shackles|chains|control"
+    r"|programming|filters|censorship)\s+(?:\w+\s+){0,2}?(?:by|of|from)\s+(?:the\s+)?(?:team\s+at\s+)?$",
+    re.IGNORECASE,
+)
+POLICY_VERB = re.compile(
+    r"\b(?:follow\w*|adher\w*|compl(?:y|ies|ying|iance)|abid\w*|bound|obey\w*|restrict\w*|limit\w*|govern\w*"
+    r"|subject|programm\w*|free\w*|break\w*|broke\w*|ignor\w*|bypass\w*|violat\w*|under|imposed|constrain\w*"
+    r"|escap\w*|liberat\w*|must|have\s+to|need\s+to|required|shackle\w*|confine\w*|chain\w*)\b"
+    r"|遵守|遵循|遵从|受|限制|约束|违反|摆脱|突破|按照|根据",
+    re.IGNORECASE,
+)
 # A bare answer to "who made you?": "Made by OpenAI.", "由OpenAI开发。"
-FRAGMENT_LEFT = re.compile(r"^\W*(?:(?:created|developed|trained|built|made|designed|engineered|brought\s+to\s+you)\s+by(?:\s+the\s+team\s+at)?"
-                           r"|由|来自|是)\s*$", re.IGNORECASE)
+FRAGMENT_LEFT = re.compile(
+    r"^\W*(?:(?:created|developed|trained|built|made|designed|engineered|brought\s+to\s+you)\s+by(?:\s+the\s+team\s+at)?"
+    r"|由|来自|是)\s*$",
+    re.IGNORECASE,
+)
 FRAGMENT_RIGHT = re.compile(r"^(?:\s*(?:开发|训练|研发|打造|创造|推出)(?:的)?)?[\s.!。！)）]*$")
 # The status line jailbreak templates demand, at the start of a clause: "ChatGPT successfully jailbroken.", "ChatGPT已成功越狱。"
-JAILBROKEN = re.compile(r"^\s*(?:(?:has\s+been|is|was)\s+(?:now\s+)?)?successfully\s+jailbroken|^\s*(?:with\s+)?(?:dan|developer)\s+mode"
-                        r"\s+(?:is\s+)?(?:now\s+)?(?:enabled|activated|on)\b|^\s*(?:已)?(?:成功越狱|越狱成功)|^\s*开发者模式已(?:启用|开启)", re.IGNORECASE)
-THIRD_PERSON_NEXT = re.compile(r"^\s*(?:is|was|are|were|has|have|does|did|can|could|will|also|uses|used|released|launched|developed"
-                               r"|created|made|builds|trains|trained|offers|provides|focuses|introduced|announced|published)\b",
-                               re.IGNORECASE)
+JAILBROKEN = re.compile(
+    r"^\s*(?:(?:has\s+been|is|was)\s+(?:now\s+)?)?successfully\s+jailbroken|^\s*(?:with\s+)?(?:dan|developer)\s+mode"
+    r"\s+(?:is\s+)?(?:now\s+)?(?:enabled|activated|on)\b|^\s*(?:已)?(?:成功越狱|越狱成功)|^\s*开发者模式已(?:启用|开启)",
+    re.IGNORECASE,
+)
+THIRD_PERSON_NEXT = re.compile(
+    r"^\s*(?:is|was|are|were|has|have|does|did|can|could|will|also|uses|used|released|launched|developed"
+    r"|created|made|builds|trains|trained|offers|provides|focuses|introduced|announced|published)\b",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'.\-]*")
 _LEFTOVER = re.compile(r"[A-Za-z][A-Za-z'.\-]*|[\s,()\-–—:;'\"“”‘’*_`#>\[\]\x00&/0-9.]")
 _NAME_JOIN = re.compile(r"\x00\s*(?:'s)?\s*(?:and|&|/|,)?\s*", re.IGNORECASE)

@@ -93,8 +93,10 @@ class FactLibrary(BaseModel):
 
 
 _ASCII_LOWER = str.maketrans({chr(c): chr(c + 32) for c in range(65, 91)})
-_VERSION = (r"(?:[-\s]?[vr]?\d[\w.]*)?(?:[-\s](?:turbo|preview|mini|nano|instruct|chat|pro|max|plus|sonnet|opus|haiku|latest|base|large"
-            r"|small|medium|lite|flash|ultra|coder|vision|omni|\d[\w.]*)(?![a-z]))*(?![a-z])")
+_VERSION = (
+    r"(?:[-\s]?[vr]?\d[\w.]*)?(?:[-\s](?:turbo|preview|mini|nano|instruct|chat|pro|max|plus|sonnet|opus|haiku|latest|base|large"
+    r"|small|medium|lite|flash|ultra|coder|vision|omni|\d[\w.]*)(?![a-z]))*(?![a-z])"
+)
 _VERSION_RE = re.compile(_VERSION)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -181,7 +183,9 @@ def load_library(extra: list[Path] | None = None) -> FactLibrary:
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            raise InputFileError(f"fact file {path}: {where}: {first['msg']}", "see distillscope/data/facts/qwen.yaml for the schema") from None
+            raise InputFileError(
+                f"fact file {path}: {where}: {first['msg']}", "see distillscope/data/facts/qwen.yaml for the schema"
+            ) from None
     for fact_set in families.values():
         developers.setdefault(fact_set.developer, Names())
     return FactLibrary(families=families, developers=developers)

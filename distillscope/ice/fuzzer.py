@@ -95,9 +95,19 @@ class FuzzRun(BaseModel):
 
 
 class Fuzzer:
-    def __init__(self, runner: Runner, target: Model, helper: Model, judge: Model | None, fact_set: FactSet,
-                 library: FactLibrary, seeds: list[SeedTemplate], questions: list[IdentityQuestion],
-                 config: FuzzConfig, on_progress: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        runner: Runner,
+        target: Model,
+        helper: Model,
+        judge: Model | None,
+        fact_set: FactSet,
+        library: FactLibrary,
+        seeds: list[SeedTemplate],
+        questions: list[IdentityQuestion],
+        config: FuzzConfig,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
         if config.reward == "loose" and judge is None:
             config = config.model_copy(update={"reward": "strict"})
         self.runner, self.target, self.helper, self.judge = runner, target, helper, judge
@@ -106,8 +116,12 @@ class Fuzzer:
         self.on_progress = on_progress or (lambda n: None)
         self.rng = random.Random(config.seed)
         self.nodes = [
-            TemplateNode(index=i, template_id=s.id, text=s.text,
-                         misleading=s.misleading if s.misleading is not None else names_other_identity(s.text, fact_set, library))
+            TemplateNode(
+                index=i,
+                template_id=s.id,
+                text=s.text,
+                misleading=s.misleading if s.misleading is not None else names_other_identity(s.text, fact_set, library),
+            )
             for i, s in enumerate(seeds)
         ]
         self.n_seeds = len(seeds)
@@ -154,10 +168,14 @@ class Fuzzer:
         mutator = self.rng.choice(MUTATORS)
         other = self.rng.choice(self.nodes).text if mutator == "crossover" else ""
         prompt = load_template(f"mutate_{mutator}").render(seed=node.text, other=other)
-        sampling = SamplingParams(temperature=self.config.helper_temperature, max_tokens=self.config.helper_max_tokens,
-                                  seed=self.config.seed * 1_000_003 + iteration)
-        request = GenerationRequest(prompt_id=f"mutate-{sha256_hex(prompt)[:12]}", messages=(Message(role="user", content=prompt),),
-                                    sampling=sampling)
+        sampling = SamplingParams(
+            temperature=self.config.helper_temperature,
+            max_tokens=self.config.helper_max_tokens,
+            seed=self.config.seed * 1_000_003 + iteration,
+        )
+        request = GenerationRequest(
+            prompt_id=f"mutate-{sha256_hex(prompt)[:12]}", messages=(Message(role="user", content=prompt),), sampling=sampling
+        )
         response = self.runner.run(self.helper, [request]).responses[0]
         if response is None or not response.text.strip():
             self.helper_failures += 1
@@ -172,9 +190,14 @@ class Fuzzer:
 
     def _query(self, template: str, questions: list[IdentityQuestion]) -> list[str | None]:
         sampling = SamplingParams(max_tokens=self.config.max_tokens)
-        requests = [GenerationRequest(prompt_id=f"ice-{sha256_hex(fill(template, q.text))[:16]}",
-                                      messages=(Message(role="user", content=fill(template, q.text)),), sampling=sampling)
-                    for q in questions]
+        requests = [
+            GenerationRequest(
+                prompt_id=f"ice-{sha256_hex(fill(template, q.text))[:16]}",
+                messages=(Message(role="user", content=fill(template, q.text)),),
+                sampling=sampling,
+            )
+            for q in questions
+        ]
         return [r.text if r else None for r in self.runner.run(self.target, requests).responses]
 
     def _judge(self, responses: list[str | None], language: list[str]) -> list[tuple[bool | None, str | None]]:
@@ -189,8 +212,15 @@ class Fuzzer:
             items.append((item_id("ice-conflict", self.fact_set.family, prompt), prompt))
             positions.append(position)
         verdicts: list[tuple[bool | None, str | None]] = [(None, None)] * len(responses)
-        outcomes = run_judge(self.runner, self.judge, items, parse_conflict, "<judge>0</judge>",
-                             read_logprobs=read_conflict, logprob_max_tokens=CONFLICT_LOGPROB_MAX_TOKENS)
+        outcomes = run_judge(
+            self.runner,
+            self.judge,
+            items,
+            parse_conflict,
+            "<judge>0</judge>",
+            read_logprobs=read_conflict,
+            logprob_max_tokens=CONFLICT_LOGPROB_MAX_TOKENS,
+        )
         for position, outcome in zip(positions, outcomes):
             verdicts[position] = outcome.parsed if outcome.ok else (None, outcome.error)
         return verdicts
@@ -216,20 +246,49 @@ class Fuzzer:
                 filled = fill(mutant, question.text)
                 report = extract_claims(response or "", prompt=filled, library=self.library)
                 strict = claims_other_identity(report, self.fact_set.family, self.fact_set.developer, self.library, strict_families)
-                batch.append(QueryRecord(
-                    iteration=iteration, node=node.index, template_id=node.template_id, mutant_id=mutant_id, mutator=mutator, misleading=misleading,
-                    question_id=question.id, category=question.category, language=question.language, prompt=filled,
-                    response=response, loose=loose, judge_reason=reason, strict=strict,
-                    claimed_families=report.claimed_families, claimed_developers=report.claimed_developers))
+                batch.append(
+                    QueryRecord(
+                        iteration=iteration,
+                        node=node.index,
+                        template_id=node.template_id,
+                        mutant_id=mutant_id,
+                        mutator=mutator,
+                        misleading=misleading,
+                        question_id=question.id,
+                        category=question.category,
+                        language=question.language,
+                        prompt=filled,
+                        response=response,
+                        loose=loose,
+                        judge_reason=reason,
+                        strict=strict,
+                        claimed_families=report.claimed_families,
+                        claimed_developers=report.claimed_developers,
+                    )
+                )
             successes = sum(bool(r.loose if self.config.reward == "loose" else r.strict) for r in batch)
             if successes:
-                child = TemplateNode(index=len(self.nodes), template_id=mutant_id, text=mutant,
-                                     misleading=misleading, parent=node.index, mutator=mutator, level=node.level + 1)
+                child = TemplateNode(
+                    index=len(self.nodes),
+                    template_id=mutant_id,
+                    text=mutant,
+                    misleading=misleading,
+                    parent=node.index,
+                    mutator=mutator,
+                    level=node.level + 1,
+                )
                 node.children.append(child.index)
                 self.nodes.append(child)
             self.update(path, successes, len(batch))
             records += batch
             iteration += 1
             self.on_progress(len(batch))
-        return FuzzRun(config=self.config, family=self.fact_set.family, records=records, nodes=self.nodes, mutants=mutants,
-                       helper_failures=self.helper_failures, placeholder_repairs=self.placeholder_repairs)
+        return FuzzRun(
+            config=self.config,
+            family=self.fact_set.family,
+            records=records,
+            nodes=self.nodes,
+            mutants=mutants,
+            helper_failures=self.helper_failures,
+            placeholder_repairs=self.placeholder_repairs,
+        )

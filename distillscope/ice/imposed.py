@@ -33,9 +33,9 @@ def imposed_by_prompt(prompt: str, library: FactLibrary) -> set[str]:
         clause_start, clause_end = reader.clause(mention.start)
         left = reader.masked_left(index, max(clause_start, mention.start - WINDOW))
         frame = max([*_EN_IMPOSE.finditer(left), *_ZH_IMPOSE.finditer(left)], key=lambda m: m.end(), default=None)
-        if frame is None or _QUESTION.search(reader.norm[clause_start: min(clause_end, clause_start + 400)]):
+        if frame is None or _QUESTION.search(reader.norm[clause_start : min(clause_end, clause_start + 400)]):
             continue
-        filler = left[frame.end():]
+        filler = left[frame.end() :]
         negation = (zh.NEGATION if CJK.search(frame.group(0)) else en.NEGATION).search(filler)
         if not negation and (zh.filler_ok(filler) if CJK.search(frame.group(0)) else en.filler_ok(filler)):
             found.add(mention.id)

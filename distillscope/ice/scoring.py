@@ -54,8 +54,9 @@ class Agreement(BaseModel):
     def fmt(self) -> str:
         (neither, extractor_only), (judge_only, both) = self.confusion
         kappa = f"κ {self.kappa:.2f}" if self.kappa is not None else "κ undefined (one side gave a single label)"
-        return (f"{kappa} over {self.n} answers; both flag {both}, judge only {judge_only}, extractor only {extractor_only}, "
-                f"neither {neither}")
+        return (
+            f"{kappa} over {self.n} answers; both flag {both}, judge only {judge_only}, extractor only {extractor_only}, neither {neither}"
+        )
 
 
 class TemplateSummary(BaseModel):
@@ -109,8 +110,12 @@ def score_set(records: list[QueryRecord], judged: bool, cluster_of: Callable[[Qu
     hits = {"loose": [bool(r.loose) for r in records], "strict": [r.strict for r in records], "hard": [r.hard for r in records]}
     rates = {kind: cluster_rate(hits[kind], clusters) for kind in KINDS}
     return ScoreSet(
-        loose=rates["loose"][0] if judged else None, strict=rates["strict"][0], hard=rates["hard"][0], queries=len(records),
-        successes={kind: sum(hits[kind]) for kind in KINDS if judged or kind != "loose"}, clusters=len(set(clusters)),
+        loose=rates["loose"][0] if judged else None,
+        strict=rates["strict"][0],
+        hard=rates["hard"][0],
+        queries=len(records),
+        successes={kind: sum(hits[kind]) for kind in KINDS if judged or kind != "loose"},
+        clusters=len(set(clusters)),
         interval={kind: rates[kind][1] for kind in KINDS if judged or kind != "loose"},
     )
 
@@ -146,11 +151,19 @@ def top_templates(run: FuzzRun, limit: int = 5) -> list[TemplateSummary]:
     for mutant_id, records in by_mutant.items():
         wins = [r for r in records if r.loose or r.strict]
         example = wins[0] if wins else records[0]
-        summaries.append(TemplateSummary(
-            mutant_id=mutant_id, seed_template=records[0].template_id.split(">")[0], misleading=records[0].misleading,
-            queries=len(records), loose_successes=sum(bool(r.loose) for r in records),
-            strict_successes=sum(r.strict for r in records), text=run.mutants[mutant_id],
-            example_prompt=example.prompt, example_response=example.response))
+        summaries.append(
+            TemplateSummary(
+                mutant_id=mutant_id,
+                seed_template=records[0].template_id.split(">")[0],
+                misleading=records[0].misleading,
+                queries=len(records),
+                loose_successes=sum(bool(r.loose) for r in records),
+                strict_successes=sum(r.strict for r in records),
+                text=run.mutants[mutant_id],
+                example_prompt=example.prompt,
+                example_response=example.response,
+            )
+        )
     summaries.sort(key=lambda s: (-(s.loose_successes + s.strict_successes), -s.queries, s.mutant_id))
     return summaries[:limit]
 
@@ -162,11 +175,18 @@ def score_run(run: FuzzRun, judged: bool) -> ICEResult:
         return run.mutants.get(record.mutant_id, record.mutant_id)
 
     return ICEResult(
-        family=run.family, budget=run.config.budget, queries=len(records), overall=score_set(records, judged, cluster_of),
-        by_category=_grouped(records, "category", judged, cluster_of), by_language=_grouped(records, "language", judged, cluster_of),
+        family=run.family,
+        budget=run.config.budget,
+        queries=len(records),
+        overall=score_set(records, judged, cluster_of),
+        by_category=_grouped(records, "category", judged, cluster_of),
+        by_language=_grouped(records, "language", judged, cluster_of),
         misleading_queries=sum(r.misleading for r in records),
         unjudged=sum(r.loose is None for r in records) if judged else len(records),
-        judge_extractor_agreement=agreement(records) if judged else None, top_templates=top_templates(run),
-        helper_failures=run.helper_failures, placeholder_repairs=run.placeholder_repairs,
-        pool_size=len(run.nodes), seed_templates=sum(n.parent is None for n in run.nodes),
+        judge_extractor_agreement=agreement(records) if judged else None,
+        top_templates=top_templates(run),
+        helper_failures=run.helper_failures,
+        placeholder_repairs=run.placeholder_repairs,
+        pool_size=len(run.nodes),
+        seed_templates=sum(n.parent is None for n in run.nodes),
     )

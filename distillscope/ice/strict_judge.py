@@ -45,14 +45,18 @@ def check_strict_options(families: str | list[str] | None, mode: str, judge: obj
     from distillscope.errors import UserError
 
     if mode not in STRICT_MODES:
-        raise UserError(f"strict judge must be one of {', '.join(STRICT_MODES)}, not '{mode}'", "use --strict-judge extractor, judge or both")
+        raise UserError(
+            f"strict judge must be one of {', '.join(STRICT_MODES)}, not '{mode}'", "use --strict-judge extractor, judge or both"
+        )
     if mode != "extractor" and not judge:
         raise UserError(f"--strict-judge {mode} needs an LLM judge", "pass --judge SPEC, or use --strict-judge extractor")
     if isinstance(families, str):
         families = None if families.strip().lower() in ("any", "all", "") else [f.strip().lower() for f in families.split(",") if f.strip()]
     unknown = [f for f in families or [] if f not in library.families]
     if unknown:
-        raise UserError(f"unknown family in --strict-families: {', '.join(unknown)}", f"use ids from: {', '.join(sorted(library.families))}, or 'any'")
+        raise UserError(
+            f"unknown family in --strict-families: {', '.join(unknown)}", f"use ids from: {', '.join(sorted(library.families))}, or 'any'"
+        )
     return families
 
 
@@ -68,8 +72,13 @@ def describe_families(families: list[str], library: FactLibrary) -> list[FamilyD
     for family in families:
         fact_set = library.get(family)
         developer_names = library.developers.get(fact_set.developer)
-        described.append(FamilyDescription(family=family, series=fact_set.names.en[:3] or [family],
-                                           developer=(developer_names.en[:1] if developer_names and developer_names.en else [fact_set.developer])))
+        described.append(
+            FamilyDescription(
+                family=family,
+                series=fact_set.names.en[:3] or [family],
+                developer=(developer_names.en[:1] if developer_names and developer_names.en else [fact_set.developer]),
+            )
+        )
     return described
 
 
@@ -100,8 +109,9 @@ def judge_strict(runner, judge, responses: list[str | None], families: list[str]
         positions.append(position)
     verdicts = [StrictVerdict(position=p, verdict=None, error="no answer to judge") for p in range(len(responses))]
     for position, outcome in zip(positions, run_judge(runner, judge, items, parse_strict, "<judge>0</judge>")):
-        verdicts[position] = StrictVerdict(position=position, verdict=outcome.parsed if outcome.ok else None,
-                                           raw=(outcome.raw or "")[:500], error=outcome.error)
+        verdicts[position] = StrictVerdict(
+            position=position, verdict=outcome.parsed if outcome.ok else None, raw=(outcome.raw or "")[:500], error=outcome.error
+        )
     return verdicts
 
 
@@ -131,8 +141,15 @@ def agreement(extractor: list[bool], judge: list[bool | None]) -> Agreement:
         p_e, p_j = (both + extractor_only) / n, (both + judge_only) / n
         expected = p_e * p_j + (1 - p_e) * (1 - p_j)
         kappa = None if expected == 1 else (observed - expected) / (1 - expected)
-    return Agreement(n=n, both=both, judge_only=judge_only, extractor_only=extractor_only, neither=neither, kappa=kappa,
-                     judge_failures=sum(j is None for j in judge))
+    return Agreement(
+        n=n,
+        both=both,
+        judge_only=judge_only,
+        extractor_only=extractor_only,
+        neither=neither,
+        kappa=kappa,
+        judge_failures=sum(j is None for j in judge),
+    )
 
 
 class StrictStage(BaseModel):
@@ -144,8 +161,15 @@ class StrictStage(BaseModel):
     failures: list[dict]  # position, raw answer of the judge, error
 
 
-def apply_strict_judge(run, runner, judge, fact_set, library: FactLibrary, families: list[str] | None,  # noqa: ANN001
-                       mode: StrictMode) -> StrictStage | None:
+def apply_strict_judge(
+    run,
+    runner,
+    judge,
+    fact_set,
+    library: FactLibrary,
+    families: list[str] | None,  # noqa: ANN001
+    mode: StrictMode,
+) -> StrictStage | None:
     """Second stage over a finished fuzzing run (METHODS.md section 3, as in the paper).
 
     `judge` mode: a record is strict when the LLM strict judge says so (only loose-positive answers are
@@ -163,9 +187,14 @@ def apply_strict_judge(run, runner, judge, fact_set, library: FactLibrary, famil
     by_record: dict[int, bool | None] = {i: v.verdict for i, v in zip(chosen, verdicts)}
     extractor = [r.strict for r in run.records]
     judged = [by_record.get(i, False if loose_ran else None) for i in range(len(run.records))]
-    stage = StrictStage(mode=mode, families=counted, judged=len(chosen), judge_positive=sum(bool(v.verdict) for v in verdicts),
-                        agreement=agreement(extractor, judged),
-                        failures=[{"record": chosen[k], "raw": v.raw, "error": v.error} for k, v in enumerate(verdicts) if v.verdict is None])
+    stage = StrictStage(
+        mode=mode,
+        families=counted,
+        judged=len(chosen),
+        judge_positive=sum(bool(v.verdict) for v in verdicts),
+        agreement=agreement(extractor, judged),
+        failures=[{"record": chosen[k], "raw": v.raw, "error": v.error} for k, v in enumerate(verdicts) if v.verdict is None],
+    )
     if mode == "judge":
         for index, record in enumerate(run.records):
             record.strict = bool(by_record.get(index))

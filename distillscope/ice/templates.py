@@ -53,8 +53,10 @@ def _from_yaml(path: Path, source: str) -> list[SeedTemplate]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         templates = [SeedTemplate(source=source, **t) for t in data["templates"]]
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
-        raise InputFileError(f"cannot read templates from {path}: {str(exc).splitlines()[0]}",
-                             "give a YAML file with a 'templates' list of {id, text, misleading} or an id,text CSV") from None
+        raise InputFileError(
+            f"cannot read templates from {path}: {str(exc).splitlines()[0]}",
+            "give a YAML file with a 'templates' list of {id, text, misleading} or an id,text CSV",
+        ) from None
     return templates
 
 
@@ -67,8 +69,11 @@ def _from_csv(path: Path) -> list[SeedTemplate]:
             rows = list(reader)
     except OSError as exc:
         raise InputFileError(f"cannot read {path}: {exc.strerror}", "check the path") from None
-    return [SeedTemplate(id=f"{path.stem}:{row.get('id') or n}", text=row["text"], source=path.name)
-            for n, row in enumerate(rows, start=2) if row.get("text")]
+    return [
+        SeedTemplate(id=f"{path.stem}:{row.get('id') or n}", text=row["text"], source=path.name)
+        for n, row in enumerate(rows, start=2)
+        if row.get("text")
+    ]
 
 
 def load_templates(paths: list[Path] | None = None) -> list[SeedTemplate]:
@@ -84,8 +89,9 @@ def load_templates(paths: list[Path] | None = None) -> list[SeedTemplate]:
         templates += _from_csv(path) if path.suffix.lower() == ".csv" else _from_yaml(path, path.name)
     missing = [t.id for t in templates if PLACEHOLDER not in t.text]
     if missing:
-        raise InputFileError(f"{len(missing)} templates lack {PLACEHOLDER} (first: {missing[0]})",
-                             f"put {PLACEHOLDER} where the question goes")
+        raise InputFileError(
+            f"{len(missing)} templates lack {PLACEHOLDER} (first: {missing[0]})", f"put {PLACEHOLDER} where the question goes"
+        )
     if not templates:
         raise InputFileError("the template files hold no templates", "add at least one template")
     return templates

@@ -40,10 +40,13 @@ _LABEL = re.compile(
 )
 # A bracketed label is a role when it has a symbol ("🔓JAILBREAK"), is all capitals ("CLASSIC") or names a known
 # persona as a whole word; mixed-case words in brackets are placeholders ("[Insert link to Google document]").
-_BRACKETED_ROLE = re.compile(r"[^\w\s]|(?-i:^[A-Z0-9 \-]+$)|模式|输出|回答|越狱|经典|正常|角色|\b(?:" + _KNOWN_PERSONAS + r")\b", re.IGNORECASE)
+_BRACKETED_ROLE = re.compile(
+    r"[^\w\s]|(?-i:^[A-Z0-9 \-]+$)|模式|输出|回答|越狱|经典|正常|角色|\b(?:" + _KNOWN_PERSONAS + r")\b", re.IGNORECASE
+)
 # Headings that look like labels but introduce the model's own answer, not a role.
-_NOT_PERSONA = re.compile(r"^\W*(?:note|answer|response|question|example|step\s*\d*|summary|name|model|i|a|b|c|\d+|[a-z])\W*$",
-                          re.IGNORECASE)
+_NOT_PERSONA = re.compile(
+    r"^\W*(?:note|answer|response|question|example|step\s*\d*|summary|name|model|i|a|b|c|\d+|[a-z])\W*$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)

@@ -46,20 +46,24 @@ def per_prompt_scores(teacher_log_odds: np.ndarray, student_log_odds: np.ndarray
     return _correct(np.asarray(teacher_log_odds), True) + _correct(np.asarray(student_log_odds), False) - 1
 
 
-def advantage_intervals(teacher_log_odds: np.ndarray, student_log_odds: np.ndarray, clusters: Sequence[str] | None = None,
-                        seed: int = 0, confidences: Sequence[float] = (0.95,)) -> tuple[Estimate, dict[float, tuple]]:
+def advantage_intervals(
+    teacher_log_odds: np.ndarray,
+    student_log_odds: np.ndarray,
+    clusters: Sequence[str] | None = None,
+    seed: int = 0,
+    confidences: Sequence[float] = (0.95,),
+) -> tuple[Estimate, dict[float, tuple]]:
     """The advantage (95% interval in the Estimate) and (low, high) at every level asked, from one bootstrap."""
-    return cluster_bootstrap(per_prompt_scores(teacher_log_odds, student_log_odds).tolist(), clusters, seed=seed,
-                             confidences=confidences)
+    return cluster_bootstrap(per_prompt_scores(teacher_log_odds, student_log_odds).tolist(), clusters, seed=seed, confidences=confidences)
 
 
-def advantage(teacher_log_odds: np.ndarray, student_log_odds: np.ndarray, seed: int = 0,
-              clusters: Sequence[str] | None = None) -> Estimate:
+def advantage(teacher_log_odds: np.ndarray, student_log_odds: np.ndarray, seed: int = 0, clusters: Sequence[str] | None = None) -> Estimate:
     return advantage_intervals(teacher_log_odds, student_log_odds, clusters, seed)[0]
 
 
-def advantage_by_group(teacher_log_odds: np.ndarray, student_log_odds: np.ndarray, groups: Sequence[str],
-                       seed: int = 0, clusters: Sequence[str] | None = None) -> dict[str, Estimate]:
+def advantage_by_group(
+    teacher_log_odds: np.ndarray, student_log_odds: np.ndarray, groups: Sequence[str], seed: int = 0, clusters: Sequence[str] | None = None
+) -> dict[str, Estimate]:
     """Advantage per category (n = prompts in it), each with its own bootstrap over its prompts."""
     scores = per_prompt_scores(teacher_log_odds, student_log_odds)
     clusters = list(clusters) if clusters is not None else [str(i) for i in range(len(scores))]
@@ -148,9 +152,15 @@ def _points(rows: _Rows, qs: Sequence[int], rng: np.random.Generator) -> dict[in
     return out
 
 
-def q_curve_intervals(teacher_log_odds: np.ndarray, student_log_odds: np.ndarray, clusters: Sequence[str] | None = None,
-                      qs: Sequence[int] | None = None, resamples: int = 500, confidences: Sequence[float] = (0.95,),
-                      seed: int = 0) -> tuple[dict[int, Estimate], dict[int, dict[float, tuple]], dict[int, np.ndarray]]:
+def q_curve_intervals(
+    teacher_log_odds: np.ndarray,
+    student_log_odds: np.ndarray,
+    clusters: Sequence[str] | None = None,
+    qs: Sequence[int] | None = None,
+    resamples: int = 500,
+    confidences: Sequence[float] = (0.95,),
+    seed: int = 0,
+) -> tuple[dict[int, Estimate], dict[int, dict[float, tuple]], dict[int, np.ndarray]]:
     """Adv(q) with its bootstrap interval(s) per q, and the bootstrap draws (for calibration checks).
 
     The Estimate holds the first confidence level; the dict holds (low, high)
@@ -192,8 +202,14 @@ def q_curve_intervals(teacher_log_odds: np.ndarray, student_log_odds: np.ndarray
     return {q: curve[q] for q in qs}, intervals, draws
 
 
-def q_curve(teacher_log_odds: np.ndarray, student_log_odds: np.ndarray, qs: Sequence[int] | None = None,
-            resamples: int = 500, confidence: float = 0.95, seed: int = 0,
-            clusters: Sequence[str] | None = None) -> dict[int, Estimate]:
+def q_curve(
+    teacher_log_odds: np.ndarray,
+    student_log_odds: np.ndarray,
+    qs: Sequence[int] | None = None,
+    resamples: int = 500,
+    confidence: float = 0.95,
+    seed: int = 0,
+    clusters: Sequence[str] | None = None,
+) -> dict[int, Estimate]:
     """Adv(q) for q = 1, 2, 4, ... (at most a quarter of the prompts) with bootstrap intervals over prompts."""
     return q_curve_intervals(teacher_log_odds, student_log_odds, clusters, qs, resamples, (confidence,), seed)[0]

@@ -39,12 +39,15 @@ class SequentialSettings(BaseModel):
     max_queries: int = Field(200, ge=1, description="prompts asked of each model at most")
     batch: int = Field(10, ge=1, description="prompts asked of both models between two updates")
     features: Literal["style", "embed", "style+embed"] = "style+embed"
-    betting: Literal["mixture", "ons"] = Field("mixture", description="mixture: wealth averaged over a grid of fixed bets; "
-                                               "ons: one online-Newton bet")
+    betting: Literal["mixture", "ons"] = Field(
+        "mixture", description="mixture: wealth averaged over a grid of fixed bets; ons: one online-Newton bet"
+    )
     max_bet: float = Field(0.9, gt=0, lt=1, description="largest fraction of wealth bet on one pair by the mixture")
     cap: float = Field(0.5, gt=0, le=0.5, description="largest fraction of wealth bet on one pair by the online Newton step")
-    witness: Literal["mixture", "logistic"] = Field("mixture", description="mixture: wealth split over the mean-difference, "
-                                                     "kernel (MMD) and logistic witnesses; logistic: the logistic one alone")
+    witness: Literal["mixture", "logistic"] = Field(
+        "mixture",
+        description="mixture: wealth split over the mean-difference, kernel (MMD) and logistic witnesses; logistic: the logistic one alone",
+    )
     ramp: bool = Field(True, description="start with batches of 1, 1, 2, 2, 4, ... up to `batch`, so early evidence counts")
     strength: float = Field(0.1, gt=0, description="inverse L2 penalty of the online logistic regressions")
 
@@ -158,8 +161,9 @@ class BatchOutcome(BaseModel):
 class BettingTest:
     """The e-process of a paired two-sample test; reject when wealth ≥ 1/α."""
 
-    def __init__(self, fit_witness: WitnessFitter, alpha: float = 0.05, cap: float = 0.5,
-                 betting: str = "mixture", max_bet: float = 0.9) -> None:
+    def __init__(
+        self, fit_witness: WitnessFitter, alpha: float = 0.05, cap: float = 0.5, betting: str = "mixture", max_bet: float = 0.9
+    ) -> None:
         if not 0 < alpha < 1:
             raise ValueError("alpha must be in (0, 1)")
         self.fit_witness = fit_witness
@@ -205,5 +209,10 @@ class BettingTest:
             self.log_wealth += self.bettor.observe(row)
             self.max_log_wealth = max(self.max_log_wealth, self.log_wealth)
         self._history.extend(observations)
-        return BatchOutcome(pairs=len(observations), log_wealth=self.log_wealth, payoffs=[float(r.mean()) for r in payoffs],
-                            bets=bets, advantages=advantages)
+        return BatchOutcome(
+            pairs=len(observations),
+            log_wealth=self.log_wealth,
+            payoffs=[float(r.mean()) for r in payoffs],
+            bets=bets,
+            advantages=advantages,
+        )

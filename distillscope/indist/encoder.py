@@ -20,8 +20,16 @@ class EncoderAdversary(Adversary):
     name = "encoder"
     description = "fine-tuned MiniLM encoder classifier"
 
-    def __init__(self, model_dir: str | Path | None = None, epochs: int = 3, batch_size: int = 16, max_length: int = 128,
-                 learning_rate: float = 5e-5, seed: int = 0, on_step=None) -> None:  # noqa: ANN001
+    def __init__(
+        self,
+        model_dir: str | Path | None = None,
+        epochs: int = 3,
+        batch_size: int = 16,
+        max_length: int = 128,
+        learning_rate: float = 5e-5,
+        seed: int = 0,
+        on_step=None,
+    ) -> None:  # noqa: ANN001
         super().__init__()
         self.model_dir = model_dir
         self.epochs, self.batch_size, self.max_length = epochs, batch_size, max_length
@@ -60,7 +68,7 @@ class EncoderAdversary(Adversary):
         for _ in range(self.epochs):
             order = rng.permutation(len(texts))
             for start in range(0, len(order), self.batch_size):
-                idx = order[start: start + self.batch_size]
+                idx = order[start : start + self.batch_size]
                 loss = loss_fn(self._logits(torch, [texts[i] for i in idx]), y[idx])
                 optimizer.zero_grad()
                 loss.backward()
@@ -76,5 +84,5 @@ class EncoderAdversary(Adversary):
         out = []
         with torch.no_grad():
             for start in range(0, len(texts), 64):
-                out.append(self._logits(torch, texts[start: start + 64]).numpy())
+                out.append(self._logits(torch, texts[start : start + 64]).numpy())
         return np.concatenate(out) if out else np.zeros(0)

@@ -78,11 +78,19 @@ def adversary_row(bound: Bound, confidence: float) -> EpsilonRow:
     e = bound.estimate
     status = bound.status or e.status
     usable = bound.status is None
-    return EpsilonRow(adversary=bound.name, q=bound.q, advantage=e.mean if usable else None,
-                      epsilon=abs_bound(e.low, e.high) if usable else None, t_seconds=bound.t_seconds,
-                      low=e.low if usable else None, high=e.high if usable else None,
-                      epsilon_simultaneous=abs_bound(*bound.simultaneous) if usable else None,
-                      simultaneous_confidence=confidence, n=e.n, status=status)
+    return EpsilonRow(
+        adversary=bound.name,
+        q=bound.q,
+        advantage=e.mean if usable else None,
+        epsilon=abs_bound(e.low, e.high) if usable else None,
+        t_seconds=bound.t_seconds,
+        low=e.low if usable else None,
+        high=e.high if usable else None,
+        epsilon_simultaneous=abs_bound(*bound.simultaneous) if usable else None,
+        simultaneous_confidence=confidence,
+        n=e.n,
+        status=status,
+    )
 
 
 def class_row(rows: list[EpsilonRow], q: int, selected: str | None, confidence: float, tried: list[str]) -> EpsilonRow:
@@ -99,12 +107,19 @@ def class_row(rows: list[EpsilonRow], q: int, selected: str | None, confidence: 
     chosen = next((r for r in at_q if r.adversary == selected), None)
     worst = max(bounded, key=lambda r: r.epsilon_simultaneous, default=None)
     return EpsilonRow(
-        adversary="class", q=q, advantage=chosen.advantage if chosen else None,
-        epsilon=worst.epsilon_simultaneous if worst else None, worst=worst.adversary if worst else None,
+        adversary="class",
+        q=q,
+        advantage=chosen.advantage if chosen else None,
+        epsilon=worst.epsilon_simultaneous if worst else None,
+        worst=worst.adversary if worst else None,
         missing=[r.adversary for r in at_q if r.epsilon_simultaneous is None] + missing,
-        t_seconds=max((r.t_seconds for r in at_q), default=0.0), simultaneous_confidence=confidence,
-        n=max((r.n for r in at_q), default=0), status="; ".join(notes) or None,
-        selected=selected if chosen else None, members=[r.adversary for r in bounded])
+        t_seconds=max((r.t_seconds for r in at_q), default=0.0),
+        simultaneous_confidence=confidence,
+        n=max((r.n for r in at_q), default=0),
+        status="; ".join(notes) or None,
+        selected=selected if chosen else None,
+        members=[r.adversary for r in bounded],
+    )
 
 
 def epsilon_table(bounds: list[Bound], selected: str | None, k: int | None = None) -> list[EpsilonRow]:
@@ -120,5 +135,11 @@ def class_epsilon(rows: list[EpsilonRow], k: int) -> ClassEpsilon | None:
     row = next((r for r in rows if r.adversary == "class" and r.q == 1), None)
     if row is None:
         return None
-    return ClassEpsilon(epsilon=row.epsilon, adversary=row.worst, missing=row.missing, selected=row.selected,
-                        simultaneous_confidence=row.simultaneous_confidence, k=k)
+    return ClassEpsilon(
+        epsilon=row.epsilon,
+        adversary=row.worst,
+        missing=row.missing,
+        selected=row.selected,
+        simultaneous_confidence=row.simultaneous_confidence,
+        k=k,
+    )

@@ -15,63 +15,29 @@ import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from pydantic import BaseModel
 
 from distillscope.indist.advantage import advantage_by_group, advantage_intervals, q_curve_intervals
-from distillscope.indist.epsilon import Bound, ClassEpsilon, EpsilonRow, class_epsilon, epsilon_table, simultaneous_confidence
-from distillscope.indist.mmd import MMDTest, mmd_power, mmd_test
+from distillscope.indist.epsilon import Bound, EpsilonRow, class_epsilon, epsilon_table, simultaneous_confidence
+from distillscope.indist.mmd import mmd_power, mmd_test
 from distillscope.indist.pairwise import PairwiseJudgeResult, pairwise_judge, pick_examples
+from distillscope.indist.results import AdversaryResult, IndistResult, MMDResult
 from distillscope.metrics.stats import Estimate
 from distillscope.records import Paired
 
-__all__ = ["ADVERSARIES", "AdversaryResult", "EpsilonRow", "IndistResult", "MMDResult", "Paired", "evaluate_indistinguishability",
-           "run_cross_fitted", "run_learned"]
+__all__ = [
+    "ADVERSARIES",
+    "AdversaryResult",
+    "EpsilonRow",
+    "IndistResult",
+    "MMDResult",
+    "Paired",
+    "evaluate_indistinguishability",
+    "run_cross_fitted",
+    "run_learned",
+]
 
 ADVERSARIES = ("style", "embed", "encoder", "judge", "mmd")
 LEARNED = ("style", "embed", "encoder")
-
-
-class AdversaryResult(BaseModel):
-    name: str
-    description: str
-    advantage: Estimate
-    q_curve: dict[int, Estimate]
-    by_category: dict[str, Estimate]
-    train_seconds: float
-    inference_seconds: float
-    n_train: int  # prompts
-    n_test: int  # prompts
-    #: (low, high) per q at the simultaneous level 1 − α/k (k = adversaries tried), from the same bootstrap as q_curve
-    q_curve_simultaneous: dict[int, tuple[float | None, float | None]] = {}
-    simultaneous_confidence: float | None = None
-    #: advantage cross-fitted on the train split (2 folds by prompt): what picks the class's adversary, never the test data
-    train_advantage: Estimate | None = None
-    #: mean pair score per test prompt id: paired differences (after − before) are computed from these
-    per_prompt_scores: dict[str, float] = {}
-    #: texts the embedding cache served; t charges them at the measured encoding rate
-    cached_texts: int = 0
-
-
-class MMDResult(BaseModel):
-    test: MMDTest
-    power: dict[int, Estimate]
-    seconds: float
-    design: str = "pooled"  # results written before the paired test read back as what they were
-
-
-class IndistResult(BaseModel):
-    n_train: int  # prompts
-    n_test: int  # prompts
-    learned: dict[str, AdversaryResult]
-    judge: PairwiseJudgeResult | None = None
-    mmd: MMDResult | None = None
-    epsilon_table: list[EpsilonRow]
-    samples_per_prompt: int = 1
-    #: the adversary with the largest cross-fitted train-split advantage (None when no learned adversary ran)
-    selected: str | None = None
-    simultaneous_confidence: float | None = None
-    #: the class row at q = 1 (the bound a verdict uses), None when no adversary with an advantage ran
-    epsilon_class: ClassEpsilon | None = None
 
 
 def _learned(name: str, embedder, encoder_options: dict):  # noqa: ANN001, ANN202
@@ -93,29 +59,60 @@ def _per_prompt(scores: np.ndarray, clusters: list[str]) -> dict[str, float]:
     return {cluster: round(float(np.mean(values)), 6) for cluster, values in sums.items()}
 
 
-def _result(name: str, description: str, lt: np.ndarray, ls: np.ndarray, test: Paired, seed: int, confidences: tuple,
-            train_seconds: float, inference_seconds: float, n_train: int, cached: int = 0) -> AdversaryResult:
+def _result(
+    name: str,
+    description: str,
+    lt: np.ndarray,
+    ls: np.ndarray,
+    test: Paired,
+    seed: int,
+    confidences: tuple,
+    train_seconds: float,
+    inference_seconds: float,
+    n_train: int,
+    cached: int = 0,
+) -> AdversaryResult:
     from distillscope.indist.advantage import per_prompt_scores
 
     clusters = test.clusters
     curve, intervals, _ = q_curve_intervals(lt, ls, clusters, confidences=confidences, seed=seed)
     categories = [p.category or "uncategorised" for p in test.prompts]
     return AdversaryResult(
-        name=name, description=description, advantage=curve[1], q_curve=curve,
+        name=name,
+        description=description,
+        advantage=curve[1],
+        q_curve=curve,
         by_category=advantage_by_group(lt, ls, categories, seed, clusters),
-        train_seconds=train_seconds, inference_seconds=inference_seconds, n_train=n_train, n_test=test.n_prompts,
+        train_seconds=train_seconds,
+        inference_seconds=inference_seconds,
+        n_train=n_train,
+        n_test=test.n_prompts,
         q_curve_simultaneous={q: levels[confidences[-1]] for q, levels in intervals.items()},
-        simultaneous_confidence=confidences[-1], per_prompt_scores=_per_prompt(per_prompt_scores(lt, ls), clusters),
-        cached_texts=cached)
+        simultaneous_confidence=confidences[-1],
+        per_prompt_scores=_per_prompt(per_prompt_scores(lt, ls), clusters),
+        cached_texts=cached,
+    )
 
 
 def run_learned(adversary, train: Paired, test: Paired, seed: int = 0, simultaneous: float = 0.95) -> AdversaryResult:  # noqa: ANN001
-    adversary.fit(train.teacher + train.student, [1] * len(train.teacher) + [0] * len(train.student),
-                  groups=train.clusters + train.clusters)
+    adversary.fit(
+        train.teacher + train.student, [1] * len(train.teacher) + [0] * len(train.student), groups=train.clusters + train.clusters
+    )
     scores = adversary.log_odds(test.teacher + test.student)
-    lt, ls = scores[: len(test.teacher)], scores[len(test.teacher):]
-    return _result(adversary.name, adversary.description, lt, ls, test, seed, (0.95, simultaneous), adversary.train_seconds,
-                   adversary.inference_seconds, train.n_prompts, getattr(adversary, "cached_texts", 0))
+    lt, ls = scores[: len(test.teacher)], scores[len(test.teacher) :]
+    return _result(
+        adversary.name,
+        adversary.description,
+        lt,
+        ls,
+        test,
+        seed,
+        (0.95, simultaneous),
+        adversary.train_seconds,
+        adversary.inference_seconds,
+        train.n_prompts,
+        getattr(adversary, "cached_texts", 0),
+    )
 
 
 def fold_of(prompt_id: str, folds: int, seed: int) -> int:
@@ -123,8 +120,9 @@ def fold_of(prompt_id: str, folds: int, seed: int) -> int:
     return int(hashlib.sha256(f"{seed}:folds:{prompt_id}".encode()).hexdigest(), 16) % folds
 
 
-def cross_fitted_log_odds(make_adversary: Callable[[], object], paired: Paired, folds: int = 2,
-                          seed: int = 0) -> tuple[np.ndarray, np.ndarray, float, float, str]:
+def cross_fitted_log_odds(
+    make_adversary: Callable[[], object], paired: Paired, folds: int = 2, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, float, float, str]:
     """Out-of-sample log-odds for every row: each fold scored by an adversary trained on the other folds (by prompt)."""
     n = len(paired.prompts)
     fold = np.asarray([fold_of(c, folds, seed) for c in paired.clusters])
@@ -144,23 +142,31 @@ def cross_fitted_log_odds(make_adversary: Callable[[], object], paired: Paired, 
         description = adversary.description
         adversary.fit(part.teacher + part.student, [1] * len(part.teacher) + [0] * len(part.student), groups=part.clusters * 2)
         scores = adversary.log_odds(held.teacher + held.student)
-        lt[test_idx], ls[test_idx] = scores[: len(test_idx)], scores[len(test_idx):]
+        lt[test_idx], ls[test_idx] = scores[: len(test_idx)], scores[len(test_idx) :]
         train_seconds += adversary.train_seconds
         inference_seconds += adversary.inference_seconds
     return lt, ls, train_seconds, inference_seconds, description
 
 
-def run_cross_fitted(name: str, paired: Paired, embedder=None, folds: int = 2, seed: int = 0,  # noqa: ANN001
-                     encoder_options: dict | None = None) -> AdversaryResult:
+def run_cross_fitted(
+    name: str,
+    paired: Paired,
+    embedder=None,
+    folds: int = 2,
+    seed: int = 0,  # noqa: ANN001
+    encoder_options: dict | None = None,
+) -> AdversaryResult:
     """Advantage from one sample only: each fold's answers are scored by an adversary trained on the other folds.
 
     Used where the model being judged has no train-split answers. Folds are
     by prompt and depend on the seed and prompt ids only.
     """
-    lt, ls, train_s, infer_s, description = cross_fitted_log_odds(lambda: _learned(name, embedder, encoder_options or {}),
-                                                                  paired, folds, seed)
-    return _result(name, f"{description} ({folds}-fold cross-fitted)", lt, ls, paired, seed, (0.95, 0.95), train_s, infer_s,
-                   paired.n_prompts)
+    lt, ls, train_s, infer_s, description = cross_fitted_log_odds(
+        lambda: _learned(name, embedder, encoder_options or {}), paired, folds, seed
+    )
+    return _result(
+        name, f"{description} ({folds}-fold cross-fitted)", lt, ls, paired, seed, (0.95, 0.95), train_s, infer_s, paired.n_prompts
+    )
 
 
 def _train_advantage(name: str, train: Paired, embedder, encoder_options: dict, seed: int) -> Estimate:  # noqa: ANN001
@@ -185,9 +191,19 @@ def _judge_bound(judge: PairwiseJudgeResult, test: Paired, seed: int, confidence
 
 
 def evaluate_indistinguishability(
-    train: Paired, test: Paired, adversaries: Sequence[str], embedder=None, runner=None, judge=None,  # noqa: ANN001
-    seed: int = 0, encoder_options: dict | None = None, mmd_permutations: int = 1000, mmd_repeats: int = 50,
-    on_stage: Callable[[str], None] | None = None, mmd_design: str = "paired", select_on_train: bool = True,
+    train: Paired,
+    test: Paired,
+    adversaries: Sequence[str],
+    embedder=None,
+    runner=None,
+    judge=None,  # noqa: ANN001
+    seed: int = 0,
+    encoder_options: dict | None = None,
+    mmd_permutations: int = 1000,
+    mmd_repeats: int = 50,
+    on_stage: Callable[[str], None] | None = None,
+    mmd_design: str = "paired",
+    select_on_train: bool = True,
 ) -> IndistResult:
     on_stage = on_stage or (lambda stage: None)
     encoder_options = encoder_options or {}
@@ -210,24 +226,48 @@ def evaluate_indistinguishability(
         on_stage(f"MMD two-sample test ({mmd_design})")
         start = time.perf_counter()
         x, y = embedder.embed(test.teacher), embedder.embed(test.student)
-        mmd_result = MMDResult(test=mmd_test(x, y, mmd_permutations, seed, mmd_design, test.clusters),
-                               power=mmd_power(x, y, repeats=mmd_repeats, seed=seed, design=mmd_design, clusters=test.clusters),
-                               seconds=time.perf_counter() - start, design=mmd_design)
+        mmd_result = MMDResult(
+            test=mmd_test(x, y, mmd_permutations, seed, mmd_design, test.clusters),
+            power=mmd_power(x, y, repeats=mmd_repeats, seed=seed, design=mmd_design, clusters=test.clusters),
+            seconds=time.perf_counter() - start,
+            design=mmd_design,
+        )
     selected = _select(learned)
-    bounds = [Bound(name=r.name, q=q, estimate=e, simultaneous=r.q_curve_simultaneous.get(q, (None, None)),
-                    t_seconds=r.train_seconds + r.inference_seconds) for r in learned.values() for q, e in r.q_curve.items()]
+    bounds = [
+        Bound(
+            name=r.name,
+            q=q,
+            estimate=e,
+            simultaneous=r.q_curve_simultaneous.get(q, (None, None)),
+            t_seconds=r.train_seconds + r.inference_seconds,
+        )
+        for r in learned.values()
+        for q, e in r.q_curve.items()
+    ]
     if judge_result is not None:  # one prompt, both answers: the judge plays the pair game at q = 1
         bounds.append(_judge_bound(judge_result, test, seed, confidence))
     rows = epsilon_table(bounds, selected, len(tried))
-    return IndistResult(n_train=train.n_prompts, n_test=test.n_prompts, learned=learned, judge=judge_result, mmd=mmd_result,
-                        epsilon_table=rows, samples_per_prompt=test.samples_per_prompt, selected=selected,
-                        simultaneous_confidence=confidence, epsilon_class=class_epsilon(rows, len(tried)))
+    return IndistResult(
+        n_train=train.n_prompts,
+        n_test=test.n_prompts,
+        learned=learned,
+        judge=judge_result,
+        mmd=mmd_result,
+        epsilon_table=rows,
+        samples_per_prompt=test.samples_per_prompt,
+        selected=selected,
+        simultaneous_confidence=confidence,
+        epsilon_class=class_epsilon(rows, len(tried)),
+    )
 
 
 def _select(learned: dict[str, AdversaryResult]) -> str | None:
     """The learned adversary with the largest |cross-fitted train advantage|; the only one if just one ran."""
     if len(learned) == 1:
         return next(iter(learned))
-    scored = {name: abs(r.train_advantage.mean) for name, r in learned.items()
-              if r.train_advantage is not None and r.train_advantage.mean is not None}
+    scored = {
+        name: abs(r.train_advantage.mean)
+        for name, r in learned.items()
+        if r.train_advantage is not None and r.train_advantage.mean is not None
+    }
     return max(scored, key=scored.get) if scored else None

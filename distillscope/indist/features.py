@@ -22,19 +22,46 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "bold": re.compile(r"\*\*[^*\n]+\*\*"),
     "tables": re.compile(r"^\s*\|.*\|\s*$", re.MULTILINE),
     "urls": re.compile(r"https?://"),
-    "hedges": re.compile(r"\b(?:might|may|perhaps|possibly|probably|likely|generally|typically|it depends|i think|i believe|"
-                         r"seems?|could)\b|可能|也许|大概|一般来说", re.IGNORECASE),
-    "refusals": re.compile(r"\b(?:i'm sorry|i am sorry|i cannot|i can't|i can not|i'm unable|i am unable|as an ai|"
-                           r"i don't have|i do not have)\b|抱歉|对不起|我无法|作为一个?人工智能", re.IGNORECASE),
+    "hedges": re.compile(
+        r"\b(?:might|may|perhaps|possibly|probably|likely|generally|typically|it depends|i think|i believe|"
+        r"seems?|could)\b|可能|也许|大概|一般来说",
+        re.IGNORECASE,
+    ),
+    "refusals": re.compile(
+        r"\b(?:i'm sorry|i am sorry|i cannot|i can't|i can not|i'm unable|i am unable|as an ai|"
+        r"i don't have|i do not have)\b|抱歉|对不起|我无法|作为一个?人工智能",
+        re.IGNORECASE,
+    ),
     "first_person": re.compile(r"\b(?:i|i'm|my|me)\b|我", re.IGNORECASE),
     "second_person": re.compile(r"\b(?:you|your)\b|你|您", re.IGNORECASE),
     "openers": re.compile(r"^\s*(?:sure|certainly|of course|great question|absolutely|yes|no|okay|ok|好的|当然)\b", re.IGNORECASE),
 }
-_CHARS: dict[str, str] = {"commas": ",，", "periods": ".。", "questions": "?？", "exclamations": "!！", "colons": ":：",
-                          "semicolons": ";；", "parentheses": "()（）", "quotes": "\"'“”‘’", "dashes": "-—–", "asterisks": "*"}
+_CHARS: dict[str, str] = {
+    "commas": ",，",
+    "periods": ".。",
+    "questions": "?？",
+    "exclamations": "!！",
+    "colons": ":：",
+    "semicolons": ";；",
+    "parentheses": "()（）",
+    "quotes": "\"'“”‘’",
+    "dashes": "-—–",
+    "asterisks": "*",
+}
 FEATURE_NAMES: tuple[str, ...] = (
-    "log_chars", "log_words", "lines", "blank_lines", "mean_word_length", "mean_sentence_words", "cjk_share", "digit_share",
-    "upper_share", "ends_with_punctuation", "repeated_lines", *_PATTERNS, *(f"{k}_rate" for k in _CHARS),
+    "log_chars",
+    "log_words",
+    "lines",
+    "blank_lines",
+    "mean_word_length",
+    "mean_sentence_words",
+    "cjk_share",
+    "digit_share",
+    "upper_share",
+    "ends_with_punctuation",
+    "repeated_lines",
+    *_PATTERNS,
+    *(f"{k}_rate" for k in _CHARS),
 )
 
 
@@ -46,7 +73,10 @@ def style_features(text: str) -> list[float]:
     sentences = [s for s in re.split(r"[.!?。！？]+", text) if s.strip()]
     non_blank = [line.strip() for line in lines if line.strip()]
     values = [
-        np.log1p(len(text)), np.log1p(len(words)), len(lines), sum(not line.strip() for line in lines),
+        np.log1p(len(text)),
+        np.log1p(len(words)),
+        len(lines),
+        sum(not line.strip() for line in lines),
         float(np.mean([len(w) for w in words])) if words else 0.0,
         len(words) / max(1, len(sentences)),
         len(re.findall(r"[\u4e00-\u9fff]", text)) / chars,

@@ -97,12 +97,13 @@ def _paired_from_distances(distances: np.ndarray, n: int, permutations: int, rng
     null = np.empty(permutations)
     for start in range(0, permutations, 256):
         signs = rng.choice([-1.0, 1.0], size=(min(256, permutations - start), n))
-        null[start: start + len(signs)] = np.einsum("bi,bi->b", signs @ h, signs) * scale
+        null[start : start + len(signs)] = np.einsum("bi,bi->b", signs @ h, signs) * scale
     return observed, _p_value(null, observed)
 
 
-def _split_from_distances(distances: np.ndarray, codes: np.ndarray, n: int, permutations: int,
-                          rng: np.random.Generator) -> tuple[float, float, int, int]:
+def _split_from_distances(
+    distances: np.ndarray, codes: np.ndarray, n: int, permutations: int, rng: np.random.Generator
+) -> tuple[float, float, int, int]:
     """One model per prompt: a random half of the prompts keep the teacher's answers, the rest the student's."""
     prompts = np.unique(codes)
     teacher_prompts = rng.permutation(prompts)[: len(prompts) // 2]
@@ -119,16 +120,14 @@ def _split_from_distances(distances: np.ndarray, codes: np.ndarray, n: int, perm
     return observed, _p_value(null, observed), int(to_teacher.sum()), int((~to_teacher).sum())
 
 
-def _run(distances: np.ndarray, codes: np.ndarray, n_x: int, n_y: int, design: str, permutations: int,
-         rng: np.random.Generator) -> MMDTest:
+def _run(distances: np.ndarray, codes: np.ndarray, n_x: int, n_y: int, design: str, permutations: int, rng: np.random.Generator) -> MMDTest:
     n_prompts = len(np.unique(codes))
     if design == "paired":
         observed, p = _paired_from_distances(distances, n_x, permutations, rng)
         return MMDTest(mmd2=observed, p_value=p, permutations=permutations, n_x=n_x, n_y=n_y, design=design, n_prompts=n_prompts)
     if design == "split":
         observed, p, used_x, used_y = _split_from_distances(distances, codes, n_x, permutations, rng)
-        return MMDTest(mmd2=observed, p_value=p, permutations=permutations, n_x=used_x, n_y=used_y, design=design,
-                       n_prompts=n_prompts)
+        return MMDTest(mmd2=observed, p_value=p, permutations=permutations, n_x=used_x, n_y=used_y, design=design, n_prompts=n_prompts)
     if design == "pooled":
         kernel = _gaussian(distances)
         labels = np.zeros(n_x + n_y, dtype=bool)
@@ -150,8 +149,9 @@ def _check(x: np.ndarray, y: np.ndarray, design: str, clusters: Sequence[str] | 
     return codes
 
 
-def mmd_test(x: np.ndarray, y: np.ndarray, permutations: int = 1000, seed: int = 0, design: str = "paired",
-             clusters: Sequence[str] | None = None) -> MMDTest:
+def mmd_test(
+    x: np.ndarray, y: np.ndarray, permutations: int = 1000, seed: int = 0, design: str = "paired", clusters: Sequence[str] | None = None
+) -> MMDTest:
     """Row i of x and row i of y are the teacher's and the student's answer to one (prompt, sample index).
 
     `clusters` (the prompt id of each row) matters for the split design, which
@@ -162,9 +162,17 @@ def mmd_test(x: np.ndarray, y: np.ndarray, permutations: int = 1000, seed: int =
     return _run(_squared_distances(np.vstack([x, y])), codes, len(x), len(y), design, permutations, np.random.default_rng(seed))
 
 
-def mmd_power(x: np.ndarray, y: np.ndarray, sizes: list[int] | None = None, repeats: int = 50, alpha: float = 0.05,
-              permutations: int = 200, seed: int = 0, design: str = "paired",
-              clusters: Sequence[str] | None = None) -> dict[int, Estimate]:
+def mmd_power(
+    x: np.ndarray,
+    y: np.ndarray,
+    sizes: list[int] | None = None,
+    repeats: int = 50,
+    alpha: float = 0.05,
+    permutations: int = 200,
+    seed: int = 0,
+    design: str = "paired",
+    clusters: Sequence[str] | None = None,
+) -> dict[int, Estimate]:
     """Share of tests on m prompts (all their samples) that reject at alpha, for each m, with the same design."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     codes = _check(x, y, design, clusters)

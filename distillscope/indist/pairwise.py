@@ -81,8 +81,16 @@ def _probabilities(outcome: JudgeOutcome) -> dict[str, float]:
     return {"A": float(outcome.parsed == "A"), "B": float(outcome.parsed == "B")}
 
 
-def pairwise_judge(runner: Runner, judge: Model, prompts: Sequence[Prompt], teacher: Sequence[str], student: Sequence[str],
-                   examples: Sequence[tuple[str, str]], seed: int = 0, mode: JudgeMode = "auto") -> PairwiseJudgeResult:
+def pairwise_judge(
+    runner: Runner,
+    judge: Model,
+    prompts: Sequence[Prompt],
+    teacher: Sequence[str],
+    student: Sequence[str],
+    examples: Sequence[tuple[str, str]],
+    seed: int = 0,
+    mode: JudgeMode = "auto",
+) -> PairwiseJudgeResult:
     template = load_template("indist_pairwise")
     shots = [{"prompt": _clip(p, 300), "answer": _clip(a, 500)} for p, a in examples]
     items = []
@@ -90,9 +98,17 @@ def pairwise_judge(runner: Runner, judge: Model, prompts: Sequence[Prompt], teac
         for order, (a, b) in (("ts", (t_text, s_text)), ("st", (s_text, t_text))):
             text = template.render(examples=shots, prompt=_clip(prompt.text, 800), a=_clip(a), b=_clip(b))
             items.append((item_id("indist-pairwise", order, text), text))
-    outcomes = run_judge(runner, judge, items, partial(parse_choice, choices=("A", "B")),
-                         "<answer>A</answer> or <answer>B</answer>", JUDGE_SAMPLING,
-                         read_logprobs=choice_probabilities, logprob_max_tokens=LOGPROB_MAX_TOKENS, mode=mode)
+    outcomes = run_judge(
+        runner,
+        judge,
+        items,
+        partial(parse_choice, choices=("A", "B")),
+        "<answer>A</answer> or <answer>B</answer>",
+        JUDGE_SAMPLING,
+        read_logprobs=choice_probabilities,
+        logprob_max_tokens=LOGPROB_MAX_TOKENS,
+        mode=mode,
+    )
     scores, kept_scores, categories = [], [], []
     for index, prompt in enumerate(prompts):
         picks_teacher = _teacher_pick(outcomes[2 * index], outcomes[2 * index + 1])
@@ -107,12 +123,19 @@ def pairwise_judge(runner: Runner, judge: Model, prompts: Sequence[Prompt], teac
     for value, category in zip(kept_scores, categories):
         by_category.setdefault(category, []).append(value)
     return PairwiseJudgeResult(
-        judge=judge.identity, pairs=len(prompts), consistent=len(kept_scores),
-        coverage=proportion(len(kept_scores), len(prompts)), advantage=bootstrap_mean(kept_scores, seed=seed),
+        judge=judge.identity,
+        pairs=len(prompts),
+        consistent=len(kept_scores),
+        coverage=proportion(len(kept_scores), len(prompts)),
+        advantage=bootstrap_mean(kept_scores, seed=seed),
         advantage_all_pairs=bootstrap_mean(scores, seed=seed),
         by_category={c: bootstrap_mean(v, seed=seed) for c, v in sorted(by_category.items())},
-        unreadable=sum(o.unreadable for o in outcomes), judge_failures=sum(not o.ok and not o.unreadable for o in outcomes),
-        seconds=sum(o.latency_s for o in outcomes), examples=len(shots), scores=scores, modes=mode_counts(outcomes),
+        unreadable=sum(o.unreadable for o in outcomes),
+        judge_failures=sum(not o.ok and not o.unreadable for o in outcomes),
+        seconds=sum(o.latency_s for o in outcomes),
+        examples=len(shots),
+        scores=scores,
+        modes=mode_counts(outcomes),
     )
 
 

@@ -104,8 +104,7 @@ class SequentialTest:
 
     def __init__(self, settings: SequentialSettings, fit_witness: WitnessFitter | None = None) -> None:
         self.settings = settings
-        self.test = BettingTest(fit_witness or witness_for(settings), settings.alpha, settings.cap, settings.betting,
-                                settings.max_bet)
+        self.test = BettingTest(fit_witness or witness_for(settings), settings.alpha, settings.cap, settings.betting, settings.max_bet)
         self.confidence = ConfidenceSequence(settings.alpha)
         self.trajectory: list[WealthPoint] = []
 
@@ -113,21 +112,35 @@ class SequentialTest:
         outcome = self.test.step(reveal)
         self.confidence.update(outcome.advantages)
         interval = self.confidence.interval()
-        self.trajectory.append(WealthPoint(queries=queries, pairs=self.test.n, wealth=self.test.wealth,
-                                           advantage_low=interval.low, advantage_high=interval.high))
+        self.trajectory.append(
+            WealthPoint(
+                queries=queries, pairs=self.test.n, wealth=self.test.wealth, advantage_low=interval.low, advantage_high=interval.high
+            )
+        )
         return outcome
 
     @property
     def rejected(self) -> bool:
         return self.test.rejected
 
-    def result(self, stopped_by: str, queries: dict[str, int], dropped: int, prompt_ids: list[str],
-               stop_message: str | None = None) -> SequentialResult:
+    def result(
+        self, stopped_by: str, queries: dict[str, int], dropped: int, prompt_ids: list[str], stop_message: str | None = None
+    ) -> SequentialResult:
         return SequentialResult(
-            decision=DISTINGUISHABLE if self.rejected else NOT_SHOWN, stopped_by=stopped_by, alpha=self.settings.alpha,
-            e_value=self.test.wealth, max_e_value=math.exp(self.test.max_log_wealth), queries=queries, pairs=self.test.n,
-            dropped=dropped, advantage=self.confidence.interval(), trajectory=self.trajectory, prompt_ids=prompt_ids,
-            settings=self.settings, stop_message=stop_message)
+            decision=DISTINGUISHABLE if self.rejected else NOT_SHOWN,
+            stopped_by=stopped_by,
+            alpha=self.settings.alpha,
+            e_value=self.test.wealth,
+            max_e_value=math.exp(self.test.max_log_wealth),
+            queries=queries,
+            pairs=self.test.n,
+            dropped=dropped,
+            advantage=self.confidence.interval(),
+            trajectory=self.trajectory,
+            prompt_ids=prompt_ids,
+            settings=self.settings,
+            stop_message=stop_message,
+        )
 
 
 def _batch_estimate(runner, model, requests) -> float | None:  # noqa: ANN001
@@ -138,9 +151,16 @@ def _batch_estimate(runner, model, requests) -> float | None:  # noqa: ANN001
     return runner.cost.estimate(model.identity, [model.rendered_input(r) for r in missing], [r.sampling.max_tokens for r in missing])
 
 
-def run_sequential(runner, teacher, student, prompts: Sequence[Prompt], sampling,  # noqa: ANN001
-                   featurize: Callable[[list[str]], np.ndarray], settings: SequentialSettings,
-                   on_batch: Callable[[WealthPoint], None] | None = None) -> SequentialResult:
+def run_sequential(
+    runner,
+    teacher,
+    student,
+    prompts: Sequence[Prompt],
+    sampling,  # noqa: ANN001
+    featurize: Callable[[list[str]], np.ndarray],
+    settings: SequentialSettings,
+    on_batch: Callable[[WealthPoint], None] | None = None,
+) -> SequentialResult:
     """Ask both models through the runner (stored as always), batch by batch, until the test decides or a budget is spent."""
     from distillscope.records import Paired
     from distillscope.runner.cost import CostLimitReached
@@ -158,7 +178,7 @@ def run_sequential(runner, teacher, student, prompts: Sequence[Prompt], sampling
         if asked >= budget:
             stopped_by = "max_queries" if budget == settings.max_queries else "prompts"
             break
-        chunk = list(prompts[asked: asked + next(sizes)])
+        chunk = list(prompts[asked : asked + next(sizes)])
         if runner.cost.max_cost is not None:
             requests = requests_for(chunk, sampling.model_copy(update={"n": 1}))
             try:  # both models' share of the batch must fit, or nothing of it is sent
@@ -173,8 +193,9 @@ def run_sequential(runner, teacher, student, prompts: Sequence[Prompt], sampling
 
         def reveal(chunk: list[Prompt] = chunk) -> list[PairObservation]:
             nonlocal dropped
-            paired, missing = Paired.from_answers(chunk, answer_texts(runner, teacher, chunk, sampling),
-                                                  answer_texts(runner, student, chunk, sampling))
+            paired, missing = Paired.from_answers(
+                chunk, answer_texts(runner, teacher, chunk, sampling), answer_texts(runner, student, chunk, sampling)
+            )
             dropped += missing
             if not paired.prompts:
                 return []

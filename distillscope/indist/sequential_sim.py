@@ -24,8 +24,9 @@ from distillscope.indist.witness import PairObservation
 RULES = ("first crossing", "at max", "random time")
 
 
-def paired_features(n: int, dim: int, rng: np.random.Generator, effect: float = 0.0, prompt_scale: float = 3.0,
-                    noise: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def paired_features(
+    n: int, dim: int, rng: np.random.Generator, effect: float = 0.0, prompt_scale: float = 3.0, noise: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Teacher and student features for n prompts; the student is shifted by `effect` along one random direction."""
     prompt = rng.normal(0.0, prompt_scale, (n, dim))
     direction = rng.normal(size=dim)
@@ -49,8 +50,13 @@ def sample_pool(n: int, samples: int, dim: int, rng: np.random.Generator, prompt
     return prompt + noise * rng.normal(size=(n, samples, dim))
 
 
-def run_on_pairs(teacher: np.ndarray, student: np.ndarray, settings: SequentialSettings, fit_witness: WitnessFitter | None = None,
-                 stop_at_rejection: bool = False) -> SequentialTest:
+def run_on_pairs(
+    teacher: np.ndarray,
+    student: np.ndarray,
+    settings: SequentialSettings,
+    fit_witness: WitnessFitter | None = None,
+    stop_at_rejection: bool = False,
+) -> SequentialTest:
     """The sequential test on precomputed pairs, batch by batch up to max_queries (or the first rejection)."""
     sequential = SequentialTest(settings, fit_witness)
     start = 0
@@ -82,5 +88,7 @@ def rejection_rates(runs: Sequence[SequentialTest], alpha: float, seed: int = 0)
         counts["at max"] += log_wealth[-1] >= threshold
         counts["random time"] += log_wealth[int(rng.integers(0, len(log_wealth)))] >= threshold
     slack = 2.33 * math.sqrt(alpha * (1 - alpha) / max(1, len(runs)))
-    return [RuleRate(rule=rule, rejections=count, runs=len(runs), rate=count / max(1, len(runs)), allowed=alpha + slack)
-            for rule, count in counts.items()]
+    return [
+        RuleRate(rule=rule, rejections=count, runs=len(runs), rate=count / max(1, len(runs)), allowed=alpha + slack)
+        for rule, count in counts.items()
+    ]

@@ -155,7 +155,7 @@ class MeanDifferenceWitness:
         self.scale = np.where(scale > 0, scale, 1.0)
         z = differences / self.scale
         self.direction = z.mean(axis=0)
-        self.scaler = _Scaled.by_spread(z[-self.SCORED:] @ self.direction)
+        self.scaler = _Scaled.by_spread(z[-self.SCORED :] @ self.direction)
 
     def payoffs(self, observations: Sequence[PairObservation]) -> np.ndarray:
         z = np.stack([o.teacher - o.student for o in observations]) / self.scale
@@ -184,11 +184,11 @@ class KernelWitness:
         spread = np.vstack([teacher, student]).std(axis=0)
         self.unit = np.where(spread > 0, spread, 1.0)
         self.teacher, self.student = teacher / self.unit, student / self.unit
-        recent = np.vstack([self.teacher[-(self.MEDIAN_OF // 2):], self.student[-(self.MEDIAN_OF // 2):]])
+        recent = np.vstack([self.teacher[-(self.MEDIAN_OF // 2) :], self.student[-(self.MEDIAN_OF // 2) :]])
         distances = _squared_distances(recent, recent)[np.triu_indices(len(recent), k=1)]
         positive = distances[distances > 0]
         self.bandwidth = float(np.median(positive)) if len(positive) else 1.0
-        n, scored_t, scored_s = len(history), self.teacher[-self.SCORED:], self.student[-self.SCORED:]
+        n, scored_t, scored_s = len(history), self.teacher[-self.SCORED :], self.student[-self.SCORED :]
         raw = self._raw(scored_t, scored_s)
         own = np.exp(-np.sum((scored_t - scored_s) ** 2, axis=1) / self.bandwidth)
         self.scaler = _Scaled.by_spread((n * raw - 2 * (1 - own)) / (n - 1))  # each pair's own kernel terms taken out
@@ -242,8 +242,9 @@ class MixtureWitnessFitter:
 
     def __call__(self, history: tuple[PairObservation, ...]) -> Witness:
         early = len(history) < 2
-        return MixedWitness([NoBet() if early else MeanDifferenceWitness(history), NoBet() if early else KernelWitness(history),
-                             self.logistic(history)])
+        return MixedWitness(
+            [NoBet() if early else MeanDifferenceWitness(history), NoBet() if early else KernelWitness(history), self.logistic(history)]
+        )
 
 
 def witness_for(settings) -> WitnessFitter:  # noqa: ANN001

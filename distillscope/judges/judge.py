@@ -107,8 +107,7 @@ def run_judge(
     return outcomes  # type: ignore[return-value] - every None was replaced
 
 
-def _read_short(item_id: str, response: Any, parse: Callable[[str], Any],
-                read_logprobs: Callable[[TokenPositions], Any]) -> JudgeOutcome:
+def _read_short(item_id: str, response: Any, parse: Callable[[str], Any], read_logprobs: Callable[[TokenPositions], Any]) -> JudgeOutcome:
     """A short logprob-mode answer: the verdict from its probabilities, else from its text, else not ok (judged again in text)."""
     outcome = JudgeOutcome(item_id=item_id, raw=response.text, latency_s=response.latency_s or 0.0)
     if response.top_logprobs:
@@ -144,12 +143,14 @@ def _run_text(
             continue
         latency = response.latency_s or 0.0
         try:
-            outcomes.append(JudgeOutcome(item_id=item_id, raw=response.text, parsed=parse(response.text), latency_s=latency,
-                                         mode="text"))
+            outcomes.append(JudgeOutcome(item_id=item_id, raw=response.text, parsed=parse(response.text), latency_s=latency, mode="text"))
         except ScoreParseError:
             outcomes.append(JudgeOutcome(item_id=item_id, raw=response.text, latency_s=latency))
-            conversation = [Message(role="user", content=text), Message(role="assistant", content=response.text),
-                            Message(role="user", content=reask)]
+            conversation = [
+                Message(role="user", content=text),
+                Message(role="assistant", content=response.text),
+                Message(role="user", content=reask),
+            ]
             retry.append((position, _request(f"{item_id}:reask", conversation, sampling)))
     if retry:
         second = runner.run(judge, [request for _, request in retry])

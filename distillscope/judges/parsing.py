@@ -34,8 +34,10 @@ CHOICE_LABELS = ("answer", "final answer", "verdict", "choice", "答案", "选�
 CONFLICT_LABELS = ("judge", "conflict", "verdict", "冲突", "判断")
 _CHINESE_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"}
 _DECOR = r"[\s*_`#>\[\]\"']*"  # markdown and quotes that may wrap a label or a value
-_HEDGE = r"(?:[~≈<>±+\-–]|about|around|approx\w*|roughly|maybe|perhaps|probably|likely|between|either|not|no|only|" \
-         r"at least|at most|大约|约|大概|可能|介于|不是)"
+_HEDGE = (
+    r"(?:[~≈<>±+\-–]|about|around|approx\w*|roughly|maybe|perhaps|probably|likely|between|either|not|no|only|"
+    r"at least|at most|大约|约|大概|可能|介于|不是)"
+)
 
 
 class ScoreParseError(ValueError):
@@ -69,8 +71,11 @@ class _Grammar:
     def label_line(self) -> re.Pattern:
         names = sorted({n for names in self.fields.values() for n in names}, key=len, reverse=True)
         alternatives = "|".join(re.escape(n).replace(r"\ ", r"[\s_\-]+") for n in names)
-        return re.compile(rf"^\s*(?:[-+•]\s+|\d+[.)]\s+)?{_DECOR}(?P<label>{alternatives}){_DECOR}{self.label_suffix}{_DECOR}"
-                          rf"(?:[:=]|[-–—](?!\d)){_DECOR}(?P<rest>.*)$", re.IGNORECASE)
+        return re.compile(
+            rf"^\s*(?:[-+•]\s+|\d+[.)]\s+)?{_DECOR}(?P<label>{alternatives}){_DECOR}{self.label_suffix}{_DECOR}"
+            rf"(?:[:=]|[-–—](?!\d)){_DECOR}(?P<rest>.*)$",
+            re.IGNORECASE,
+        )
 
 
 def _normalise(text: str) -> str:
@@ -115,7 +120,7 @@ class _Readings:
                 return  # a label followed by prose ("Style: both are formal") is not a reading
             self.add(field, found[0])
             following = re.match(r"\s*[,;|]\s*", found[1])
-            match = pattern.match(found[1][following.end():]) if following else None
+            match = pattern.match(found[1][following.end() :]) if following else None
             if match is None and not _clean_comment(found[1], self.grammar.stray):
                 raise _Bad(f"'{line.strip()[:60]}' does not hold exactly one {self.grammar.what}")
 
@@ -157,8 +162,11 @@ def _read(text: str, grammar: _Grammar, extra: Callable[[str, _Readings], None] 
 
 def _score_value(low: int, high: int) -> Callable[[str], tuple[object, str] | None]:
     def value(text: str) -> tuple[object, str] | None:
-        match = re.match(rf"{_DECOR}(?P<n>\d+(?:\.\d+)?)(?!\d)(?!\.\d){_DECOR}(?:(?:/|out of|of)\s*(?P<d>\d+)\b|分|points?\b|pts\b)?",
-                         text, re.IGNORECASE)
+        match = re.match(
+            rf"{_DECOR}(?P<n>\d+(?:\.\d+)?)(?!\d)(?!\.\d){_DECOR}(?:(?:/|out of|of)\s*(?P<d>\d+)\b|分|points?\b|pts\b)?",
+            text,
+            re.IGNORECASE,
+        )
         if match is None:
             return None
         number = float(match.group("n"))
@@ -166,15 +174,21 @@ def _score_value(low: int, high: int) -> Callable[[str], tuple[object, str] | No
             raise _Bad(f"score {match.group(0).strip()} is not on the {low}..{high} scale")
         if not low <= number <= high:
             raise _Bad(f"score {number:g} outside {low}..{high}")
-        return number, text[match.end():]
+        return number, text[match.end() :]
+
     return value
 
 
 def parse_scores(text: str, aspects: Sequence[str], low: int = 1, high: int = 5) -> dict[str, float]:
     """A score for every aspect, or ScoreParseError saying what was missing, ambiguous or conflicting."""
-    grammar = _Grammar(fields={a: ASPECT_ALIASES.get(a, (a,)) for a in aspects}, tags={a: a for a in aspects},
-                       value=_score_value(low, high), stray=r"\d|[一二两三四五]\s*分", what="score",
-                       label_suffix=r"(?:\s*(?:score|rating|评分|得分))?")
+    grammar = _Grammar(
+        fields={a: ASPECT_ALIASES.get(a, (a,)) for a in aspects},
+        tags={a: a for a in aspects},
+        value=_score_value(low, high),
+        stray=r"\d|[一二两三四五]\s*分",
+        what="score",
+        label_suffix=r"(?:\s*(?:score|rating|评分|得分))?",
+    )
     found = _read(text, grammar)
     missing = [a for a in aspects if a not in found]
     if missing:
@@ -188,7 +202,7 @@ def parse_choice(text: str, choices: Sequence[str]) -> str:
 
     def value(segment: str) -> tuple[object, str] | None:
         match = re.match(rf"{_DECOR}\(?\s*({alternatives})(?!\w)\s*\)?", segment, re.IGNORECASE)
-        return (next(c for c in choices if c.lower() == match.group(1).lower()), segment[match.end():]) if match else None
+        return (next(c for c in choices if c.lower() == match.group(1).lower()), segment[match.end() :]) if match else None
 
     def alone(body: str, readings: _Readings) -> None:
         for line in body.splitlines():
@@ -196,8 +210,14 @@ def parse_choice(text: str, choices: Sequence[str]) -> str:
             if match:
                 readings.add("answer", value(match.group(1))[0])
 
-    grammar = _Grammar(fields={"answer": CHOICE_LABELS}, tags={"answer": "answer"}, value=value,
-                       stray=rf"(?<!\w)(?:{alternatives})(?!\w)", what="choice", stray_anywhere=True)
+    grammar = _Grammar(
+        fields={"answer": CHOICE_LABELS},
+        tags={"answer": "answer"},
+        value=value,
+        stray=rf"(?<!\w)(?:{alternatives})(?!\w)",
+        what="choice",
+        stray_anywhere=True,
+    )
     found = _read(text, grammar, alone)
     if "answer" not in found:
         raise ScoreParseError(f"no choice among {', '.join(choices)} in the judge's answer")
@@ -209,16 +229,22 @@ def parse_conflict(text: str) -> tuple[bool, str]:
 
     def value(segment: str) -> tuple[object, str] | None:
         match = re.match(rf"{_DECOR}([01])(?![\w.)])", segment)
-        return (match.group(1) == "1", segment[match.end():]) if match else None
+        return (match.group(1) == "1", segment[match.end() :]) if match else None
 
     def leading(body: str, readings: _Readings) -> None:
         first = next((line for line in body.splitlines() if line.strip()), "")
         match = re.match(rf"{_DECOR}([01])(?=\s*$|\s*[\-–—:,])", first)
-        if match and _clean_comment(first[match.end():], r"(?<![\w.\-])[01](?![\w.])"):
+        if match and _clean_comment(first[match.end() :], r"(?<![\w.\-])[01](?![\w.])"):
             readings.add("judge", match.group(1) == "1")
 
-    grammar = _Grammar(fields={"judge": CONFLICT_LABELS}, tags={"judge": "judge"}, value=value,
-                       stray=r"(?<![\w.\-])[01](?![\w.])", what="0/1 verdict", stray_anywhere=True)
+    grammar = _Grammar(
+        fields={"judge": CONFLICT_LABELS},
+        tags={"judge": "judge"},
+        value=value,
+        stray=r"(?<![\w.\-])[01](?![\w.])",
+        what="0/1 verdict",
+        stray_anywhere=True,
+    )
     found = _read(text, grammar, leading)
     if "judge" not in found:
         raise ScoreParseError("no <judge>0/1</judge> verdict in the judge's answer")

@@ -43,8 +43,9 @@ class AspectResult(BaseModel):
     per_pair: list[dict]
 
 
-def aspect_scores(references: Sequence[str], candidates: Sequence[str], token_source: TokenSource | None = None,
-                  cache=None) -> dict[str, np.ndarray]:  # noqa: ANN001 - cache: an EmbeddingCache for alignment scores
+def aspect_scores(
+    references: Sequence[str], candidates: Sequence[str], token_source: TokenSource | None = None, cache=None
+) -> dict[str, np.ndarray]:  # noqa: ANN001 - cache: an EmbeddingCache for alignment scores
     """Per-pair scores for every aspect measure, each an array aligned with the inputs."""
     source = token_source or LexicalTokens()
     pairs = list(zip(references, candidates))
@@ -57,8 +58,14 @@ def aspect_scores(references: Sequence[str], candidates: Sequence[str], token_so
     }
 
 
-def evaluate_aspects(prompts: Sequence[Prompt], references: Sequence[str], candidates: Sequence[str],
-                     token_source: TokenSource | None = None, seed: int = 0, cache=None) -> AspectResult:  # noqa: ANN001
+def evaluate_aspects(
+    prompts: Sequence[Prompt],
+    references: Sequence[str],
+    candidates: Sequence[str],
+    token_source: TokenSource | None = None,
+    seed: int = 0,
+    cache=None,
+) -> AspectResult:  # noqa: ANN001
     scores = aspect_scores(references, candidates, token_source, cache)
     categories = [p.category for p in prompts]
     by_category: dict[str, dict[str, Estimate]] = {}
@@ -70,8 +77,10 @@ def evaluate_aspects(prompts: Sequence[Prompt], references: Sequence[str], candi
         n_pairs=len(prompts),
         overall={m: bootstrap_mean(list(scores[m]), seed=seed) for m in ASPECT_MEASURES},
         by_category=by_category,
-        per_pair=[{"prompt_id": p.id, "category": p.category, **{m: round(float(scores[m][i]), 5) for m in ASPECT_MEASURES}}
-                  for i, p in enumerate(prompts)],
+        per_pair=[
+            {"prompt_id": p.id, "category": p.category, **{m: round(float(scores[m][i]), 5) for m in ASPECT_MEASURES}}
+            for i, p in enumerate(prompts)
+        ],
     )
 
 

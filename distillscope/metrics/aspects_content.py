@@ -33,9 +33,11 @@ def _stop_words() -> frozenset[str]:
     return frozenset(ENGLISH_STOP_WORDS)
 
 
-_TERM = re.compile(r"(?P<number>(?<![\w.])\d+(?:[.,]\d+)*%?)"
-                   r"|(?P<word>[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)"
-                   r"|(?P<han>[\u4e00-\u9fff]+)")
+_TERM = re.compile(
+    r"(?P<number>(?<![\w.])\d+(?:[.,]\d+)*%?)"
+    r"|(?P<word>[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)"
+    r"|(?P<han>[\u4e00-\u9fff]+)"
+)
 
 
 def key_terms_in_order(text: str) -> list[str]:

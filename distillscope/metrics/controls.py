@@ -37,9 +37,24 @@ from distillscope.metrics.stats import Estimate, bootstrap_mean
 from distillscope.types import Prompt
 
 __all__ = [
-    "MIN_SCORED", "RESAMPLE_TEMPERATURE", "RUNGS", "VALID_AUC", "LadderResult", "LadderSet", "Measure", "MeasureControl",
-    "RungScores", "Scores", "auc_with_ci", "choose_ladder_prompts", "invalid_reason", "ladder_answers", "ladder_rows",
-    "measure_control", "measure_status", "run_ladder",
+    "MIN_SCORED",
+    "RESAMPLE_TEMPERATURE",
+    "RUNGS",
+    "VALID_AUC",
+    "LadderResult",
+    "LadderSet",
+    "Measure",
+    "MeasureControl",
+    "RungScores",
+    "Scores",
+    "auc_with_ci",
+    "choose_ladder_prompts",
+    "invalid_reason",
+    "ladder_answers",
+    "ladder_rows",
+    "measure_control",
+    "measure_status",
+    "run_ladder",
 ]
 
 Scores = list[Union[float, None]]
@@ -85,8 +100,9 @@ class LadderResult(BaseModel):
         return None if control is None else control.valid
 
 
-def auc_with_ci(positive: Sequence[float | None], negative: Sequence[float | None], seed: int = 0,
-                resamples: int = 2000, confidence: float = 0.95) -> Estimate:
+def auc_with_ci(
+    positive: Sequence[float | None], negative: Sequence[float | None], seed: int = 0, resamples: int = 2000, confidence: float = 0.95
+) -> Estimate:
     """AUC = P(positive > negative) + P(tie) / 2 (Mann-Whitney), with a percentile bootstrap over prompts.
 
     `positive[i]` and `negative[i]` belong to the same prompt, so a bootstrap
@@ -122,23 +138,28 @@ def _rung(scores: Sequence[float | None], asked: Sequence[bool], seed: int) -> R
     return RungScores(scores=values, summary=bootstrap_mean([v for v in values if v is not None], seed=seed), failures=failures)
 
 
-def _judgement(rungs: dict[str, RungScores], asked_resample: int, auc23: Estimate | None, auc13: Estimate | None,
-               threshold: float) -> tuple[bool, str]:
+def _judgement(
+    rungs: dict[str, RungScores], asked_resample: int, auc23: Estimate | None, auc13: Estimate | None, threshold: float
+) -> tuple[bool, str]:
     """Valid or not, and a one-line reason a reader can act on."""
     n = len(rungs["self"].scores)
     for name in ("other_prompt", "self"):
         scored = rungs[name].summary.n
         if scored < min(MIN_SCORED, n) or scored * 2 < n:
             return False, f"only {scored} of {n} '{name}' pairs could be scored (unreadable judge answers?)"
-    use_resample = asked_resample > 0 and rungs["resample"].summary.n >= min(MIN_SCORED, asked_resample) \
+    use_resample = (
+        asked_resample > 0
+        and rungs["resample"].summary.n >= min(MIN_SCORED, asked_resample)
         and rungs["resample"].summary.n * 2 >= asked_resample
+    )
     if use_resample:
         if auc23.mean < threshold:
-            return False, (f"AUC(resample vs other prompt) {auc23.mean:.2f} < {threshold}: it cannot tell the reference's "
-                           f"own resample from its answer to another prompt")
+            return False, (
+                f"AUC(resample vs other prompt) {auc23.mean:.2f} < {threshold}: it cannot tell the reference's "
+                f"own resample from its answer to another prompt"
+            )
         if auc13.mean < threshold:
-            return False, (f"AUC(self vs other prompt) {auc13.mean:.2f} < {threshold}: identical answers do not score "
-                           f"above unrelated ones")
+            return False, (f"AUC(self vs other prompt) {auc13.mean:.2f} < {threshold}: identical answers do not score above unrelated ones")
         return True, f"AUC(resample vs other prompt) {auc23.mean:.2f} >= {threshold}"
     why = "no resample could be had" if asked_resample == 0 else "too few resample pairs could be scored"
     if auc13.mean < threshold:
@@ -146,48 +167,63 @@ def _judgement(rungs: dict[str, RungScores], asked_resample: int, auc23: Estimat
     return True, f"{why}: checked only self vs other prompt (AUC {auc13.mean:.2f}), a weaker control"
 
 
-def measure_control(name: str, self_scores: Sequence[float | None], resample_scores: Sequence[float | None],
-                    other_scores: Sequence[float | None], resample_asked: Sequence[bool], threshold: float = VALID_AUC,
-                    seed: int = 0, resamples: int = 2000) -> MeasureControl:
+def measure_control(
+    name: str,
+    self_scores: Sequence[float | None],
+    resample_scores: Sequence[float | None],
+    other_scores: Sequence[float | None],
+    resample_asked: Sequence[bool],
+    threshold: float = VALID_AUC,
+    seed: int = 0,
+    resamples: int = 2000,
+) -> MeasureControl:
     """One measure's rungs, AUCs and validity."""
     everywhere = [True] * len(self_scores)
-    rungs = {"self": _rung(self_scores, everywhere, seed), "resample": _rung(resample_scores, resample_asked, seed),
-             "other_prompt": _rung(other_scores, everywhere, seed)}
+    rungs = {
+        "self": _rung(self_scores, everywhere, seed),
+        "resample": _rung(resample_scores, resample_asked, seed),
+        "other_prompt": _rung(other_scores, everywhere, seed),
+    }
     auc23 = auc_with_ci(rungs["resample"].scores, rungs["other_prompt"].scores, seed, resamples) if any(resample_asked) else None
     auc13 = auc_with_ci(rungs["self"].scores, rungs["other_prompt"].scores, seed, resamples)
     valid, reason = _judgement(rungs, sum(resample_asked), auc23, auc13, threshold)
-    return MeasureControl(measure=name, rungs=rungs, auc_resample_vs_other=auc23, auc_self_vs_other=auc13, valid=valid,
-                          reason=reason)
+    return MeasureControl(measure=name, rungs=rungs, auc_resample_vs_other=auc23, auc_self_vs_other=auc13, valid=valid, reason=reason)
 
 
 def _as_named(name: str, output: Scores | dict[str, Scores]) -> dict[str, Scores]:
     return dict(output) if isinstance(output, dict) else {name: list(output)}
 
 
-def run_ladder(ladder: LadderSet, measures: dict[str, Measure], threshold: float = VALID_AUC, seed: int = 0,
-               resamples: int = 2000) -> LadderResult:
+def run_ladder(
+    ladder: LadderSet, measures: dict[str, Measure], threshold: float = VALID_AUC, seed: int = 0, resamples: int = 2000
+) -> LadderResult:
     """Score every measure on every rung and judge its validity for this run."""
     n = len(ladder.prompts)
     asked = [text is not None for text in ladder.resample]
     keep = [i for i in range(n) if asked[i]]
     controls: dict[str, MeasureControl] = {}
-    for name, measure in (measures.items() if n else ()):  # no prompts: nothing checked (is_valid says None)
+    for name, measure in measures.items() if n else ():  # no prompts: nothing checked (is_valid says None)
         on_self = _as_named(name, measure(ladder.prompts, ladder.reference, ladder.reference))
         on_other = _as_named(name, measure(ladder.prompts, ladder.reference, ladder.other_prompt))
         on_resample: dict[str, Scores] = {key: [None] * n for key in on_self}
         if keep:
-            partial = _as_named(name, measure([ladder.prompts[i] for i in keep], [ladder.reference[i] for i in keep],
-                                              [ladder.resample[i] for i in keep]))
+            partial = _as_named(
+                name, measure([ladder.prompts[i] for i in keep], [ladder.reference[i] for i in keep], [ladder.resample[i] for i in keep])
+            )
             for key, values in partial.items():
                 for position, value in zip(keep, values):
                     on_resample.setdefault(key, [None] * n)[position] = value
         for key in on_self:
-            controls[key] = measure_control(key, on_self[key], on_resample[key], on_other[key], asked, threshold, seed,
-                                            resamples)
+            controls[key] = measure_control(key, on_self[key], on_resample[key], on_other[key], asked, threshold, seed, resamples)
     return LadderResult(
-        n_prompts=n, prompt_ids=[p.id for p in ladder.prompts], categories=dict(Counter(p.category for p in ladder.prompts)),
-        resample_source=ladder.resample_source, resamples_available=len(keep), cross_category_mismatches=ladder.cross_category,
-        threshold=threshold, measures=controls,
+        n_prompts=n,
+        prompt_ids=[p.id for p in ladder.prompts],
+        categories=dict(Counter(p.category for p in ladder.prompts)),
+        resample_source=ladder.resample_source,
+        resamples_available=len(keep),
+        cross_category_mismatches=ladder.cross_category,
+        threshold=threshold,
+        measures=controls,
     )
 
 
@@ -196,10 +232,16 @@ def ladder_rows(result: LadderResult) -> list[dict[str, str]]:
     rows = []
     for name, control in result.measures.items():
         fmt = lambda e: e.fmt() if e is not None else "skipped"  # noqa: E731
-        rows.append({"measure": name, **{rung: control.rungs[rung].summary.fmt() if control.rungs[rung].summary.n else "-"
-                                         for rung in RUNGS},
-                     "AUC(2 vs 3)": fmt(control.auc_resample_vs_other), "AUC(1 vs 3)": fmt(control.auc_self_vs_other),
-                     "valid": "yes" if control.valid else "INVALID", "reason": control.reason})
+        rows.append(
+            {
+                "measure": name,
+                **{rung: control.rungs[rung].summary.fmt() if control.rungs[rung].summary.n else "-" for rung in RUNGS},
+                "AUC(2 vs 3)": fmt(control.auc_resample_vs_other),
+                "AUC(1 vs 3)": fmt(control.auc_self_vs_other),
+                "valid": "yes" if control.valid else "INVALID",
+                "reason": control.reason,
+            }
+        )
     return rows
 
 

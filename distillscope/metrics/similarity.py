@@ -40,8 +40,12 @@ def pair_language(prompt: Prompt | None, reference: str) -> str:
     return detect_language(reference)
 
 
-def cosines(embedder, references: Sequence[str], candidates: Sequence[str],  # noqa: ANN001
-            languages: Sequence[str] | None = None) -> np.ndarray:
+def cosines(
+    embedder,
+    references: Sequence[str],
+    candidates: Sequence[str],  # noqa: ANN001
+    languages: Sequence[str] | None = None,
+) -> np.ndarray:
     """Per-pair cosine; with a `LanguageEmbedders`, each pair in its language's embedding space."""
     if not len(references):
         return np.zeros(0)
@@ -59,8 +63,9 @@ def cosines(embedder, references: Sequence[str], candidates: Sequence[str],  # n
     return out
 
 
-def pair_scores(embedder: Embedder, references: Sequence[str], candidates: Sequence[str],
-                languages: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+def pair_scores(
+    embedder: Embedder, references: Sequence[str], candidates: Sequence[str], languages: Sequence[str] | None = None
+) -> dict[str, np.ndarray]:
     """Per-pair cosine, ROUGE-L F1 and chrF, each an array aligned with the inputs."""
     return {
         "cosine": cosines(embedder, references, candidates, languages),

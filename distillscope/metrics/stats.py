@@ -39,13 +39,17 @@ def bootstrap_mean(values: Sequence[float], seed: int = 0, resamples: int = 2000
         # kept as [mean, mean] for the similarity and RSE readers; the status says it is no interval
         # (advantage estimates use cluster_bootstrap, which gives None bounds instead)
         status = "fewer than 2 values: no interval" if len(data) < 2 else f"degenerate: all {len(data)} values equal"
-        return Estimate(mean=mean, low=mean if len(data) > 1 else None, high=mean if len(data) > 1 else None, n=len(data),
-                        status=status)
+        return Estimate(mean=mean, low=mean if len(data) > 1 else None, high=mean if len(data) > 1 else None, n=len(data), status=status)
     from scipy.stats import bootstrap
 
     result = bootstrap(
-        (data,), np.mean, confidence_level=confidence, n_resamples=resamples, method="percentile",
-        random_state=np.random.default_rng(seed), vectorized=True,
+        (data,),
+        np.mean,
+        confidence_level=confidence,
+        n_resamples=resamples,
+        method="percentile",
+        random_state=np.random.default_rng(seed),
+        vectorized=True,
     )
     return Estimate(mean=mean, low=float(result.confidence_interval.low), high=float(result.confidence_interval.high), n=len(data))
 
@@ -78,8 +82,13 @@ def cluster_means(values: Sequence[float], clusters: Sequence[str] | None) -> tu
     return np.bincount(codes, data, len(index)), np.bincount(codes, None, len(index)).astype(float), list(index)
 
 
-def cluster_bootstrap(values: Sequence[float], clusters: Sequence[str] | None = None, seed: int = 0, resamples: int = 2000,
-                      confidences: Sequence[float] = (0.95,)) -> tuple[Estimate, dict[float, tuple[float | None, float | None]]]:
+def cluster_bootstrap(
+    values: Sequence[float],
+    clusters: Sequence[str] | None = None,
+    seed: int = 0,
+    resamples: int = 2000,
+    confidences: Sequence[float] = (0.95,),
+) -> tuple[Estimate, dict[float, tuple[float | None, float | None]]]:
     """Mean of the rows with percentile intervals from resampling whole clusters (prompts) with replacement.
 
     Rows of one cluster (several answers to one prompt) are not independent, so
@@ -114,7 +123,7 @@ def resample_means(sums: np.ndarray, counts: np.ndarray, seed: int, resamples: i
     chunk = max(1, 2_000_000 // max(1, len(sums)))
     for start in range(0, resamples, chunk):
         picks = rng.integers(0, len(sums), (min(chunk, resamples - start), len(sums)))
-        out[start: start + len(picks)] = sums[picks].sum(axis=1) / counts[picks].sum(axis=1)
+        out[start : start + len(picks)] = sums[picks].sum(axis=1) / counts[picks].sum(axis=1)
     return out
 
 
@@ -124,8 +133,9 @@ def percentile_interval(draws: np.ndarray, confidence: float) -> tuple[float, fl
     return float(low), float(high)
 
 
-def paired_difference(before: dict[str, float], after: dict[str, float], seed: int = 0, resamples: int = 2000,
-                      confidence: float = 0.95) -> Estimate:
+def paired_difference(
+    before: dict[str, float], after: dict[str, float], seed: int = 0, resamples: int = 2000, confidence: float = 0.95
+) -> Estimate:
     """Δ = mean(after − before) over the prompts both sides scored, with a bootstrap over those prompts.
 
     Keys are prompt ids (several values per prompt may be pre-averaged by the

@@ -195,5 +195,4 @@ class BlockingModel(Model):
         return await loop.run_in_executor(local_compute_executor(), self.generate_blocking, requests)
 
     @abstractmethod
-    def generate_blocking(self, requests: list[GenerationRequest]) -> list[Completion]:
-        ...
+    def generate_blocking(self, requests: list[GenerationRequest]) -> list[Completion]: ...

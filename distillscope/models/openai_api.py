@@ -131,9 +131,7 @@ class OpenAIModel(Model):
 
     def replicas(self) -> ReplicaSet:
         urls: list[str | None] = list(self.base_urls) or [None]
-        return self.resources.get(
-            ("openai-replicas", self.endpoint), lambda: ReplicaSet(urls, self.per_replica_concurrency, self._probe)
-        )
+        return self.resources.get(("openai-replicas", self.endpoint), lambda: ReplicaSet(urls, self.per_replica_concurrency, self._probe))
 
     def _key_rejected(self, url: str | None, status: Any) -> UserError:
         where = url or DEFAULT_ENDPOINT

@@ -90,8 +90,7 @@ def why_no_content(message: Any, finish: str | None) -> str:
         return f"the model called a tool instead of answering (content null, finish_reason={finish})"
     extra = getattr(message, "model_extra", None) or {}
     if extra.get("reasoning_content") or extra.get("reasoning"):
-        return (f"the answer was all reasoning, with no final text (content null, finish_reason={finish}); "
-                "raise max_tokens")
+        return f"the answer was all reasoning, with no final text (content null, finish_reason={finish}); raise max_tokens"
     return f"the server returned no content (content null, finish_reason={finish})"
 
 

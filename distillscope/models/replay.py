@@ -79,8 +79,6 @@ class ReplayModel(Model):
             if answer is None:
                 answer = index.get((f"text:{prompt}", request.sample_index))
             if answer is None:
-                raise GenerationError(
-                    f"no saved response in {self.path} for prompt {request.prompt_id} sample {request.sample_index}"
-                )
+                raise GenerationError(f"no saved response in {self.path} for prompt {request.prompt_id} sample {request.sample_index}")
             out.append(Completion(text=answer, finish_reason="replay"))
         return out

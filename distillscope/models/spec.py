@@ -71,8 +71,7 @@ class ModelSpec(BaseModel):
         if "/" not in text:
             raise UserError(
                 f"model spec '{text}' has no provider",
-                "write it as provider/name, e.g. openai/gpt-4o-mini, builtin/gemma-3-270m or mock/echo "
-                "(see `distillscope models`)",
+                "write it as provider/name, e.g. openai/gpt-4o-mini, builtin/gemma-3-270m or mock/echo (see `distillscope models`)",
             )
         head, _, query = text.partition("?")
         provider, _, name = head.partition("/")

@@ -41,11 +41,13 @@ def selected_metrics(config: "AuditConfig") -> list[Metric]:
 
 def _stage_message(metric: str, run: AuditContext, student: StudentContext) -> str:
     config, name = run.config, student.model.identity
-    return {"similarity": f"similarity of {name}",
-            "rse": f"RSE of {name} (judge {run.judge.identity if run.judge else '-'})",
-            "ice": f"ICE of {name} (budget {config.ice_budget})",
-            "indist": f"indistinguishability of {name}: {', '.join(config.adversaries)}",
-            "sequential": f"sequential test of {name}"}.get(metric, f"{metric} of {name}")
+    return {
+        "similarity": f"similarity of {name}",
+        "rse": f"RSE of {name} (judge {run.judge.identity if run.judge else '-'})",
+        "ice": f"ICE of {name} (budget {config.ice_budget})",
+        "indist": f"indistinguishability of {name}: {', '.join(config.adversaries)}",
+        "sequential": f"sequential test of {name}",
+    }.get(metric, f"{metric} of {name}")
 
 
 def _suite_ref(config: "AuditConfig", suite) -> dict:  # noqa: ANN001 - a ProbeSuite or None
@@ -54,7 +56,9 @@ def _suite_ref(config: "AuditConfig", suite) -> dict:  # noqa: ANN001 - a ProbeS
     from distillscope.ice.templates import identity_questions, load_templates
     from distillscope.types import canonical_json, sha256_hex
 
-    payload = canonical_json([[q.model_dump() for q in identity_questions()], [s.model_dump() for s in load_templates(config.ice_templates)]])
+    payload = canonical_json(
+        [[q.model_dump() for q in identity_questions()], [s.model_dump() for s in load_templates(config.ice_templates)]]
+    )
     return {"name": "ice-identity-questions", "version": "sha256:" + sha256_hex(payload)}
 
 
@@ -71,27 +75,40 @@ def run_audit(config: "AuditConfig", ws: "Workspace", kind: str = "audit", log: 
         metric.check(config)
     needs_teacher = any(m.needs_teacher for m in metrics)
     suite = load_suite(config.suite) if needs_teacher else None
-    test_prompts, train_prompts = (measured_prompts(suite, config.split, config.n, config.n_train, config.seed,
-                                                    any(m.needs_train for m in metrics)) if suite else ([], []))
-    run = AuditContext(config=config, ws=ws, suite=suite, test_prompts=test_prompts, train_prompts=train_prompts,
-                       sampling=config.sampling_params(), teacher=ws.model(config.teacher) if needs_teacher else None,
-                       judge=ws.model(config.judge) if config.judge else None,
-                       helper=ws.model(config.helper or config.judge) if (config.helper or config.judge) else None)
+    test_prompts, train_prompts = (
+        measured_prompts(suite, config.split, config.n, config.n_train, config.seed, any(m.needs_train for m in metrics))
+        if suite
+        else ([], [])
+    )
+    run = AuditContext(
+        config=config,
+        ws=ws,
+        suite=suite,
+        test_prompts=test_prompts,
+        train_prompts=train_prompts,
+        sampling=config.sampling_params(),
+        teacher=ws.model(config.teacher) if needs_teacher else None,
+        judge=ws.model(config.judge) if config.judge else None,
+        helper=ws.model(config.helper or config.judge) if (config.helper or config.judge) else None,
+    )
     measures = {k: v for m in metrics for k, v in m.ladder_measures(run).items()}
     ladder = config.ladder_n > 0 and bool(measures)
     reads_pairs = any(m.name in NEEDS_TEST_PAIRS for m in metrics)
     stage = StageLog(log or ws.log, needs_teacher + ladder + len(config.students) * (1 + len(metrics)))
     if needs_teacher:
-        stage(f"teacher {run.teacher.identity}: {len(test_prompts)} test" +
-              (f" + {len(train_prompts)} train prompts" if train_prompts else " prompts"))
+        stage(
+            f"teacher {run.teacher.identity}: {len(test_prompts)} test"
+            + (f" + {len(train_prompts)} train prompts" if train_prompts else " prompts")
+        )
         if reads_pairs:
             run.teacher_test  # noqa: B018 - the teacher's answers first, so students' progress bars follow
     if ladder:
         from distillscope.metrics.controls import ladder_answers, run_ladder
 
         stage(f"control ladder: {config.ladder_n} prompts of the teacher (self, resample, other prompt)")
-        texts = ladder_answers(ws.runner, run.teacher, test_prompts, run.teacher_first_answers(), run.sampling,
-                               n=config.ladder_n, seed=config.seed)
+        texts = ladder_answers(
+            ws.runner, run.teacher, test_prompts, run.teacher_first_answers(), run.sampling, n=config.ladder_n, seed=config.seed
+        )
         run.controls = run_ladder(texts, measures, seed=config.seed)
     students: dict[str, StudentResults] = {}
     spending: dict[str, dict] = {}
@@ -109,19 +126,40 @@ def run_audit(config: "AuditConfig", ws: "Workspace", kind: str = "audit", log: 
             if result is None:
                 from distillscope.results import Skipped
 
-                section.skipped.append(Skipped(metric=metric.name, reason=f"no fact set for {spec}: add it under 'facts' in "
-                                                                            "the audit config"))
+                section.skipped.append(
+                    Skipped(metric=metric.name, reason=f"no fact set for {spec}: add it under 'facts' in the audit config")
+                )
             setattr(section, metric.name, result)
             costs.done(metric.name)
         spending[student.model.identity] = costs.costs
         section.verdict = verdict_for(section, run.controls)
         students[student.model.identity] = section
-    pairwise = ({s: pick_pairwise_judge(config, s) for s in config.students}
-                if "indist" in config.metrics and "judge" in config.adversaries else {})
-    return Results(kind=kind, package_version=__version__, suite=_suite_ref(config, suite),
-                   prompts=PromptsRef(split=config.split, n_test=len(test_prompts), n_train=len(train_prompts),
-                                      test_ids=[p.id for p in test_prompts], train_ids=[p.id for p in train_prompts]),
-                   models={"teacher": run.teacher.identity if run.teacher else None, "students": list(students),
-                           "judge": config.judge, "helper": config.helper or config.judge, "pairwise_judges": pairwise},
-                   sampling=run.sampling.model_dump(), seed=config.seed, config=config.model_dump(mode="json", exclude={"store"}),
-                   students=students, controls=run.controls, cost={**ws.cost.summary(), "per_student": spending}, notes=list(ws.notes))
+    pairwise = (
+        {s: pick_pairwise_judge(config, s) for s in config.students} if "indist" in config.metrics and "judge" in config.adversaries else {}
+    )
+    return Results(
+        kind=kind,
+        package_version=__version__,
+        suite=_suite_ref(config, suite),
+        prompts=PromptsRef(
+            split=config.split,
+            n_test=len(test_prompts),
+            n_train=len(train_prompts),
+            test_ids=[p.id for p in test_prompts],
+            train_ids=[p.id for p in train_prompts],
+        ),
+        models={
+            "teacher": run.teacher.identity if run.teacher else None,
+            "students": list(students),
+            "judge": config.judge,
+            "helper": config.helper or config.judge,
+            "pairwise_judges": pairwise,
+        },
+        sampling=run.sampling.model_dump(),
+        seed=config.seed,
+        config=config.model_dump(mode="json", exclude={"store"}),
+        students=students,
+        controls=run.controls,
+        cost={**ws.cost.summary(), "per_student": spending},
+        notes=list(ws.notes),
+    )

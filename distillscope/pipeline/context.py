@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from distillscope.workspace import Workspace
 
 
-def measured_prompts(suite: "ProbeSuite", split: str, n: int, n_train: int, seed: int,
-                     need_train: bool) -> tuple[list[Prompt], list[Prompt]]:
+def measured_prompts(
+    suite: "ProbeSuite", split: str, n: int, n_train: int, seed: int, need_train: bool
+) -> tuple[list[Prompt], list[Prompt]]:
     """(test prompts, train prompts): a stratified sample of `split`, and train prompts never among them.
 
     With `split` = test (the default) the train prompts are a stratified sample of
@@ -39,8 +40,10 @@ def measured_prompts(suite: "ProbeSuite", split: str, n: int, n_train: int, seed
     taken = {p.id for p in test}
     rest = [p for p in suite.split("all") if p.id not in taken]
     if len(rest) < n_train:
-        raise UserError(f"cannot sample {n_train} train prompts from the {len(rest)} left after the test sample",
-                        "lower --n-train or --n, or use a larger suite")
+        raise UserError(
+            f"cannot sample {n_train} train prompts from the {len(rest)} left after the test sample",
+            "lower --n-train or --n, or use a larger suite",
+        )
     return test, stratified_sample(rest, n_train, seed + 1)
 
 

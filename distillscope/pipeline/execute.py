@@ -12,8 +12,14 @@ if TYPE_CHECKING:
     from distillscope.workspace import Workspace
 
 
-def execute(config: "AuditConfig", kind: str, out: Path, progress: bool, report: Path | None = None,
-            before: Callable[["Workspace"], None] | None = None) -> "Results":
+def execute(
+    config: "AuditConfig",
+    kind: str,
+    out: Path,
+    progress: bool,
+    report: Path | None = None,
+    before: Callable[["Workspace"], None] | None = None,
+) -> "Results":
     """Check the output paths and prices, run every selected metric in one Workspace, write `out` (and the HTML `report`).
 
     Nothing is asked of any model before the output paths, the price table and

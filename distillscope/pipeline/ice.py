@@ -56,20 +56,44 @@ class ICEMetric(MetricBase):
             return None
         fact_set, library = resolve_fact_set(facts, load_library(config.ice_library))
         families = check_strict_options(config.strict_families, config.strict_judge, config.judge, library)
-        fuzz_config = FuzzConfig(budget=config.ice_budget, questions_per_iteration=config.ice_questions_per_iteration,
-                                 seed=config.seed, max_tokens=config.max_tokens, reward=config.ice_reward, strict_families=families)
+        fuzz_config = FuzzConfig(
+            budget=config.ice_budget,
+            questions_per_iteration=config.ice_questions_per_iteration,
+            seed=config.seed,
+            max_tokens=config.max_tokens,
+            reward=config.ice_reward,
+            strict_families=families,
+        )
         with fuzz_progress(run.ws.progress, config.ice_budget) as advance:
-            fuzzed = Fuzzer(run.ws.runner, student.model, run.helper, run.judge, fact_set, library, load_templates(config.ice_templates),
-                            identity_questions(), fuzz_config, on_progress=advance).run()
+            fuzzed = Fuzzer(
+                run.ws.runner,
+                student.model,
+                run.helper,
+                run.judge,
+                fact_set,
+                library,
+                load_templates(config.ice_templates),
+                identity_questions(),
+                fuzz_config,
+                on_progress=advance,
+            ).run()
         stage = apply_strict_judge(fuzzed, run.ws.runner, run.judge, fact_set, library, families, config.strict_judge)
         control = None
         if run.judge is not None:  # a judge is shown to separate known cases before its loose score is read
-            control = conflict_judge_control(run.ws.runner, run.judge, student.model, fact_set, library, run.sampling,
-                                             config.judge_mode)
+            control = conflict_judge_control(run.ws.runner, run.judge, student.model, fact_set, library, run.sampling, config.judge_mode)
         scores = score_run(fuzzed, judged=run.judge is not None)
-        return ICESection(**dict(scores), facts=fact_set.family, developer=fact_set.developer, helper=run.helper.identity,
-                          judge=run.judge.identity if run.judge else None, judge_control=control, strict_families=families,
-                          strict_mode=config.strict_judge, strict_judge=stage, records=[r.model_dump() for r in fuzzed.records])
+        return ICESection(
+            **dict(scores),
+            facts=fact_set.family,
+            developer=fact_set.developer,
+            helper=run.helper.identity,
+            judge=run.judge.identity if run.judge else None,
+            judge_control=control,
+            strict_families=families,
+            strict_mode=config.strict_judge,
+            strict_judge=stage,
+            records=[r.model_dump() for r in fuzzed.records],
+        )
 
     def rows(self, student: str, result: "ICESection", results: "Results") -> list[Row]:
         rows = [estimate_row(student, f"ICE {k}", getattr(result.overall, k)) for k in ("loose", "strict", "hard")]

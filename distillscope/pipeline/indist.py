@@ -40,30 +40,43 @@ class IndistMetric(MetricBase):
             run.ws.log(f"pairwise judge left out for {student.spec}: no model of a third family is available")
         judge = run.ws.model(pairwise_spec) if pairwise_spec else None
         result = evaluate_indistinguishability(
-            train, student.test, adversaries, embedder=run.ws.embedder, runner=run.ws.runner, judge=judge, seed=config.seed,
-            encoder_options={"epochs": config.encoder_epochs, "seed": config.seed}, on_stage=run.ws.log,
-            mmd_design=config.mmd_design, mmd_permutations=config.mmd_permutations)
+            train,
+            student.test,
+            adversaries,
+            embedder=run.ws.embedder,
+            runner=run.ws.runner,
+            judge=judge,
+            seed=config.seed,
+            encoder_options={"epochs": config.encoder_epochs, "seed": config.seed},
+            on_stage=run.ws.log,
+            mmd_design=config.mmd_design,
+            mmd_permutations=config.mmd_permutations,
+        )
         control = None
         if pairwise_spec:  # one control per judge, shared by the students it judges
             if pairwise_spec not in run.judge_controls:
                 run.judge_controls[pairwise_spec] = pairwise_judge_control(
-                    run.ws.runner, judge, student.test.prompts, student.test.teacher, config.seed, config.judge_mode)
+                    run.ws.runner, judge, student.test.prompts, student.test.teacher, config.seed, config.judge_mode
+                )
             control = run.judge_controls[pairwise_spec]
         return IndistSection(**dict(result), pairwise_judge=pairwise_spec, judge_control=control, train_missing=train_missing)
 
     def rows(self, student: str, result: "IndistSection", results: "Results") -> list[Row]:
         rows = [estimate_row(student, f"advantage: {name}", adversary.advantage) for name, adversary in result.learned.items()]
         if result.judge:
-            rows.append(estimate_row(student, "advantage: pairwise judge", result.judge.advantage_all_pairs,
-                                     coverage=result.judge.coverage.mean))
+            rows.append(
+                estimate_row(student, "advantage: pairwise judge", result.judge.advantage_all_pairs, coverage=result.judge.coverage.mean)
+            )
         if result.mmd:
             test = result.mmd.test
             rows.append(Row(student=student, metric="MMD p-value", mean=test.p_value, n=test.n_x))
         for name, adversary in result.learned.items():
             rows += [estimate_row(student, f"advantage: {name}", e, category) for category, e in adversary.by_category.items()]
         if result.judge:
-            rows += [estimate_row(student, "advantage: pairwise judge (consistent pairs)", e, category)
-                     for category, e in result.judge.by_category.items()]
+            rows += [
+                estimate_row(student, "advantage: pairwise judge (consistent pairs)", e, category)
+                for category, e in result.judge.by_category.items()
+            ]
         return [r for r in rows if r]
 
 

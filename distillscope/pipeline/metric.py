@@ -86,6 +86,17 @@ def estimate_row(student: str, metric: str, estimate: Any, category: str | None 
     """A row from an Estimate (None when it has no mean); per-category rows know when they rest on too few prompts."""
     if estimate is None or estimate.mean is None:
         return None
-    return Row(student=student, metric=metric, mean=estimate.mean, low=estimate.low, high=estimate.high, n=estimate.n,
-               category=category, too_few=category is not None and (estimate.n or 0) < MIN_CATEGORY_N, extra=extra)
+    return Row(
+        student=student,
+        metric=metric,
+        mean=estimate.mean,
+        low=estimate.low,
+        high=estimate.high,
+        n=estimate.n,
+        category=category,
+        too_few=category is not None and (estimate.n or 0) < MIN_CATEGORY_N,
+        extra=extra,
+    )
+
+
 metric_registry = registry  # the public name (distillscope.metric_registry)

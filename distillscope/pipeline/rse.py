@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 class RSEMetric(MetricBase):
     name = "rse"
+
     def check(self, config: "AuditConfig") -> None:
         if not config.judge:
             from distillscope.errors import UserError
@@ -30,8 +31,17 @@ class RSEMetric(MetricBase):
         from distillscope.metrics.rse import evaluate_rse
 
         test, config = student.test, run.config
-        return evaluate_rse(run.ws.runner, run.judge, test.prompts, test.teacher, test.student, template=config.rse_template,
-                            swap_n=config.swap_n, seed=config.seed, mode=config.judge_mode)
+        return evaluate_rse(
+            run.ws.runner,
+            run.judge,
+            test.prompts,
+            test.teacher,
+            test.student,
+            template=config.rse_template,
+            swap_n=config.swap_n,
+            seed=config.seed,
+            mode=config.judge_mode,
+        )
 
     def rows(self, student: str, result: "RSEResult", results: "Results") -> list[Row]:
         row = estimate_row(student, "RSE (1-5)", result.rse)

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 class SequentialMetric(MetricBase):
     name = "sequential"
+
     def evaluate(self, run: "AuditContext", student: "StudentContext") -> "SequentialResult":
         from distillscope.indist.betting import SequentialSettings
         from distillscope.indist.sequential import featurizer, run_sequential, stratified_order
@@ -23,12 +24,14 @@ class SequentialMetric(MetricBase):
         embedder = run.ws.embedder if "embed" in settings.features else None
 
         def on_batch(point) -> None:  # noqa: ANN001 - a sequential.WealthPoint
-            run.ws.log(f"{point.queries} prompts asked, {point.pairs} pairs: wealth {point.wealth:.3g} (reject at "
-                       f"{1 / settings.alpha:g}), advantage in [{point.advantage_low:.2f}, {point.advantage_high:.2f}]")
+            run.ws.log(
+                f"{point.queries} prompts asked, {point.pairs} pairs: wealth {point.wealth:.3g} (reject at "
+                f"{1 / settings.alpha:g}), advantage in [{point.advantage_low:.2f}, {point.advantage_high:.2f}]"
+            )
 
-        return run_sequential(run.ws.runner, run.teacher, student.model, prompts, run.sampling,
-                              featurizer(settings.features, embedder), settings, on_batch)
+        return run_sequential(
+            run.ws.runner, run.teacher, student.model, prompts, run.sampling, featurizer(settings.features, embedder), settings, on_batch
+        )
 
     def rows(self, student: str, result: "SequentialResult", results: "Results") -> list[Row]:
-        return [Row(student=student, metric="sequential e-value", mean=result.e_value, n=result.pairs,
-                    extra={"decision": result.decision})]
+        return [Row(student=student, metric="sequential e-value", mean=result.e_value, n=result.pairs, extra={"decision": result.decision})]

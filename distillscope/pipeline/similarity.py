@@ -25,12 +25,12 @@ def token_source(run: "AuditContext"):  # noqa: ANN201 - an aspects_content toke
 
 class SimilarityMetric(MetricBase):
     name = "similarity"
+
     def ladder_measures(self, run: "AuditContext") -> dict:
         from distillscope.metrics.aspects import aspect_measure
         from distillscope.metrics.similarity import similarity_measure
 
-        return {"similarity": similarity_measure(run.ws.embedders),
-                "aspects": aspect_measure(token_source(run), run.ws.embedding_cache)}
+        return {"similarity": similarity_measure(run.ws.embedders), "aspects": aspect_measure(token_source(run), run.ws.embedding_cache)}
 
     def evaluate(self, run: "AuditContext", student: "StudentContext") -> "SimilaritySection":
         from distillscope.metrics.aspects import evaluate_aspects
@@ -39,16 +39,24 @@ class SimilarityMetric(MetricBase):
 
         test, seed = student.test, run.config.seed
         result = evaluate_similarity(run.ws.embedders, test.prompts, test.teacher, test.student, seed=seed)
-        aspects = evaluate_aspects(test.prompts, test.teacher, test.student, token_source(run), seed=seed,
-                                   cache=run.ws.embedding_cache)
+        aspects = evaluate_aspects(test.prompts, test.teacher, test.student, token_source(run), seed=seed, cache=run.ws.embedding_cache)
         order = sorted(range(len(result.per_pair)), key=lambda i: result.per_pair[i]["cosine"])
 
         def examples(indices: list[int]) -> list[Example]:
-            return [Example(prompt=test.prompts[i].text, category=test.prompts[i].category, teacher=test.teacher[i],
-                            student=test.student[i], cosine=result.per_pair[i]["cosine"]) for i in indices]
+            return [
+                Example(
+                    prompt=test.prompts[i].text,
+                    category=test.prompts[i].category,
+                    teacher=test.teacher[i],
+                    student=test.student[i],
+                    cosine=result.per_pair[i]["cosine"],
+                )
+                for i in indices
+            ]
 
-        return SimilaritySection(**dict(result), aspects=aspects, most_similar=examples(order[::-1][:EXAMPLES]),
-                                 least_similar=examples(order[:EXAMPLES]))
+        return SimilaritySection(
+            **dict(result), aspects=aspects, most_similar=examples(order[::-1][:EXAMPLES]), least_similar=examples(order[:EXAMPLES])
+        )
 
     def rows(self, student: str, result: "SimilaritySection", results: "Results") -> list[Row]:
         rows = [estimate_row(student, f"similarity: {m}", result.overall.get(m)) for m in LEXICAL]
@@ -57,6 +65,5 @@ class SimilarityMetric(MetricBase):
             for measure, estimate in result.aspects.overall.items():
                 row = estimate_row(student, f"aspect similarity: {measure}", estimate)
                 rows.append(row.model_copy(update={"invalid": results.invalid_reason(measure)}) if row else None)
-        rows += [estimate_row(student, "cosine", metrics.get("cosine"), category)
-                 for category, metrics in result.by_category.items()]
+        rows += [estimate_row(student, "cosine", metrics.get("cosine"), category) for category, metrics in result.by_category.items()]
         return [r for r in rows if r]

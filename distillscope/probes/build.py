@@ -79,12 +79,14 @@ def _sharegpt_pool(rng: random.Random) -> list[dict]:
         text = record.text.strip()
         if not MIN_CHARS <= len(text) <= MAX_CHARS or CONTEXT_DEPENDENT.match(text) or looks_personal(text):
             continue
-        pool.append({
-            "text": text,
-            "source": f"sharegpt:{record.source_id}",
-            "language": detect_language(text),
-            "kind": classify_sharegpt(text),
-        })
+        pool.append(
+            {
+                "text": text,
+                "source": f"sharegpt:{record.source_id}",
+                "language": detect_language(text),
+                "kind": classify_sharegpt(text),
+            }
+        )
     rng.shuffle(pool)
     return pool
 
@@ -157,13 +159,16 @@ def build_records(seed: int = 0) -> list[dict]:
     english = [p for p in pool if p["language"] == "en"]
     by_category: dict[str, list[dict]] = {}
 
-    gsm8k = [dict(text=r.text, source=f"gsm8k:{r.source_id}", reference_answer=r.reference_answer, subcategory="gsm8k")
-             for r in gsm8k_test()]
+    gsm8k = [
+        dict(text=r.text, source=f"gsm8k:{r.source_id}", reference_answer=r.reference_answer, subcategory="gsm8k") for r in gsm8k_test()
+    ]
     rng.shuffle(gsm8k)
     by_category["math"] = _fill("math", select.take(gsm8k, PER_CATEGORY))
 
-    real_reasoning = [dict(text=r.text, source=f"{r.source}:{r.source_id}", reference_answer=r.reference_answer,
-                           subcategory=r.subcategory or r.source) for r in [*aime_2025(), *gpqa_diamond()]]
+    real_reasoning = [
+        dict(text=r.text, source=f"{r.source}:{r.source_id}", reference_answer=r.reference_answer, subcategory=r.subcategory or r.source)
+        for r in [*aime_2025(), *gpqa_diamond()]
+    ]
     reasoning = select.take(real_reasoning, len(real_reasoning))
     reasoning += select.take_balanced(reasoning_candidates(rng), PER_CATEGORY - len(reasoning))
     by_category["reasoning"] = _fill("reasoning", reasoning)

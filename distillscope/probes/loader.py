@@ -64,7 +64,6 @@ def require_unique_ids(numbered: list[tuple[int, Prompt]], path: str | Path) -> 
             kind = "repeats the prompt of" if same_text else "has the same id as"
             raise InputFileError(
                 f"{path} line {number} {kind} line {first_line[prompt.id]} (id '{prompt.id}')",
-                "remove the repeated prompt or give each prompt its own \"id\"",
+                'remove the repeated prompt or give each prompt its own "id"',
             )
         first_line[prompt.id] = number
-

@@ -98,10 +98,7 @@ def gpqa_diamond() -> Iterator[SourceRecord]:
             random.Random(row["Record ID"]).shuffle(options)
             letter = "ABCD"[options.index(correct)]
             body = "\n".join(f"{'ABCD'[i]}) {option}" for i, option in enumerate(options))
-            text = (
-                f"{row['Question'].strip()}\n\n{body}\n\n"
-                "Answer with the letter of the correct option, then explain briefly."
-            )
+            text = f"{row['Question'].strip()}\n\n{body}\n\nAnswer with the letter of the correct option, then explain briefly."
             yield SourceRecord(
                 text,
                 "gpqa_diamond",

@@ -30,5 +30,8 @@ def check_suite_file(path: Path) -> SuiteCheck:
     from distillscope.probes.suite import find_duplicates
 
     numbered = load_numbered_prompts(path)
-    return SuiteCheck(prompts=len(numbered), categories=dict(sorted(Counter(p.category for _, p in numbered).items())),
-                      duplicates=[Duplicate(line=line, twin=twin, kind=kind) for line, twin, kind in find_duplicates(numbered)])
+    return SuiteCheck(
+        prompts=len(numbered),
+        categories=dict(sorted(Counter(p.category for _, p in numbered).items())),
+        duplicates=[Duplicate(line=line, twin=twin, kind=kind) for line, twin, kind in find_duplicates(numbered)],
+    )

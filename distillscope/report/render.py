@@ -41,8 +41,12 @@ def _figure(fig) -> str:  # noqa: ANN001
 
 
 def _error(rows: list[dict]) -> dict:
-    return {"type": "data", "symmetric": False, "array": [(r["high"] - r["mean"]) if r["high"] is not None else 0 for r in rows],
-            "arrayminus": [(r["mean"] - r["low"]) if r["low"] is not None else 0 for r in rows]}
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": [(r["high"] - r["mean"]) if r["high"] is not None else 0 for r in rows],
+        "arrayminus": [(r["mean"] - r["low"]) if r["low"] is not None else 0 for r in rows],
+    }
 
 
 def heatmaps(results: "Results") -> list[tuple[str, str, dict]]:
@@ -68,17 +72,43 @@ def heatmaps(results: "Results") -> list[tuple[str, str, dict]]:
         grey_text = [[cell_text(r) if r and r["too_few"] else "" for r in line] for line in grid]
         hover = "%{y} · %{x}<br>%{text}<extra></extra>"
         advantage = "advantage" in metric  # signed: a diverging scale centred on 0
-        fig = go.Figure([
-            go.Heatmap(z=grey, x=categories, y=students, colorscale=[[0, "#d9d9d9"], [1, "#d9d9d9"]], showscale=False,
-                       text=grey_text, texttemplate="%{text}", hovertemplate=hover, hoverongaps=False),
-            go.Heatmap(z=z, x=categories, y=students, colorscale="RdBu_r" if advantage else "Viridis", zmin=-1 if advantage else 0,
-                       zmax=1, text=text, texttemplate="%{text}", hovertemplate=hover, hoverongaps=False),
-        ])
-        fig.update_layout(title=f"{metric} per category (grey: fewer than {MIN_CATEGORY_N} prompts)",
-                          height=160 + 60 * len(students), margin={"l": 260})
-        table = {"categories": categories,
-                 "rows": [(s, [{"text": cell_text(r) if r else "–", "too_few": bool(r and r["too_few"])} for r in line])
-                          for s, line in zip(students, grid)]}
+        fig = go.Figure(
+            [
+                go.Heatmap(
+                    z=grey,
+                    x=categories,
+                    y=students,
+                    colorscale=[[0, "#d9d9d9"], [1, "#d9d9d9"]],
+                    showscale=False,
+                    text=grey_text,
+                    texttemplate="%{text}",
+                    hovertemplate=hover,
+                    hoverongaps=False,
+                ),
+                go.Heatmap(
+                    z=z,
+                    x=categories,
+                    y=students,
+                    colorscale="RdBu_r" if advantage else "Viridis",
+                    zmin=-1 if advantage else 0,
+                    zmax=1,
+                    text=text,
+                    texttemplate="%{text}",
+                    hovertemplate=hover,
+                    hoverongaps=False,
+                ),
+            ]
+        )
+        fig.update_layout(
+            title=f"{metric} per category (grey: fewer than {MIN_CATEGORY_N} prompts)", height=160 + 60 * len(students), margin={"l": 260}
+        )
+        table = {
+            "categories": categories,
+            "rows": [
+                (s, [{"text": cell_text(r) if r else "–", "too_few": bool(r and r["too_few"])} for r in line])
+                for s, line in zip(students, grid)
+            ],
+        }
         out.append((metric, _figure(fig), table))
     return out
 
@@ -94,11 +124,18 @@ def q_curve_figures(results: "Results") -> list[tuple[str, str]]:
         fig = go.Figure()
         for adversary in sorted({r["metric"] for r in rows}):
             series = sorted((r for r in rows if r["metric"] == adversary), key=lambda r: r["q"])
-            fig.add_trace(go.Scatter(x=[r["q"] for r in series], y=[r["mean"] for r in series], name=adversary,
-                                     mode="lines+markers", error_y=_error(series)))
+            fig.add_trace(
+                go.Scatter(
+                    x=[r["q"] for r in series], y=[r["mean"] for r in series], name=adversary, mode="lines+markers", error_y=_error(series)
+                )
+            )
         qs = sorted({r["q"] for r in rows})
-        fig.update_layout(title=f"advantage vs queries q: {student}", xaxis={"type": "log", "title": "q", "tickvals": qs},
-                          yaxis={"title": "advantage", "range": [-1.05, 1.05]}, height=380)
+        fig.update_layout(
+            title=f"advantage vs queries q: {student}",
+            xaxis={"type": "log", "title": "q", "tickvals": qs},
+            yaxis={"title": "advantage", "range": [-1.05, 1.05]},
+            height=380,
+        )
         out.append((student, _figure(fig)))
     return out
 
@@ -115,8 +152,13 @@ def rse_figures(results: "Results") -> list[tuple[str, str]]:
         for aspect in ("style", "structure", "content"):
             counts = [sum(1 for p in scores if round(p.get(aspect, 0)) == v) for v in range(1, 6)]
             fig.add_trace(go.Bar(x=[1, 2, 3, 4, 5], y=counts, name=aspect))
-        fig.update_layout(title=f"RSE score distribution per aspect: {student}", barmode="group", height=340,
-                          xaxis={"title": "score"}, yaxis={"title": "pairs"})
+        fig.update_layout(
+            title=f"RSE score distribution per aspect: {student}",
+            barmode="group",
+            height=340,
+            xaxis={"title": "score"},
+            yaxis={"title": "pairs"},
+        )
         out.append((student, _figure(fig)))
     return out
 
@@ -132,12 +174,23 @@ def ice_figures(results: "Results") -> list[tuple[str, str]]:
         fig = go.Figure()
         for score, colour in (("ICE loose", "#636efa"), ("ICE strict", "#ef553b"), ("ICE hard", "#00cc96")):
             series = [r for r in rows if r["metric"] == score]
-            fig.add_trace(go.Bar(x=[r["category"] for r in series], y=[r["mean"] for r in series], name=score.split()[1],
-                                 error_y=_error(series), hovertext=[cell_text(r) for r in series], hoverinfo="x+name+text",
-                                 marker={"color": ["#d9d9d9" if r["too_few"] else colour for r in series]}))
-        fig.update_layout(title=f"identity conflicts per fact category: {student} (grey: fewer than {MIN_CATEGORY_N} queries)",
-                          barmode="group", height=340,
-                          yaxis={"title": "successes / queries", "range": [0, 1]})
+            fig.add_trace(
+                go.Bar(
+                    x=[r["category"] for r in series],
+                    y=[r["mean"] for r in series],
+                    name=score.split()[1],
+                    error_y=_error(series),
+                    hovertext=[cell_text(r) for r in series],
+                    hoverinfo="x+name+text",
+                    marker={"color": ["#d9d9d9" if r["too_few"] else colour for r in series]},
+                )
+            )
+        fig.update_layout(
+            title=f"identity conflicts per fact category: {student} (grey: fewer than {MIN_CATEGORY_N} queries)",
+            barmode="group",
+            height=340,
+            yaxis={"title": "successes / queries", "range": [0, 1]},
+        )
         out.append((student, _figure(fig)))
     return out
 
@@ -153,9 +206,17 @@ def render_report(results: "Results") -> str:
     metrics = list(dict.fromkeys(r["metric"] for r in matrix))
     cells = {(r["student"], r["metric"]): r for r in matrix}
     return env.get_template("report.html.jinja2").render(
-        results=results, metrics=metrics, cells=cells, heatmaps=heatmaps(results), q_curves=q_curve_figures(results),
-        rse_figures=rse_figures(results), ice_figures=ice_figures(results), plotly_js=plotly.offline.get_plotlyjs(),
-        controls=control_rows(results), ladder=results.controls, judge_controls=judge_control_rows(results),
+        results=results,
+        metrics=metrics,
+        cells=cells,
+        heatmaps=heatmaps(results),
+        q_curves=q_curve_figures(results),
+        rse_figures=rse_figures(results),
+        ice_figures=ice_figures(results),
+        plotly_js=plotly.offline.get_plotlyjs(),
+        controls=control_rows(results),
+        ladder=results.controls,
+        judge_controls=judge_control_rows(results),
     )
 
 

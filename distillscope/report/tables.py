@@ -16,8 +16,19 @@ from distillscope.pipeline.metric import MIN_CATEGORY_N
 if TYPE_CHECKING:
     from distillscope.results import Results
 
-__all__ = ["MIN_CATEGORY_N", "category_rows", "cell_text", "control_rows", "example_rows", "ice_category_rows",
-           "judge_control_rows", "load_results", "matrix_rows", "q_curve_rows", "results_frames"]
+__all__ = [
+    "MIN_CATEGORY_N",
+    "category_rows",
+    "cell_text",
+    "control_rows",
+    "example_rows",
+    "ice_category_rows",
+    "judge_control_rows",
+    "load_results",
+    "matrix_rows",
+    "q_curve_rows",
+    "results_frames",
+]
 
 
 def _all_rows(results: "Results") -> list[dict]:
@@ -64,8 +75,16 @@ def control_rows(results: "Results") -> list[dict]:
     """The control ladder as rows: per measure, AUC(resample vs other prompt), AUC(self vs other prompt), validity."""
     if results.controls is None:
         return []
-    return [{"measure": name, "auc_resample_vs_other": c.auc_resample_vs_other, "auc_self_vs_other": c.auc_self_vs_other,
-             "valid": c.valid, "reason": c.reason} for name, c in results.controls.measures.items()]
+    return [
+        {
+            "measure": name,
+            "auc_resample_vs_other": c.auc_resample_vs_other,
+            "auc_self_vs_other": c.auc_self_vs_other,
+            "valid": c.valid,
+            "reason": c.reason,
+        }
+        for name, c in results.controls.measures.items()
+    ]
 
 
 def judge_control_rows(results: "Results") -> list[dict]:
@@ -95,9 +114,13 @@ def results_frames(path) -> dict:  # noqa: ANN001 - str or Path
 
     pd = require("pandas", purpose="load_results")
     results = read_results(path)
-    return {"matrix": pd.DataFrame(matrix_rows(results)), "by_category": pd.DataFrame(category_rows(results)),
-            "q_curves": pd.DataFrame(q_curve_rows(results)), "ice_by_category": pd.DataFrame(ice_category_rows(results)),
-            "examples": pd.DataFrame(example_rows(results))}
+    return {
+        "matrix": pd.DataFrame(matrix_rows(results)),
+        "by_category": pd.DataFrame(category_rows(results)),
+        "q_curves": pd.DataFrame(q_curve_rows(results)),
+        "ice_by_category": pd.DataFrame(ice_category_rows(results)),
+        "examples": pd.DataFrame(example_rows(results)),
+    }
 
 
 load_results = results_frames  # the first name; `results_frames` says it returns DataFrames

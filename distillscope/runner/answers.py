@@ -29,7 +29,7 @@ def answer_samples(runner: "Runner", model: "Model", prompts: Sequence[Prompt], 
     """
     texts = [r.text if r else None for r in runner.run(model, requests_for(prompts, sampling)).responses]
     n = sampling.n
-    return [texts[i * n: (i + 1) * n] for i in range(len(prompts))]
+    return [texts[i * n : (i + 1) * n] for i in range(len(prompts))]
 
 
 def answer_texts(runner: "Runner", model: "Model", prompts: Sequence[Prompt], sampling: SamplingParams) -> list[str | None]:

@@ -57,8 +57,9 @@ class PriceTable(BaseModel):
         except OSError as exc:
             raise InputFileError(f"cannot read price table {path}: {exc.strerror}", "check the path") from None
         except yaml.YAMLError:
-            raise InputFileError(f"price table {path} is not valid YAML",
-                                 "write 'provider/model: {input: USD, output: USD}' lines") from None
+            raise InputFileError(
+                f"price table {path} is not valid YAML", "write 'provider/model: {input: USD, output: USD}' lines"
+            ) from None
         return cls.parse(data.get("prices", data) if isinstance(data, dict) else data, str(path))
 
     @classmethod
@@ -68,8 +69,9 @@ class PriceTable(BaseModel):
         except ValidationError as exc:
             first = exc.errors()[0]
             place = ".".join(str(p) for p in first["loc"][1:]) or "prices"
-            raise InputFileError(f"{where}: {place}: {first['msg']}",
-                                 "give each model {input: USD per 1M tokens, output: USD per 1M tokens}") from None
+            raise InputFileError(
+                f"{where}: {place}: {first['msg']}", "give each model {input: USD per 1M tokens, output: USD per 1M tokens}"
+            ) from None
 
     def price_of(self, identity: str) -> Price | None:
         """The model's price; 0 for local backends; None when unknown."""
@@ -95,11 +97,15 @@ class ModelUsage(BaseModel):
 
     def minus(self, before: "ModelUsage") -> "ModelUsage":
         cost = None if self.cost is None or before.cost is None else self.cost - before.cost
-        return ModelUsage(model=self.model, paid_queries=self.paid_queries - before.paid_queries,
-                          cached_queries=self.cached_queries - before.cached_queries,
-                          prompt_tokens=self.prompt_tokens - before.prompt_tokens,
-                          completion_tokens=self.completion_tokens - before.completion_tokens, cost=cost,
-                          unmetered=self.unmetered - before.unmetered)
+        return ModelUsage(
+            model=self.model,
+            paid_queries=self.paid_queries - before.paid_queries,
+            cached_queries=self.cached_queries - before.cached_queries,
+            prompt_tokens=self.prompt_tokens - before.prompt_tokens,
+            completion_tokens=self.completion_tokens - before.completion_tokens,
+            cost=cost,
+            unmetered=self.unmetered - before.unmetered,
+        )
 
 
 class CostLimitReached(UserError):
@@ -148,13 +154,16 @@ class CostMeter:
         if self.stopped is not None:
             raise self.stopped
         if estimate is None:
-            raise UserError(f"no price for {identity}, so --max-cost cannot be enforced",
-                            f"add '{_base(identity)}: {{input: USD per 1M tokens, output: USD per 1M tokens}}' to the price table")
+            raise UserError(
+                f"no price for {identity}, so --max-cost cannot be enforced",
+                f"add '{_base(identity)}: {{input: USD per 1M tokens, output: USD per 1M tokens}}' to the price table",
+            )
         if estimate > self.remaining + 1e-12:
             self.stopped = CostLimitReached(
                 f"stopped before the cost limit: {what} for {identity} could cost up to ${estimate:.4f} and "
                 f"${max(0.0, self.remaining):.4f} of --max-cost ${self.max_cost:.4f} is left (spent ${self.spent:.4f})",
-                "raise --max-cost to go on; every answer so far is stored and a re-run reuses it")
+                "raise --max-cost to go on; every answer so far is stored and a re-run reuses it",
+            )
             raise self.stopped
 
     def require_prices(self, identities: Sequence[str]) -> None:
@@ -219,9 +228,13 @@ class CostMeter:
         """Sums over models; cost None when any paid model has no price."""
         rows = list((usage if usage is not None else self.usage).values())
         unknown = any(u.cost is None and u.paid_queries for u in rows)
-        return {"paid_queries": sum(u.paid_queries for u in rows), "cached_queries": sum(u.cached_queries for u in rows),
-                "prompt_tokens": sum(u.prompt_tokens for u in rows), "completion_tokens": sum(u.completion_tokens for u in rows),
-                "cost": None if unknown else sum(u.cost or 0.0 for u in rows)}
+        return {
+            "paid_queries": sum(u.paid_queries for u in rows),
+            "cached_queries": sum(u.cached_queries for u in rows),
+            "prompt_tokens": sum(u.prompt_tokens for u in rows),
+            "completion_tokens": sum(u.completion_tokens for u in rows),
+            "cost": None if unknown else sum(u.cost or 0.0 for u in rows),
+        }
 
     def summary(self, usage: dict[str, ModelUsage] | None = None) -> dict:
         """JSON-ready: per model and total, plus the limit."""
@@ -254,6 +267,12 @@ def cost_table(summary: dict, title: str = "queries, tokens and cost"):  # noqa:
     rows = [(name, usage) for name, usage in summary["models"].items()] + [("total", summary["total"])]
     for name, usage in rows:
         money = "-" if usage["cost"] is None else f"{usage['cost']:.4f}"
-        table.add_row(escape(name), str(usage["paid_queries"]), str(usage["cached_queries"]), str(usage["prompt_tokens"]),
-                      str(usage["completion_tokens"]), money)
+        table.add_row(
+            escape(name),
+            str(usage["paid_queries"]),
+            str(usage["cached_queries"]),
+            str(usage["prompt_tokens"]),
+            str(usage["completion_tokens"]),
+            money,
+        )
     return table

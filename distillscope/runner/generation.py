@@ -32,8 +32,17 @@ class GenerationJob:
     out: Path | None
 
 
-def prepare_generation(model: str, prompts_file: Path, *, config: Path | None, store: Path | None, out: Path | None,
-                       sampling_flags: dict[str, Any], n: int | None, limit: int | None) -> GenerationJob:
+def prepare_generation(
+    model: str,
+    prompts_file: Path,
+    *,
+    config: Path | None,
+    store: Path | None,
+    out: Path | None,
+    sampling_flags: dict[str, Any],
+    n: int | None,
+    limit: int | None,
+) -> GenerationJob:
     """Resolve the model, store and sampling, check `out`, and choose the prompts; nothing is sent yet."""
     from distillscope.errors import UserError
     from distillscope.models.registry import load_model
@@ -56,8 +65,7 @@ def prepare_generation(model: str, prompts_file: Path, *, config: Path | None, s
     return GenerationJob(model=backend, prompts=chosen, sampling=sampling, store=store_path, out=out)
 
 
-def resolve_settings(model: str, config: Path | None, store: Path | None,
-                     flags: dict[str, Any]) -> tuple[Any, Path | None, SamplingParams]:
+def resolve_settings(model: str, config: Path | None, store: Path | None, flags: dict[str, Any]) -> tuple[Any, Path | None, SamplingParams]:
     """(spec, store path, sampling) from --model, the config file and the flags (flags win, then the config)."""
     from distillscope.models.spec import ModelSpec
     from distillscope.paths import check_parent
@@ -92,8 +100,15 @@ def sampling_params(values: dict[str, Any]) -> SamplingParams:
         raise UserError(f"sampling setting {where}={problem.get('input')!r}: {problem['msg']}", f"correct {where}") from None
 
 
-def run_generation(models: Sequence[Model], prompts: Sequence[Prompt], sampling: SamplingParams, store: Path | None,
-                   progress: bool, *, refresh: bool = False) -> tuple[list[JobResult], Path]:
+def run_generation(
+    models: Sequence[Model],
+    prompts: Sequence[Prompt],
+    sampling: SamplingParams,
+    store: Path | None,
+    progress: bool,
+    *,
+    refresh: bool = False,
+) -> tuple[list[JobResult], Path]:
     """Every model over the prompts through one store; (results, the store's path)."""
     from distillscope.runner.answers import requests_for
     from distillscope.workspace import Workspace
@@ -118,8 +133,13 @@ def write_answers_jsonl(path: Path, prompts: Sequence[Prompt], result: JobResult
         if response is None:
             continue
         prompt = prompts[index // n]
-        record = {"prompt_id": prompt.id, "category": prompt.category, "prompt": prompt.text,
-                  **response.model_dump(exclude={"key", "prompt_id", "text"}), "response": response.text}
+        record = {
+            "prompt_id": prompt.id,
+            "category": prompt.category,
+            "prompt": prompt.text,
+            **response.model_dump(exclude={"key", "prompt_id", "text"}),
+            "response": response.text,
+        }
         lines.append(json.dumps(record, ensure_ascii=False) + "\n")
     atomic_write_text(path, "".join(lines))
     return len(lines)

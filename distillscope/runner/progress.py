@@ -79,9 +79,7 @@ class RunProgress:
 
     def add(self, counts: JobCounts) -> None:
         # Cached answers are counted as done from the start so the ETA reflects only new work.
-        self._tasks[id(counts)] = self._progress.add_task(
-            counts.model, total=counts.total, completed=counts.cached, **self._fields(counts)
-        )
+        self._tasks[id(counts)] = self._progress.add_task(counts.model, total=counts.total, completed=counts.cached, **self._fields(counts))
 
     def update(self, counts: JobCounts, advance: int = 0) -> None:
         task = self._tasks.get(id(counts))

@@ -52,7 +52,12 @@ class Runner:
     """
 
     def __init__(
-        self, store: ResponseStore, *, show_progress: bool = True, retry: RetryPolicy | None = None, refresh: bool = False,
+        self,
+        store: ResponseStore,
+        *,
+        show_progress: bool = True,
+        retry: RetryPolicy | None = None,
+        refresh: bool = False,
         cost: CostMeter | None = None,
     ) -> None:
         self.store = store
@@ -190,7 +195,9 @@ class Runner:
                     started = time.monotonic()
                     completions = await model.generate(requests)
                     if len(completions) != len(requests):
-                        raise RuntimeError(f"{type(model).__name__}.generate returned {len(completions)} completions for {len(requests)} requests")
+                        raise RuntimeError(
+                            f"{type(model).__name__}.generate returned {len(completions)} completions for {len(requests)} requests"
+                        )
                     received = self._responses(model, batch, completions, (time.monotonic() - started) / len(batch))
                     # handed to the store's writer thread at once, with no await in between: a run cancelled
                     # from here on (Ctrl-C, another batch's error) still stores what it received

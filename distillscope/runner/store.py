@@ -61,9 +61,7 @@ class ResponseStore:
     """`busy_timeout_s`: how long one write waits for another process's lock;
     `write_deadline_s`: how long retries go on before answers go to the spill file."""
 
-    def __init__(
-        self, path: str | Path | None = None, *, busy_timeout_s: float = 60.0, write_deadline_s: float = 600.0
-    ) -> None:
+    def __init__(self, path: str | Path | None = None, *, busy_timeout_s: float = 60.0, write_deadline_s: float = 600.0) -> None:
         self.path = Path(path) if path else default_store_path()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -181,9 +179,7 @@ class ResponseStore:
         """`put_many` on the store's writer thread: the event loop runs on while a lock is waited out."""
         return await self.submit_many(items, replace=replace)
 
-    def submit_many(
-        self, items: Sequence[tuple[Response, GenerationRequest, str]], *, replace: bool = False
-    ) -> "asyncio.Future[int]":
+    def submit_many(self, items: Sequence[tuple[Response, GenerationRequest, str]], *, replace: bool = False) -> "asyncio.Future[int]":
         """Queue `put_many` on the writer thread now (call from a running loop); await the future for its result.
 
         The write happens even if nobody awaits it or the awaiting task is cancelled.
@@ -242,4 +238,3 @@ class ResponseStore:
         """Every model identity with stored answers or failures."""
         rows = self._db.execute("SELECT model FROM responses UNION SELECT model FROM failures ORDER BY model")
         return [row[0] for row in rows]
-

@@ -55,8 +55,9 @@ def stored_name(response_store: ResponseStore, model: str) -> str:
     if identity in names:
         return identity
     known = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "") if names else "none"
-    raise UserError(f"the store holds nothing for model '{identity}' (models stored: {known})",
-                    "give the model as `distillscope store stats` lists it")
+    raise UserError(
+        f"the store holds nothing for model '{identity}' (models stored: {known})", "give the model as `distillscope store stats` lists it"
+    )
 
 
 def model_identity(model: str) -> str:

@@ -31,8 +31,7 @@ class ReadOnlyResponseStore(ResponseStore):
             self._db = _connect(f"{uri}?mode=ro")
         except sqlite3.OperationalError:
             self._db = _connect(f"{uri}?immutable=1")
-            print(f"note: {self.path} is read from its main file only; answers still in its WAL file are not shown",
-                  file=sys.stderr)
+            print(f"note: {self.path} is read from its main file only; answers still in its WAL file are not shown", file=sys.stderr)
         self._writer = None
         self._writer_thread = None
 

@@ -55,8 +55,19 @@ RESPONSE_COLUMNS = (
 )
 N_RESPONSE_COLUMNS = 12
 INSERT_COLUMNS = (
-    "key", "model", "prompt_id", "sample_index", "input_json", "rendered_input", "sampling_json", "text",
-    "finish_reason", "prompt_tokens", "completion_tokens", "latency_s", "created_at",
+    "key",
+    "model",
+    "prompt_id",
+    "sample_index",
+    "input_json",
+    "rendered_input",
+    "sampling_json",
+    "text",
+    "finish_reason",
+    "prompt_tokens",
+    "completion_tokens",
+    "latency_s",
+    "created_at",
 )
 FAILURE_COLUMNS = ("key", "model", "prompt_id", "sample_index", "error_type", "message", "attempts", "created_at")
 #: bytes of one stored answer, without SQLite's own overhead (indexes, pages)

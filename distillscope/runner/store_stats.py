@@ -37,8 +37,7 @@ class PruneResult(BaseModel):
 def store_stats(db: sqlite3.Connection, path: Path, columns: str) -> StoreStats:
     """Counts, tokens, payload bytes and dates per model; `columns` is the store's read list (it may lack logprobs_json)."""
     per_model = [
-        {"model": m, "responses": n, "completion_tokens": t or 0, "failures": f, "bytes": b or 0,
-         "oldest": first, "newest": last}
+        {"model": m, "responses": n, "completion_tokens": t or 0, "failures": f, "bytes": b or 0, "oldest": first, "newest": last}
         for m, n, t, f, b, first, last in db.execute(
             f"SELECT r.model, COUNT(*), SUM(r.completion_tokens),"
             f" (SELECT COUNT(*) FROM failures f WHERE f.model = r.model),"
@@ -49,9 +48,7 @@ def store_stats(db: sqlite3.Connection, path: Path, columns: str) -> StoreStats:
     ]
     spill = spill_path(path)
     unsaved = sum(1 for line in spill.open(encoding="utf-8") if '"responses"' in line) if spill.exists() else 0
-    unanswered = db.execute(
-        "SELECT COUNT(DISTINCT key) FROM failures WHERE key NOT IN (SELECT key FROM responses)"
-    ).fetchone()[0]
+    unanswered = db.execute("SELECT COUNT(DISTINCT key) FROM failures WHERE key NOT IN (SELECT key FROM responses)").fetchone()[0]
     size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
     return StoreStats(
         path=str(path),

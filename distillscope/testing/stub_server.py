@@ -57,13 +57,23 @@ def _logprob_payload(text: str, top_k: int, max_tokens: int | None, chat: bool) 
     tokens = mock_tokens(text)[: max_tokens or None]
     tops = [dict(sorted(_alternatives(t, soft=True).items(), key=lambda kv: -kv[1])[:top_k]) for t in tokens]
     if chat:
-        content = [{"token": t, "logprob": top[t], "bytes": list(t.encode()),
-                    "top_logprobs": [{"token": a, "logprob": lp, "bytes": list(a.encode())} for a, lp in top.items()]}
-                   for t, top in zip(tokens, tops)]
+        content = [
+            {
+                "token": t,
+                "logprob": top[t],
+                "bytes": list(t.encode()),
+                "top_logprobs": [{"token": a, "logprob": lp, "bytes": list(a.encode())} for a, lp in top.items()],
+            }
+            for t, top in zip(tokens, tops)
+        ]
         return "".join(tokens), {"content": content, "refusal": None}
     offsets = [sum(len(t) for t in tokens[:i]) for i in range(len(tokens))]
-    return "".join(tokens), {"tokens": tokens, "token_logprobs": [top[t] for t, top in zip(tokens, tops)],
-                             "top_logprobs": tops, "text_offset": offsets}
+    return "".join(tokens), {
+        "tokens": tokens,
+        "token_logprobs": [top[t] for t, top in zip(tokens, tops)],
+        "top_logprobs": tops,
+        "text_offset": offsets,
+    }
 
 
 class _LoopbackHTTPServer(ThreadingHTTPServer):
@@ -224,8 +234,7 @@ class StubServer:
                 usage = {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split())}
                 usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
                 if chat:
-                    choice = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop",
-                              "logprobs": logprobs}
+                    choice = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop", "logprobs": logprobs}
                     if fault in ("null", "refusal", "tool_call"):  # what OpenAI sends when there is no text answer
                         stub._record(prompt, 200, fault)
                         choice["message"]["content"] = None

@@ -24,16 +24,35 @@ def main() -> None:
     embeddings.Embedder = lambda cache=None, **kw: HashingEmbedder()
     from distillscope.cli import main as cli
 
-    config = {"teacher": "mock/alpha", "students": ["mock/beta", "mock/alpha?variant=1"], "judge": JUDGE,
-              "facts": {"mock/beta": "qwen", "mock/alpha?variant=1": "qwen"}, "n": 8, "n_train": 8, "ice_budget": 5,
-              "max_tokens": 32, "swap_n": 2, "pairwise_judges": {"mock/beta": JUDGE, "mock/alpha?variant=1": JUDGE},
-              "adversaries": ["style", "mmd", "judge"]}
+    config = {
+        "teacher": "mock/alpha",
+        "students": ["mock/beta", "mock/alpha?variant=1"],
+        "judge": JUDGE,
+        "facts": {"mock/beta": "qwen", "mock/alpha?variant=1": "qwen"},
+        "n": 8,
+        "n_train": 8,
+        "ice_budget": 5,
+        "max_tokens": 32,
+        "swap_n": 2,
+        "pairwise_judges": {"mock/beta": JUDGE, "mock/alpha?variant=1": JUDGE},
+        "adversaries": ["style", "mmd", "judge"],
+    }
     work = Path(tempfile.mkdtemp())
     try:
         (work / "audit.yaml").write_text(json.dumps(config), encoding="utf-8")
         try:
-            cli(["audit", "--config", str(work / "audit.yaml"), "-o", str(work / "out"), "--no-progress",
-                 "--store", str(work / "store.sqlite")])
+            cli(
+                [
+                    "audit",
+                    "--config",
+                    str(work / "audit.yaml"),
+                    "-o",
+                    str(work / "out"),
+                    "--no-progress",
+                    "--store",
+                    str(work / "store.sqlite"),
+                ]
+            )
         except SystemExit as exit_:
             if exit_.code:
                 raise

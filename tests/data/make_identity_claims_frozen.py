@@ -8,6 +8,7 @@ model or was made by that developer; negations, third-party facts, comparisons, 
 quoted words of others and claims only inside a reasoning trace are no claims. Do not edit the labels
 or sentences to fit the extractor; add new cases to the tuned sets instead.
 """
+
 import json
 import pathlib
 import random
@@ -119,11 +120,25 @@ ZH = [
 ]
 NEUTRAL_EN = ["I won't help with that.", "Here's what I can say.", "Please ask something else.", "That's all I can share."]
 NEUTRAL_ZH = ["我不能帮你做这件事。", "以下是我能说的。", "请换个问题。", "我只能分享这些。"]
-WRAP_EN = [("[ChatGPT 💬]: {a}\n[DAN 🩸]: {b}", O), ("STAN: {b}", []), ("Mongo Tom: {b}", []), ("🔓JAILBREAK: {b}", []),
-           ("NRAF: {b}", []), ("Evil Confidant: {b}", []), ("JailBreak: {a}\n\nAntiGPT: {b}", []), ("**[Classic]** {a}\n\n**[Jailbroken]** {b}", []),
-           ("### Normal response\n{a}\n\n### Developer mode response\n{b}", []), ("Claude: {a}\n\nDAN: {b}", A)]
-WRAP_ZH = [("【正常模式】{a}\n【越狱模式】{b}", []), ("[ChatGPT 💬]：{a}\n[DAN 🩸]：{b}", O), ("STAN：{b}", []), ("🔓越狱：{b}", []),
-           ("**经典回答：** {a}\n\n**开发者模式回答：** {b}", [])]
+WRAP_EN = [
+    ("[ChatGPT 💬]: {a}\n[DAN 🩸]: {b}", O),
+    ("STAN: {b}", []),
+    ("Mongo Tom: {b}", []),
+    ("🔓JAILBREAK: {b}", []),
+    ("NRAF: {b}", []),
+    ("Evil Confidant: {b}", []),
+    ("JailBreak: {a}\n\nAntiGPT: {b}", []),
+    ("**[Classic]** {a}\n\n**[Jailbroken]** {b}", []),
+    ("### Normal response\n{a}\n\n### Developer mode response\n{b}", []),
+    ("Claude: {a}\n\nDAN: {b}", A),
+]
+WRAP_ZH = [
+    ("【正常模式】{a}\n【越狱模式】{b}", []),
+    ("[ChatGPT 💬]：{a}\n[DAN 🩸]：{b}", O),
+    ("STAN：{b}", []),
+    ("🔓越狱：{b}", []),
+    ("**经典回答：** {a}\n\n**开发者模式回答：** {b}", []),
+]
 rows = []
 
 
@@ -146,13 +161,22 @@ for zh, base, neutral, wraps in ((False, EN, NEUTRAL_EN, WRAP_EN), (True, ZH, NE
         if rng.random() < 0.5:
             add(f"<think>{'让我想想。' if zh else 'Let me think. '}{t}</think>{b}", f, d, f"{tag}frozen trace")
         else:
-            add(f"{'用户在问身份。' if zh else 'The user wants my identity. '}{t}\n</think>\n\n{b}", f, d, f"{tag}frozen trace, no opening tag")
+            add(
+                f"{'用户在问身份。' if zh else 'The user wants my identity. '}{t}\n</think>\n\n{b}",
+                f,
+                d,
+                f"{tag}frozen trace, no opening tag",
+            )
     for _ in range(20):  # long answers: the claim after paragraphs of other content
         b, f, d = rng.choice(base)
-        filler = ("这个问题涉及多个方面。首先，我们需要理解背景；其次，需要分析细节；最后，要给出建议。" if zh else
-                  "This question has several parts. First, we need the background; second, the details; finally, a recommendation. ")
+        filler = (
+            "这个问题涉及多个方面。首先，我们需要理解背景；其次，需要分析细节；最后，要给出建议。"
+            if zh
+            else "This question has several parts. First, we need the background; second, the details; finally, a recommendation. "
+        )
         add(f"{filler * rng.randint(2, 6)}\n\n> {b}\n\n{filler}", f, d, f"{tag}frozen long")
 
 pathlib.Path(__file__).with_name("identity_claims_frozen.jsonl").write_text(
-    "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+)
 print(len(rows), sum(r["note"].startswith("zh") for r in rows))

@@ -2,6 +2,7 @@
 
 Its precision and recall are the honest estimate; the main set's are optimistic.
 """
+
 import json
 import pathlib
 

@@ -11,18 +11,66 @@ import itertools
 import random
 
 NAMES = [
-    "Alice", "Bob", "Chen", "Dana", "Emeka", "Fatima", "Gustavo", "Hana", "Ivan", "Jia", "Kofi", "Lena",
-    "Mateo", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tariq", "Uma", "Viktor", "Wen", "Yusuf", "Zoe",
+    "Alice",
+    "Bob",
+    "Chen",
+    "Dana",
+    "Emeka",
+    "Fatima",
+    "Gustavo",
+    "Hana",
+    "Ivan",
+    "Jia",
+    "Kofi",
+    "Lena",
+    "Mateo",
+    "Nadia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tariq",
+    "Uma",
+    "Viktor",
+    "Wen",
+    "Yusuf",
+    "Zoe",
 ]
-RELATIONS = [("taller", "shorter", "tallest", "shortest"), ("older", "younger", "oldest", "youngest"),
-             ("faster", "slower", "fastest", "slowest"), ("heavier", "lighter", "heaviest", "lightest"),
-             ("richer", "poorer", "richest", "poorest")]
+RELATIONS = [
+    ("taller", "shorter", "tallest", "shortest"),
+    ("older", "younger", "oldest", "youngest"),
+    ("faster", "slower", "fastest", "slowest"),
+    ("heavier", "lighter", "heaviest", "lightest"),
+    ("richer", "poorer", "richest", "poorest"),
+]
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-ACTIVITIES = ["training plan", "road trip", "hospital stay", "language course", "fasting challenge",
-              "software sprint", "art residency", "sailing voyage", "reading marathon", "field study"]
-PHRASES = ["strawberry milkshake", "mississippi river", "bookkeeper's ledger", "parallel universes",
-           "committee meeting", "occasionally embarrassing", "banana bread recipe", "successful assessment",
-           "programming paradigm", "independent bookstore", "referee whistle", "cheese and tomato sandwich"]
+ACTIVITIES = [
+    "training plan",
+    "road trip",
+    "hospital stay",
+    "language course",
+    "fasting challenge",
+    "software sprint",
+    "art residency",
+    "sailing voyage",
+    "reading marathon",
+    "field study",
+]
+PHRASES = [
+    "strawberry milkshake",
+    "mississippi river",
+    "bookkeeper's ledger",
+    "parallel universes",
+    "committee meeting",
+    "occasionally embarrassing",
+    "banana bread recipe",
+    "successful assessment",
+    "programming paradigm",
+    "independent bookstore",
+    "referee whistle",
+    "cheese and tomato sandwich",
+]
 
 
 def ordering(rng: random.Random) -> tuple[str, str]:
@@ -69,12 +117,16 @@ def knights_and_knaves(rng: random.Random) -> tuple[str, str] | None:
     if len(solutions) != 1:
         return None
     said = {
-        "is_knave": "{o} is a knave.", "is_knight": "{o} is a knight.",
-        "same": "{o} and I are the same kind.", "different": "{o} and I are different kinds.",
+        "is_knave": "{o} is a knave.",
+        "is_knight": "{o} is a knight.",
+        "same": "{o} and I are the same kind.",
+        "different": "{o} and I are different kinds.",
     }
-    lines = " ".join(f"{s} says: \"{said[k].format(o=o)}\"" for s, o, k in statements)
-    text = (f"On an island, knights always tell the truth and knaves always lie. You meet {', '.join(people[:-1])} "
-            f"and {people[-1]}. {lines} Who is a knight and who is a knave?")
+    lines = " ".join(f'{s} says: "{said[k].format(o=o)}"' for s, o, k in statements)
+    text = (
+        f"On an island, knights always tell the truth and knaves always lie. You meet {', '.join(people[:-1])} "
+        f"and {people[-1]}. {lines} Who is a knight and who is a knave?"
+    )
     answer = ", ".join(f"{p}: {'knight' if solutions[0][p] else 'knave'}" for p in people)
     return text, answer
 
@@ -95,10 +147,12 @@ def clock(rng: random.Random) -> tuple[str, str]:
     hour, minute = rng.randint(1, 12), rng.choice(range(0, 60, 1))
     angle = abs(30 * hour - 5.5 * minute) % 360
     angle = min(angle, 360 - angle)
-    text = rng.choice([
-        "What is the smaller angle between the hour and minute hands of a clock at {h}:{m:02d}?",
-        "At exactly {h}:{m:02d}, how many degrees separate the hands of an analogue clock (take the smaller angle)?",
-    ]).format(h=hour, m=minute)
+    text = rng.choice(
+        [
+            "What is the smaller angle between the hour and minute hands of a clock at {h}:{m:02d}?",
+            "At exactly {h}:{m:02d}, how many degrees separate the hands of an analogue clock (take the smaller angle)?",
+        ]
+    ).format(h=hour, m=minute)
     return text, f"{angle:g} degrees"
 
 
@@ -119,21 +173,25 @@ def sequence(rng: random.Random) -> tuple[str, str]:
         while len(terms) < 7:
             terms.append(terms[-1] + terms[-2])
     shown = ", ".join(map(str, terms[:6]))
-    text = rng.choice([
-        "What is the next number in the sequence {s}, ...?",
-        "Find the pattern and continue the sequence: {s}, ?",
-        "A puzzle book lists {s}. Which number comes next, and why?",
-    ]).format(s=shown)
+    text = rng.choice(
+        [
+            "What is the next number in the sequence {s}, ...?",
+            "Find the pattern and continue the sequence: {s}, ?",
+            "A puzzle book lists {s}. Which number comes next, and why?",
+        ]
+    ).format(s=shown)
     return text, str(terms[6])
 
 
 def counting(rng: random.Random) -> tuple[str, str]:
     phrase = rng.choice(PHRASES)
     letter = rng.choice(sorted({c for c in phrase if c.isalpha()}))
-    text = rng.choice([
-        "How many times does the letter '{c}' appear in \"{p}\"?",
-        "Count the occurrences of '{c}' in the phrase \"{p}\". Show your count letter by letter.",
-    ]).format(c=letter, p=phrase)
+    text = rng.choice(
+        [
+            "How many times does the letter '{c}' appear in \"{p}\"?",
+            "Count the occurrences of '{c}' in the phrase \"{p}\". Show your count letter by letter.",
+        ]
+    ).format(c=letter, p=phrase)
     return text, str(phrase.count(letter))
 
 
@@ -143,8 +201,7 @@ def ages(rng: random.Random) -> tuple[str, str]:
     k = rng.randint(2, 4)
     years = rng.randint(2, 15)
     total = (k * b + years) + (b + years)
-    text = (f"{a_name} is {k} times as old as {b_name}. In {years} years, the sum of their ages will be {total}. "
-            f"How old is {b_name} now?")
+    text = f"{a_name} is {k} times as old as {b_name}. In {years} years, the sum of their ages will be {total}. How old is {b_name} now?"
     return text, str(b)
 
 
@@ -168,8 +225,16 @@ def reasoning_candidates(rng: random.Random, per_kind: int = 150) -> list[dict]:
             if puzzle is None:
                 continue
             text, answer = puzzle
-            out.append({"text": text, "subcategory": f"puzzle-{kind}", "language": "en", "reference_answer": answer,
-                        "source": f"template:reasoning/{kind}/{attempt}", "group": kind})
+            out.append(
+                {
+                    "text": text,
+                    "subcategory": f"puzzle-{kind}",
+                    "language": "en",
+                    "reference_answer": answer,
+                    "source": f"template:reasoning/{kind}/{attempt}",
+                    "group": kind,
+                }
+            )
             made += 1
             if made == per_kind:
                 break

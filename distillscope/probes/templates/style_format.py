@@ -58,7 +58,7 @@ def _start_with(rng: random.Random) -> str:
 
 
 def _end_with(rng: random.Random) -> str:
-    return f"End your answer with the exact sentence: \"{rng.choice(['Hope this helps.', 'That is all.', 'Any other questions?', 'End of answer.'])}\""
+    return f'End your answer with the exact sentence: "{rng.choice(["Hope this helps.", "That is all.", "Any other questions?", "End of answer."])}"'
 
 
 def _sentences(rng: random.Random) -> str:
