@@ -59,7 +59,7 @@ def indist(
     metric = (
         {"metrics": ["sequential"], "sequential": settings, "adversaries": None}
         if sequential
-        else {"metrics": ["indist"], "adversaries": names}
+        else {"metrics": ["indist"], "adversaries": names, "sequential": None}
     )
     values = config_values(locals(), students=[student], judge=None, prices=price_table(prices), ladder_n=0, **metric)
     if judge and not sequential:
