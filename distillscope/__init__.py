@@ -75,6 +75,9 @@ _EXPORTS = {
     "read_results": "distillscope.results",
     "write_results": "distillscope.results",
     "results_frames": "distillscope.report.tables",
+    "AttributionResult": "distillscope.attribution.result",
+    "ZooManifest": "distillscope.zoo.spec",
+    "read_manifest": "distillscope.zoo.spec",
     "render_report": "distillscope.report.render",
     "load_results": "distillscope.report.tables",
 }

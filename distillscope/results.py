@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from distillscope.attribution.result import AttributionResult
 from distillscope.errors import InputFileError
 from distillscope.ice.scoring import ICEResult
 from distillscope.ice.strict_judge import StrictStage
@@ -95,7 +96,7 @@ class StudentResults(BaseModel):
     ice: ICESection | None = None
     indist: IndistSection | None = None
     sequential: SequentialResult | None = None
-    attribution: dict | None = None
+    attribution: AttributionResult | None = None  # which candidate, if any, taught it (`distillscope attribute`)
     skipped: list[Skipped] = Field(default_factory=list)
     verdict: Verdict | None = None
 

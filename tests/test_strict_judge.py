@@ -138,7 +138,7 @@ def test_ice_command_states_the_strict_families_and_runs_the_strict_judge(cli, t
     )
     assert code == 0, err
     data = json.loads(out.read_text(encoding="utf-8"))
-    results = data["results"]
+    results = data["students"]["mock/target?ice=target"]["ice"]
     assert results["strict_families"] == ["openai", "anthropic"] and results["strict_mode"] == "both"
     assert results["strict_judge"]["families"] == ["openai", "anthropic"] and "kappa" in results["strict_judge"]["agreement"]
     code, _, err = cli(

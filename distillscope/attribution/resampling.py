@@ -1,0 +1,65 @@
+"""How often a decision holds on other test sets: the prompts resampled with replacement.
+
+A control attributed to no candidate on the one test set drawn might still be
+attributed on another. Each resample redraws the prompts; the per-prompt
+signals' margins are recomputed on the drawn prompts (the mean of their
+per-prompt differences), the corpus signals (MMD, POS) keep their value, and
+the student's own leave-one-student-out calibration decides again. The share
+of resamples in which a control is attributed to a candidate is its false
+attribution rate over resampled test sets; for a distilled student, the share
+naming its true teacher.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from distillscope.attribution.calibration import NONE, Calibration
+from distillscope.attribution.result import AttributionResult
+from distillscope.attribution.signals import PER_PROMPT, SignalBank, Skip
+
+RESAMPLES = 200
+
+
+def _differences(bank: SignalBank, signal: str, student: str, base: str, candidate: str) -> dict[str, float] | None:
+    try:
+        mine, theirs = bank.per_prompt(signal, student, candidate), bank.per_prompt(signal, base, candidate)
+    except Skip:
+        return None
+    return {pid: mine[pid] - theirs[pid] for pid in mine if pid in theirs}
+
+
+def resampled_outcomes(
+    bank: SignalBank,
+    result: AttributionResult,
+    student: str,
+    base: str,
+    calibration: Calibration,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+) -> list[str]:
+    """The calibrated choice (a candidate name or "none") on each resampled test set."""
+    candidates = [c for c in result.candidates if c.excluded is None]
+    point = {
+        c.name: {s: (c.signals[s].margin.mean if s in c.signals and c.signals[s].margin else None) for s in calibration.signals}
+        for c in candidates
+    }
+    per_prompt = {
+        (c.name, s): _differences(bank, s, student, base, c.name) for c in candidates for s in calibration.signals if s in PER_PROMPT
+    }
+    ids = sorted({pid for diffs in per_prompt.values() if diffs for pid in diffs})
+    rng = np.random.default_rng([seed, 13])
+    out = []
+    for _ in range(resamples):
+        drawn = rng.choice(ids, len(ids)) if ids else []
+        margins = {name: dict(values) for name, values in point.items()}
+        for (name, signal), diffs in per_prompt.items():
+            values = [diffs[pid] for pid in drawn if pid in diffs] if diffs else []
+            margins[name][signal] = float(np.mean(values)) if values else margins[name][signal]
+        probabilities = calibration.probabilities(margins)
+        out.append(max(probabilities, key=probabilities.get))
+    return out
+
+
+def attribution_rate(outcomes: list[str]) -> float:
+    return sum(o != NONE for o in outcomes) / len(outcomes) if outcomes else 0.0

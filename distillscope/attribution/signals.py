@@ -1,0 +1,203 @@
+"""Closeness of one model's answers to a candidate's, signal by signal, with the base as the reference.
+
+Per-prompt signals give one closeness value per prompt (similarity: the cosine
+of the two answers; style and embed: minus the cross-fitted adversary's pair
+score; ice: whether the answer claims the candidate's family; likelihood: the
+answer's mean token log-probability under the candidate), so the margin
+against the base is a paired difference over prompts with a bootstrap
+interval (METHODS.md section 7). Corpus signals (paired MMD², POS templates)
+give one number per comparison. Every comparison is memoised: a base's
+closeness to a candidate is computed once for all the students of that base.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from distillscope.attribution.answers import AnswerTable
+from distillscope.attribution.result import SIGNAL_INFO, SignalScore
+from distillscope.errors import MissingExtraError
+from distillscope.metrics.stats import (
+    Estimate,
+    bootstrap_mean,
+    cluster_bootstrap,
+    paired_difference,
+)
+
+PER_PROMPT = ("similarity", "style", "embed", "ice", "likelihood")
+CORPUS = ("mmd", "pos")
+
+
+class Skip(Exception):
+    """A signal that cannot be computed for this candidate; the message says why."""
+
+
+class SignalBank:
+    """Closeness of model X to candidate T per signal, memoised by (signal, X, T)."""
+
+    def __init__(
+        self,
+        table: AnswerTable,
+        embedder,
+        families: dict[str, str | None],  # noqa: ANN001
+        likelihood: Callable[[str], object] | None = None,
+        seed: int = 0,
+        mmd_permutations: int = 200,
+    ) -> None:
+        self.table = table
+        self.embedder = embedder
+        self.families = families
+        self.likelihood = likelihood  # candidate name -> scorer (raises Skip when the candidate is not local)
+        self.seed = seed
+        self.mmd_permutations = mmd_permutations
+        self._memo: dict[tuple, object] = {}
+        self._claims: dict[str, list[set[str] | None]] = {}
+        self._pos = None
+
+    def _cached(self, key: tuple, compute: Callable[[], object]) -> object:
+        if key not in self._memo:
+            try:
+                self._memo[key] = compute()
+            except Skip as skip:
+                self._memo[key] = skip
+        value = self._memo[key]
+        if isinstance(value, Skip):
+            raise value
+        return value
+
+    # -- per-prompt closeness: prompt id -> value, higher = closer -------------------------------------------
+    def per_prompt(self, signal: str, x: str, t: str) -> dict[str, float]:
+        return self._cached((signal, x, t), lambda: getattr(self, f"_{signal}")(x, t))
+
+    def _similarity(self, x: str, t: str) -> dict[str, float]:
+        from distillscope.metrics.similarity import cosines, pair_language
+
+        rows = self.table.rows(x, t)
+        refs = self.table.texts(t, rows)
+        languages = [pair_language(self.table.prompts[i], r) for i, r in zip(rows, refs)]
+        values = cosines(self.embedder, refs, self.table.texts(x, rows), languages)
+        return dict(zip(self.table.ids(rows), map(float, values)))
+
+    def _adversary(self, name: str, x: str, t: str) -> dict[str, float]:
+        from distillscope.indist.advantage import per_prompt_scores
+        from distillscope.indist.adversaries import EmbeddingAdversary, StyleAdversary
+        from distillscope.indist.evaluate import cross_fitted_log_odds
+        from distillscope.indist.paired import Paired
+
+        rows = self.table.rows(x, t)
+        if len(rows) < 8:
+            raise Skip(f"{len(rows)} prompts answered by both: the cross-fitted adversary needs at least 8")
+        paired = Paired(prompts=[self.table.prompts[i] for i in rows], teacher=self.table.texts(t, rows), student=self.table.texts(x, rows))
+        make = StyleAdversary if name == "style" else (lambda: EmbeddingAdversary(self.embedder))
+        lt, ls, *_ = cross_fitted_log_odds(make, paired, folds=2, seed=self.seed)
+        return dict(zip(paired.clusters, (-per_prompt_scores(lt, ls)).tolist()))
+
+    def _style(self, x: str, t: str) -> dict[str, float]:
+        return self._adversary("style", x, t)
+
+    def _embed(self, x: str, t: str) -> dict[str, float]:
+        return self._adversary("embed", x, t)
+
+    def claims(self, x: str) -> list[set[str] | None]:
+        """Family and developer ids each answer of X claims (own or persona voice)."""
+        if x not in self._claims:
+            from distillscope.ice.claims import extract_claims
+
+            out: list[set[str] | None] = []
+            for prompt, answer in zip(self.table.prompts, self.table.answers[x]):
+                out.append(None if answer is None else extract_claims(answer, prompt.text).claimed())
+            self._claims[x] = out
+        return self._claims[x]
+
+    def _ice(self, x: str, t: str) -> dict[str, float]:
+        from distillscope.ice.claims import default_library
+
+        family = self.families.get(t)
+        if not family:
+            raise Skip("the candidate's family is unknown: pass --family NAME=FAMILY")
+        library = default_library()
+        names = {family} | ({library.families[family].developer} if family in library.families else set())
+        return {p.id: float(bool(c & names)) for p, c in zip(self.table.prompts, self.claims(x)) if c is not None}
+
+    def _likelihood(self, x: str, t: str) -> dict[str, float]:
+        if self.likelihood is None:
+            raise Skip("likelihood needs local candidates (not configured)")
+        scorer = self.likelihood(t)  # raises Skip with the reason for API and replay candidates
+        rows = self.table.rows(x)
+        scores = scorer.mean_logprobs([self.table.prompts[i] for i in rows], self.table.texts(x, rows))
+        return {pid: s for pid, s in zip(self.table.ids(rows), scores) if s is not None}
+
+    # -- corpus closeness -------------------------------------------------------------------------------------
+    def mmd(self, x: str, t: str, rows: np.ndarray) -> tuple[float, float]:
+        """(−MMD², permutation p-value) of X vs T on these rows (paired design)."""
+        from distillscope.indist.mmd import mmd_test
+
+        def compute() -> tuple[float, float]:
+            if len(rows) < 4:
+                raise Skip(f"{len(rows)} common prompts: the MMD test needs at least 4")
+            test = mmd_test(
+                self.embedder.embed(self.table.texts(t, rows)),
+                self.embedder.embed(self.table.texts(x, rows)),
+                permutations=self.mmd_permutations,
+                seed=self.seed,
+                clusters=self.table.ids(rows),
+            )
+            return -test.mmd2, test.p_value
+
+        return self._cached(("mmd", x, t, tuple(rows)), compute)
+
+    def pos(self):  # noqa: ANN201 - pos_templates.TemplateProfiles
+        if self._pos is None:
+            from distillscope.attribution.pos_templates import TemplateProfiles
+
+            self._pos = TemplateProfiles(self.table)
+        return self._pos
+
+
+def _native(signal: str, values: list[float]) -> list[float]:
+    """Closeness back to the signal's own units (an advantage is minus the closeness)."""
+    return values if SIGNAL_INFO[signal][1] else [-v for v in values]
+
+
+def score(bank: SignalBank, signal: str, student: str, base: str | None, candidate: str, pool: list[str]) -> SignalScore:
+    """One signal for one candidate: the student's value, the base's, and the margin between them."""
+    try:
+        if signal in PER_PROMPT:
+            return _per_prompt_score(bank, signal, student, base, candidate)
+        if signal == "mmd":
+            return _mmd_score(bank, student, base, candidate)
+        return bank.pos().score(student, base, candidate, pool, seed=bank.seed)
+    except Skip as skip:
+        return SignalScore(signal=signal, status=str(skip))
+    except MissingExtraError as missing:  # the POS tagger or torch not installed: this signal only
+        return SignalScore(signal=signal, status=missing.one_line())
+
+
+def _per_prompt_score(bank: SignalBank, signal: str, student: str, base: str | None, candidate: str) -> SignalScore:
+    mine = bank.per_prompt(signal, student, candidate)
+    if signal in ("style", "embed"):  # an advantage: its interval is the cluster bootstrap's, like indist's
+        value, _ = cluster_bootstrap(_native(signal, list(mine.values())), list(mine), seed=bank.seed)
+    else:
+        value = bootstrap_mean(_native(signal, list(mine.values())), seed=bank.seed)
+    out = SignalScore(signal=signal, value=value, detail={"prompts": len(mine)})
+    if base is not None:
+        theirs = bank.per_prompt(signal, base, candidate)
+        out.reference = bootstrap_mean(_native(signal, list(theirs.values())), seed=bank.seed)
+        out.margin = paired_difference(theirs, mine, seed=bank.seed)
+    return out
+
+
+def _mmd_score(bank: SignalBank, student: str, base: str | None, candidate: str) -> SignalScore:
+    rows = bank.table.rows(student, candidate, *([base] if base else []))
+    closeness, p_value = bank.mmd(student, candidate, rows)
+    out = SignalScore(
+        signal="mmd", value=Estimate(mean=-closeness, low=None, high=None, n=len(rows)), detail={"p_value": p_value, "prompts": len(rows)}
+    )
+    if base is not None:
+        reference, p_base = bank.mmd(base, candidate, rows)
+        out.reference = Estimate(mean=-reference, low=None, high=None, n=len(rows))
+        out.margin = Estimate(mean=closeness - reference, low=None, high=None, n=len(rows), status="a corpus statistic: no interval")
+        out.detail["p_value_base"] = p_base
+    return out

@@ -1,0 +1,176 @@
+"""`distillscope attribute --zoo DIR`: attribute every zoo student, calibrated leave-one-student-out.
+
+The zoo (`distillscope zoo build`) writes `manifest.json`: the store, the
+sampling, the test prompts (JSONL), the candidates {name: spec} and the
+students [{name, spec, base, true_teacher, budget, kind}], every answer already
+stored. Signals are computed once per (model, candidate) and shared (a base's
+numbers serve all its students). Each student is then decided by a
+calibration fitted on all the *other* students, so its own label never enters
+its confidence; the calibration fitted on all of them is written beside the
+manifest for `attribute --student ... --calibration DIR`. Leaving each signal
+out (and using each alone) shows which signals carry the attribution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from distillscope.attribution.result import (
+    AblationRow,
+    AttributionResult,
+    ZooAttribution,
+    ZooStudentRow,
+)
+from distillscope.errors import InputFileError
+
+GOAL_BUDGET = 300
+
+
+def read_manifest(zoo: Path):  # noqa: ANN201 - zoo.spec.ZooManifest
+    from distillscope.zoo.spec import read_manifest as read
+
+    manifest = read(zoo)
+    unknown = [s.name for s in manifest.students if s.true_teacher and s.true_teacher not in manifest.candidates]
+    if unknown:
+        raise InputFileError(f"zoo {zoo}: students {', '.join(unknown)} name a true teacher that is no candidate", "rebuild the zoo")
+    return manifest
+
+
+def _resolve(zoo: Path, value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else Path(zoo) / path
+
+
+def _rate(hits: Sequence[bool]) -> float | None:
+    return round(sum(hits) / len(hits), 4) if hits else None
+
+
+def summarise(students: Sequence[object], results: dict[str, AttributionResult], signals: list[str]) -> AblationRow:
+    distilled = [s for s in students if s.true_teacher]
+    controls = [s for s in students if not s.true_teacher]
+    goal = [s for s in distilled if (s.budget or 0) >= GOAL_BUDGET]
+    return AblationRow(
+        signals=signals,
+        top1=_rate([results[s.name].predicted == s.true_teacher for s in goal]),
+        top1_all=_rate([results[s.name].predicted == s.true_teacher for s in distilled]),
+        false_attribution=_rate([results[s.name].outcome == "candidate" for s in controls]),
+        n_distilled=len(distilled),
+        n_controls=len(controls),
+    )
+
+
+def loso(students: Sequence[object], raw: dict[str, AttributionResult], signals: list[str]) -> dict[str, AttributionResult]:
+    """Each student decided by the calibration fitted on every other student (its own label never seen)."""
+    return _loso(students, raw, signals)[0]
+
+
+def _loso(students: Sequence[object], raw: dict[str, AttributionResult], signals: list[str]) -> tuple[dict, dict]:
+    from distillscope.attribution.attribute import calibration_case, redecide
+    from distillscope.attribution.calibration import leave_one_student_out
+
+    cases = [calibration_case(raw[s.name], s.name, s.true_teacher) for s in students]
+    fits = leave_one_student_out(cases, signals)
+    decided = {
+        s.name: redecide(
+            raw[s.name], signals, fits[s.name][0], f"leave-one-student-out over {len(fits[s.name][0].students)} other zoo students"
+        )
+        for s in students
+    }
+    return decided, {name: fit for name, (fit, _) in fits.items()}
+
+
+def evaluate_zoo(
+    zoo: Path,
+    signals: list[str],
+    runner_factory,
+    seed: int = 0,
+    ablation: bool = True,  # noqa: ANN001
+    family_overrides: dict[str, str] | None = None,
+) -> ZooAttribution:
+    from distillscope.attribution.answers import collect_answers
+    from distillscope.attribution.attribute import attribute, calibration_case
+    from distillscope.attribution.calibration import FILE_NAME, fit, save
+    from distillscope.attribution.families import candidate_family
+    from distillscope.attribution.run import build_bank
+    from distillscope.models.registry import load_model
+    from distillscope.probes.loader import load_prompts
+    from distillscope.types import SamplingParams
+
+    manifest = read_manifest(zoo)
+    prompts = load_prompts(_resolve(zoo, manifest.test_prompts))
+    sampling = SamplingParams(**manifest.sampling.model_dump())
+    columns = dict(manifest.candidates)
+    student_column = {}
+    for s in manifest.students:
+        columns[f"base:{s.base}"] = s.base
+        # an untouched base is its base's column: its numbers are the reference's, computed once
+        student_column[s.name] = f"base:{s.base}" if s.spec == s.base else f"student:{s.name}"
+        columns[student_column[s.name]] = s.spec
+    with runner_factory(_resolve(zoo, manifest.store)) as runner:
+        table = collect_answers(runner, {name: load_model(spec) for name, spec in columns.items()}, prompts, sampling)
+        families = {n: candidate_family(n, spec, family_overrides) for n, spec in manifest.candidates.items()}
+        bank = build_bank(runner, table, manifest.candidates, families, signals, seed)
+        raw = {
+            s.name: attribute(
+                bank,
+                student_column[s.name],
+                manifest.candidates,
+                base=f"base:{s.base}",
+                base_spec=s.base,
+                signals=signals,
+                student_spec=s.spec,
+            )
+            for s in manifest.students
+        }
+    decided, fits = _loso(manifest.students, raw, signals)
+    cases = [calibration_case(raw[s.name], s.name, s.true_teacher) for s in manifest.students]
+    save(fit(cases, signals), Path(zoo) / FILE_NAME)
+    overall = summarise(manifest.students, decided, signals)
+    out = ZooAttribution(
+        zoo=str(zoo),
+        signals=signals,
+        goal_budget=GOAL_BUDGET,
+        top1=overall.top1,
+        top1_all=overall.top1_all,
+        false_attribution=overall.false_attribution,
+        students=[
+            ZooStudentRow(
+                name=s.name,
+                kind=s.kind,
+                budget=s.budget,
+                true_teacher=s.true_teacher,
+                result=decided[s.name],
+                correct=decided[s.name].predicted == s.true_teacher,
+            )
+            for s in manifest.students
+        ],
+    )
+    _resampled(out, bank, raw, fits, student_column, manifest.students, seed)
+    budgets = sorted({s.budget for s in manifest.students if s.true_teacher and s.budget is not None})
+    out.by_budget = {
+        str(b): _rate([decided[s.name].predicted == s.true_teacher for s in manifest.students if s.true_teacher and s.budget == b])
+        for b in budgets
+    }
+    if ablation and len(signals) > 1:
+        for s in signals:
+            rest = [x for x in signals if x != s]
+            out.leave_one_out[s] = summarise(manifest.students, loso(manifest.students, raw, rest), rest)
+            out.single_signal[s] = summarise(manifest.students, loso(manifest.students, raw, [s]), [s])
+    return out
+
+
+def _resampled(out: ZooAttribution, bank, raw: dict, fits: dict, columns: dict, students: Sequence, seed: int) -> None:  # noqa: ANN001
+    """Each student's decision on resampled test sets, under its own leave-one-student-out calibration."""
+    from distillscope.attribution.resampling import RESAMPLES, resampled_outcomes
+
+    rows = {row.name: row for row in out.students}
+    for s in students:
+        outcomes = resampled_outcomes(bank, raw[s.name], columns[s.name], f"base:{s.base}", fits[s.name], seed=seed)
+        hits = [o == s.true_teacher for o in outcomes] if s.true_teacher else [o != "none" for o in outcomes]
+        rows[s.name].resampled = _rate(hits)
+    goal = [rows[s.name].resampled for s in students if s.true_teacher and (s.budget or 0) >= GOAL_BUDGET]
+    controls = [rows[s.name].resampled for s in students if not s.true_teacher]
+    out.top1_resampled = round(sum(goal) / len(goal), 4) if goal else None
+    out.false_attribution_resampled = round(sum(controls) / len(controls), 4) if controls else None
+    out.resamples = RESAMPLES
