@@ -3,22 +3,15 @@
 import json
 
 import pytest
-from metric_data import load_pairs
+from golden_runs import replay_files
 
 from distillscope.probes.suite import load_suite
 
 
 @pytest.fixture
 def replay_setup(tmp_path):
-    prompts, texts = load_pairs()
-    suite = tmp_path / "suite.jsonl"
-    suite.write_text("".join(json.dumps({"text": p.text, "category": p.category}) + "\n" for p in prompts))
-    files = {}
-    for column in ("qwen_greedy", "smollm2_greedy"):
-        path = tmp_path / f"{column}.jsonl"
-        path.write_text("".join(json.dumps({"prompt": p.text, "response": t}) + "\n" for p, t in zip(prompts, texts[column])))
-        files[column] = f"replay/{path}"
-    return suite, files
+    """A suite of the 24 replay prompts and replay specs of two built-ins' answers (the golden runs' fixture)."""
+    return replay_files(tmp_path)
 
 
 def test_rse_command_writes_versioned_results(cli, replay_setup, tmp_path):
