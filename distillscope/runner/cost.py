@@ -261,8 +261,8 @@ def cost_table(summary: dict, title: str = "queries, tokens and cost"):  # noqa:
     from rich.table import Table
 
     table = Table(title=title + (f" (limit ${summary['max_cost']:.4f})" if summary.get("max_cost") is not None else ""))
-    table.add_column("model", overflow="fold", ratio=3)  # a spec is folded onto more lines, never cut
-    for column in ("paid queries", "cached", "prompt tokens", "completion tokens", "cost (USD)"):
+    table.add_column("model", overflow="fold", ratio=2)  # a spec is folded onto more lines, never cut
+    for column in ("paid queries", "cached", "tokens in", "tokens out", "cost (USD)"):
         table.add_column(column, justify="right", ratio=1)
     rows = [(name, usage) for name, usage in summary["models"].items()] + [("total", summary["total"])]
     for name, usage in rows:
