@@ -450,3 +450,47 @@ def test_teacher_forced_likelihood_prefers_the_models_own_greedy_answers(tmp_pat
     again = TeacherForcedScorer(f"hf/{own}", cache)
     again._forward = lambda *a: (_ for _ in ()).throw(AssertionError("recomputed"))
     assert again.mean_logprobs(prompts, own_answers) == mine
+
+
+def test_the_audit_runs_attribution_and_the_report_shows_it(cli, tmp_path, monkeypatch):
+    """`metrics: [attribution]` in an audit: each student's typed AttributionResult, a report section, a headline row."""
+    from distillscope.testing.hashing_embedder import HashingEmbedder
+
+    monkeypatch.setattr("distillscope.attribution.run.make_embedder", lambda store_path: HashingEmbedder(256))
+    monkeypatch.setattr("distillscope.metrics.embeddings.Embedder", lambda cache=None, **kw: HashingEmbedder(256))
+    config = tmp_path / "audit.yaml"
+    config.write_text(
+        json.dumps(
+            {
+                "teacher": "mock/alpha",
+                "students": ["mock/beta"],
+                "metrics": ["attribution"],
+                "n": 12,
+                "max_tokens": 24,
+                "candidates": ["mock/alpha", "mock/gamma"],
+                "bases": {"mock/beta": "mock/delta"},
+            }
+        )
+    )
+    code, _, err = cli("audit", "--config", config, "-o", tmp_path / "out", "--no-progress")
+    assert code == 0, err
+    from distillscope.results import read_results
+
+    results = read_results(tmp_path / "out" / "results.json")
+    attribution = results.students["mock/beta"].attribution
+    assert attribution is not None and {c.name for c in attribution.candidates} == {"alpha", "gamma"}
+    assert attribution.base == "mock/delta" and attribution.n_prompts == 12
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert 'id="attribution"' in html and "Teacher attribution" in html and "margin over base" in html
+    config.write_text(
+        json.dumps(
+            {
+                "teacher": "mock/alpha",
+                "students": ["mock/beta"],
+                "metrics": ["attribution"],
+                "attribution_calibration": str(tmp_path / "none.json"),
+            }
+        )
+    )
+    code, _, err = cli("audit", "--config", config, "-o", tmp_path / "again", "--no-progress")
+    assert code == 2 and "base of mock/beta" in err

@@ -35,7 +35,7 @@ from distillscope.runner.cost import Price
 from distillscope.types import SamplingParams
 
 METRICS = ("rse", "similarity", "ice", "indist")  # an audit's default selection
-KNOWN_METRICS = (*METRICS, "sequential")  # the sequential test runs when selected or configured under `sequential:`
+KNOWN_METRICS = (*METRICS, "sequential", "attribution")  # the sequential test runs when selected or configured under `sequential:`
 AUDIT_MAX_TOKENS = 128  # an audit compares many short answers; generate's own default is SamplingParams'
 
 
@@ -77,6 +77,10 @@ class AuditConfig(BaseModel):
     ice_templates: list[Path] = Field(default_factory=list)  # seed templates (YAML or GPTFuzz CSV); default: the packaged 32
     ice_library: list[Path] = Field(default_factory=list)  # extra fact-set YAML files for the claim extractor
     ice_reward: Literal["loose", "strict"] = "loose"
+    # attribution (metric `attribution`): candidate teachers (default: the teacher), each student's base, a zoo calibration
+    candidates: list[str] = Field(default_factory=list)
+    bases: dict[str, str] = Field(default_factory=dict)
+    attribution_calibration: Path | None = None
     sequential: SequentialSettings | None = None  # {alpha, max_queries, batch}: the anytime-valid test per student
     prices: dict[str, Price] = Field(default_factory=dict)  # spec -> {input, output} USD per 1M tokens
     max_cost: float | None = Field(None, ge=0, description="USD; the audit stops before spending more")

@@ -47,6 +47,7 @@ def _stage_message(metric: str, run: AuditContext, student: StudentContext) -> s
         "ice": f"ICE of {name} (budget {config.ice_budget})",
         "indist": f"indistinguishability of {name}: {', '.join(config.adversaries)}",
         "sequential": f"sequential test of {name}",
+        "attribution": f"attribution of {name} among {len(config.candidates) or 1} candidates",
     }.get(metric, f"{metric} of {name}")
 
 
@@ -74,7 +75,7 @@ def run_audit(config: "AuditConfig", ws: "Workspace", kind: str = "audit", log: 
     for metric in metrics:
         metric.check(config)
     needs_teacher = any(m.needs_teacher for m in metrics)
-    suite = load_suite(config.suite) if needs_teacher else None
+    suite = load_suite(config.suite) if any(m.needs_prompts for m in metrics) else None
     test_prompts, train_prompts = (
         measured_prompts(suite, config.split, config.n, config.n_train, config.seed, any(m.needs_train for m in metrics))
         if suite

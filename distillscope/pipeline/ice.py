@@ -23,6 +23,7 @@ def facts_of(config: "AuditConfig", spec: str) -> str | None:
 class ICEMetric(MetricBase):
     name = "ice"
     needs_teacher = False
+    needs_prompts = False
     needs_train = False
 
     def check(self, config: "AuditConfig") -> None:

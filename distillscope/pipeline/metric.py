@@ -38,6 +38,7 @@ class Row(BaseModel):
 class Metric(Protocol):
     name: str
     needs_teacher: bool
+    needs_prompts: bool
     needs_train: bool
 
     def check(self, config: "AuditConfig") -> None:
@@ -57,7 +58,8 @@ class MetricBase:
     """Defaults for a metric: needs the teacher's test answers, checks nothing, puts nothing on the ladder."""
 
     name = ""
-    needs_teacher = True
+    needs_teacher = True  # the teacher's answers to the test prompts
+    needs_prompts = True  # test prompts from the suite (ICE brings its own identity questions)
     needs_train = False
 
     def check(self, config: "AuditConfig") -> None:
@@ -69,13 +71,14 @@ class MetricBase:
 
 def registry() -> dict[str, Metric]:
     """Every metric by name, in the order an audit runs them (imports stay inside: `--help` loads none)."""
+    from distillscope.pipeline.attribution import AttributionMetric
     from distillscope.pipeline.ice import ICEMetric
     from distillscope.pipeline.indist import IndistMetric
     from distillscope.pipeline.rse import RSEMetric
     from distillscope.pipeline.sequential import SequentialMetric
     from distillscope.pipeline.similarity import SimilarityMetric
 
-    metrics: list[Metric] = [SimilarityMetric(), RSEMetric(), ICEMetric(), IndistMetric(), SequentialMetric()]
+    metrics: list[Metric] = [SimilarityMetric(), RSEMetric(), ICEMetric(), IndistMetric(), SequentialMetric(), AttributionMetric()]
     return {m.name: m for m in metrics}
 
 

@@ -28,7 +28,7 @@ from distillscope.report.tables import (
 if TYPE_CHECKING:
     from distillscope.results import Results
 
-SECTIONS = ("verdicts", "controls", "matrix", "heatmap", "qcurves", "rse", "ice", "examples")
+SECTIONS = ("verdicts", "controls", "matrix", "heatmap", "qcurves", "rse", "ice", "attribution", "examples")
 
 
 def _safe_json(value) -> str:  # noqa: ANN001

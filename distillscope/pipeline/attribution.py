@@ -1,0 +1,78 @@
+"""Attribution as a metric: which candidate teacher, if any, taught each student (`distillscope attribute`, in the audit).
+
+The candidates are the config's `candidates` (default: the teacher alone);
+each student's base (`bases: {student: base}`) is the reference every margin is
+measured against, and without one the outcome is at best "undecided". A zoo's
+calibration (`attribution_calibration`) turns the ranking into a probability.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from distillscope.pipeline.metric import MetricBase, Row
+
+if TYPE_CHECKING:
+    from distillscope.attribution.result import AttributionResult
+    from distillscope.audit.config import AuditConfig
+    from distillscope.pipeline.context import AuditContext, StudentContext
+    from distillscope.results import Results
+
+
+def candidates_of(config: "AuditConfig") -> list[str]:
+    return list(config.candidates or ([config.teacher] if config.teacher else []))
+
+
+class AttributionMetric(MetricBase):
+    name = "attribution"
+    needs_teacher = False
+
+    def check(self, config: "AuditConfig") -> None:
+        from distillscope.errors import UserError
+
+        if not candidates_of(config):
+            raise UserError("attribution needs candidate teachers", "add 'candidates:' (model specs) to the audit config")
+        if config.attribution_calibration is not None:
+            missing = [s for s in config.students if s not in config.bases]
+            if missing:
+                raise UserError(f"a calibrated attribution needs the base of {missing[0]}", "add it under 'bases:' in the config")
+
+    def evaluate(self, run: "AuditContext", student: "StudentContext") -> "AttributionResult":
+        from distillscope.attribution.attribute import parse_signals
+        from distillscope.attribution.run import attribute_student
+
+        config = run.config
+        return attribute_student(
+            student.spec,
+            candidates_of(config),
+            config.bases.get(student.spec),
+            run.test_prompts,
+            run.sampling,
+            run.ws.runner,
+            {},
+            parse_signals(None),
+            config.attribution_calibration,
+            config.seed,
+        )
+
+    def rows(self, student: str, result: "AttributionResult", results: "Results") -> list[Row]:
+        rows = []
+        for candidate in result.candidates:
+            similarity = candidate.signals.get("similarity")
+            if candidate.probability is not None:
+                rows.append(
+                    Row(student=student, metric=f"attribution: P({candidate.name})", mean=candidate.probability, n=candidate.n_prompts)
+                )
+            elif similarity is not None and similarity.margin is not None and similarity.margin.mean is not None:
+                m = similarity.margin
+                rows.append(
+                    Row(
+                        student=student,
+                        metric=f"attribution: cosine margin over base, {candidate.name}",
+                        mean=m.mean,
+                        low=m.low,
+                        high=m.high,
+                        n=m.n,
+                    )
+                )
+        return rows
