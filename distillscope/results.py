@@ -141,10 +141,7 @@ class Results(BaseModel):
 
     def invalid_reason(self, measure: str) -> str | None:
         """Why the control ladder found `measure` invalid for this run; None when valid or not checked."""
-        if self.controls is None or measure not in self.controls.measures:
-            return None
-        control = self.controls.measures[measure]
-        return None if control.valid else (control.reason or "failed the control ladder")
+        return self.controls.invalid_reason(measure) if self.controls is not None else None
 
 
 def envelope(kind: str, *, suite: Any, prompts: dict, models: dict, sampling: dict, seed: int, **extra: Any) -> dict:

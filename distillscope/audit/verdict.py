@@ -219,12 +219,6 @@ def _rse(rse: "RSEResult") -> list[str]:
     return [text + "; decides nothing"]
 
 
-def _ladder_reason(controls: "LadderResult | None", measure: str) -> str | None:
-    if controls is None or measure not in controls.measures or controls.measures[measure].valid:
-        return None
-    return controls.measures[measure].reason or "failed the control ladder"
-
-
 def verdict_for(student: "StudentResults", controls: "LadderResult | None" = None) -> "Verdict":
     """The headline and points for one student; `controls` is the audit's control ladder (invalid measures decide nothing)."""
     from distillscope.results import Verdict
@@ -248,13 +242,13 @@ def verdict_for(student: "StudentResults", controls: "LadderResult | None" = Non
     if student.ice is not None and student.ice.judge_control is not None and not student.ice.judge_control.valid:
         points.append(f"ICE loose not used: the conflict judge failed its control ({student.ice.judge_control.reason})")
     if student.similarity is not None and "cosine" in student.similarity.overall:
-        why = _ladder_reason(controls, "cosine")
+        why = controls.invalid_reason("cosine") if controls is not None else None
         points.append(
             f"embedding cosine: invalid for this run ({why}); not used"
             if why
             else f"embedding cosine to the teacher {_fmt(student.similarity.overall['cosine'])}; decides nothing"
         )
     if student.rse is not None:
-        why = _ladder_reason(controls, "rse")
+        why = controls.invalid_reason("rse") if controls is not None else None
         points += [f"RSE: invalid for this run ({why}); not used"] if why else _rse(student.rse)
     return Verdict(headline=headline, points=points)

@@ -49,7 +49,6 @@ __all__ = [
     "Scores",
     "auc_with_ci",
     "choose_ladder_prompts",
-    "invalid_reason",
     "ladder_answers",
     "ladder_rows",
     "measure_control",
@@ -93,6 +92,11 @@ class LadderResult(BaseModel):
     def invalid(self) -> dict[str, str]:
         """Measure name -> why it is invalid for this run."""
         return {name: control.reason for name, control in self.measures.items() if not control.valid}
+
+    def invalid_reason(self, measure: str) -> str | None:
+        """Why `measure` failed the ladder; None when it is valid or was not on the ladder."""
+        control = self.measures.get(measure)
+        return None if control is None or control.valid else (control.reason or "failed the control ladder")
 
     def is_valid(self, measure: str) -> bool | None:
         """True or False for a measure on the ladder, None for one the ladder did not check."""
@@ -255,10 +259,3 @@ def measure_status(controls: LadderResult | dict | None, measure: str) -> str:
         return "unchecked"
     valid = control.valid if isinstance(control, MeasureControl) else control.get("valid")
     return "valid" if valid else "invalid"
-
-
-def invalid_reason(controls: dict | None, measure: str) -> str | None:
-    """Why the ladder in a results file found `measure` invalid; None when it is valid or was not checked."""
-    if measure_status(controls, measure) != "invalid":
-        return None
-    return controls["measures"][measure].get("reason") or "failed the control ladder"
