@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from distillscope.cli.options import MaxTokens, Progress, Seed, Store, out_option
+from distillscope.cli.options import MaxTokens, Out, Progress, Seed, Store
 
 Opt = typer.Option
 Student = Annotated[Optional[str], Opt("--student", "-s", help="the student model spec")]
@@ -35,7 +35,7 @@ def attribute(
     n: N = 120,
     max_tokens: MaxTokens = 256,
     seed: Seed = 0,
-    out: Annotated[Path, out_option("attribution_results.json")] = Path("attribution_results.json"),
+    out: Out = Path("attribution_results.json"),
     store: Store = None,
     progress: Progress = True,
 ) -> None:

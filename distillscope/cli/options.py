@@ -49,10 +49,6 @@ Students = Annotated[list[str], typer.Option("--student", "-s", help="a student 
 Out = Annotated[Path, typer.Option("--out", "-o", help="the results JSON")]
 
 
-def out_option(default: str) -> object:
-    return typer.Option("--out", "-o", help=f"results JSON (default {default})")
-
-
 def config_values(params: dict, **extra: object) -> dict:
     """The command's parameters that are AuditConfig fields (same names), with `extra` in place of any of the same name.
 

@@ -9,7 +9,6 @@ import typer
 
 Opt = typer.Option
 Teacher = Annotated[str, Opt("--teacher", "-t", "--reference", "-r", help="the teacher (reference) model spec")]
-Judge = Annotated[Optional[str], Opt("--judge", "-j", help="the judge model spec")]
 Sequential = Annotated[
     bool, Opt("--sequential", help="anytime-valid test by betting: stop when distinguishable or the budget is spent (docs/sequential.md)")
 ]
