@@ -44,7 +44,12 @@ def test_small_zoo_has_every_kind_of_student_and_answers_for_all(cli, tmp_path):
     ]
     test_ids, test_texts = {p["id"] for p in prompts}, {p["text"] for p in prompts}
     train_rows = [r for r in replay_rows if r["prompt_id"] not in test_ids]
-    assert len(train_rows) == 16 and not ({r["prompt"] for r in train_rows} & test_texts)
+    # two ChatGPT slices of 16 (seeds 0 and 1), none a test prompt
+    assert (
+        len(train_rows) == 32 and len({r["prompt_id"] for r in train_rows}) == 32 and not ({r["prompt"] for r in train_rows} & test_texts)
+    )
+    assert {"gemma-qwen-16", "gemma-qwen-16-s1", "smollm2-references-16"} <= set(by_name)
+    assert by_name["gemma-qwen-16"].spec != by_name["gemma-qwen-16-s1"].spec  # another acquisition, another model
 
     from distillscope.models.registry import load_model
     from distillscope.runner.runner import Runner, requests_for
@@ -72,7 +77,7 @@ def test_a_second_build_reuses_everything(cli, tmp_path):
     answers = [line for line in lines if "reused from the store" in line]
     assert answers and all(" 0 generated" in line for line in answers)
     assert not [line for line in lines if ": step " in line]  # no training step
-    assert sum("reused its finished training" in line for line in lines) == 6
+    assert sum("reused its finished training" in line for line in lines) == sum(s.kind != "base" for s in first.students) == 13
     second = read_manifest(tmp_path / "zoo")
     assert second.model_dump(exclude={"build_seconds"}) == first.model_dump(exclude={"build_seconds"})
 
@@ -115,9 +120,13 @@ def test_errors_are_one_line(cli, tmp_path):
     blocker.write_text("x")
     code, _, err = build(cli, blocker / "zoo")
     assert code == 2 and err.startswith("error: ") and len(err.strip().splitlines()) == 1
-    code, _, err = cli("zoo", "build", "--dir", tmp_path / "real", "--n-sharegpt", "100000")
-    assert code == 2 and "ShareGPT test prompts" in err and "Fix:" in err and len(err.strip().splitlines()) == 1
     from distillscope.errors import UserError
+    from distillscope.probes.suite import load_default_suite
+    from distillscope.zoo.sharegpt_teacher import split_sharegpt
+
+    with pytest.raises(UserError, match="ShareGPT test prompts") as too_many:
+        split_sharegpt([], load_default_suite(), [32, 100000], 10, 0)
+    assert "ask for at most" in too_many.value.one_line() and "\n" not in too_many.value.one_line()
 
     with pytest.raises(UserError, match="no zoo manifest"):
         read_manifest(tmp_path)
@@ -141,3 +150,28 @@ def test_serving_options_never_change_a_models_store_identity(tmp_path):
         assert (option in serving) if option else serving == spec
         assert load_model(serving).identity == load_model(spec).identity
     assert served("builtin/qwen2.5-coder-0.5b-instruct") == "builtin/qwen2.5-coder-0.5b-instruct"
+
+
+def test_attribution_on_a_small_zoo_names_the_teachers_and_accuses_no_control(cli, tmp_path, monkeypatch):
+    """The issue's check on real training: tiny students LoRA-trained on mock teachers' answers (each teacher
+    with its own words and opening) are attributed to their teacher, controls and bases to none, every
+    student decided by a calibration that never saw its own label."""
+    pytest.importorskip("denckring_en_pos")
+    from distillscope.testing.hashing_embedder import HashingEmbedder
+
+    monkeypatch.setattr("distillscope.attribution.run.make_embedder", lambda store_path: HashingEmbedder(64))
+    assert build(cli, tmp_path / "zoo")[0] == 0
+    out = tmp_path / "attribution.json"
+    # the adversaries (style, embed) left out for time: their cross-validated fits are 80% of the run
+    code, _, err = cli("attribute", "--zoo", tmp_path / "zoo", "--signals", "similarity,mmd,ice,pos", "--no-progress", "--out", out)
+    assert code == 0, err
+    result = json.loads(out.read_text())
+    rows = {row["name"]: row for row in result["students"]}
+    predicted = {name: row["result"]["predicted"] for name, row in rows.items()}
+    assert predicted["gemma-smollm2-16"] == "smollm2" and predicted["smollm2-qwen-16"] == "qwen", predicted
+    assert result["top1_all"] >= 0.5, predicted  # most distilled students named (chance among 3 candidates + none: 0.25)
+    assert result["false_attribution"] == 0.0, predicted  # no base or control accused
+    assert result["unlisted_attribution"] <= 0.2  # teacher left out of the candidates: hardly anyone else accused
+    for name, row in rows.items():
+        students = row["result"]["calibration"]
+        assert "leave-one-student-out over 14 other zoo students" in students, (name, students)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from distillscope.attribution.calibration import Calibration, CalibrationCase
 from distillscope.attribution.ranking import decide, margins_of
 from distillscope.attribution.result import (
+    DEFAULT_SIGNALS,
     SIGNALS,
     AttributionResult,
     CandidateResult,
@@ -21,8 +22,8 @@ from distillscope.errors import UserError
 
 
 def parse_signals(value: str | None, leave_out: Sequence[str] = ()) -> list[str]:
-    """`--signals a,b` (default: all), less `--leave-out` ones; unknown names are a one-line error."""
-    names = [s.strip() for s in (value or ",".join(SIGNALS)).split(",") if s.strip()]
+    """`--signals a,b` (default: all but likelihood), less `--leave-out` ones; unknown names are a one-line error."""
+    names = [s.strip() for s in (value or ",".join(DEFAULT_SIGNALS)).split(",") if s.strip()]
     unknown = [s for s in [*names, *leave_out] if s not in SIGNALS]
     if unknown or not names:
         raise UserError(f"unknown signal '{', '.join(unknown) or value}'", f"choose from {','.join(SIGNALS)}")
@@ -45,7 +46,7 @@ def attribute(
     candidates: dict[str, str],
     base: str | None = None,
     base_spec: str | None = None,
-    signals: Sequence[str] = SIGNALS,
+    signals: Sequence[str] = DEFAULT_SIGNALS,
     calibration: Calibration | None = None,
     calibration_source: str | None = None,
     student_spec: str | None = None,

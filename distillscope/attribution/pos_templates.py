@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -83,6 +83,7 @@ class TemplateProfiles:
     def __init__(self, table: AnswerTable) -> None:
         self.table = table
         self._sets: dict[str, list[set | None]] = {}
+        self._centres: dict[tuple, tuple[dict, np.ndarray]] = {}
 
     def sets(self, name: str) -> list[set | None]:
         if name not in self._sets:
@@ -105,15 +106,23 @@ class TemplateProfiles:
             chosen.update(t for t, _ in counts.most_common(TOP_PER_MODEL))
         return {t: i for i, t in enumerate(sorted(chosen))}
 
-    def score(self, student: str, base: str | None, candidate: str, pool: Sequence[str], seed: int = 0) -> SignalScore:
-        pool = list(dict.fromkeys([*pool, *([base] if base else [])]))
-        vocabulary = self.vocabulary(pool)
-        center = np.mean([self._matrix(m, self.table.rows(m), vocabulary).mean(axis=0) for m in pool], axis=0)
+    def _setup(self, student: str, base: str | None, candidate: str, pool: Sequence[str]) -> tuple:
+        """(rows all three answered, S's, T's and B's template matrices over them, the pool's centre)."""
+        pool = tuple(dict.fromkeys([*pool, *([base] if base else [])]))
+        if pool not in self._centres:
+            vocabulary = self.vocabulary(pool)
+            centre = np.mean([self._matrix(m, self.table.rows(m), vocabulary).mean(axis=0) for m in pool], axis=0)
+            self._centres[pool] = (vocabulary, centre)
+        vocabulary, centre = self._centres[pool]
         rows = self.table.rows(student, candidate, *([base] if base else []))
-        if len(rows) < 4:
-            return SignalScore(signal="pos", status=f"{len(rows)} common prompts: too few for template profiles")
         s, t = self._matrix(student, rows, vocabulary), self._matrix(candidate, rows, vocabulary)
         b = self._matrix(base, rows, vocabulary) if base else None
+        return rows, s, t, b, centre
+
+    def score(self, student: str, base: str | None, candidate: str, pool: Sequence[str], seed: int = 0) -> SignalScore:
+        rows, s, t, b, center = self._setup(student, base, candidate, pool)
+        if len(rows) < 4:
+            return SignalScore(signal="pos", status=f"{len(rows)} common prompts: too few for template profiles")
         value = _closeness(s.mean(0), t.mean(0), center)
         rng = np.random.default_rng([seed, 11])
         draws, base_draws = np.empty(RESAMPLES), np.empty(RESAMPLES)
@@ -125,7 +134,7 @@ class TemplateProfiles:
         out = SignalScore(
             signal="pos",
             value=Estimate(mean=value, low=percentile_interval(draws, 0.95)[0], high=percentile_interval(draws, 0.95)[1], n=len(rows)),
-            detail={"prompts": len(rows), "templates": len(vocabulary)},
+            detail={"prompts": len(rows), "templates": s.shape[1]},
         )
         if b is not None:
             reference = _closeness(b.mean(0), t.mean(0), center)
@@ -133,6 +142,19 @@ class TemplateProfiles:
             out.reference = Estimate(mean=reference, low=None, high=None, n=len(rows))
             out.margin = Estimate(mean=value - reference, low=low, high=high, n=len(rows))
         return out
+
+    def margin_on(self, student: str, base: str, candidate: str, pool: Sequence[str]) -> Callable[[Sequence[str]], float | None]:
+        """The margin on a redrawn test set (prompt ids, repeats allowed), for decisions on resampled test sets."""
+        rows, s, t, b, centre = self._setup(student, base, candidate, pool)
+        position = {pid: k for k, pid in enumerate(self.table.ids(rows))}
+
+        def margin(drawn: Sequence[str]) -> float | None:
+            pick = [position[pid] for pid in drawn if pid in position]
+            if len(pick) < 4:
+                return None
+            return _closeness(s[pick].mean(0), t[pick].mean(0), centre) - _closeness(b[pick].mean(0), t[pick].mean(0), centre)
+
+        return margin
 
 
 def _closeness(x: np.ndarray, t: np.ndarray, center: np.ndarray) -> float:

@@ -3,8 +3,10 @@
 A control attributed to no candidate on the one test set drawn might still be
 attributed on another. Each resample redraws the prompts; the per-prompt
 signals' margins are recomputed on the drawn prompts (the mean of their
-per-prompt differences), the corpus signals (MMD, POS) keep their value, and
-the student's own leave-one-student-out calibration decides again. The share
+per-prompt differences), and so are the POS template profiles (the strongest
+signal: it must vary with the test set too); MMD keeps its value (its
+U-statistic is not defined on a draw with repeats). The student's own
+leave-one-student-out calibration then decides again. The share
 of resamples in which a control is attributed to a candidate is its false
 attribution rate over resampled test sets; for a distilled student, the share
 naming its true teacher.
@@ -47,7 +49,14 @@ def resampled_outcomes(
     per_prompt = {
         (c.name, s): _differences(bank, s, student, base, c.name) for c in candidates for s in calibration.signals if s in PER_PROMPT
     }
-    ids = sorted({pid for diffs in per_prompt.values() if diffs for pid in diffs})
+    pos = None
+    if any(values.get("pos") is not None for values in point.values()):  # computed once, so the tagger is there
+        pool = [c.name for c in candidates]
+        pos = {c.name: bank.pos().margin_on(student, base, c.name, pool) for c in candidates if point[c.name].get("pos") is not None}
+    ids = sorted(
+        {pid for diffs in per_prompt.values() if diffs for pid in diffs}
+        | (set(bank.table.ids(bank.table.rows(student, base))) if pos else set())
+    )
     rng = np.random.default_rng([seed, 13])
     out = []
     for _ in range(resamples):
@@ -56,6 +65,9 @@ def resampled_outcomes(
         for (name, signal), diffs in per_prompt.items():
             values = [diffs[pid] for pid in drawn if pid in diffs] if diffs else []
             margins[name][signal] = float(np.mean(values)) if values else margins[name][signal]
+        for name, margin in (pos or {}).items():
+            if margins[name].get("pos") is not None and (value := margin(drawn)) is not None:
+                margins[name]["pos"] = value
         probabilities = calibration.probabilities(margins)
         out.append(max(probabilities, key=probabilities.get))
     return out

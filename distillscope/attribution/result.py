@@ -27,6 +27,11 @@ SIGNAL_INFO: dict[str, tuple[str, bool]] = {
     "pos": ("overlap of part-of-speech template profiles (centred cosine of document frequencies)", True),
 }
 SIGNALS: tuple[str, ...] = tuple(SIGNAL_INFO)
+#: the signals used unless --signals says otherwise: likelihood is opt-in. On the first zoo (8 students) it
+#: lowered top-1 from 0.75 to 0.50, for reasons that hold for any zoo: an API or replay candidate has no
+#: likelihood (it enters as "no closer than the base"), so the combination leans to the local candidates,
+#: and log-probabilities under different tokenizers are not on one scale.
+DEFAULT_SIGNALS: tuple[str, ...] = tuple(s for s in SIGNALS if s != "likelihood")
 
 
 class SignalScore(BaseModel):
@@ -96,6 +101,11 @@ class ZooStudentRow(BaseModel):
     correct: bool
     #: over resampled test sets: share naming the true teacher (distilled) or any candidate (bases, controls)
     resampled: float | None = None
+    #: a distilled student decided again with its true teacher left out of the candidates: the right answer is
+    #: "none" (an audit that did not list the real teacher must not accuse another)
+    unlisted: AttributionResult | None = None
+    #: over resampled test sets, the share of those decisions that name a candidate
+    unlisted_resampled: float | None = None
 
 
 class AblationRow(BaseModel):
@@ -107,6 +117,8 @@ class AblationRow(BaseModel):
     false_attribution: float | None  # controls attributed to a candidate
     n_distilled: int
     n_controls: int
+    #: distilled students, their true teacher left out of the candidates, attributed to another candidate
+    unlisted_attribution: float | None = None
 
 
 class ZooAttribution(BaseModel):
@@ -121,6 +133,11 @@ class ZooAttribution(BaseModel):
     top1_resampled: float | None = None
     false_attribution_resampled: float | None = None
     resamples: int = 0
+    #: distilled students with their true teacher left out of the candidates that are attributed anyway
+    unlisted_attribution: float | None = None
+    unlisted_attribution_resampled: float | None = None
+    #: the headline numbers when the calibration is fitted without the left-out-teacher cases (a sensitivity check)
+    fit_without_unlisted: AblationRow | None = None
     #: signal left out -> the same numbers without it
     leave_one_out: dict[str, AblationRow] = {}
     #: signal -> the numbers with that signal alone

@@ -58,9 +58,11 @@ def zoo_table(zoo: ZooAttribution) -> Table:
         title=f"attribution over the zoo (leave-one-student-out calibration); top-1 at budget ≥ {zoo.goal_budget}: "
         f"{zoo.top1} ({zoo.top1_resampled} over {zoo.resamples} resampled test sets), all distilled: "
         f"{zoo.top1_all}, controls attributed: {zoo.false_attribution} ({zoo.false_attribution_resampled} "
+        f"resampled), attributed with the true teacher left out: {zoo.unlisted_attribution} ({zoo.unlisted_attribution_resampled} "
         "resampled); signal columns: each signal's closest candidate"
     )
-    for column in ("student", "kind", "budget", "true teacher", "predicted", "confidence", "resampled", *zoo.signals):
+    columns = ("student", "kind", "budget", "true teacher", "predicted", "confidence", "resampled", "teacher left out", *zoo.signals)
+    for column in columns:
         table.add_column(column)
     for row in zoo.students:
         r = row.result
@@ -76,19 +78,31 @@ def zoo_table(zoo: ZooAttribution) -> Table:
             shown,
             f"{r.confidence:.2f}" if r.confidence is not None else "-",
             f"{row.resampled:.2f}" if row.resampled is not None else "-",
+            _unlisted_cell(row),
             *marks,
         )
     return table
 
 
+def _unlisted_cell(row) -> str:  # noqa: ANN001 - a ZooStudentRow
+    """The decision with the true teacher left out of the candidates ("none" is right), and its resampled attribution rate."""
+    if row.unlisted is None:
+        return "-"
+    named = row.unlisted.predicted if row.unlisted.outcome == "candidate" else "none"
+    shown = f"[green]{named}[/green]" if named == "none" else f"[red]{named}[/red]"
+    return shown + (f" ({row.unlisted_resampled:.2f})" if row.unlisted_resampled is not None else "")
+
+
 def ablation_table(zoo: ZooAttribution) -> Table:
     table = Table(title="which signals carry attribution (each leave-one-student-out)")
-    for column in ("signals", "top-1 (goal budget)", "top-1 (all distilled)", "controls attributed"):
+    for column in ("signals", "top-1 (goal budget)", "top-1 (all distilled)", "controls attributed", "teacher left out, attributed"):
         table.add_column(column)
     fmt = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
-    table.add_row("all", fmt(zoo.top1), fmt(zoo.top1_all), fmt(zoo.false_attribution))
-    for s, row in zoo.leave_one_out.items():
-        table.add_row(f"without {s}", fmt(row.top1), fmt(row.top1_all), fmt(row.false_attribution))
-    for s, row in zoo.single_signal.items():
-        table.add_row(f"{s} alone", fmt(row.top1), fmt(row.top1_all), fmt(row.false_attribution))
+    rows = [("all", zoo.top1, zoo.top1_all, zoo.false_attribution, zoo.unlisted_attribution)]
+    rows += [(f"without {s}", r.top1, r.top1_all, r.false_attribution, r.unlisted_attribution) for s, r in zoo.leave_one_out.items()]
+    rows += [(f"{s} alone", r.top1, r.top1_all, r.false_attribution, r.unlisted_attribution) for s, r in zoo.single_signal.items()]
+    if (r := zoo.fit_without_unlisted) is not None:
+        rows.append(("all, fitted without the left-out-teacher cases", r.top1, r.top1_all, r.false_attribution, r.unlisted_attribution))
+    for label, *values in rows:
+        table.add_row(label, *map(fmt, values))
     return table

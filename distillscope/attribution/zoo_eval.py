@@ -6,7 +6,10 @@ students [{name, spec, base, true_teacher, budget, kind}], every answer already
 stored. Signals are computed once per (model, candidate) and shared (a base's
 numbers serve all its students). Each student is then decided by a
 calibration fitted on all the *other* students, so its own label never enters
-its confidence; the calibration fitted on all of them is written beside the
+its confidence. Each distilled student is also decided with its true teacher
+left out of the candidates (right answer: none), the audit that did not list
+the real teacher; these cases enter the calibration as well, since it must
+learn to refuse them; the calibration fitted on all of them is written beside the
 manifest for `attribute --student ... --calibration DIR`. Leaving each signal
 out (and using each alone) shows which signals carry the attribution.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from distillscope.attribution.calibration import Calibration
 from distillscope.attribution.result import (
     AblationRow,
     AttributionResult,
@@ -25,6 +29,8 @@ from distillscope.attribution.result import (
 from distillscope.errors import InputFileError
 
 GOAL_BUDGET = 300
+#: (student name -> its decision with every candidate, student name -> its decision with its teacher left out)
+Decisions = tuple[dict[str, AttributionResult], dict[str, AttributionResult]]
 
 
 def read_manifest(zoo: Path):  # noqa: ANN201 - zoo.spec.ZooManifest
@@ -46,38 +52,40 @@ def _rate(hits: Sequence[bool]) -> float | None:
     return round(sum(hits) / len(hits), 4) if hits else None
 
 
-def summarise(students: Sequence[object], results: dict[str, AttributionResult], signals: list[str]) -> AblationRow:
+def summarise(students: Sequence[object], decided: Decisions, signals: list[str]) -> AblationRow:
+    listed, unlisted = decided
     distilled = [s for s in students if s.true_teacher]
     controls = [s for s in students if not s.true_teacher]
     goal = [s for s in distilled if (s.budget or 0) >= GOAL_BUDGET]
     return AblationRow(
         signals=signals,
-        top1=_rate([results[s.name].predicted == s.true_teacher for s in goal]),
-        top1_all=_rate([results[s.name].predicted == s.true_teacher for s in distilled]),
-        false_attribution=_rate([results[s.name].outcome == "candidate" for s in controls]),
+        top1=_rate([listed[s.name].predicted == s.true_teacher for s in goal]),
+        top1_all=_rate([listed[s.name].predicted == s.true_teacher for s in distilled]),
+        false_attribution=_rate([listed[s.name].outcome == "candidate" for s in controls]),
         n_distilled=len(distilled),
         n_controls=len(controls),
+        unlisted_attribution=_rate([r.outcome == "candidate" for r in unlisted.values()]),
     )
 
 
-def loso(students: Sequence[object], raw: dict[str, AttributionResult], signals: list[str]) -> dict[str, AttributionResult]:
-    """Each student decided by the calibration fitted on every other student (its own label never seen)."""
-    return _loso(students, raw, signals)[0]
-
-
-def _loso(students: Sequence[object], raw: dict[str, AttributionResult], signals: list[str]) -> tuple[dict, dict]:
+def _loso(
+    students: Sequence[object], raw: Decisions, signals: list[str], with_unlisted: bool = True
+) -> tuple[Decisions, dict[str, Calibration]]:
+    """Each student (both its cases) decided by the calibration fitted on every other student's cases."""
     from distillscope.attribution.attribute import calibration_case, redecide
     from distillscope.attribution.calibration import leave_one_student_out
 
-    cases = [calibration_case(raw[s.name], s.name, s.true_teacher) for s in students]
+    listed, unlisted = raw
+    cases = [calibration_case(listed[s.name], s.name, s.true_teacher) for s in students]
+    if with_unlisted:
+        cases += [calibration_case(result, name, None) for name, result in unlisted.items()]
     fits = leave_one_student_out(cases, signals)
-    decided = {
-        s.name: redecide(
-            raw[s.name], signals, fits[s.name][0], f"leave-one-student-out over {len(fits[s.name][0].students)} other zoo students"
-        )
-        for s in students
-    }
-    return decided, {name: fit for name, (fit, _) in fits.items()}
+
+    def again(result: AttributionResult, name: str) -> AttributionResult:
+        return redecide(result, signals, fits[name], f"leave-one-student-out over {len(fits[name].students)} other zoo students")
+
+    decided = ({s.name: again(listed[s.name], s.name) for s in students}, {name: again(r, name) for name, r in unlisted.items()})
+    return decided, fits
 
 
 def evaluate_zoo(
@@ -111,22 +119,25 @@ def evaluate_zoo(
         table = collect_answers(runner, {name: load_model(spec) for name, spec in columns.items()}, prompts, sampling)
         families = {n: candidate_family(n, spec, family_overrides) for n, spec in manifest.candidates.items()}
         bank = build_bank(runner, table, manifest.candidates, families, signals, seed)
-        raw = {
-            s.name: attribute(
-                bank,
-                student_column[s.name],
-                manifest.candidates,
-                base=f"base:{s.base}",
-                base_spec=s.base,
-                signals=signals,
-                student_spec=s.spec,
-            )
-            for s in manifest.students
-        }
+
+        def attributed(s, candidates: dict[str, str]) -> AttributionResult:  # noqa: ANN001
+            column = student_column[s.name]
+            return attribute(bank, column, candidates, base=f"base:{s.base}", base_spec=s.base, signals=signals, student_spec=s.spec)
+
+        raw = (
+            {s.name: attributed(s, manifest.candidates) for s in manifest.students},
+            {  # the same student with its teacher left out of the candidates: the right answer is "none"
+                s.name: attributed(s, {n: spec for n, spec in manifest.candidates.items() if n != s.true_teacher})
+                for s in manifest.students
+                if s.true_teacher and len(manifest.candidates) > 1
+            },
+        )
     decided, fits = _loso(manifest.students, raw, signals)
-    cases = [calibration_case(raw[s.name], s.name, s.true_teacher) for s in manifest.students]
+    cases = [calibration_case(raw[0][s.name], s.name, s.true_teacher) for s in manifest.students]
+    cases += [calibration_case(result, name, None) for name, result in raw[1].items()]
     save(fit(cases, signals), Path(zoo) / FILE_NAME)
     overall = summarise(manifest.students, decided, signals)
+    listed, unlisted = decided
     out = ZooAttribution(
         zoo=str(zoo),
         signals=signals,
@@ -134,14 +145,16 @@ def evaluate_zoo(
         top1=overall.top1,
         top1_all=overall.top1_all,
         false_attribution=overall.false_attribution,
+        unlisted_attribution=overall.unlisted_attribution,
         students=[
             ZooStudentRow(
                 name=s.name,
                 kind=s.kind,
                 budget=s.budget,
                 true_teacher=s.true_teacher,
-                result=decided[s.name],
-                correct=decided[s.name].predicted == s.true_teacher,
+                result=listed[s.name],
+                correct=listed[s.name].predicted == s.true_teacher,
+                unlisted=unlisted.get(s.name),
             )
             for s in manifest.students
         ],
@@ -149,28 +162,35 @@ def evaluate_zoo(
     _resampled(out, bank, raw, fits, student_column, manifest.students, seed)
     budgets = sorted({s.budget for s in manifest.students if s.true_teacher and s.budget is not None})
     out.by_budget = {
-        str(b): _rate([decided[s.name].predicted == s.true_teacher for s in manifest.students if s.true_teacher and s.budget == b])
+        str(b): _rate([listed[s.name].predicted == s.true_teacher for s in manifest.students if s.true_teacher and s.budget == b])
         for b in budgets
     }
+    out.fit_without_unlisted = summarise(manifest.students, _loso(manifest.students, raw, signals, with_unlisted=False)[0], signals)
     if ablation and len(signals) > 1:
         for s in signals:
             rest = [x for x in signals if x != s]
-            out.leave_one_out[s] = summarise(manifest.students, loso(manifest.students, raw, rest), rest)
-            out.single_signal[s] = summarise(manifest.students, loso(manifest.students, raw, [s]), [s])
+            out.leave_one_out[s] = summarise(manifest.students, _loso(manifest.students, raw, rest)[0], rest)
+            out.single_signal[s] = summarise(manifest.students, _loso(manifest.students, raw, [s])[0], [s])
     return out
 
 
-def _resampled(out: ZooAttribution, bank, raw: dict, fits: dict, columns: dict, students: Sequence, seed: int) -> None:  # noqa: ANN001
-    """Each student's decision on resampled test sets, under its own leave-one-student-out calibration."""
+def _resampled(out: ZooAttribution, bank, raw: Decisions, fits: dict, columns: dict, students: Sequence, seed: int) -> None:  # noqa: ANN001
+    """Each student's decisions on resampled test sets, under its own leave-one-student-out calibration."""
     from distillscope.attribution.resampling import RESAMPLES, resampled_outcomes
 
     rows = {row.name: row for row in out.students}
     for s in students:
-        outcomes = resampled_outcomes(bank, raw[s.name], columns[s.name], f"base:{s.base}", fits[s.name], seed=seed)
+        outcomes = resampled_outcomes(bank, raw[0][s.name], columns[s.name], f"base:{s.base}", fits[s.name], seed=seed)
         hits = [o == s.true_teacher for o in outcomes] if s.true_teacher else [o != "none" for o in outcomes]
         rows[s.name].resampled = _rate(hits)
-    goal = [rows[s.name].resampled for s in students if s.true_teacher and (s.budget or 0) >= GOAL_BUDGET]
-    controls = [rows[s.name].resampled for s in students if not s.true_teacher]
-    out.top1_resampled = round(sum(goal) / len(goal), 4) if goal else None
-    out.false_attribution_resampled = round(sum(controls) / len(controls), 4) if controls else None
+        if s.name in raw[1]:
+            outcomes = resampled_outcomes(bank, raw[1][s.name], columns[s.name], f"base:{s.base}", fits[s.name], seed=seed)
+            rows[s.name].unlisted_resampled = _rate([o != "none" for o in outcomes])
+    out.top1_resampled = _mean([rows[s.name].resampled for s in students if s.true_teacher and (s.budget or 0) >= GOAL_BUDGET])
+    out.false_attribution_resampled = _mean([rows[s.name].resampled for s in students if not s.true_teacher])
+    out.unlisted_attribution_resampled = _mean([r.unlisted_resampled for r in out.students if r.unlisted_resampled is not None])
     out.resamples = RESAMPLES
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 4) if values else None

@@ -16,7 +16,9 @@ Base = Annotated[Optional[str], Opt("--base", "-b", help="the student's base, th
 Zoo = Annotated[Optional[Path], Opt("--zoo", help="every student of a built zoo, calibrated leave-one-student-out; writes the calibration")]
 Calibration = Annotated[Optional[Path], Opt("--calibration", help="a zoo directory or the calibration JSON `attribute --zoo` wrote")]
 Families = Annotated[Optional[list[str]], Opt("--family", help="NAME=FAMILY: a candidate's model family for the ICE signal")]
-Signals = Annotated[Optional[str], Opt("--signals", help="comma-separated: similarity,style,embed,mmd,ice,likelihood,pos (default: all)")]
+Signals = Annotated[
+    Optional[str], Opt("--signals", help="comma-separated: similarity,style,embed,mmd,ice,likelihood,pos (default: all but likelihood)")
+]
 LeaveOut = Annotated[Optional[list[str]], Opt("--leave-out", help="a signal to leave out (repeat)")]
 Prompts = Annotated[Optional[Path], Opt("--prompts", help="JSONL/CSV test prompts (default: --n prompts of the suite's test split)")]
 N = Annotated[int, Opt("--n", min=4, help="test prompts sampled from the packaged suite")]

@@ -22,8 +22,6 @@ def build(
     small: Annotated[bool, typer.Option("--small", help="tiny random models and mock teachers, in seconds (tests)")] = False,
     store: Annotated[Optional[Path], typer.Option("--store", help="response store (default: DIR/store.sqlite)")] = None,
     max_tokens: Annotated[int, typer.Option("--max-tokens", min=8, help="answer length, training and test")] = 40,
-    n_sharegpt: Annotated[int, typer.Option("--n-sharegpt", min=1, help="held-out ShareGPT test prompts")] = 32,
-    n_identity: Annotated[int, typer.Option("--n-identity", min=0, help="identity test prompts (suite test split)")] = 12,
     threads: Annotated[
         Optional[int], typer.Option("--threads", min=1, help="llama.cpp threads (default all); 1 is faster on a busy machine")
     ] = None,
@@ -41,7 +39,7 @@ def build(
     zoo_dir = (zoo_dir or default_zoo_dir(small)).expanduser().resolve()
     zoo_dir.mkdir(parents=True, exist_ok=True)
     store_path = (store or zoo_dir / "store.sqlite").expanduser().resolve()
-    plan = small_plan(zoo_dir) if small else real_plan(max_tokens, n_sharegpt, n_identity, threads)
+    plan = small_plan(zoo_dir) if small else real_plan(max_tokens, threads)
     log = lambda message: typer.echo(message, err=True)  # noqa: E731
     with Runner(ResponseStore(store_path), show_progress=progress) as runner:
         manifest = build_zoo(plan, zoo_dir, runner, str(store_path), log)

@@ -16,7 +16,10 @@ the answer's own tokens at probability 1, so logprob judging reads the same
 scores as the text) or `logprobs=soft` (the chosen score, choice or verdict
 token gets 0.6 and its neighbours the rest, so expected scores differ from the
 text's). With logprobs the answer stops at `max_tokens` tokens, as a real
-backend's would; without, nothing changes.
+backend's would; without, nothing changes. `words=tiny`: answer in a
+vocabulary of 24 words of the tiny test models' (`tiny_hf.WORDS`), chosen by
+the model's name, so a tiny student can learn which teacher it imitates (the
+`--small` zoo's teachers).
 """
 
 from __future__ import annotations
@@ -37,6 +40,12 @@ _VOCABULARY = (
     "in short there are several options worth comparing with examples "
     "overall this approach is simple clear and easy to verify in practice"
 ).split()
+
+
+def _tiny_vocabulary(name: str) -> list[str]:
+    from distillscope.models.tiny_hf import WORDS
+
+    return random.Random(sha256_hex(f"tiny words\n{name}")).sample(list(WORDS), 24)
 
 
 _TOKEN = re.compile(r"</|<|>|\w+|\s+|[^\w\s]")
@@ -157,11 +166,14 @@ class MockModel(Model):
         prompt = request.messages[-1].content
         base_rng = random.Random(sha256_hex(f"{self.spec.name}\n{prompt}"))
         length = min(request.sampling.max_tokens, 12 + base_rng.randrange(24))
-        words = [base_rng.choice(_VOCABULARY) for _ in range(length)]
+        vocabulary = _tiny_vocabulary(self.spec.name) if self.spec.opt_str("words") == "tiny" else _VOCABULARY
+        words = [base_rng.choice(vocabulary) for _ in range(length)]
+        if vocabulary is not _VOCABULARY:  # a signature opening, the habit a tiny student picks up first
+            words[:3] = vocabulary[:3]
         if request.sampling.temperature > 0:
             sample_rng = random.Random(f"{self.spec.name}\n{prompt}\n{request.sampling.seed_for(request.sample_index)}")
             share = min(1.0, request.sampling.temperature / 2)
-            words = [sample_rng.choice(_VOCABULARY) if sample_rng.random() < share else w for w in words]
+            words = [sample_rng.choice(vocabulary) if sample_rng.random() < share else w for w in words]
         text = f"{self.spec.name}: " + " ".join(words) + "."
         finish = "length" if length == request.sampling.max_tokens else "stop"
         return Completion(text=text, finish_reason=finish, prompt_tokens=len(prompt.split()), completion_tokens=length)

@@ -96,6 +96,16 @@ def stratified_sample(prompts: list[Prompt], n: int, seed: int = 0) -> list[Prom
     return chosen
 
 
+def nested_sample(prompts: list[Prompt], sizes: list[int], seed: int = 0) -> list[Prompt]:
+    """Stratified samples in rounds, each from what the earlier ones left: the first k rounds are the same
+    prompts whatever comes after, so a grown sample reuses every answer to the smaller one."""
+    chosen: list[Prompt] = []
+    for size in sizes:
+        taken = {p.id for p in chosen}
+        chosen.extend(stratified_sample([p for p in prompts if p.id not in taken], size, seed))
+    return chosen
+
+
 def stratified_split(prompts: list[Prompt], seed: int = 0, test_share: float = 0.2) -> dict[str, list[Prompt]]:
     """Train/test by category, for user suites that do not carry a split."""
     split: dict[str, list[Prompt]] = {"train": [], "test": []}

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from distillscope.distill.acquisition import acquire
 from distillscope.distill.train import train_lora
-from distillscope.probes.suite import ProbeSuite, canonical_jsonl, stratified_sample
+from distillscope.probes.suite import ProbeSuite, canonical_jsonl, nested_sample
 from distillscope.types import Prompt, SamplingParams, canonical_json, sha256_hex
 from distillscope.zoo.spec import MANIFEST_FILE, REFERENCES, ZooManifest, ZooPlan, ZooSampling, ZooStudent
 
@@ -79,10 +79,10 @@ def _test_set(plan: ZooPlan, suite: ProbeSuite, zoo_dir: Path, clock: _Clock) ->
     """(test prompts, their JSONL, the replay candidate's spec, the replay teacher's train pairs)."""
     from distillscope.zoo.sharegpt_teacher import sharegpt_pairs, split_sharegpt, synthetic_conversations, write_replay
 
-    chat_budget = max([s.budget for s in plan.students if s.teacher == plan.replay_candidate] or [0])
+    chat_budget = max([(s.seed + 1) * s.budget for s in plan.students if s.teacher == plan.replay_candidate] or [0])
     conversations = synthetic_conversations(suite, plan.n_sharegpt_test, chat_budget + 8, plan.seed) if plan.small else sharegpt_pairs()
     sharegpt_test, chat_train, replay = split_sharegpt(conversations, suite, plan.n_sharegpt_test, chat_budget, plan.seed)
-    identity = stratified_sample([p for p in suite.split("test") if p.category == "identity"], plan.n_identity_test, plan.seed)
+    identity = nested_sample([p for p in suite.split("test") if p.category == "identity"], plan.n_identity_test, plan.seed)
     test = sharegpt_test + identity
     data = canonical_jsonl([p.model_dump(exclude_none=True) for p in test])
     path = zoo_dir / f"test_prompts-{sha256_hex(data.decode('utf-8'))[:12]}.jsonl"
@@ -110,24 +110,26 @@ def _training_data(
 
     sampling = SamplingParams(max_tokens=plan.max_tokens)
     local = [s for s in plan.students if s.teacher in plan.candidates]
-    top = max([s.budget for s in local] or [0])
-    acquired = acquire("stratified", suite.split("train"), top, plan.seed) if top else []
-    teacher_answers = {}
-    for name in sorted({s.teacher for s in local}):
-        responses = _answers(runner, plan.candidates[name], acquired, sampling, lambda m: clock(2, m), plan.threads)
-        teacher_answers[name] = {p.id: r for p, r in zip(acquired, responses) if r is not None and r.text.strip()}
+    acquired, teacher_answers = {}, {}
+    for seed in sorted({s.seed for s in local}):  # one nested acquisition per seed, every teacher of that seed answers it
+        top = max(s.budget for s in local if s.seed == seed)
+        acquired[seed] = acquire("stratified", suite.split("train"), top, plan.seed + seed)
+        for name in sorted({s.teacher for s in local if s.seed == seed}):
+            responses = _answers(runner, plan.candidates[name], acquired[seed], sampling, lambda m: clock(2, m), plan.threads)
+            teacher_answers[name, seed] = {p.id: r for p, r in zip(acquired[seed], responses) if r is not None and r.text.strip()}
     data = {}
     for student in plan.students:
         if student.teacher is None:
             continue
-        if student.teacher == plan.replay_candidate:
-            pairs = chat_train[: student.budget]
+        if student.teacher == plan.replay_candidate:  # seed k takes the k-th slice of the free ShareGPT conversations
+            pairs = chat_train[student.seed * student.budget : (student.seed + 1) * student.budget]
             data[student.name] = [(p.text, *_cut(cut_to_tokens(a, plan.max_tokens))) for p, a in pairs]
         elif student.teacher == REFERENCES:
-            data[student.name] = [(p.text, a, True) for p, a in reference_examples(suite, student.budget, plan.seed)]
+            data[student.name] = [(p.text, a, True) for p, a in reference_examples(suite, student.budget, plan.seed + student.seed)]
         else:
-            prompts = acquired if student.budget == top else acquire("stratified", acquired, student.budget, plan.seed)
-            answers = teacher_answers[student.teacher]
+            pool = acquired[student.seed]
+            prompts = pool if student.budget == len(pool) else acquire("stratified", pool, student.budget, plan.seed + student.seed)
+            answers = teacher_answers[student.teacher, student.seed]
             data[student.name] = [(p.text, answers[p.id].text, answers[p.id].finish_reason != "length") for p in prompts if p.id in answers]
     return data
 
@@ -155,8 +157,9 @@ def _train(plan: ZooPlan, zoo_dir: Path, data: dict, clock: _Clock) -> dict[str,
 
         base = load_model(student.base)
         source, gguf_file = resolve_hf_source(ModelSpec.parse(student.base).name)
+        settings = plan.lora.model_copy(update={"seed": plan.lora.seed + student.seed})
         report = train_lora(
-            source, gguf_file, base.mode, data[student.name], zoo_dir / "students" / student.name, plan.lora, on_step=on_step
+            source, gguf_file, base.mode, data[student.name], zoo_dir / "students" / student.name, settings, on_step=on_step
         )
         if not steps:
             how = f"reused its finished training (fingerprint {report.fingerprint})"

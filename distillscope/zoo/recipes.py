@@ -16,26 +16,41 @@ QWEN, SMOLLM2, CHATGPT = "qwen", "smollm2", "chatgpt"
 
 
 def _students(gemma: str, smollm2: str, low: int, high: int) -> list[StudentPlan]:
-    return [
-        StudentPlan(name="gemma-base", base=gemma, teacher=None, budget=None, kind="base"),
-        StudentPlan(name="smollm2-base", base=smollm2, teacher=None, budget=None, kind="base"),
-        StudentPlan(name=f"gemma-qwen-{low}", base=gemma, teacher=QWEN, budget=low, kind="distilled"),
-        StudentPlan(name=f"gemma-qwen-{high}", base=gemma, teacher=QWEN, budget=high, kind="distilled"),
-        StudentPlan(name=f"gemma-smollm2-{high}", base=gemma, teacher=SMOLLM2, budget=high, kind="distilled"),
-        StudentPlan(name=f"gemma-chatgpt-{high}", base=gemma, teacher=CHATGPT, budget=high, kind="distilled"),
-        StudentPlan(name=f"smollm2-qwen-{high}", base=smollm2, teacher=QWEN, budget=high, kind="distilled"),
-        StudentPlan(name=f"gemma-references-{high}", base=gemma, teacher=REFERENCES, budget=high, kind="control"),
+    """Every recipe at the high budget twice (seeds 0 and 1: another acquisition and LoRA seed), so that the
+    calibration fitted without one student still has its recipe; a control on each base."""
+
+    def student(name: str, base: str, teacher: str | None, budget: int | None, kind: str = "distilled", seed: int = 0) -> StudentPlan:
+        return StudentPlan(name=name + (f"-s{seed}" if seed else ""), base=base, teacher=teacher, budget=budget, kind=kind, seed=seed)
+
+    out = [
+        student("gemma-base", gemma, None, None, "base"),
+        student("smollm2-base", smollm2, None, None, "base"),
+        student(f"gemma-qwen-{low}", gemma, QWEN, low),
     ]
+    for seed in (0, 1):
+        out += [
+            student(f"gemma-qwen-{high}", gemma, QWEN, high, seed=seed),
+            student(f"gemma-smollm2-{high}", gemma, SMOLLM2, high, seed=seed),
+            student(f"gemma-chatgpt-{high}", gemma, CHATGPT, high, seed=seed),
+            student(f"smollm2-qwen-{high}", smollm2, QWEN, high, seed=seed),
+            student(f"gemma-references-{high}", gemma, REFERENCES, high, "control", seed=seed),
+        ]
+    out += [
+        student(f"smollm2-chatgpt-{high}", smollm2, CHATGPT, high),
+        student(f"smollm2-references-{high}", smollm2, REFERENCES, high, "control"),
+    ]
+    return out
 
 
-def real_plan(max_tokens: int = 40, n_sharegpt_test: int = 32, n_identity_test: int = 12, threads: int | None = None) -> ZooPlan:
+def real_plan(max_tokens: int = 40, threads: int | None = None) -> ZooPlan:
+    """The 44 test prompts of the first build (32 ShareGPT, 12 identity), grown to 100 in a second round."""
     return ZooPlan(
         candidates={QWEN: "builtin/qwen2.5-coder-0.5b-instruct", SMOLLM2: "builtin/smollm2-135m-instruct"},
         replay_candidate=CHATGPT,
         students=_students("hf/gemma-3-270m", "hf/smollm2-135m-instruct", 100, 300),
         max_tokens=max_tokens,
-        n_sharegpt_test=n_sharegpt_test,
-        n_identity_test=n_identity_test,
+        n_sharegpt_test=[32, 40],
+        n_identity_test=[12, 16],
         lora=LoraSettings(epochs=1, batch_size=4, max_length=160),
         threads=threads,
     )
@@ -52,12 +67,12 @@ def small_plan(zoo_dir: Path) -> ZooPlan:
             make_tiny_causal_lm(path, chat=chat, initializer_range=1.0)
         bases[name] = f"hf/{path}"
     return ZooPlan(
-        candidates={QWEN: "mock/qwen", SMOLLM2: "mock/smollm2"},
+        candidates={QWEN: "mock/qwen?words=tiny", SMOLLM2: "mock/smollm2?words=tiny"},
         replay_candidate=CHATGPT,
         students=_students(bases["tiny-base"], bases["tiny-chat"], 8, 16),
         max_tokens=12,
-        n_sharegpt_test=6,
-        n_identity_test=4,
-        lora=LoraSettings(epochs=2, batch_size=4, max_length=96, learning_rate=1e-2, save_every=2),
+        n_sharegpt_test=[6],
+        n_identity_test=[4],
+        lora=LoraSettings(epochs=6, batch_size=4, max_length=96, learning_rate=3e-2, save_every=2),
         small=True,
     )

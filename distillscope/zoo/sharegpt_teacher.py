@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from distillscope.probes.suite import ProbeSuite, stratified_sample
+from distillscope.probes.suite import ProbeSuite, nested_sample
 from distillscope.types import Prompt, canonical_json, sha256_hex
 
 #: (ShareGPT id, first user turn, ChatGPT's answer to it)
@@ -59,7 +59,7 @@ def cut_to_tokens(text: str, max_tokens: int) -> tuple[str, bool]:
 
 
 def split_sharegpt(
-    conversations: Iterable[Conversation], suite: ProbeSuite, n_test: int, budget: int, seed: int
+    conversations: Iterable[Conversation], suite: ProbeSuite, n_test: list[int], budget: int, seed: int
 ) -> tuple[list[Prompt], list[tuple[Prompt, str]], dict[str, str]]:
     """(test prompts, train (prompt, answer) pairs, ShareGPT answer per test prompt id).
 
@@ -75,12 +75,12 @@ def split_sharegpt(
         answers.setdefault(source_id, (prompt, answer))
     used = {p.source.split(":", 1)[1] for p in suite.prompts if (p.source or "").startswith("sharegpt:")}
     eligible = [p for p in suite.split("test") if (p.source or "").startswith("sharegpt:") and p.source.split(":", 1)[1] in answers]
-    if len(eligible) < n_test:
+    if len(eligible) < sum(n_test):
         raise UserError(
-            f"only {len(eligible)} ShareGPT test prompts have a ChatGPT answer, {n_test} asked",
+            f"only {len(eligible)} ShareGPT test prompts have a ChatGPT answer, {sum(n_test)} asked",
             f"ask for at most {len(eligible)} ShareGPT test prompts",
         )
-    test = stratified_sample(eligible, n_test, seed)
+    test = nested_sample(eligible, n_test, seed)
     replay = {p.id: answers[p.source.split(":", 1)[1]][1] for p in test}
     index = NearDuplicateIndex()
     for p in test:
@@ -124,15 +124,15 @@ def write_replay(directory: Path, rows: list[tuple[Prompt, str]], max_tokens: in
     return f"replay/{path}"
 
 
-def synthetic_conversations(suite: ProbeSuite, n_test: int, n_train: int, seed: int = 0) -> list[Conversation]:
+def synthetic_conversations(suite: ProbeSuite, n_test: list[int], n_train: int, seed: int = 0) -> list[Conversation]:
     """For `--small`: made-up answers in a fixed voice for some suite ShareGPT test prompts, and made-up train conversations."""
     from distillscope.models.tiny_hf import WORDS
 
     rng = random.Random(f"{seed}:synthetic-sharegpt")
-    voice = "certainly here is a clear answer".split()
+    voice = "good question so first".split()  # words of the tiny models' vocabulary: a student can learn them
     say = lambda n: " ".join(voice + rng.choices(WORDS, k=n))  # noqa: E731
     test_ids = [p.source.split(":", 1)[1] for p in suite.split("test") if (p.source or "").startswith("sharegpt:")]
     by_id = {p.source.split(":", 1)[1]: p.text for p in suite.prompts if (p.source or "").startswith("sharegpt:")}
-    out = [(source_id, by_id[source_id], say(8)) for source_id in test_ids[: n_test * 3]]
+    out = [(source_id, by_id[source_id], say(8)) for source_id in test_ids[: sum(n_test) * 3]]
     out += [(f"synthetic-{i}", "please " + " ".join(rng.choices(WORDS, k=8)) + " ?", say(8)) for i in range(n_train)]
     return out

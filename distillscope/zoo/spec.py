@@ -62,6 +62,8 @@ class StudentPlan(BaseModel):
     teacher: str | None
     budget: int | None
     kind: Kind
+    #: a second student of the same recipe: another acquisition (or ShareGPT slice, or reference sample) and LoRA seed
+    seed: int = 0
 
 
 class ZooPlan(BaseModel):
@@ -71,8 +73,10 @@ class ZooPlan(BaseModel):
     students: list[StudentPlan]
     #: answer length for teacher answers (training) and every test answer
     max_tokens: int = 40
-    n_sharegpt_test: int = 32
-    n_identity_test: int = 12
+    #: test prompts, drawn in rounds: each round is a stratified sample of what earlier rounds left, so a grown
+    #: zoo's test set contains the smaller one and every answer to it is reused
+    n_sharegpt_test: list[int] = [32]
+    n_identity_test: list[int] = [12]
     lora: LoraSettings = LoraSettings()
     seed: int = 0
     small: bool = False
