@@ -20,6 +20,7 @@ from distillscope.probes.suite import (
     allocate,
     find_duplicates,
     load_default_suite,
+    nested_sample,
     stratified_sample,
 )
 from distillscope.probes.text_filters import HAN, looks_personal
@@ -111,6 +112,18 @@ def test_stratified_sample_keeps_shares_and_is_reproducible(suite):
     assert all(3 <= n <= 4 for n in Counter(p.category for p in odd).values())
     with pytest.raises(UserError, match="at most 1000"):
         suite.sample(1001, split="test")
+
+
+def test_nested_samples_grow_without_changing_the_first_rounds(suite):
+    pool = suite.split("test")
+    first = nested_sample(pool, [32], seed=0)
+    grown = nested_sample(pool, [32, 40], seed=0)
+    assert [p.id for p in first] == [p.id for p in stratified_sample(pool, 32, seed=0)]
+    assert [p.id for p in grown[:32]] == [p.id for p in first]  # the smaller set's answers are all reused
+    assert len({p.id for p in grown}) == 72  # the second round draws from what the first left
+    assert Counter(p.category for p in grown[32:]) == {c: 4 for c in CATEGORIES}  # and is stratified itself
+    with pytest.raises(UserError, match="cannot sample"):
+        nested_sample(pool, [600, 600])
 
 
 def test_allocate_uses_largest_remainders():

@@ -68,18 +68,25 @@ def summarise(students: Sequence[object], decided: Decisions, signals: list[str]
     )
 
 
+def _cases(students: Sequence[object], raw: Decisions, with_unlisted: bool = True) -> list:
+    """Calibration cases: every student with its true teacher (None for controls), and each distilled student
+    with its teacher left out of the candidates, whose truth is none."""
+    from distillscope.attribution.attribute import calibration_case
+
+    listed, unlisted = raw
+    cases = [calibration_case(listed[s.name], s.name, s.true_teacher) for s in students]
+    return cases + ([calibration_case(result, name, None) for name, result in unlisted.items()] if with_unlisted else [])
+
+
 def _loso(
     students: Sequence[object], raw: Decisions, signals: list[str], with_unlisted: bool = True
 ) -> tuple[Decisions, dict[str, Calibration]]:
     """Each student (both its cases) decided by the calibration fitted on every other student's cases."""
-    from distillscope.attribution.attribute import calibration_case, redecide
+    from distillscope.attribution.attribute import redecide
     from distillscope.attribution.calibration import leave_one_student_out
 
     listed, unlisted = raw
-    cases = [calibration_case(listed[s.name], s.name, s.true_teacher) for s in students]
-    if with_unlisted:
-        cases += [calibration_case(result, name, None) for name, result in unlisted.items()]
-    fits = leave_one_student_out(cases, signals)
+    fits = leave_one_student_out(_cases(students, raw, with_unlisted), signals)
 
     def again(result: AttributionResult, name: str) -> AttributionResult:
         return redecide(result, signals, fits[name], f"leave-one-student-out over {len(fits[name].students)} other zoo students")
@@ -97,7 +104,7 @@ def evaluate_zoo(
     family_overrides: dict[str, str] | None = None,
 ) -> ZooAttribution:
     from distillscope.attribution.answers import collect_answers
-    from distillscope.attribution.attribute import attribute, calibration_case
+    from distillscope.attribution.attribute import attribute
     from distillscope.attribution.calibration import FILE_NAME, fit, save
     from distillscope.attribution.families import candidate_family
     from distillscope.attribution.run import build_bank
@@ -133,9 +140,7 @@ def evaluate_zoo(
             },
         )
     decided, fits = _loso(manifest.students, raw, signals)
-    cases = [calibration_case(raw[0][s.name], s.name, s.true_teacher) for s in manifest.students]
-    cases += [calibration_case(result, name, None) for name, result in raw[1].items()]
-    save(fit(cases, signals), Path(zoo) / FILE_NAME)
+    save(fit(_cases(manifest.students, raw), signals), Path(zoo) / FILE_NAME)
     overall = summarise(manifest.students, decided, signals)
     listed, unlisted = decided
     out = ZooAttribution(
