@@ -217,6 +217,23 @@ def test_a_control_with_independent_answers_is_attributed_to_none(cli, world, tm
     assert "none of these candidates" in stdout
 
 
+def test_a_student_whose_teacher_is_not_listed_is_attributed_to_none(cli, world, tmp_path):
+    """The audit that did not list the real teacher: a student of B, with only A as a candidate, accuses nobody.
+    It moved toward A too (any fluent answers are closer to A than the terse base's), so "none" would be wrong
+    as well: with one candidate and no calibration the tool says it cannot tell."""
+    s = world["specs"]
+    out = tmp_path / "unlisted.json"
+    code, stdout, stderr = cli(
+        "attribute", "--student", s["from_b0"], "--candidate", s["qwen-teacher"], "--base", s["base"],
+        "--prompts", world["prompts"], "--signals", "similarity,mmd,ice,pos", "--no-progress", "--out", out,
+    )  # fmt: skip
+    assert code == 0, stderr
+    result = json.loads(out.read_text())
+    assert result["outcome"] == "undecided" and result["confidence"] is None, result["candidates"][0]["combined"]
+    assert any("one candidate" in note and "--calibration" in note for note in result["notes"])
+    assert "attributed to" not in stdout
+
+
 def test_without_a_base_only_the_ranking_is_given(cli, world, tmp_path):
     s = world["specs"]
     out = tmp_path / "r.json"
@@ -338,7 +355,7 @@ def test_zoo_attribution_is_right_for_every_student_and_writes_a_calibration(cli
     code, stdout, stderr = cli("attribute", "--zoo", zoo, "--signals", "similarity,ice,pos", "--no-progress", "--out", out)
     assert code == 0, stderr
     result = json.loads(out.read_text())
-    assert result["top1"] == 1.0 and result["false_attribution"] == 0.0
+    assert result["top1"] == 1.0 and result["false_attribution"] == 0.0 and result["ranking_top1"] == 1.0
     assert result["top1_resampled"] > 0.9 and result["false_attribution_resampled"] < 0.1 and result["resamples"] == 200
     assert all(row["correct"] for row in result["students"])
     assert all(

@@ -9,8 +9,10 @@ student's raw closeness when there is no base). The combination:
 - **uncalibrated**: the mean over signals of each margin's z (margin over its
   bootstrap standard error, clipped to ±5; signals without an interval rank
   but do not vote). A candidate is named only when its mean z reaches
-  `Z_NONE`: on average the student is clearly closer to it than the base is;
-  otherwise "none". No confidence is claimed. Without a base there is nothing
+  `Z_NONE`: on average the student is clearly closer to it than the base is,
+  *and* closer to it by more than to the other candidates (`specific_z`);
+  otherwise "none" (moved toward no candidate) or "undecided" (moved toward
+  candidates alike, or only one candidate to compare). No confidence is claimed. Without a base there is nothing
   to compare with, so the outcome is "undecided" and only the ranking is given.
 """
 
@@ -38,14 +40,33 @@ def _closeness(score: SignalScore) -> float | None:
     return score.value.mean if SIGNAL_INFO[score.signal][1] else -score.value.mean
 
 
-def margin_z(score: SignalScore) -> float | None:
-    margin = score.margin
+def _margin_se(score: SignalScore | None) -> tuple[float, float] | None:
+    margin = score.margin if score is not None else None
     if margin is None or margin.mean is None or margin.low is None or margin.high is None:
         return None
     se = (margin.high - margin.low) / 3.92
-    if se <= 0:
-        return None
-    return float(np.clip(margin.mean / se, -Z_CLIP, Z_CLIP))
+    return (margin.mean, se) if se > 0 else None
+
+
+def margin_z(score: SignalScore) -> float | None:
+    found = _margin_se(score)
+    return None if found is None else float(np.clip(found[0] / found[1], -Z_CLIP, Z_CLIP))
+
+
+def specific_z(best: CandidateResult, others: list[CandidateResult], signals: list[str]) -> float | None:
+    """Mean over signals of z for (best's margin − the others' mean margin): did the student move toward this
+    candidate *more* than toward the others? The standard errors are combined as if independent, which
+    overstates them when the candidates' margins move together (conservative)."""
+    zs = []
+    for s in signals:
+        mine, theirs = _margin_se(best.signals.get(s)), [_margin_se(o.signals.get(s)) for o in others]
+        if mine is None or not theirs or any(t is None for t in theirs):
+            continue
+        k = len(theirs)
+        gap = mine[0] - sum(t[0] for t in theirs) / k
+        se = (mine[1] ** 2 + sum(t[1] ** 2 for t in theirs) / k**2) ** 0.5
+        zs.append(float(np.clip(gap / se, -Z_CLIP, Z_CLIP)))
+    return float(np.mean(zs)) if zs else None
 
 
 def rank_signals(candidates: list[CandidateResult], signals: list[str]) -> dict[str, list[str]]:
@@ -66,6 +87,29 @@ def margins_of(candidates: list[CandidateResult], signals: list[str]) -> dict[st
     return {
         c.name: {s: (c.signals[s].margin.mean if s in c.signals and c.signals[s].margin else None) for s in signals} for c in candidates
     }
+
+
+def _uncalibrated_outcome(
+    result: AttributionResult, best: CandidateResult, others: list[CandidateResult], signals: list[str], notes: list[str]
+) -> None:
+    """The student moved toward `best` (mean z ≥ Z_NONE). Fine-tuning on any fluent answers moves a base toward
+    every fluent model, so without a calibration a candidate is named only when the student moved toward it
+    more than toward the other candidates; with one candidate that cannot be told, and the outcome is undecided."""
+    moved = f"the student moved toward {best.name} (mean z {best.combined:.1f})"
+    if not others:
+        result.outcome, result.predicted = "undecided", best.name
+        notes.append(
+            f"{moved}, but with one candidate and no calibration that cannot be told from fine-tuning toward any fluent "
+            "model: list other candidates (--candidate) or pass --calibration"
+        )
+        return
+    specific = specific_z(best, others, signals)
+    if specific is not None and specific >= Z_NONE:
+        result.outcome, result.predicted = "candidate", best.name
+        return
+    result.outcome, result.predicted = "undecided", best.name
+    shown = "no interval to compare" if specific is None else f"mean z {specific:.1f} < {Z_NONE:g}"
+    notes.append(f"{moved}, but not more than toward the other candidates ({shown}): which of them, if any, cannot be told")
 
 
 def decide(
@@ -121,7 +165,7 @@ def decide(
             )
             result.predicted = best.name if best else None
         elif best is not None and best.combined >= Z_NONE:
-            result.outcome, result.predicted = "candidate", best.name
+            _uncalibrated_outcome(result, best, [c for c in scored if c is not best], signals, notes)
         else:
             result.outcome = "none"
         notes.append("confidence uncalibrated: pass --calibration (from `distillscope attribute --zoo DIR`) for one")

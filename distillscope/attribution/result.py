@@ -115,6 +115,9 @@ class AblationRow(BaseModel):
     top1: float | None  # distilled students with budget >= the goal budget, predicted == true teacher
     top1_all: float | None  # every distilled student
     false_attribution: float | None  # controls attributed to a candidate
+    #: distilled students with budget >= the goal budget whose first-ranked candidate is the true teacher, whatever
+    #: "none" says: which candidate, given that one of them taught the student (closed set)
+    ranking_top1: float | None = None
     n_distilled: int
     n_controls: int
     #: distilled students, their true teacher left out of the candidates, attributed to another candidate
@@ -129,6 +132,8 @@ class ZooAttribution(BaseModel):
     top1: float | None
     top1_all: float | None
     false_attribution: float | None
+    #: the first-ranked candidate is the true teacher (budget >= goal), "none" set aside: the closed-set question
+    ranking_top1: float | None = None
     #: the same two rates averaged over resampled test sets (prompts redrawn with replacement)
     top1_resampled: float | None = None
     false_attribution_resampled: float | None = None

@@ -29,7 +29,8 @@ def outcome_line(result: AttributionResult) -> str:
         return f"attributed to {result.predicted} (confidence {confidence})"
     if result.outcome == "none":
         return f"none of these candidates (confidence {confidence})"
-    return f"undecided; closest by mean rank: {result.predicted}"
+    how = "by mean z of the margins; see the notes" if result.base else "by mean rank"
+    return f"undecided; closest {how}: {result.predicted}"
 
 
 def student_table(result: AttributionResult) -> Table:
@@ -56,7 +57,8 @@ def student_table(result: AttributionResult) -> Table:
 def zoo_table(zoo: ZooAttribution) -> Table:
     table = Table(
         title=f"attribution over the zoo (leave-one-student-out calibration); top-1 at budget ≥ {zoo.goal_budget}: "
-        f"{zoo.top1} ({zoo.top1_resampled} over {zoo.resamples} resampled test sets), all distilled: "
+        f"{zoo.top1} ({zoo.top1_resampled} over {zoo.resamples} resampled test sets; first-ranked, 'none' set aside: "
+        f"{zoo.ranking_top1}), all distilled: "
         f"{zoo.top1_all}, controls attributed: {zoo.false_attribution} ({zoo.false_attribution_resampled} "
         f"resampled), attributed with the true teacher left out: {zoo.unlisted_attribution} ({zoo.unlisted_attribution_resampled} "
         "resampled); signal columns: each signal's closest candidate"
@@ -95,14 +97,22 @@ def _unlisted_cell(row) -> str:  # noqa: ANN001 - a ZooStudentRow
 
 def ablation_table(zoo: ZooAttribution) -> Table:
     table = Table(title="which signals carry attribution (each leave-one-student-out)")
-    for column in ("signals", "top-1 (goal budget)", "top-1 (all distilled)", "controls attributed", "teacher left out, attributed"):
+    columns = (
+        "top-1 (goal budget)",
+        "first-ranked (goal budget)",
+        "top-1 (all distilled)",
+        "controls attributed",
+        "teacher left out, attributed",
+    )
+    for column in ("signals", *columns):
         table.add_column(column)
     fmt = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
-    rows = [("all", zoo.top1, zoo.top1_all, zoo.false_attribution, zoo.unlisted_attribution)]
-    rows += [(f"without {s}", r.top1, r.top1_all, r.false_attribution, r.unlisted_attribution) for s, r in zoo.leave_one_out.items()]
-    rows += [(f"{s} alone", r.top1, r.top1_all, r.false_attribution, r.unlisted_attribution) for s, r in zoo.single_signal.items()]
+    numbers = lambda r: (r.top1, r.ranking_top1, r.top1_all, r.false_attribution, r.unlisted_attribution)  # noqa: E731
+    rows = [("all", (zoo.top1, zoo.ranking_top1, zoo.top1_all, zoo.false_attribution, zoo.unlisted_attribution))]
+    rows += [(f"without {s}", numbers(r)) for s, r in zoo.leave_one_out.items()]
+    rows += [(f"{s} alone", numbers(r)) for s, r in zoo.single_signal.items()]
     if (r := zoo.fit_without_unlisted) is not None:
-        rows.append(("all, fitted without the left-out-teacher cases", r.top1, r.top1_all, r.false_attribution, r.unlisted_attribution))
-    for label, *values in rows:
+        rows.append(("all, fitted without the left-out-teacher cases", numbers(r)))
+    for label, values in rows:
         table.add_row(label, *map(fmt, values))
     return table

@@ -62,10 +62,19 @@ def summarise(students: Sequence[object], decided: Decisions, signals: list[str]
         top1=_rate([listed[s.name].predicted == s.true_teacher for s in goal]),
         top1_all=_rate([listed[s.name].predicted == s.true_teacher for s in distilled]),
         false_attribution=_rate([listed[s.name].outcome == "candidate" for s in controls]),
+        ranking_top1=_rate([_first_ranked(listed[s.name]) == s.true_teacher for s in goal]),
         n_distilled=len(distilled),
         n_controls=len(controls),
         unlisted_attribution=_rate([r.outcome == "candidate" for r in unlisted.values()]),
     )
+
+
+def _first_ranked(result: AttributionResult) -> str | None:
+    """The candidate ranked first; None when another one ties with it (a signal that says nothing ranks nobody)."""
+    ranked = sorted((c for c in result.candidates if c.combined is not None), key=lambda c: -c.combined)
+    if not ranked or (len(ranked) > 1 and abs(ranked[0].combined - ranked[1].combined) < 1e-9):
+        return None
+    return ranked[0].name
 
 
 def _cases(students: Sequence[object], raw: Decisions, with_unlisted: bool = True) -> list:
@@ -150,6 +159,7 @@ def evaluate_zoo(
         top1=overall.top1,
         top1_all=overall.top1_all,
         false_attribution=overall.false_attribution,
+        ranking_top1=overall.ranking_top1,
         unlisted_attribution=overall.unlisted_attribution,
         students=[
             ZooStudentRow(
