@@ -22,6 +22,10 @@ def build(
     small: Annotated[bool, typer.Option("--small", help="tiny random models and mock teachers, in seconds (tests)")] = False,
     store: Annotated[Optional[Path], typer.Option("--store", help="response store (default: DIR/store.sqlite)")] = None,
     max_tokens: Annotated[int, typer.Option("--max-tokens", min=8, help="answer length, training and test")] = 40,
+    seeds: Annotated[
+        Optional[int],
+        typer.Option("--seeds", min=1, help="students per budget-300 recipe (default 1; 2 for --small): 2 doubles the build time"),
+    ] = None,
     threads: Annotated[
         Optional[int], typer.Option("--threads", min=1, help="llama.cpp threads (default all); 1 is faster on a busy machine")
     ] = None,
@@ -39,7 +43,7 @@ def build(
     zoo_dir = (zoo_dir or default_zoo_dir(small)).expanduser().resolve()
     zoo_dir.mkdir(parents=True, exist_ok=True)
     store_path = (store or zoo_dir / "store.sqlite").expanduser().resolve()
-    plan = small_plan(zoo_dir) if small else real_plan(max_tokens, threads)
+    plan = small_plan(zoo_dir, seeds or 2) if small else real_plan(max_tokens, threads, seeds or 1)
     log = lambda message: typer.echo(message, err=True)  # noqa: E731
     with Runner(ResponseStore(store_path), show_progress=progress) as runner:
         manifest = build_zoo(plan, zoo_dir, runner, str(store_path), log)
