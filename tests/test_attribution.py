@@ -217,7 +217,7 @@ def test_a_control_with_independent_answers_is_attributed_to_none(cli, world, tm
     assert "none of these candidates" in stdout
 
 
-def test_a_student_whose_teacher_is_not_listed_is_attributed_to_none(cli, world, tmp_path):
+def test_a_student_whose_teacher_is_not_listed_is_not_accused(cli, world, tmp_path):
     """The audit that did not list the real teacher: a student of B, with only A as a candidate, accuses nobody.
     It moved toward A too (any fluent answers are closer to A than the terse base's), so "none" would be wrong
     as well: with one candidate and no calibration the tool says it cannot tell."""
