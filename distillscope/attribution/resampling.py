@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from distillscope.attribution.calibration import NONE, Calibration
+from distillscope.attribution.calibration import Calibration
 from distillscope.attribution.result import AttributionResult
 from distillscope.attribution.signals import PER_PROMPT, SignalBank, Skip
 
@@ -71,7 +71,3 @@ def resampled_outcomes(
         probabilities = calibration.probabilities(margins)
         out.append(max(probabilities, key=probabilities.get))
     return out
-
-
-def attribution_rate(outcomes: list[str]) -> float:
-    return sum(o != NONE for o in outcomes) / len(outcomes) if outcomes else 0.0

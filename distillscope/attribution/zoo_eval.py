@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from distillscope.attribution.calibration import Calibration
+from distillscope.attribution.calibration import NONE, Calibration
 from distillscope.attribution.result import (
     AblationRow,
     AttributionResult,
@@ -156,11 +156,7 @@ def evaluate_zoo(
         zoo=str(zoo),
         signals=signals,
         goal_budget=GOAL_BUDGET,
-        top1=overall.top1,
-        top1_all=overall.top1_all,
-        false_attribution=overall.false_attribution,
-        ranking_top1=overall.ranking_top1,
-        unlisted_attribution=overall.unlisted_attribution,
+        **overall.model_dump(include={"top1", "top1_all", "false_attribution", "ranking_top1", "unlisted_attribution"}),
         students=[
             ZooStudentRow(
                 name=s.name,
@@ -196,11 +192,11 @@ def _resampled(out: ZooAttribution, bank, raw: Decisions, fits: dict, columns: d
     rows = {row.name: row for row in out.students}
     for s in students:
         outcomes = resampled_outcomes(bank, raw[0][s.name], columns[s.name], f"base:{s.base}", fits[s.name], seed=seed)
-        hits = [o == s.true_teacher for o in outcomes] if s.true_teacher else [o != "none" for o in outcomes]
+        hits = [o == s.true_teacher for o in outcomes] if s.true_teacher else [o != NONE for o in outcomes]
         rows[s.name].resampled = _rate(hits)
         if s.name in raw[1]:
             outcomes = resampled_outcomes(bank, raw[1][s.name], columns[s.name], f"base:{s.base}", fits[s.name], seed=seed)
-            rows[s.name].unlisted_resampled = _rate([o != "none" for o in outcomes])
+            rows[s.name].unlisted_resampled = _rate([o != NONE for o in outcomes])
     out.top1_resampled = _mean([rows[s.name].resampled for s in students if s.true_teacher and (s.budget or 0) >= GOAL_BUDGET])
     out.false_attribution_resampled = _mean([rows[s.name].resampled for s in students if not s.true_teacher])
     out.unlisted_attribution_resampled = _mean([r.unlisted_resampled for r in out.students if r.unlisted_resampled is not None])
