@@ -392,6 +392,23 @@ def test_the_pos_tagger_works_offline(monkeypatch):
     assert ("DET", "NOUN", "VERB", "ADP") in pos_templates.templates("The cat sat on the mat.")
 
 
+def test_the_template_vocabulary_does_not_depend_on_answer_order(monkeypatch):
+    """Frequency ties are broken by the template, not by first sight (a set's order follows string hashing,
+    which changes per process): the same answers give the same vocabulary in any order."""
+    from distillscope.attribution import pos_templates
+    from distillscope.attribution.answers import AnswerTable
+    from distillscope.types import Prompt
+
+    monkeypatch.setattr(pos_templates, "TOP_PER_MODEL", 1)
+    monkeypatch.setattr(pos_templates, "templates", lambda text: {tuple(text.split())})
+    prompts = [Prompt(text="one"), Prompt(text="two")]
+
+    def vocabulary(answers: list[str]) -> set:
+        return set(pos_templates.TemplateProfiles(AnswerTable(prompts=prompts, answers={"m": answers})).vocabulary(["m"]))
+
+    assert vocabulary(["NOUN VERB", "DET NOUN"]) == vocabulary(["DET NOUN", "NOUN VERB"]) == {("DET", "NOUN")}
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -103,7 +103,10 @@ class TemplateProfiles:
         chosen: set = set()
         for name in pool:
             counts = Counter(t for s in self.sets(name) if s for t in s)
-            chosen.update(t for t, _ in counts.most_common(TOP_PER_MODEL))
+            # ties broken by the template itself: most_common keeps first-seen order, and a set's order follows
+            # the process's string hashing, so the vocabulary (and every POS number) changed from run to run
+            ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            chosen.update(t for t, _ in ranked[:TOP_PER_MODEL])
         return {t: i for i, t in enumerate(sorted(chosen))}
 
     def _setup(self, student: str, base: str | None, candidate: str, pool: Sequence[str]) -> tuple:
