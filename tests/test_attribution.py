@@ -166,19 +166,18 @@ def hashing_embedder(monkeypatch):
     monkeypatch.setattr("distillscope.attribution.run.make_embedder", lambda store_path: HashingEmbedder(64))
 
 
-def _attribute(cli, world, student: str, tmp_path, *extra: str) -> tuple[int, str, str, dict]:
+def _attribute(
+    cli, world, student: str, tmp_path, *extra: str, candidates: tuple[str, ...] = ("qwen-teacher", "chatgpt"), base: str | None = "base"
+) -> tuple[int, str, str, dict]:
     s = world["specs"]
     out = tmp_path / f"{student}.json"
+    listed = [arg for name in candidates for arg in ("--candidate", s[name])]
     code, stdout, stderr = cli(
         "attribute",
         "--student",
         s[student],
-        "--candidate",
-        s["qwen-teacher"],
-        "--candidate",
-        s["chatgpt"],
-        "--base",
-        s["base"],
+        *listed,
+        *(("--base", s[base]) if base else ()),
         "--prompts",
         world["prompts"],
         "--no-progress",
@@ -221,40 +220,18 @@ def test_a_student_whose_teacher_is_not_listed_is_not_accused(cli, world, tmp_pa
     """The audit that did not list the real teacher: a student of B, with only A as a candidate, accuses nobody.
     It moved toward A too (any fluent answers are closer to A than the terse base's), so "none" would be wrong
     as well: with one candidate and no calibration the tool says it cannot tell."""
-    s = world["specs"]
-    out = tmp_path / "unlisted.json"
-    code, stdout, stderr = cli(
-        "attribute", "--student", s["from_b0"], "--candidate", s["qwen-teacher"], "--base", s["base"],
-        "--prompts", world["prompts"], "--signals", "similarity,mmd,ice,pos", "--no-progress", "--out", out,
-    )  # fmt: skip
+    code, stdout, stderr, result = _attribute(
+        cli, world, "from_b0", tmp_path, "--signals", "similarity,mmd,ice,pos", candidates=("qwen-teacher",)
+    )
     assert code == 0, stderr
-    result = json.loads(out.read_text())
     assert result["outcome"] == "undecided" and result["confidence"] is None, result["candidates"][0]["combined"]
     assert any("one candidate" in note and "--calibration" in note for note in result["notes"])
     assert "attributed to" not in stdout
 
 
 def test_without_a_base_only_the_ranking_is_given(cli, world, tmp_path):
-    s = world["specs"]
-    out = tmp_path / "r.json"
-    code, stdout, stderr = cli(
-        "attribute",
-        "--student",
-        s["from_b0"],
-        "--candidate",
-        s["qwen-teacher"],
-        "--candidate",
-        s["chatgpt"],
-        "--prompts",
-        world["prompts"],
-        "--signals",
-        "similarity,pos",
-        "--no-progress",
-        "--out",
-        out,
-    )
+    code, stdout, stderr, result = _attribute(cli, world, "from_b0", tmp_path, "--signals", "similarity,pos", base=None)
     assert code == 0, stderr
-    result = json.loads(out.read_text())
     assert result["outcome"] == "undecided" and result["predicted"] == "chatgpt" and result["confidence"] is None
     assert all(c["signals"]["similarity"]["margin"] is None for c in result["candidates"])
     assert "undecided" in stdout and any("no --base" in note for note in result["notes"])
@@ -262,27 +239,10 @@ def test_without_a_base_only_the_ranking_is_given(cli, world, tmp_path):
 
 def test_a_candidate_that_is_the_students_base_is_not_ranked(cli, world, tmp_path):
     s = world["specs"]
-    out = tmp_path / "r.json"
-    code, _, stderr = cli(
-        "attribute",
-        "--student",
-        s["from_a0"],
-        "--candidate",
-        s["qwen-teacher"],
-        "--candidate",
-        s["base"],
-        "--base",
-        s["base"],
-        "--prompts",
-        world["prompts"],
-        "--signals",
-        "similarity,pos",
-        "--no-progress",
-        "--out",
-        out,
+    code, _, stderr, result = _attribute(
+        cli, world, "from_a0", tmp_path, "--signals", "similarity,pos", candidates=("qwen-teacher", "base")
     )
     assert code == 0, stderr
-    result = json.loads(out.read_text())
     excluded = next(c for c in result["candidates"] if c["spec"] == s["base"])
     assert excluded["excluded"] and excluded["rank"] is None
     assert result["rankings"]["similarity"] == ["qwen_teacher"]

@@ -210,23 +210,9 @@ def hashing_embedder(monkeypatch):
 
 def test_cli_sequential_rejects_two_different_models_and_writes_the_trajectory(cli, tmp_path, hashing_embedder):
     out = tmp_path / "seq.json"
-    code, stdout, _ = cli(
-        "indist",
-        "--sequential",
-        "--teacher",
-        "mock/alpha",
-        "--student",
-        "mock/beta",
-        "--max-queries",
-        "120",
-        "--batch",
-        "10",
-        "--max-tokens",
-        "32",
-        "--out",
-        out,
-        "--no-progress",
-    )
+    args = ["indist", "--sequential", "--teacher", "mock/alpha", "--student", "mock/beta"]
+    args += ["--max-queries", "120", "--batch", "10", "--max-tokens", "32", "--out", out, "--no-progress"]
+    code, stdout, _ = cli(*args)
     assert code == 0
     assert "distinguishable at α = 0.05" in stdout and "not shown" not in stdout
     data = json.loads(out.read_text())
@@ -240,23 +226,7 @@ def test_cli_sequential_rejects_two_different_models_and_writes_the_trajectory(c
     assert data["cost"]["models"]["mock/alpha"]["paid_queries"] == result["pairs"]
     assert data["cost"]["total"]["cost"] == 0.0  # local models have no price
     # a re-run pays for nothing: every answer comes from the store
-    cli(
-        "indist",
-        "--sequential",
-        "--teacher",
-        "mock/alpha",
-        "--student",
-        "mock/beta",
-        "--max-queries",
-        "120",
-        "--batch",
-        "10",
-        "--max-tokens",
-        "32",
-        "--out",
-        out,
-        "--no-progress",
-    )
+    cli(*args)
     again = json.loads(out.read_text())
     assert again["cost"]["total"]["paid_queries"] == 0 and again["students"]["mock/beta"]["sequential"]["pairs"] == result["pairs"]
 
