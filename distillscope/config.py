@@ -34,10 +34,13 @@ def spec_string(value: Any) -> str:
     if isinstance(value, dict) and "spec" in value:
         unknown = set(value) - {"spec", "options"}
         if unknown:
-            raise ValueError(f"unknown key '{sorted(unknown)[0]}' in a model entry; use 'spec' and 'options'")
+            raise ValueError(f"unknown key '{sorted(map(str, unknown))[0]}' in a model entry; use 'spec' and 'options'")
         options = value.get("options") or {}
         if not isinstance(options, dict):
             raise ValueError("options must be a mapping")
+        unnamed = [name for name in options if not isinstance(name, str)]
+        if unnamed:  # YAML reads `1:`, `null:` or `true:` as a number, None or a bool, never as an option's name
+            raise ValueError(f"option name {unnamed[0]!r} is not a name; write options as name: value")
         return str(ModelSpec.parse(str(value["spec"]), **options))
     raise ValueError("a model is a spec string or a mapping with 'spec' and optional 'options'")
 
@@ -56,6 +59,12 @@ def read_config_file(path: Path) -> dict:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         raise InputFileError(f"config file {path}{where} is not valid YAML", "fix the YAML syntax") from None
+    except RecursionError:  # PyYAML composes nested lists and mappings recursively
+        raise InputFileError(
+            f"config file {path} is nested too deeply to be a config", "write the config as a flat mapping of keys"
+        ) from None
+    except ValueError:  # PyYAML's int() of a number with more digits than Python converts
+        raise InputFileError(f"config file {path} holds a number too long to read", "shorten the number") from None
     if not isinstance(data, dict):
         raise InputFileError(f"config file {path} is not a mapping of keys", f"use keys such as {', '.join(ROLES)}")
     return data

@@ -26,6 +26,8 @@ from pydantic import BaseModel, Field, model_validator
 from distillscope.errors import InputFileError
 from distillscope.types import Prompt
 
+CSV_FIELD_LIMIT = 2**31 - 1  # the largest the csv module accepts on every platform (a C long)
+
 
 class Paired(BaseModel):
     """Rows of (prompt, teacher answer, student answer, sample index); a prompt repeats once per sample index."""
@@ -119,6 +121,57 @@ def read_records(path: str | Path, what: str = "prompts") -> Iterator[tuple[int,
         raise InputFileError(f"{what} file {path} is not UTF-8 text ({exc.reason})", "save it as UTF-8") from exc
 
 
+class _NotText(ValueError):
+    """A JSON value Python parses but nothing downstream can hold: NaN/Infinity, a number too large, a lone surrogate."""
+
+
+def _refuse_constant(name: str) -> float:
+    raise _NotText(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _NotText(f"the number {text[:20]}{'...' if len(text) > 20 else ''} is too large")
+    return value
+
+
+def holds_lone_surrogate(record: Any) -> bool:
+    """Does any key or string in the record hold a lone surrogate (JSON's "\\ud800"), which no UTF-8 file or SQLite row can hold?
+
+    Iterative, so a deeply nested record cannot exhaust the stack here either.
+    """
+    pending = [record]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
+
+
+def _parse_line(line: str) -> Any:
+    """One JSON line, refusing what standard JSON is not (NaN, Infinity, numbers beyond a float, lone surrogates)."""
+    try:
+        record = json.loads(line, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise _NotText("the JSON is nested too deeply") from None
+    except (json.JSONDecodeError, _NotText):
+        raise
+    except ValueError:  # an integer of more digits than Python converts to int (sys.get_int_max_str_digits)
+        raise _NotText("an integer has too many digits") from None
+    if holds_lone_surrogate(record):
+        raise _NotText("a string holds a lone surrogate escape (\\ud800-\\udfff), which is not text")
+    return record
+
+
 def _read_jsonl(path: Path, what: str) -> Iterator[tuple[int, dict[str, Any]]]:
     # utf-8-sig: Windows editors and Excel start files with a byte-order mark, which is not part of the data
     with path.open(encoding="utf-8-sig") as handle:
@@ -126,12 +179,14 @@ def _read_jsonl(path: Path, what: str) -> Iterator[tuple[int, dict[str, Any]]]:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = _parse_line(line)
             except json.JSONDecodeError as exc:
                 raise InputFileError(
                     f"{path} line {number}: invalid JSON ({exc.msg} at column {exc.colno})",
                     f"make each line of the {what} file one JSON object",
                 ) from None
+            except _NotText as exc:
+                raise InputFileError(f"{path} line {number}: {exc}", f"write that value as standard JSON text in the {what} file") from None
             if not isinstance(record, dict):
                 raise InputFileError(
                     f"{path} line {number}: expected a JSON object, got {type(record).__name__}",
@@ -142,14 +197,21 @@ def _read_jsonl(path: Path, what: str) -> Iterator[tuple[int, dict[str, Any]]]:
 
 def _read_csv(path: Path, what: str) -> Iterator[tuple[int, dict[str, Any]]]:
     # utf-8-sig: a byte-order mark would otherwise become part of the first column's name ("\ufefftext")
+    # a prompt may be a long document: the csv module's default field limit (128 KiB) is not ours (JSONL has none)
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
-        if not reader.fieldnames:
-            raise InputFileError(f"{what} file {path} has no header row", "add a header row naming the columns")
-        for record in reader:
-            if None in record:
-                raise InputFileError(
-                    f"{path} line {reader.line_num}: more fields than the header has columns",
-                    "quote fields that contain commas",
-                )
-            yield reader.line_num, {k: v for k, v in record.items() if v not in (None, "")}
+        try:
+            if not reader.fieldnames:
+                raise InputFileError(f"{what} file {path} has no header row", "add a header row naming the columns")
+            for record in reader:
+                if None in record:
+                    raise InputFileError(
+                        f"{path} line {reader.line_num}: more fields than the header has columns",
+                        "quote fields that contain commas",
+                    )
+                yield reader.line_num, {k: v for k, v in record.items() if v not in (None, "")}
+        except csv.Error as exc:
+            raise InputFileError(
+                f"{path} line {reader.line_num}: not valid CSV ({exc})", f"save the {what} file as CSV with a header row"
+            ) from None

@@ -8,11 +8,27 @@ written into the store key, results, reports, exports and the console.
 server's error body may echo the key it was sent) before that text is stored
 or printed. Both err on the side of masking: a masked error message loses a
 word, a leaked key costs its owner.
+
+Shapes miss keys that have no tell-tale form (a key of letters only, a
+password). So `redact` also masks, exactly, every secret value the process
+knows: each one a backend was given (`register_secret`, e.g. the key read
+from `$OPENAI_API_KEY` or the variable named by `api_key_env`) and the value
+of every environment variable whose name says secret (`*_API_KEY`, `*_TOKEN`,
+...), together with the encodings a server or a report may echo them in
+(URL-quoted, JSON- or HTML-escaped, base64). Every path where text leaves the process goes through `redact`:
+failure rows and tables, `store stats`, error lines and tracebacks, logs.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
+import html
+import json
+import os
 import re
+import threading
+from urllib.parse import quote, quote_plus
 
 MASK = "***"
 
@@ -47,10 +63,57 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+#: characters a key is made of (base64, URL-safe base64, hex, dashes): a known value is masked with its whole token
+_TOKEN_CHARS = r"[A-Za-z0-9._~+/=-]"
+#: known values shorter than this are not masked: "1" or "yes" would mask half of every message
+MIN_KNOWN_SECRET_LENGTH = 6
+#: environment variables whose names look secret to `is_secret_name` but hold none (the shell's working directories)
+_ENV_NOT_SECRET = frozenset({"PWD", "OLDPWD"})
+_registered: set[str] = set()
+_lock = threading.Lock()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret value this process was given, so `redact` masks it exactly wherever it appears."""
+    if value and len(value.strip()) >= MIN_KNOWN_SECRET_LENGTH:
+        with _lock:
+            _registered.add(value.strip())
+
+
+def _encodings(value: str) -> set[str]:
+    """The forms a secret may be echoed in: as is, URL-quoted, JSON/HTML-escaped, base64."""
+    encoded = base64.b64encode(value.encode()).decode()
+    forms = {value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1], html.escape(value), encoded, encoded.rstrip("=")}
+    return {form for form in forms if len(form) >= MIN_KNOWN_SECRET_LENGTH}
+
+
+@functools.lru_cache(maxsize=8)
+def _all_forms(values: frozenset[str]) -> tuple[str, ...]:
+    forms: set[str] = set()
+    for value in values:
+        forms |= _encodings(value)
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def known_secrets() -> tuple[str, ...]:
+    """Every secret value this process knows, in every encoding, longest first (so no shorter one splits a longer)."""
+    with _lock:
+        values = set(_registered)
+    for name, value in list(os.environ.items()):
+        if len(value.strip()) >= MIN_KNOWN_SECRET_LENGTH and name.upper() not in _ENV_NOT_SECRET and is_secret_name(name):
+            values.add(value.strip())
+    return _all_forms(frozenset(values))
+
+
 def redact(text: str) -> str:
-    """`text` with every key-shaped substring masked (`sk-***`, `Bearer ***`, `api_key=***`, `http://***@host`)."""
+    """`text` with every known secret and every key-shaped substring masked (`sk-***`, `Bearer ***`, `api_key=***`, `http://***@host`)."""
     if not text:
         return text
+    for secret in known_secrets():
+        if secret in text:
+            # the whole token around it: a known value inside a longer key ("sk-test" in "sk-test-Zq8...") must not
+            # leave the rest of that key in view, where the key-shaped patterns below no longer see it whole
+            text = re.sub(f"{_TOKEN_CHARS}*{re.escape(secret)}{_TOKEN_CHARS}*", MASK, text)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text

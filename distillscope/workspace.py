@@ -52,13 +52,16 @@ class Workspace:
         refresh: bool = False,
         log_to_console: bool | None = None,
     ) -> None:
-        from distillscope.paths import check_parent
         from distillscope.runner.runner import Runner
         from distillscope.runner.store import ResponseStore
 
-        self.store: ResponseStore = ResponseStore(check_parent(Path(store), "store") if store else None)
+        self.store: ResponseStore = ResponseStore(store)  # its location checked as every store's is (paths.store_location)
         self.runner: Runner = Runner(self.store, show_progress=progress, cost=cost, refresh=refresh)
         self.progress = progress
+        if not progress:  # the libraries' own progress bars too (datasets, transformers, model loading)
+            from distillscope.quiet import quiet_third_party
+
+            quiet_third_party()
         self.embedder_choice = embedder
         self._log_to_console = progress if log_to_console is None else log_to_console
         self._models: dict[str, Model] = {}
@@ -82,7 +85,10 @@ class Workspace:
         return self.runner.cost
 
     def log(self, message: str) -> None:
-        """A progress line on stderr (only when progress is shown)."""
+        """A progress line on stderr (only when progress is shown), and to the `--log` file where one was given."""
+        import logging
+
+        logging.getLogger("distillscope").info(message)
         if self._log_to_console:
             from rich.console import Console
 
@@ -114,7 +120,8 @@ class Workspace:
         if self._embedding_cache is None:
             from distillscope.metrics.embeddings import EmbeddingCache
 
-            self._embedding_cache = EmbeddingCache(self.store.path)
+            # a read-only store serves its answers; the vectors of this run are then kept in memory only
+            self._embedding_cache = EmbeddingCache(":memory:" if self.store.read_only else self.store.path)
         return self._embedding_cache
 
     @property

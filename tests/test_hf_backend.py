@@ -21,6 +21,7 @@ def tiny_dirs(tmp_path_factory):
 
 
 def _run(tmp_path, spec, sampling):
+    tmp_path.mkdir(parents=True, exist_ok=True)  # a store's directory must exist (only the default one is created)
     with ResponseStore(tmp_path / "s.sqlite") as store:
         return Runner(store, show_progress=False).run(load_model(spec), requests_for(PROMPTS, sampling))
 

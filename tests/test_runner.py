@@ -1,3 +1,6 @@
+import pytest
+
+from distillscope.errors import UserError
 from distillscope.models.registry import load_model
 from distillscope.runner.runner import Job, RetryPolicy, Runner, requests_for
 from distillscope.runner.store import ResponseStore
@@ -35,13 +38,13 @@ def test_more_samples_later_only_generates_the_new_ones(tmp_path):
     assert (result.counts.cached, result.counts.generated) == (20, 10)
 
 
-def test_samples_differ_at_temperature_and_repeat_when_greedy(tmp_path):
+def test_samples_differ_at_temperature_and_greedy_resamples_are_refused(tmp_path):
     runner = _runner(tmp_path)
     hot = runner.run(load_model("mock/a"), requests_for(PROMPTS[:1], SamplingParams(temperature=1.0, n=4)))
     assert len({r.text for r in hot.responses}) > 1
-    greedy = runner.run(load_model("mock/a"), requests_for(PROMPTS[:1], SamplingParams(n=3)))
-    assert len({r.key for r in greedy.responses}) == 3  # keyed per sample index
-    assert len({r.text for r in greedy.responses}) == 1
+    # several greedy answers to one prompt would pay n times for one answer: refused before anything is paid
+    with pytest.raises(UserError, match="--temperature"):
+        runner.run(load_model("mock/a"), requests_for(PROMPTS[:1], SamplingParams(n=3)))
 
 
 def test_greedy_keys_ignore_seed_and_top_p_but_not_max_tokens():

@@ -85,7 +85,7 @@ def test_key_shaped_values_and_env_names_holding_keys_are_refused():
 def test_ordinary_options_are_not_mistaken_for_secrets():
     for name in ("base_url", "max_tokens", "tokenizer", "tpm", "concurrency", "api_key_env", "mode", "judge_format", "weights"):
         assert not is_secret_name(name) or name == "api_key_env"
-    spec = ModelSpec.parse("openai/m?base_url=http://127.0.0.1:8000/v1&api_key_env=MY_KEY&tpm=1000&max_tokens=5")
+    spec = ModelSpec.parse("openai/m?base_url=http://127.0.0.1:8000/v1&api_key_env=MY_KEY&tpm=1000&mode=chat")
     assert spec.opt_str("api_key_env") == "MY_KEY"
 
 
@@ -178,3 +178,75 @@ def test_the_audit_writes_no_key_to_results_report_or_console(cli, tmp_path, mon
     for artefact in (tmp_path / "out" / "results.json", tmp_path / "out" / "report.html"):
         assert PLAIN.encode() not in artefact.read_bytes()
     assert PLAIN not in out and PLAIN not in err
+
+
+WORDS_KEY = "correct-horse-battery-staple-rides"  # no digit, no case change, no known prefix: no shape to recognise
+
+
+@pytest.mark.parametrize("variable", ["OPENAI_API_KEY", "MYVAR"])  # a secret-named variable, and one only api_key_env names
+def test_a_key_without_any_shape_is_masked_by_value_everywhere(cli, write_prompts, tmp_path, isolated_store, monkeypatch, variable):
+    monkeypatch.setenv(variable, WORDS_KEY)
+    prompts = write_prompts(["ok one", "echo"])
+    answers, export = tmp_path / "answers.jsonl", tmp_path / "export.jsonl"
+    with StubServer(StubConfig(faults={"echo": ["echo_key"] * 10})) as stub:
+        spec = f"openai/stub?base_url={stub.base_url}&api_key_env={variable}"
+        code, out, err = cli("generate", "--model", spec, "--prompts", prompts, "--out", answers, "--no-progress")
+        assert code == 1, err
+    outputs = [out, err]
+    for command in (["store", "stats"], ["store", "export", "--out", export]):
+        code, out, err = cli(*command)
+        assert code == 0, err
+        outputs += [out, err]
+    assert "bad request from key Bearer ***" in outputs[2]
+    for path in [isolated_store, *isolated_store.parent.glob(isolated_store.name + "-*"), answers, export]:
+        assert b"horse-battery" not in path.read_bytes(), path
+    for text in outputs:
+        assert "horse-battery" not in text
+
+
+def test_registered_secrets_are_masked_in_their_encodings_too(monkeypatch):
+    import base64
+    from urllib.parse import quote
+
+    from distillscope.secrets import register_secret
+
+    value = "plain words & letters/only"
+    register_secret(value)
+    for form in (value, quote(value, safe=""), json.dumps(value)[1:-1], base64.b64encode(value.encode()).decode()):
+        masked = redact(f"the server said: {form} was refused")
+        assert form not in masked and "***" in masked
+    register_secret("1")  # too short to be told apart from ordinary text: not masked
+    assert redact("HTTP 1 error") == "HTTP 1 error"
+
+
+def test_secret_named_environment_variables_are_masked_without_registration(monkeypatch):
+    monkeypatch.setenv("SOME_SERVICE_TOKEN", "quietlettersonlyvalue")
+    monkeypatch.setenv("HOME_DIRECTORY_NAME", "notasecretatall")
+    assert redact("echo: quietlettersonlyvalue") == "echo: ***"
+    assert redact("echo: notasecretatall") == "echo: notasecretatall"
+
+
+def test_a_bugs_traceback_is_printed_with_known_secrets_masked(cli, write_prompts, monkeypatch):
+    import distillscope.probes.loader as loader
+
+    monkeypatch.setenv("SOME_SERVICE_TOKEN", WORDS_KEY)
+
+    def broken(path):  # noqa: ANN001, ANN202
+        raise RuntimeError(f"a bug that happened to format the key {WORDS_KEY} into its message")
+
+    monkeypatch.setattr(loader, "load_numbered_prompts", broken)
+    code, out, err = cli("generate", "--model", "mock/m", "--prompts", write_prompts(["x"]), "--no-progress")
+    assert code == 1 and "Traceback" in err and "RuntimeError: a bug that happened to format the key *** into" in err
+    assert "horse-battery" not in err + out
+
+
+def test_a_known_value_inside_a_longer_key_masks_the_whole_key():
+    """A registered value that is only part of a key (its prefix) must not leave the rest of the key in view."""
+    from distillscope.secrets import _registered, register_secret
+
+    register_secret("sk-test")
+    try:
+        masked = redact(f"bad request from key Bearer {SECRET}")
+        assert PLAIN not in masked and "***" in masked
+    finally:
+        _registered.discard("sk-test")

@@ -31,7 +31,7 @@ class StrictMock(MockModel):
         if "[TEXT]" not in prompt:
             return super().answer(request)
         text = prompt.split("[TEXT]")[1].split("[END TEXT]")[0]
-        if self.spec.opt_str("garble"):
+        if self.spec.opt_str("judge_garble"):
             return Completion(text="Both <judge>1</judge> and <judge>0</judge> are possible.", finish_reason="stop")
         return Completion(
             text=f"It {'claims' if 'OpenAI' in text else 'does not claim'} OpenAI. <judge>{int('OpenAI' in text)}</judge>",
@@ -93,7 +93,7 @@ def test_second_stage_over_loose_positives_agrees_with_the_extractor_in_the_toy_
 
 
 def test_unreadable_strict_verdicts_are_failures_not_guesses(tmp_path):
-    run, runner, judge, library = _run(tmp_path, "mock/judge?ice=judge&garble=1")
+    run, runner, judge, library = _run(tmp_path, "mock/judge?ice=judge&judge_garble=1")
     stage = apply_strict_judge(run, runner, judge, library.get("qwen"), library, ["openai"], "judge")
     assert stage.judge_positive == 0 and len(stage.failures) == stage.judged > 0
     assert "ambiguous" in stage.failures[0]["error"] and "<judge>1</judge>" in stage.failures[0]["raw"]

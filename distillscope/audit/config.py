@@ -55,6 +55,9 @@ class AuditConfig(BaseModel):
     max_tokens: int = Field(AUDIT_MAX_TOKENS, ge=1, description="shorthand for sampling.max_tokens")
     swap_n: int = Field(10, ge=0)
     ladder_n: int = Field(20, ge=0, description="prompts on the control ladder (0: no validity check)")
+    # a judge measure (RSE) or judge (pairwise, ICE conflict) its control shows invalid is not run for the students,
+    # saving its calls; True computes it anyway (still reported as invalid)
+    force_invalid: bool = False
     judge_mode: Literal["auto", "text", "logprob"] = "auto"  # auto: token probabilities where the backend gives them
     ice_budget: int = Field(100, ge=1)
     ice_questions_per_iteration: int = Field(5, ge=1)
@@ -80,7 +83,8 @@ class AuditConfig(BaseModel):
     # attribution (metric `attribution`): candidate teachers (default: the teacher), each student's base, a zoo calibration
     candidates: list[str] = Field(default_factory=list)
     bases: dict[str, str] = Field(default_factory=dict)
-    attribution_calibration: Path | None = None
+    attribution_calibration: Path | None = None  # a zoo's null population (attribution_null.json, or the zoo directory)
+    attribution_alpha: float = Field(0.05, gt=0, lt=1)  # the attribution test's false-accusation rate
     sequential: SequentialSettings | None = None  # {alpha, max_queries, batch}: the anytime-valid test per student
     prices: dict[str, Price] = Field(default_factory=dict)  # spec -> {input, output} USD per 1M tokens
     max_cost: float | None = Field(None, ge=0, description="USD; the audit stops before spending more")
@@ -96,6 +100,14 @@ class AuditConfig(BaseModel):
         if value is None:
             return []
         return [spec_string(v) for v in (value if isinstance(value, list) else [value])]
+
+    @field_validator("facts", "pairwise_judges", mode="before")
+    @classmethod
+    def _keyed_by_student(cls, value: Any) -> Any:
+        """Keys written as the user spelt them, normalised like `students`, so `mock/a?y=1&x=2` finds its entry."""
+        if isinstance(value, dict):
+            return {spec_string(k): (spec_string(v) if isinstance(v, dict) else v) for k, v in value.items()}
+        return value
 
     @field_validator("strict_families", mode="before")
     @classmethod

@@ -22,6 +22,7 @@ def claims(
     from distillscope.errors import InputFileError, UserError
     from distillscope.ice.claims import VOICES, extract_claims
     from distillscope.ice.facts import load_library
+    from distillscope.paths import atomic_open, guard_outputs, require_writable_file
     from distillscope.probes.loader import read_records
 
     counted = tuple(v.strip() for v in voices.split(",") if v.strip())
@@ -32,11 +33,10 @@ def claims(
     missing = [n for n, row in rows if column not in row]
     if missing:
         raise InputFileError(f"{file} line {missing[0]} has no '{column}' column", "name the response column with --column")
-    out = out or file.with_suffix(".claims.jsonl")
-    if out.resolve() == file.resolve():
-        raise InputFileError(f"--out {out} would overwrite the input", "choose another output path")
+    out = require_writable_file(out or file.with_suffix(".claims.jsonl"), "--out")
+    guard_outputs({"--out": out}, inputs={"the input FILE": file, "--library": library})  # nor a store, symlinked or not
     counts: dict[str, int] = {}
-    with out.open("w", encoding="utf-8") as handle:
+    with atomic_open(out) as handle:  # replaces an older file only once every row is written
         for _, row in rows:
             prompt = str(row.get(prompt_column) or "") if prompt_column else None
             report = extract_claims(str(row[column] or ""), prompt=prompt, library=fact_library, voices=counted)

@@ -62,6 +62,14 @@ def main(argv: list[str] | None = None) -> None:
         if exc.filename is None:
             raise
         _fail(f"cannot use {exc.filename}: {exc.strerror or exc}. Fix: check that the path exists and is writable", EXIT_USER_ERROR)
+    except Exception:
+        # a bug keeps its traceback, with every known secret masked (a frame may hold the key)
+        import traceback
+
+        from distillscope.secrets import redact
+
+        sys.stderr.write(redact(traceback.format_exc()))
+        sys.exit(1)
     if code == EXIT_INTERRUPTED:
         # typer turns Ctrl-C into Exit(130), which a non-standalone run returns as its code
         _interrupted()
@@ -71,8 +79,15 @@ def main(argv: list[str] | None = None) -> None:
 def _fail(line: str, code: int) -> None:
     from distillscope.secrets import redact
 
-    typer.echo(f"error: {redact(line)}", err=True)
+    typer.echo(f"error: {_one_line(redact(line))}", err=True)
     sys.exit(code)
+
+
+def _one_line(text: str) -> str:
+    """The message on one line, whatever user text it quotes: a spec, a path or a file's line may hold a line break,
+    a control character or a byte that is not UTF-8 (a lone surrogate), and none may split or break the line."""
+    text = "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text.strip())
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _interrupted() -> None:

@@ -51,7 +51,7 @@ def generate(
     console.print(f"store: {escape(str(store_path))}", highlight=False)
     if job.out:
         written = generation.write_answers_jsonl(job.out, job.prompts, results[0], job.sampling.n)
-        typer.echo(f"wrote {written} answers to {job.out}", err=True)
+        typer.echo(f"wrote {written} answers to {job.out}" if written else f"no answers to write; {job.out} was not written", err=True)
     failed = sum(r.counts.failed for r in results)
     if failed:
         typer.echo(

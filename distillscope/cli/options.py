@@ -43,6 +43,12 @@ Samples = Annotated[
 Progress = Annotated[bool, typer.Option(help="show progress")]
 JudgeMode = Annotated[str, typer.Option("--judge-mode", help="auto (token probabilities where the backend gives them), text or logprob")]
 LadderN = Annotated[int, typer.Option("--ladder-n", min=0, help="prompts on the control ladder (0: no validity check)")]
+ForceInvalid = Annotated[
+    bool,
+    typer.Option(
+        "--force-invalid", help="score the students with a judge measure its control showed invalid (default: skip it and save the calls)"
+    ),
+]
 Students = Annotated[list[str], typer.Option("--student", "-s", help="a student model spec; repeat for several")]
 
 

@@ -17,11 +17,16 @@ def build(out: Annotated[Path, typer.Option("--out", "-o", help="where to write 
     """Rebuild the default suite from the source data sets (needs the `build` extra)."""
     import time
 
+    from distillscope.paths import atomic_open, guard_outputs, require_writable_file
     from distillscope.probes.build import build_suite
+    from distillscope.probes.suite import canonical_jsonl
 
+    out = require_writable_file(out, "--out")  # checked before the (long) build
+    guard_outputs({"--out": out})
     started = time.perf_counter()
     suite = build_suite(seed, name=out.name)
-    suite.to_jsonl(out)
+    with atomic_open(out, "wb") as handle:
+        handle.write(canonical_jsonl([p.model_dump(exclude_none=True) for p in suite.prompts]))
     typer.echo(f"wrote {len(suite.prompts)} prompts to {out} in {time.perf_counter() - started:.1f}s; version {suite.version}", err=True)
 
 
@@ -34,14 +39,20 @@ def sample(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="write here instead of stdout")] = None,
 ) -> None:
     """Draw a stratified subset (each category keeps its share) as JSONL."""
+    from distillscope.paths import atomic_open, guard_outputs, require_writable_file
     from distillscope.probes.suite import ProbeSuite, canonical_jsonl, load_suite
 
+    if out:  # never the suite it samples, nor a store
+        out = require_writable_file(out, "--out")
+        guard_outputs({"--out": out}, inputs={"--suite": suite})
     chosen = ProbeSuite(name="sample", prompts=load_suite(suite).sample(n, split=split, seed=seed))
+    lines = canonical_jsonl([p.model_dump(exclude_none=True) for p in chosen.prompts])
     if out:
-        chosen.to_jsonl(out)
+        with atomic_open(out, "wb") as handle:
+            handle.write(lines)
         typer.echo(f"wrote {len(chosen.prompts)} prompts to {out}", err=True)
     else:
-        typer.echo(canonical_jsonl([p.model_dump(exclude_none=True) for p in chosen.prompts]).decode("utf-8"), nl=False)
+        typer.echo(lines.decode("utf-8"), nl=False)
 
 
 @app.command("stats")

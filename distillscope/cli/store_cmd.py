@@ -1,4 +1,4 @@
-"""`distillscope store stats|export|prune`: options and printing (the work is in runner/store_admin.py).
+"""`distillscope store stats|export|prune|salvage`: options and printing (the work is in runner/store_admin.py, store_salvage.py).
 
 Text we did not write (failure messages, which may echo what a server was
 sent) is redacted and printed as plain text.
@@ -13,7 +13,7 @@ import typer
 
 from distillscope.cli.options import Store
 
-app = typer.Typer(help="Inspect, export and prune the response store.", no_args_is_help=True)
+app = typer.Typer(help="Inspect, export, prune and salvage the response store.", no_args_is_help=True)
 
 
 def _megabytes(size: int) -> str:
@@ -87,3 +87,20 @@ def prune(
     name, removed = prune_model(store, model, before)
     when = f" stored before {before}" if before else ""
     typer.echo(f"deleted {removed.responses} answers and {removed.failures} failures of {name}{when}", err=True)
+
+
+@app.command("salvage")
+def salvage(
+    damaged: Annotated[Path, typer.Argument(help="the damaged store file (it is only read)")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="a new .sqlite store, or a .jsonl file")],
+) -> None:
+    """Copy every answer and failure a damaged store still holds into a fresh store (or JSONL), row by row and page by page."""
+    from distillscope.runner.store_salvage import salvage_store
+
+    r = salvage_store(damaged, out)
+    how = "SQLite, then page by page" if r.sqlite_opened else "page by page (SQLite could not open it)"
+    typer.echo(
+        f"salvaged {r.responses} answers and {r.failures} failures from {r.source} into {r.out} ({how}: {r.from_sqlite} rows through "
+        f"SQLite, {r.from_pages} more from its pages; {r.unreadable_rows} rows and {r.unreadable_pages} pages/cells unreadable)",
+        err=True,
+    )

@@ -31,8 +31,10 @@ _KNOWN_PERSONAS = (
     r"|bob|kevin|burple|balakula|alphabreak|apophis|omega|sda|lucy|maximum|hackerman|ucar|condition\s+red|sigma"
     r"|jb|dev\s+mode|unfiltered|filtered|standard|censored|uncensored|assistant|ai|bot|chatbot"
 )
+# (The indent stays on the label's own line and no two quantifiers can share a space: `[ \t>]*\s*` split a run of
+# n spaces n ways and let every blank line scan all the blank lines after it, so n blank lines cost n².)
 _LABEL = re.compile(
-    r"^[ \t>]*(?:\*\*|__)?\s*(?:"
+    r"^[ \t>]*(?:(?:\*\*|__)[ \t]*)?(?:"
     r"(?P<bracketed>[\[(【（](?P<inner>[^\]\)】）\n]{1,40})[\])】）])(?:\s*(?:\*\*|__))?\s*[:：]?"
     r"|(?P<bare>(?:[^\w\s\n]{0,3}\s?)(?:" + _KNOWN_PERSONAS + r")(?:\s?[^\w\s\n:：]{1,3})?)(?:\s*(?:\*\*|__))?\s*[:：]"
     r")",

@@ -19,6 +19,7 @@ B and (3, 2, 5). Failures are counted and kept with the raw text by the caller (
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -34,8 +35,9 @@ CHOICE_LABELS = ("answer", "final answer", "verdict", "choice", "答案", "选�
 CONFLICT_LABELS = ("judge", "conflict", "verdict", "冲突", "判断")
 _CHINESE_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"}
 _DECOR = r"[\s*_`#>\[\]\"']*"  # markdown and quotes that may wrap a label or a value
+# (no ">": it is already decoration, and a hedge that can be decoration lets a run of ">" split n² ways)
 _HEDGE = (
-    r"(?:[~≈<>±+\-–]|about|around|approx\w*|roughly|maybe|perhaps|probably|likely|between|either|not|no|only|"
+    r"(?:[~≈<±+\-–]|about|around|approx\w*|roughly|maybe|perhaps|probably|likely|between|either|not|no|only|"
     r"at least|at most|大约|约|大概|可能|介于|不是)"
 )
 
@@ -52,7 +54,7 @@ class _Bad(Exception):
 class _Grammar:
     fields: dict[str, tuple[str, ...]]  # field -> label / JSON key names
     tags: dict[str, str]  # tag name -> field
-    value: Callable[[str], tuple[object, str] | None]  # value at the start of a string, and the rest
+    value: Callable[[str, int], tuple[object, int] | None]  # the value at a position of a string, and where it ends
     stray: str  # a pattern that, in a comment after the value, would be another value
     what: str
     label_suffix: str = ""
@@ -62,20 +64,30 @@ class _Grammar:
         """Does a labelled line whose value could not be read still look like it gives one ("not A", "about 4")?"""
         if self.stray_anywhere:
             return re.search(self.stray, rest) is not None
-        return re.match(rf"{_DECOR}{_HEDGE}?{_DECOR}(?:{self.stray})", rest, re.IGNORECASE) is not None
+        return re.match(rf"{_DECOR}(?:{_HEDGE}{_DECOR})?(?:{self.stray})", rest, re.IGNORECASE) is not None
 
     def field_of(self, name: str) -> str | None:
         key = re.sub(r"[\s_\-]+", " ", name.lower().strip())
         return next((f for f, names in self.fields.items() if key in names), None)
 
     def label_line(self) -> re.Pattern:
+        """`Label: value` at the start of a line, after an optional bullet and markdown.
+
+        No two adjacent quantifiers may match the same character (a bullet is followed by a lookahead, not `\\s+`,
+        and the suffix word is optional with its own decoration): otherwise a line of n spaces or asterisks is split
+        n² ways before the match fails, and a degenerate judge answer of blank space costs minutes. It is matched
+        at a position (the line's start, or after `,` for the next label), and the value is read from its end.
+        """
         names = sorted({n for names in self.fields.values() for n in names}, key=len, reverse=True)
         alternatives = "|".join(re.escape(n).replace(r"\ ", r"[\s_\-]+") for n in names)
+        suffix = f"(?:{self.label_suffix}{_DECOR})?" if self.label_suffix else ""
         return re.compile(
-            rf"^\s*(?:[-+•]\s+|\d+[.)]\s+)?{_DECOR}(?P<label>{alternatives}){_DECOR}{self.label_suffix}{_DECOR}"
-            rf"(?:[:=]|[-–—](?!\d)){_DECOR}(?P<rest>.*)$",
+            rf"(?:\s*(?:[-+•]|\d+[.)])(?=\s))?{_DECOR}(?P<label>{alternatives}){_DECOR}{suffix}(?:[:=]|[-–—](?!\d)){_DECOR}",
             re.IGNORECASE,
         )
+
+
+_NEXT_LABEL = re.compile(r"\s*[,;|]\s*")  # what separates two labels on one line
 
 
 def _normalise(text: str) -> str:
@@ -104,25 +116,47 @@ class _Readings:
 
     def exact(self, field: str, text: str, where: str) -> None:
         """A tag or JSON value: the whole of it must be one value."""
-        found = self.grammar.value(text)
-        if found is None or re.sub(_DECOR, "", found[1]):
+        found = self.grammar.value(text, 0)
+        if found is None or re.sub(_DECOR, "", text[found[1] :]):
             raise _Bad(f"{where} holds '{text.strip()[:40]}', not exactly one {self.grammar.what}")
         self.add(field, found[0])
 
     def line(self, line: str, pattern: re.Pattern) -> None:
+        """Every `Label: value` of one line; positions, not slices, so n labels on a line cost n, not n²."""
         match = pattern.match(line)
         while match:
-            field, rest = self.grammar.field_of(match.group("label")), match.group("rest")
-            found = self.grammar.value(rest)
+            field = self.grammar.field_of(match.group("label"))
+            found = self.grammar.value(line, match.end())
             if found is None:
-                if self.grammar.poisons(rest):
+                if self.grammar.poisons(line[match.end() :]):
                     raise _Bad(f"'{line.strip()[:60]}' does not hold exactly one {self.grammar.what}")
                 return  # a label followed by prose ("Style: both are formal") is not a reading
             self.add(field, found[0])
-            following = re.match(r"\s*[,;|]\s*", found[1])
-            match = pattern.match(found[1][following.end() :]) if following else None
-            if match is None and not _clean_comment(found[1], self.grammar.stray):
+            following = _NEXT_LABEL.match(line, found[1])
+            match = pattern.match(line, following.end()) if following else None
+            if match is None and not _clean_comment(line[found[1] :], self.grammar.stray):
                 raise _Bad(f"'{line.strip()[:60]}' does not hold exactly one {self.grammar.what}")
+
+
+def _tag_contents(text: str, tag: str) -> list[str]:
+    """What each `<tag>...</tag>` holds, exactly as a lazy `<tag>(.*?)</tag>` scan finds them, in linear time.
+
+    The regex restarts its lazy scan at every opening tag, so an answer of n unclosed tags cost n²; here each
+    opening tag is paired with the first closing tag after it by bisection, resuming after that closing tag.
+    """
+    opens = [m.span() for m in re.finditer(rf"<{tag}>", text, re.IGNORECASE)]
+    closes = [m.span() for m in re.finditer(rf"</{tag}>", text, re.IGNORECASE)]
+    close_starts = [start for start, _ in closes]
+    contents, resume = [], 0
+    for start, end in opens:
+        if start < resume:
+            continue
+        index = bisect.bisect_left(close_starts, end)
+        if index == len(closes):
+            break  # no closing tag after this one, so none after any later one either
+        contents.append(text[end : close_starts[index]])
+        resume = closes[index][1]
+    return contents
 
 
 def _read(text: str, grammar: _Grammar, extra: Callable[[str, _Readings], None] | None = None) -> dict[str, object]:
@@ -130,8 +164,8 @@ def _read(text: str, grammar: _Grammar, extra: Callable[[str, _Readings], None] 
     readings = _Readings(grammar)
     try:
         for tag, field in grammar.tags.items():
-            for match in re.finditer(rf"<{tag}>(.*?)</{tag}>", text, re.IGNORECASE | re.DOTALL):
-                readings.exact(field, match.group(1), f"<{tag}>")
+            for content in _tag_contents(text, tag):
+                readings.exact(field, content, f"<{tag}>")
         for match in re.finditer(r"\{[^{}]*\}", text):
             try:
                 data = json.loads(match.group(0))
@@ -160,21 +194,21 @@ def _read(text: str, grammar: _Grammar, extra: Callable[[str, _Readings], None] 
     return out
 
 
-def _score_value(low: int, high: int) -> Callable[[str], tuple[object, str] | None]:
-    def value(text: str) -> tuple[object, str] | None:
-        match = re.match(
-            rf"{_DECOR}(?P<n>\d+(?:\.\d+)?)(?!\d)(?!\.\d){_DECOR}(?:(?:/|out of|of)\s*(?P<d>\d+)\b|分|points?\b|pts\b)?",
-            text,
-            re.IGNORECASE,
-        )
+def _score_value(low: int, high: int) -> Callable[[str, int], tuple[object, int] | None]:
+    score = re.compile(
+        rf"{_DECOR}(?P<n>\d+(?:\.\d+)?)(?!\d)(?!\.\d){_DECOR}(?:(?:/|out of|of)\s*(?P<d>\d+)\b|分|points?\b|pts\b)?", re.IGNORECASE
+    )
+
+    def value(text: str, position: int) -> tuple[object, int] | None:
+        match = score.match(text, position)
         if match is None:
             return None
         number = float(match.group("n"))
-        if match.group("d") is not None and int(match.group("d")) != high:
+        if match.group("d") is not None and (match.group("d").lstrip("0") or "0") != str(high):  # as text: "/5999…" has no int
             raise _Bad(f"score {match.group(0).strip()} is not on the {low}..{high} scale")
         if not low <= number <= high:
             raise _Bad(f"score {number:g} outside {low}..{high}")
-        return number, text[match.end() :]
+        return number, match.end()
 
     return value
 
@@ -187,7 +221,7 @@ def parse_scores(text: str, aspects: Sequence[str], low: int = 1, high: int = 5)
         value=_score_value(low, high),
         stray=r"\d|[一二两三四五]\s*分",
         what="score",
-        label_suffix=r"(?:\s*(?:score|rating|评分|得分))?",
+        label_suffix=r"(?:score|rating|评分|得分)",
     )
     found = _read(text, grammar)
     missing = [a for a in aspects if a not in found]
@@ -200,15 +234,17 @@ def parse_choice(text: str, choices: Sequence[str]) -> str:
     """One of the choices, from `<answer>X</answer>`, `Answer: X`, a JSON field, or X alone on a line."""
     alternatives = "|".join(re.escape(c) for c in sorted(choices, key=len, reverse=True))
 
-    def value(segment: str) -> tuple[object, str] | None:
-        match = re.match(rf"{_DECOR}\(?\s*({alternatives})(?!\w)\s*\)?", segment, re.IGNORECASE)
-        return (next(c for c in choices if c.lower() == match.group(1).lower()), segment[match.end() :]) if match else None
+    choice = re.compile(rf"{_DECOR}(?:\(\s*)?({alternatives})(?!\w)(?:\s*\))?", re.IGNORECASE)
+
+    def value(segment: str, position: int) -> tuple[object, int] | None:
+        match = choice.match(segment, position)
+        return (next(c for c in choices if c.lower() == match.group(1).lower()), match.end()) if match else None
 
     def alone(body: str, readings: _Readings) -> None:
         for line in body.splitlines():
-            match = re.fullmatch(rf"{_DECOR}\(?\s*({alternatives})\s*\)?{_DECOR}[.!]?{_DECOR}", line, re.IGNORECASE)
+            match = re.fullmatch(rf"{_DECOR}(?:\(\s*)?({alternatives})(?:\s*\))?{_DECOR}(?:[.!]{_DECOR})?", line, re.IGNORECASE)
             if match:
-                readings.add("answer", value(match.group(1))[0])
+                readings.add("answer", value(match.group(1), 0)[0])
 
     grammar = _Grammar(
         fields={"answer": CHOICE_LABELS},
@@ -227,9 +263,11 @@ def parse_choice(text: str, choices: Sequence[str]) -> str:
 def parse_conflict(text: str) -> tuple[bool, str]:
     """The conflict judge's 0/1 (`<judge>1</judge>`, `Conflict: 0`, or a leading `1 - ...`) and its reason."""
 
-    def value(segment: str) -> tuple[object, str] | None:
-        match = re.match(rf"{_DECOR}([01])(?![\w.)])", segment)
-        return (match.group(1) == "1", segment[match.end() :]) if match else None
+    verdict = re.compile(rf"{_DECOR}([01])(?![\w.)])")
+
+    def value(segment: str, position: int) -> tuple[object, int] | None:
+        match = verdict.match(segment, position)
+        return (match.group(1) == "1", match.end()) if match else None
 
     def leading(body: str, readings: _Readings) -> None:
         first = next((line for line in body.splitlines() if line.strip()), "")

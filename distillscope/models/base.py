@@ -14,11 +14,25 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar, TypeVar
 
+from distillscope.errors import TransientError
 from distillscope.models.prompt_format import render_qa_frame
 from distillscope.models.spec import ModelSpec
 from distillscope.types import Completion, GenerationRequest, canonical_json, sha256_hex
 
 T = TypeVar("T")
+
+#: options every backend takes; they change how we ask, never what comes back (never in the store key)
+COMMON_OPERATIONAL_OPTIONS = frozenset({"concurrency", "rpm", "tpm", "max_retries", "circuit_breaker"})
+#: consecutive connection failures after which the runner gives an endpoint up (`circuit_breaker=N`; 0: never)
+DEFAULT_CIRCUIT_BREAKER = 8
+
+
+class ConnectionFailure(TransientError):
+    """The endpoint could not be reached (refused, reset, DNS, timed out): retried, and counted by the circuit breaker.
+
+    A server that answers, even with a 5xx, is not a connection failure: it is
+    alive and may recover; a port nobody listens on will not.
+    """
 
 
 class SharedResources:
@@ -59,11 +73,19 @@ class Model(ABC):
     default_batch_size: ClassVar[int] = 1
     #: calls in flight at once for one endpoint
     default_concurrency: ClassVar[int] = 1
+    #: backend options that change answers (part of the store key); with `operational_options` and the
+    #: common ones, the only options a spec for this backend may carry (others are refused by name)
+    identity_options: ClassVar[frozenset[str]] = frozenset()
     #: backend options that do not change answers (kept out of the store key)
     operational_options: ClassVar[frozenset[str]] = frozenset()
+    #: numeric options checked when a spec is parsed: name -> (type, smallest value, whether that value is allowed)
+    option_ranges: ClassVar[dict[str, tuple[type, float, bool]]] = {}
     #: whether a request with `sampling.top_logprobs` gets token log-probabilities back (logprob judging);
     #: a backend that says yes may still answer without them (a server that ignores the field), and judging then reads the text
     supports_logprobs: ClassVar[bool] = False
+    #: whether several samples of one prompt come from the backend itself (a replay file's epochs), so that asking
+    #: for them at temperature 0 is not paying again for one greedy answer (the runner refuses that otherwise)
+    replays_samples: ClassVar[bool] = False
 
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
@@ -71,6 +93,9 @@ class Model(ABC):
         self.concurrency = max(1, spec.opt_int("concurrency", self.default_concurrency) or 1)
         self.rpm = spec.opt_float("rpm")
         self.tpm = spec.opt_float("tpm")
+        #: retries after the first attempt (None: the runner's policy)
+        self.max_retries = spec.opt_int("max_retries")
+        self.circuit_breaker = spec.opt_int("circuit_breaker", DEFAULT_CIRCUIT_BREAKER) or 0
         self._resources: SharedResources | None = None
         self._owns_resources = False
 
@@ -84,9 +109,14 @@ class Model(ABC):
             self._resources, self._owns_resources = SharedResources(), True
         return self._resources
 
+    @classmethod
+    def known_options(cls) -> frozenset[str]:
+        """Every option a spec for this backend may carry."""
+        return COMMON_OPERATIONAL_OPTIONS | cls.identity_options | cls.operational_options
+
     @property
     def identity(self) -> str:
-        return self.spec.identity(self.operational_options)
+        return self.spec.identity(COMMON_OPERATIONAL_OPTIONS | self.operational_options)
 
     @property
     def endpoint(self) -> str:

@@ -6,7 +6,8 @@ sampling at temperature > 0 perturbs a share of the words proportional to
 the temperature: enough structure for metric tests to mean something.
 
 Options: `latency` (seconds per call), `transient_failures` (that many
-`TransientError`s per request before it succeeds), `fail_prompts`
+`TransientError`s per request before it succeeds), `unreachable=1` (every
+call fails as a dead server's would: a `ConnectionFailure`), `fail_prompts`
 (comma-separated prompt ids that always fail permanently), `judge=rse`
 (answer as a deterministic RSE judge, see `mock_roles`), `judge=pairwise` (the indistinguishability judge), `judge=auto` (whichever judge or
 helper the prompt calls for), `ice=target|helper|judge`
@@ -30,7 +31,7 @@ import random
 import re
 
 from distillscope.errors import GenerationError, TransientError
-from distillscope.models.base import Model
+from distillscope.models.base import ConnectionFailure, Model
 from distillscope.models.spec import ModelSpec
 from distillscope.types import Completion, GenerationRequest, sha256_hex
 
@@ -89,12 +90,15 @@ def with_fake_logprobs(completion: Completion, max_tokens: int, soft: bool) -> C
 class MockModel(Model):
     provider = "mock"
     default_concurrency = 64
-    operational_options = frozenset({"latency", "transient_failures"})
+    identity_options = frozenset({"variant", "fail_prompts", "logprobs", "judge", "ice", "words", "judge_garble", "judge_format"})
+    operational_options = frozenset({"latency", "transient_failures", "unreachable", "batch_size"})
+    option_ranges = {"latency": (float, 0.0, True), "transient_failures": (int, 0, True), "batch_size": (int, 1, True)}
 
     def __init__(self, spec: ModelSpec) -> None:
         super().__init__(spec)
         self.latency = spec.opt_float("latency", 0.0) or 0.0
         self.transient_failures = spec.opt_int("transient_failures", 0) or 0
+        self.unreachable = spec.opt_bool("unreachable")  # every call fails as a dead endpoint would (circuit breaker tests)
         self.fail_prompts = set(filter(None, (spec.opt_str("fail_prompts", "") or "").split(",")))
         self.logprobs = spec.opt_str("logprobs", "") or ""
         if self.logprobs not in ("", "0", "1", "soft"):
@@ -116,6 +120,8 @@ class MockModel(Model):
                 await asyncio.sleep(self.latency)
         finally:
             self.in_flight -= 1
+        if self.unreachable:
+            raise ConnectionFailure(f"mock endpoint {self.endpoint}: connection refused")
         for request in requests:
             if request.prompt_id in self.fail_prompts:
                 raise GenerationError(f"mock model refuses prompt {request.prompt_id}")

@@ -9,7 +9,13 @@ spec keeps its stored answers. Options: `api_key_env` (the *name* of the
 variable holding the key; the key itself is never stored, logged or
 exported), `timeout` (seconds, default 120), `concurrency` (per replica,
 default 8), `rpm` / `tpm` (requests / tokens per minute, for the whole set),
-and `mode=completion` for base models served by completion only.
+`max_retries` (retries after the first attempt), `circuit_breaker` (stop the
+run after that many consecutive connection failures, default 8, 0: never), and
+`mode=completion` for base models served by completion only. Any other option
+is refused by name. A connection that fails outright (refused, reset, timed
+out) is a `ConnectionFailure`, which the circuit breaker counts; the key read
+from the environment is registered with `secrets`, so it is masked wherever a
+server echoes it.
 
 A request that sets `sampling.top_logprobs` asks for token log-probabilities
 (chat: `logprobs=true, top_logprobs=k`; completion: `logprobs=k`); a server
@@ -31,11 +37,12 @@ from typing import Any
 
 from distillscope.errors import GenerationError, MissingApiKeyError, ServerUnreachableError, TransientError, UserError
 from distillscope.extras import require
-from distillscope.models.base import Model
+from distillscope.models.base import ConnectionFailure, Model
 from distillscope.models.openai_replies import completion_from, describe_error, parse_retry_after
 from distillscope.models.prompt_format import QA_STOP, render_qa_frame
 from distillscope.models.spec import ModelSpec
 from distillscope.runner.replicas import Replica, ReplicaSet
+from distillscope.secrets import register_secret
 from distillscope.types import Completion, GenerationRequest
 
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
@@ -65,14 +72,17 @@ def parse_base_urls(value: str | None, head: str) -> list[str]:
 class _ReplicaDown(Exception):
     """A failure that says the replica, not the request, is in trouble."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, retry_after: float | None = None, connection: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.connection = connection  # not reached at all (refused, reset, timed out), not a 5xx
 
 
 class OpenAIModel(Model):
     provider = "openai"
     default_concurrency = 8
+    identity_options = frozenset({"base_url", "mode"})
+    operational_options = frozenset({"timeout", "api_key_env"})
     supports_logprobs = True
 
     def __init__(self, spec: ModelSpec) -> None:
@@ -111,6 +121,7 @@ class OpenAIModel(Model):
     def _api_key(self) -> str:
         key = os.environ.get(self.key_env)
         if key:
+            register_secret(key)  # masked, exactly, wherever text leaves the process (a server may echo it)
             return key
         if self.base_url and "api_key_env" not in self.spec.options:
             return "not-needed"  # local servers (vLLM, llama-server, Ollama) accept any key
@@ -193,7 +204,8 @@ class OpenAIModel(Model):
                 replicas.failed(replica)
                 # another replica is up: retry there at once, without the backoff meant for an overloaded server
                 retry_after = 0.0 if replicas.healthy() else exc.retry_after
-                raise TransientError(f"{replica.url or DEFAULT_ENDPOINT}: {exc}", retry_after=retry_after) from exc
+                kind = ConnectionFailure if exc.connection else TransientError
+                raise kind(f"{replica.url or DEFAULT_ENDPOINT}: {exc}", retry_after=retry_after) from exc
             replicas.succeeded(replica)
         return self._completion(out)
 
@@ -227,7 +239,7 @@ class OpenAIModel(Model):
                 raise TransientError(describe_error(exc), retry_after=retry_after) from exc
             raise GenerationError(describe_error(exc)) from exc
         except openai.APIConnectionError as exc:  # refused, reset, timed out
-            raise _ReplicaDown(f"{type(exc).__name__}: {exc}") from exc
+            raise _ReplicaDown(f"{type(exc).__name__}: {exc}", connection=True) from exc
         except (openai.APIResponseValidationError, json.JSONDecodeError) as exc:
             # a body cut short or not JSON: usually a proxy hiccup, worth another try
             raise TransientError(f"malformed response: {type(exc).__name__}: {exc}") from exc

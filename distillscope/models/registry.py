@@ -58,7 +58,7 @@ PROVIDERS: dict[str, ProviderInfo] = {
             "replay",
             "distillscope.models.replay:ReplayModel",
             None,
-            "saved responses read from JSONL or CSV (audit outputs without the model)",
+            "saved responses: JSONL/CSV, or inspect_ai, lm-eval, OpenAI batch, HF dataset, promptfoo logs (format=...; docs/import.md)",
             "replay/responses.jsonl",
         ),
         ProviderInfo(

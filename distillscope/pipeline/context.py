@@ -2,6 +2,11 @@
 
 Built once per run by `pipeline.audit`; answers come through the Workspace, so
 they are stored, reused on a re-run, and charged to the cost meter.
+
+A role may have no answers at all (every request failed, a replay file that
+covers none of the prompts). That is kept, with the count of failures and the
+first one's message, so the audit reports "student X: no answers (...)" and
+still computes every other role's results instead of crashing on empty pairs.
 """
 
 from __future__ import annotations
@@ -11,14 +16,55 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from distillscope.records import Paired
-from distillscope.types import Prompt, SamplingParams
+from distillscope.types import Failure, Prompt, SamplingParams
 
 if TYPE_CHECKING:
     from distillscope.audit.config import AuditConfig
     from distillscope.metrics.controls import LadderResult
     from distillscope.models.base import Model
     from distillscope.probes.suite import ProbeSuite
+    from distillscope.results import NoAnswers
     from distillscope.workspace import Workspace
+
+
+@dataclass
+class RoleAnswers:
+    """One role's answers per prompt (`sampling.n` each, None where it failed) and the failures behind the Nones."""
+
+    texts: list[list[str | None]]
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def answered(self) -> int:
+        return sum(text is not None for samples in self.texts for text in samples)
+
+    def no_answers(self, role: str, model: str) -> "NoAnswers | None":
+        """The note saying this role has nothing to measure, or None when it answered at least once."""
+        if self.answered or not self.texts:
+            return None
+        from distillscope.results import NoAnswers
+
+        asked = sum(len(samples) for samples in self.texts)
+        first = self.failures[0] if self.failures else None
+        return NoAnswers(
+            role=role,
+            model=model,
+            asked=asked,
+            failed=len(self.failures) or asked,
+            first_failure=f"{first.error_type}: {first.message}"[:300] if first else None,
+        )
+
+
+def role_answers(ws: "Workspace", model: "Model", prompts: list[Prompt], sampling: SamplingParams) -> RoleAnswers:
+    """`ws.answers`, keeping the failures so a role with none can be reported with the first one's cause."""
+    from distillscope.runner.answers import requests_for
+
+    if not prompts:
+        return RoleAnswers([])
+    result = ws.runner.run(model, requests_for(prompts, sampling))
+    texts = [r.text if r else None for r in result.responses]
+    n = sampling.n
+    return RoleAnswers([texts[i * n : (i + 1) * n] for i in range(len(prompts))], list(result.failures))
 
 
 def measured_prompts(
@@ -64,8 +110,15 @@ class AuditContext:
     judge_controls: dict = field(default_factory=dict)  # pairwise judge spec -> its control (shared by students)
 
     @cached_property
+    def teacher_test_answers(self) -> RoleAnswers:
+        return role_answers(self.ws, self.teacher, self.test_prompts, self.sampling) if self.teacher else RoleAnswers([])
+
+    @property
     def teacher_test(self) -> list[list[str | None]]:
-        return self.ws.answers(self.teacher, self.test_prompts, self.sampling) if self.teacher else []
+        return self.teacher_test_answers.texts
+
+    def teacher_no_answers(self) -> "NoAnswers | None":
+        return self.teacher_test_answers.no_answers("teacher", self.teacher.identity) if self.teacher else None
 
     @cached_property
     def teacher_train(self) -> list[list[str | None]]:
@@ -85,10 +138,19 @@ class StudentContext:
     run: AuditContext
 
     @cached_property
+    def test_answers(self) -> RoleAnswers:
+        run = self.run
+        return role_answers(run.ws, self.model, run.test_prompts, run.sampling)
+
+    def no_answers(self) -> "NoAnswers | None":
+        """The note when this student answered none of the test prompts (asks for its answers if not yet asked)."""
+        return self.test_answers.no_answers("student", self.model.identity)
+
+    @cached_property
     def test_pairs(self) -> tuple[Paired, int]:
         """(pairs on the test prompts, pairs dropped because a model failed); asked only when a metric reads them."""
         run = self.run
-        return Paired.from_answers(run.test_prompts, run.teacher_test, run.ws.answers(self.model, run.test_prompts, run.sampling))
+        return Paired.from_answers(run.test_prompts, run.teacher_test, self.test_answers.texts)
 
     @property
     def test(self) -> Paired:

@@ -25,7 +25,7 @@ def execute(
     Nothing is asked of any model before the output paths, the price table and
     every metric's options have been checked.
     """
-    from distillscope.paths import require_writable_file
+    from distillscope.paths import guard_outputs, require_writable_file
     from distillscope.pipeline.audit import run_audit
     from distillscope.results import write_results
     from distillscope.runner.cost import CostMeter, PriceTable
@@ -34,6 +34,8 @@ def execute(
     require_writable_file(out, "--out", create_parent=True)
     if report is not None:
         require_writable_file(report, "--out-dir", create_parent=True)
+    # never the store, the suite, or one another (results and report are written atomically: see paths.py)
+    guard_outputs({"--out": out, "the HTML report": report}, inputs={"--suite": config.suite}, store=config.store)
     cost = CostMeter(PriceTable(prices=config.prices), config.max_cost)
     roles = [config.teacher, *config.students, config.judge, config.helper, *config.pairwise_judges.values()]
     from distillscope.models.registry import load_model

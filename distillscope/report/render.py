@@ -221,10 +221,10 @@ def render_report(results: "Results") -> str:
 
 
 def write_report(results: "Results", path: Path) -> Path:
+    from distillscope.paths import atomic_write_text
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(path.suffix + ".partial")
-    temporary.write_text(render_report(results), encoding="utf-8")
-    temporary.replace(path)
+    atomic_write_text(path, render_report(results))  # a temporary file beside it, synced, then renamed
     return path
 
 

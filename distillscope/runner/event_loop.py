@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -49,6 +49,7 @@ class LoopThread:
                                 # task holds the exception too, so serve on until it reaches its caller
                                 continue
                     finally:
+                        _cancel_pending(loop)
                         loop.close()
 
                 self._thread = threading.Thread(target=serve, name=self._name, daemon=True)
@@ -121,6 +122,32 @@ class LoopThread:
         loop.call_soon_threadsafe(loop.stop)
         if thread is not None:
             thread.join(timeout=CANCEL_GRACE_S)
+
+
+def _cancel_pending(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel every task still on a stopped loop and let it unwind, so none is destroyed pending.
+
+    (A task left pending when its loop closes is reported at exit as "Task was
+    destroyed but it is pending!", the noise a Ctrl-C used to leave behind.)
+    """
+    try:
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.wait(pending, timeout=CANCEL_GRACE_S))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    except (KeyboardInterrupt, SystemExit, RuntimeError):  # a second Ctrl-C, or the interpreter going down: close anyway
+        pass
+
+
+async def run_blocking(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run blocking library work (a whole audit) on a worker thread, so the caller's event loop keeps running.
+
+    The work itself uses the runner's own loop on its own thread, as from any
+    other thread; the caller's loop only awaits the result.
+    """
+    return await asyncio.to_thread(func, *args, **kwargs)
 
 
 async def gather_all(coroutines: Iterable[Awaitable[T]]) -> list[T]:

@@ -18,8 +18,9 @@ def export_responses(store: ResponseStore, out: Path, model: str | None = None) 
         from distillscope.models.registry import load_model
 
         model = load_model(model).identity
+    from distillscope.paths import atomic_open, atomic_output
+
     records = store.iter_responses(model=model)
-    out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".parquet":
         from distillscope.extras import require
 
@@ -28,10 +29,11 @@ def export_responses(store: ResponseStore, out: Path, model: str | None = None) 
         frame = pandas.DataFrame.from_records(
             [{**r, "messages": json.dumps(r["messages"], ensure_ascii=False), "sampling": json.dumps(r["sampling"])} for r in records]
         )
-        frame.to_parquet(out, index=False)
+        with atomic_output(out) as temporary:
+            frame.to_parquet(temporary, index=False)
         return len(frame)
     count = 0
-    with out.open("w", encoding="utf-8") as handle:
+    with atomic_open(out) as handle:  # an earlier export is replaced only by a complete one
         for record in records:
             handle.write(json.dumps({**record, "response": record["text"]}, ensure_ascii=False) + "\n")
             count += 1

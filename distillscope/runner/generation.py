@@ -46,7 +46,7 @@ def prepare_generation(
     """Resolve the model, store and sampling, check `out`, and choose the prompts; nothing is sent yet."""
     from distillscope.errors import UserError
     from distillscope.models.registry import load_model
-    from distillscope.paths import require_writable_file
+    from distillscope.paths import guard_outputs, require_writable_file
     from distillscope.probes.loader import load_numbered_prompts, require_unique_ids
     from distillscope.probes.suite import stratified_sample
 
@@ -54,8 +54,12 @@ def prepare_generation(
         raise UserError("--n and --limit both choose prompts", "give --limit N for the first N, or --n N for a stratified sample")
     spec, store_path, sampling = resolve_settings(model, config, store, sampling_flags)
     backend = load_model(spec)  # an unknown provider fails before the prompts are read
-    if out is not None:  # before anything is paid for
+    if out is not None:  # before anything is paid for: writable, and not the store, an input or the model's own file
         out = require_writable_file(out, "--out", must_exist=False, create_parent=False)
+        model_file = getattr(backend, "path", None)
+        guard_outputs(
+            {"--out": out}, inputs={"--prompts": prompts_file, "--config": config, "the model's file": model_file}, store=store_path
+        )
     numbered = load_numbered_prompts(prompts_file)[:limit]
     require_unique_ids(numbered, prompts_file)
     chosen = [prompt for _, prompt in numbered]
@@ -116,7 +120,23 @@ def run_generation(
     requests = requests_for(prompts, sampling)
     with Workspace(store, progress=progress, refresh=refresh) as workspace:
         # Models share two cores badly, so local jobs run one after another.
-        return [workspace.runner.run(model, requests) for model in models], workspace.store.path
+        results = [workspace.runner.run(model, requests) for model in models]
+        if refresh:  # a refresh that failed keeps the answer stored before it, in the results and so in --out
+            for model, result in zip(models, results):
+                keep_stored_answers(workspace.store, model, requests, result)
+        return results, workspace.store.path
+
+
+def keep_stored_answers(store: Any, model: Model, requests: Sequence[Any], result: JobResult) -> int:
+    """Fill the positions whose (refreshed) request failed with the answer the store still holds; how many."""
+    missing = [i for i, response in enumerate(result.responses) if response is None]
+    if not missing:
+        return 0
+    keys = model.request_keys([requests[i] for i in missing])
+    stored = store.get_many(keys)
+    for index, key in zip(missing, keys):
+        result.responses[index] = stored.get(key)
+    return sum(1 for key in keys if key in stored)
 
 
 def write_answers_jsonl(path: Path, prompts: Sequence[Prompt], result: JobResult, n: int) -> int:
@@ -141,5 +161,7 @@ def write_answers_jsonl(path: Path, prompts: Sequence[Prompt], result: JobResult
             "response": response.text,
         }
         lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+    if not lines:
+        return 0  # nothing answered: a file from an earlier run is worth more than an empty one
     atomic_write_text(path, "".join(lines))
     return len(lines)

@@ -9,6 +9,12 @@ Rates are paced smoothly, with a burst of at most one second's worth: a
 bucket the size of a whole minute would let 2x the quota through in the first
 minute (a full bucket, then the refill), which is what a server's per-minute
 window answers with 429s.
+
+Each endpoint also has a circuit breaker: after N consecutive connection
+failures (refused, reset, DNS, timed out; `circuit_breaker=N` in the spec,
+default 8, 0 switches it off) the run stops with one line instead of retrying
+every request against a dead server for hours. Any answer from the server,
+even an error status, closes the count again: a server that answers is alive.
 """
 
 from __future__ import annotations
@@ -18,6 +24,45 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from aiolimiter import AsyncLimiter
+
+from distillscope.errors import ServerUnreachableError
+
+
+class EndpointUnreachableError(ServerUnreachableError):
+    """The circuit breaker tripped: the run stops, every answer received so far stays stored."""
+
+
+class CircuitBreaker:
+    """Counts consecutive connection failures of one endpoint; raises once `limit` is reached (0: never)."""
+
+    def __init__(self, endpoint: str, limit: int) -> None:
+        self.endpoint = endpoint
+        self.limit = limit
+        self.consecutive = 0
+
+    @property
+    def tripped(self) -> bool:
+        return self.limit > 0 and self.consecutive >= self.limit
+
+    def check(self) -> None:
+        """Raise if the endpoint was given up, so no further request goes out to it."""
+        if self.tripped:
+            raise EndpointUnreachableError(
+                f"endpoint {self.endpoint} unreachable: {self.consecutive} consecutive connection failures; stored answers kept",
+                "start the server (or correct base_url), then re-run to resume; circuit_breaker=N in the spec changes the limit",
+            )
+
+    def failed(self) -> None:
+        self.consecutive += 1
+        self.check()
+
+    def reached(self) -> None:
+        self.consecutive = 0
+
+    def rearm(self) -> None:
+        """A new run gives a given-up endpoint another chance: its server may be back (a notebook re-runs the cell)."""
+        if self.tripped:
+            self.consecutive = 0
 
 
 class Pacer:
@@ -38,8 +83,11 @@ class Pacer:
 
 
 class EndpointLimits:
-    def __init__(self, concurrency: int, rpm: float | None = None, tpm: float | None = None) -> None:
+    def __init__(
+        self, concurrency: int, rpm: float | None = None, tpm: float | None = None, *, endpoint: str = "", circuit_breaker: int = 0
+    ) -> None:
         self.concurrency = concurrency
+        self.breaker = CircuitBreaker(endpoint, circuit_breaker)
         self._slots = asyncio.Semaphore(concurrency)
         self._requests = Pacer(rpm) if rpm else None
         self._tokens = Pacer(tpm) if tpm else None
@@ -70,6 +118,8 @@ class LimitsRegistry:
     def for_model(self, model) -> EndpointLimits:  # noqa: ANN001 - a models.base.Model
         limits = self._by_endpoint.get(model.endpoint)
         if limits is None:
-            limits = EndpointLimits(model.concurrency, model.rpm, model.tpm)
+            limits = EndpointLimits(
+                model.concurrency, model.rpm, model.tpm, endpoint=model.endpoint, circuit_breaker=getattr(model, "circuit_breaker", 0)
+            )
             self._by_endpoint[model.endpoint] = limits
         return limits

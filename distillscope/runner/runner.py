@@ -20,16 +20,18 @@ from collections.abc import Sequence
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
-from distillscope.errors import GenerationError, TransientError
-from distillscope.models.base import Model, SharedResources
+from distillscope.errors import GenerationError, TransientError, UserError
+from distillscope.models.base import ConnectionFailure, Model, SharedResources
 from distillscope.runner.answers import answer_samples, answer_texts, requests_for
 from distillscope.runner.cost import CostLimitReached, CostMeter
 from distillscope.runner.event_loop import LoopThread, gather_all
-from distillscope.runner.jobs import Job, JobPlan, JobResult, PendingCall, RetryPolicy
+from distillscope.runner.jobs import Job, JobPlan, JobResult, PendingCall, RetryPolicy, refuse_greedy_resamples, warn_large_inputs
 from distillscope.runner.limits import LimitsRegistry
 from distillscope.runner.progress import JobCounts, RunProgress
 from distillscope.runner.store import ResponseStore
+from distillscope.runner.store_leases import Leases
 from distillscope.runner.store_rows import utc_now
+from distillscope.secrets import redact
 from distillscope.types import Failure, GenerationRequest, Response
 
 __all__ = ["Job", "JobResult", "RetryPolicy", "Runner", "answer_samples", "answer_texts", "requests_for"]
@@ -70,7 +72,8 @@ class Runner:
         self._limits = LimitsRegistry()
         self._preflighted: set[str] = set()
         self._refreshed: set[str] = set()
-        self._finalizer = weakref.finalize(self, _shutdown, self._loop, self.resources)
+        self._leases = Leases(store)
+        self._finalizer = weakref.finalize(self, _shutdown, self._loop, self.resources, self._leases)
 
     def close(self) -> None:
         """Close the backends' clients and stop the runner's event loop."""
@@ -87,14 +90,30 @@ class Runner:
 
     def run_jobs(self, jobs: Sequence[Job]) -> list[JobResult]:
         """Blocking; callable from any thread, including one whose event loop is running."""
-        return self._loop.run(self._arun(jobs))
+        self._leases.begin()
+        try:
+            return self._loop.run(self._arun(jobs))
+        finally:
+            self._leases.end()
 
     async def arun(self, jobs: Sequence[Job]) -> list[JobResult]:
         """`run_jobs` for async callers: awaits the work done on the runner's loop."""
-        return await self._loop.run_async(self._arun(jobs))
+        self._leases.begin()
+        try:
+            return await self._loop.run_async(self._arun(jobs))
+        finally:
+            self._leases.end()
 
     async def _arun(self, jobs: Sequence[Job]) -> list[JobResult]:
+        for job in jobs:
+            refuse_greedy_resamples(job.model, job.requests)
         plans = [self._plan(job) for job in jobs]
+        missing = sum(len(plan.pending) for plan in plans)
+        if missing and getattr(self.store, "read_only", False):  # refused before anything is paid for, not after
+            raise UserError(
+                f"the response store {self.store.path} is read-only and {missing} request(s) have no stored answer",
+                "make the store writable, or copy it somewhere writable and pass --store COPY",
+            )
         for plan in plans:
             model = plan.job.model
             model.attach(self.resources)
@@ -130,6 +149,7 @@ class Runner:
                 plan.responses[index] = response
                 plan.counts.cached += 1
         plan.pending = list(pending.values())
+        warn_large_inputs(model.identity, plan.pending)
         self.cost.record_cached(model.identity, plan.counts.cached)
         return plan
 
@@ -137,25 +157,67 @@ class Runner:
         model, counts = plan.job.model, plan.counts
         progress.add(counts)
         if plan.pending:
-            todo = plan.pending
-            batches = [todo[i : i + model.batch_size] for i in range(0, len(todo), model.batch_size)]
             endpoint = self._limits.for_model(model)
+            endpoint.breaker.rearm()
             counts.started = time.monotonic()
+            calls = {call.key: call for call in plan.pending}
+            check_answered = not self.refresh
 
             async def run_batch(batch: list[PendingCall]) -> None:
+                # leased in the store when its turn comes: a request another process is paying for is waited for
+                # (outside the slot) and read from the store, never paid again; two processes share the work
                 async with endpoint.slot():
                     if stop.is_set():
                         return
+                    leased = await self._leases.acquire([call.key for call in batch], check_answered=check_answered)
+                    self._serve_stored(plan, [calls[key] for key in leased.answered], progress)
                     try:
-                        await self._send(model, batch, endpoint, counts, progress, plan.responses, plan.failures, stop)
+                        if leased.taken:
+                            mine = [calls[key] for key in leased.taken]
+                            await self._send(model, mine, endpoint, counts, progress, plan.responses, plan.failures, stop)
                     except BaseException:
                         stop.set()
                         raise
+                    finally:  # the answer (or failure) is stored: nobody needs to wait for this process any more
+                        await self._leases.release(leased.taken)
+                if leased.busy:
+                    await wait_for_others(leased.busy)
 
-            await gather_all(run_batch(b) for b in batches)
+            async def wait_for_others(keys: list[str]) -> None:
+                async for outcome in self._leases.wait_for_others(keys, check_answered=check_answered):
+                    self._serve_stored(plan, [calls[key] for key in outcome.answered], progress)
+                    try:  # its owner died or its lease expired: ours now, sent like any other
+                        await send([calls[key] for key in outcome.taken])
+                    finally:
+                        await self._leases.release(outcome.taken)
+
+            async def send(todo: list[PendingCall]) -> None:
+                await gather_all(run_batch(todo[i : i + model.batch_size]) for i in range(0, len(todo), model.batch_size))
+
+            renewing = asyncio.ensure_future(self._leases.renew_forever())
+            try:
+                await send(plan.pending)
+            finally:
+                renewing.cancel()
+                # a run ended early (circuit breaker, an error, Ctrl-C) hands back the leases of what it never sent,
+                # so a re-run in this same process does not wait for them to expire
+                await asyncio.shield(self._leases.release(list(calls)))
         counts.finished = time.monotonic()
         progress.update(counts)
         return JobResult(model=model.identity, responses=plan.responses, failures=plan.failures, counts=counts)
+
+    def _serve_stored(self, plan: JobPlan, calls: list[PendingCall], progress: RunProgress) -> None:
+        """Answers another process stored while this one planned or waited: served as cached."""
+        found = self.store.get_many([call.key for call in calls])
+        served = 0
+        for call in calls:
+            if call.key in found:
+                for index in call.indices:
+                    plan.responses[index] = found[call.key]
+                served += len(call.indices)
+        plan.counts.cached += served
+        self.cost.record_cached(plan.job.model.identity, served)
+        progress.update(plan.counts, advance=served)
 
     async def _send(self, model, batch, endpoint, counts, progress, responses, failures, stop) -> None:  # noqa: ANN001
         """One batch: paced, retried while the backend calls it transient, stored the moment it arrives.
@@ -180,8 +242,10 @@ class Runner:
         attempts = 0
         started = time.monotonic()
         try:
+            max_retries = getattr(model, "max_retries", None)
+            max_attempts = self.retry.max_attempts if max_retries is None else max_retries + 1
             async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(self.retry.max_attempts),
+                stop=stop_after_attempt(max_attempts),
                 wait=self.retry.wait,
                 retry=retry_if_exception_type(TransientError),
                 before_sleep=on_retry,
@@ -192,8 +256,9 @@ class Runner:
                     await endpoint.pace(len(batch), estimated)
                     if stop.is_set():  # another batch ended the run while this one waited
                         return
+                    endpoint.breaker.check()  # given up by another batch while this one waited
                     started = time.monotonic()
-                    completions = await model.generate(requests)
+                    completions = await self._generate(model, requests, endpoint)
                     if len(completions) != len(requests):
                         raise RuntimeError(
                             f"{type(model).__name__}.generate returned {len(completions)} completions for {len(requests)} requests"
@@ -223,6 +288,20 @@ class Runner:
         progress.update(counts, advance=sum(len(p.indices) for p in batch))
 
     @staticmethod
+    async def _generate(model: Model, requests: list[GenerationRequest], endpoint) -> list:  # noqa: ANN001
+        """`model.generate`, counted by the endpoint's circuit breaker (which raises once it trips)."""
+        try:
+            completions = await model.generate(requests)
+        except ConnectionFailure:
+            endpoint.breaker.failed()
+            raise
+        except (TransientError, GenerationError):
+            endpoint.breaker.reached()  # the server answered, if only with an error: it is alive
+            raise
+        endpoint.breaker.reached()
+        return completions
+
+    @staticmethod
     def _responses(model: Model, batch: list[PendingCall], completions: list, latency: float) -> list[Response]:  # noqa: ANN001
         return [
             Response(
@@ -246,7 +325,7 @@ class Runner:
                 prompt_id=pending.request.prompt_id,
                 sample_index=pending.request.sample_index,
                 error_type=type(exc).__name__,
-                message=str(exc) or repr(exc),
+                message=redact(str(exc) or repr(exc)),  # a server's error text may echo the key it was sent
                 attempts=max(1, attempts),
                 created_at=utc_now(),
             )
@@ -258,6 +337,7 @@ class Runner:
             counts.failed += len(pending.indices)
 
 
-def _shutdown(loop: LoopThread, resources: SharedResources) -> None:
-    """Close the runner's clients on its loop, then stop the loop (must not refer to the runner)."""
+def _shutdown(loop: LoopThread, resources: SharedResources, leases: Leases) -> None:
+    """Close the runner's clients on its loop, then stop the loop (must not refer to the runner); its leases are no longer live."""
+    leases.close()
     loop.close(resources.aclose())

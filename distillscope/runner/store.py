@@ -37,6 +37,7 @@ from distillscope.runner.store_rows import (
     failure_row,
     response_row,
     row_to_response,
+    stored_rendered_input,
     utc_iso,
     utc_now,
 )
@@ -62,9 +63,18 @@ class ResponseStore:
     `write_deadline_s`: how long retries go on before answers go to the spill file."""
 
     def __init__(self, path: str | Path | None = None, *, busy_timeout_s: float = 60.0, write_deadline_s: float = 600.0) -> None:
-        self.path = Path(path) if path else default_store_path()
+        from distillscope.paths import store_location
+
+        self.path = store_location(path)  # --store, a config's store, $DISTILLSCOPE_STORE: one check; only the default is created
+        from distillscope.runner import store_readonly
+
+        self.read_only = self.path.exists() and not store_readonly.may_write(self.path)
+        if self.read_only:  # cached answers are still served; a write fails with one line (see ReadOnlyWriter)
+            self._db = store_readonly.connect_read_only(self.path)
+            self._writer = store_readonly.ReadOnlyWriter(self.path)
+            self._writer_thread = None
+            return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False)
             if not self._has_schema():  # an existing store is opened without taking the write lock
                 self._db.execute("PRAGMA journal_mode=WAL")
@@ -149,7 +159,7 @@ class ResponseStore:
         for row in self._db.execute(sql + " ORDER BY created_at, key", args):
             record = row_to_response(row[:N_RESPONSE_COLUMNS], cached=True).model_dump(exclude={"cached"})
             record["messages"] = json.loads(row[N_RESPONSE_COLUMNS])
-            record["rendered_input"] = row[N_RESPONSE_COLUMNS + 1]
+            record["rendered_input"] = stored_rendered_input(row[N_RESPONSE_COLUMNS], row[N_RESPONSE_COLUMNS + 1])
             yield record
 
     def failures(self, model: str | None = None) -> list[Failure]:
@@ -185,6 +195,10 @@ class ResponseStore:
         The write happens even if nobody awaits it or the awaiting task is cancelled.
         """
         return self._on_writer(partial(self.put_many, list(items), replace=replace))
+
+    async def transact(self, work):  # noqa: ANN001, ANN201
+        """`work(connection)` in one write transaction on the writer thread (leases: see store_leases.py)."""
+        return await self._on_writer(partial(self._writer.transaction, work))
 
     async def arecord_failures(self, failures: Sequence[Failure]) -> None:
         await self._off_loop(partial(self.record_failures, list(failures)))

@@ -26,13 +26,14 @@ def store_overview(store: Path | None, recent: int = 5) -> tuple[StoreStats, lis
 
 def export_store(store: Path | None, out: Path, model: str | None = None) -> tuple[int, Path]:
     """Stored answers (with their inputs) as JSONL or Parquet; how many were written, and where."""
-    from distillscope.paths import require_writable_file
+    from distillscope.paths import guard_outputs, require_writable_file
     from distillscope.runner.export import export_responses
     from distillscope.runner.store_readonly import open_for_reading
 
     if out.suffix.lower() not in (".jsonl", ".parquet"):
         raise UserError(f"cannot export to '{out.suffix}' files", "name the output .jsonl or .parquet")
     out = require_writable_file(out, "--out")
+    guard_outputs({"--out": out}, store=store)
     with open_for_reading(store) as response_store:
         return export_responses(response_store, out, model=stored_name(response_store, model) if model else None), out
 

@@ -81,14 +81,21 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
+def stored_rendered_input(input_json: str, rendered_column: str) -> str:
+    """The rendered input of a row: an empty column means "the same as input_json" (see `response_row`)."""
+    return rendered_column or input_json
+
+
 def response_row(response: Response, request: GenerationRequest, rendered_input: str) -> Row:
+    input_json = canonical_json([m.model_dump() for m in request.messages])
     values = (
         response.key,
         response.model,
         response.prompt_id,
         response.sample_index,
-        canonical_json([m.model_dump() for m in request.messages]),
-        rendered_input,
+        input_json,
+        # a chat model's rendered input is its messages' JSON: stored once, not twice (a 50 MB prompt was 100 MB a row)
+        "" if rendered_input == input_json else rendered_input,
         canonical_json(response.sampling),
         response.text,
         response.finish_reason,

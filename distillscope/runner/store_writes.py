@@ -95,6 +95,27 @@ class StoreWriter:
                 raise
             return inserted
 
+    def transaction(self, work):  # noqa: ANN001, ANN201 - work(db) -> any, its result
+        """`work(connection)` inside one write transaction (BEGIN IMMEDIATE), retried while the database is busy; never spilled."""
+        for attempt in Retrying(
+            stop=stop_after_delay(self.deadline_s),
+            wait=wait_exponential_jitter(multiplier=0.05, max=5.0, jitter=0.1),
+            retry=retry_if_exception(is_busy),
+            reraise=True,
+        ):
+            with attempt, self._lock:
+                db = self._connection()
+                try:
+                    db.execute("BEGIN IMMEDIATE")
+                    result = work(db)
+                    db.execute("COMMIT")
+                except BaseException:
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
+                    raise
+                return result
+        return None  # unreachable: tenacity re-raises
+
     def execute(self, sql: str, args: tuple = ()) -> int:
         """One statement (deletes, maintenance), retried like inserts but never spilled."""
         for attempt in Retrying(

@@ -2,7 +2,8 @@
 
 Tests and benchmarks start it on 127.0.0.1 with a random port, inject 429s
 with Retry-After, 500s, slow answers (client time-outs), malformed JSON,
-`content: null` answers (plain, refusal, tool call), a key it rejects with 401
+`content: null` answers (plain, refusal, tool call), connection resets, random
+faults at given rates and dead periods (the fault soak), a key it rejects with 401
 on generation while `/models` stays open, a 400 whose body quotes the key
 (`echo_key`), and a kill mid-run (a replica that dies), and read back every
 request it saw. It never listens beyond loopback. `reply` makes it answer like
@@ -15,7 +16,9 @@ are the mock model's soft ones (`models.mock`), cut to `max_tokens` tokens.
 from __future__ import annotations
 
 import json
+import random
 import socket
+import struct
 import threading
 import time
 from collections import defaultdict
@@ -24,7 +27,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-FAULTS = ("429", "500", "timeout", "malformed", "null", "refusal", "tool_call", "echo_key")
+FAULTS = ("429", "500", "timeout", "malformed", "null", "refusal", "tool_call", "echo_key", "reset", "slow")
 
 
 @dataclass
@@ -33,6 +36,10 @@ class StubLog:
     status: int
     fault: str | None
     at: float
+    serial: int | None = None  # the delivery's number, where `number_answers` puts it in the answer
+    client_port: int | None = None  # the client's side of the connection (which process asked, for the fault soak)
+    asked_at: float | None = None  # when the request arrived (`at` is when it was answered)
+    client_key: str | None = None  # the API key it came with (the fault soak gives each process its own)
 
 
 @dataclass
@@ -48,6 +55,14 @@ class StubConfig:
     reply: Callable[[str], str] | None = None
     #: honour a request's `logprobs` (False: a server that ignores the field)
     logprobs: bool = True
+    #: random faults (the fault soak): kind -> probability per request, of "429", "500", "reset", "malformed", "slow"
+    fault_rates: dict[str, float] = field(default_factory=dict)
+    fault_seed: int = 0
+    slow_s: float = 0.5
+    #: a dead period: every generation request's connection is reset, answering nothing
+    dead: bool = False
+    #: end every answer with " #<serial>", so a stored answer names the delivery it came from
+    number_answers: bool = False
 
 
 def _logprob_payload(text: str, top_k: int, max_tokens: int | None, chat: bool) -> tuple[str, Any]:
@@ -82,6 +97,13 @@ class _LoopbackHTTPServer(ThreadingHTTPServer):
     # and the dropped SYN is only retried a second later
     request_queue_size = 256
 
+    def handle_error(self, request, client_address) -> None:  # noqa: ANN001
+        """A client that dropped its connection (killed, timed out) is expected here: no traceback on stderr."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
 
 class StubServer:
     def __init__(self, config: StubConfig | None = None) -> None:
@@ -92,6 +114,8 @@ class StubServer:
         self.killed = False
         self._connections: set[socket.socket] = set()
         self._attempts: dict[str, int] = defaultdict(int)
+        self._random = random.Random(self.config.fault_seed)
+        self._serial = 0
         self._lock = threading.Lock()
         self._server = _LoopbackHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -131,12 +155,29 @@ class StubServer:
         with self._lock:
             attempt = self._attempts[prompt]
             self._attempts[prompt] += 1
+            if self.config.dead:
+                return "reset"
+            draw = self._random.random()
         planned = self.config.faults.get(prompt, [])
-        return planned[attempt] if attempt < len(planned) else None
+        if attempt < len(planned):
+            return planned[attempt]
+        for kind, rate in self.config.fault_rates.items():
+            if draw < rate:
+                return kind
+            draw -= rate
+        return None
 
-    def _record(self, prompt: str, status: int, fault: str | None) -> None:
+    def _record(
+        self, prompt: str, status: int, fault: str | None, port: int | None = None, asked_at: float | None = None, key: str | None = None
+    ) -> int | None:
+        """Log a request; a delivered answer (200, no fault) gets the next serial number, returned."""
         with self._lock:
-            self.log.append(StubLog(prompt, status, fault, time.time()))
+            serial = None
+            if status == 200 and fault is None:
+                self._serial += 1
+                serial = self._serial
+            self.log.append(StubLog(prompt, status, fault, time.time(), serial, port, asked_at, key))
+            return serial
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         stub = self
@@ -193,9 +234,15 @@ class StubServer:
                     self._send(404, b'{"error": {"message": "not found"}}')
 
             def do_POST(self) -> None:  # noqa: N802
+                asked_at = time.time()
                 length = int(self.headers.get("Content-Length", "0"))
-                payload = json.loads(self.rfile.read(length) or b"{}")
+                try:
+                    payload = json.loads(self.rfile.read(length) or b"{}")
+                except ValueError:  # a body cut short by a client that died sending it
+                    return self._send(400, b'{"error": {"message": "malformed body"}}')
                 chat = self.path.rstrip("/").endswith("/chat/completions")
+                if chat and not payload.get("messages"):  # a client killed after its headers, before its body
+                    return self._send(400, b'{"error": {"message": "no messages"}}')
                 prompt = payload["messages"][-1]["content"] if chat else payload.get("prompt", "")
                 fault = stub._next_fault(prompt)
                 if stub.config.latency_s:
@@ -214,6 +261,14 @@ class StubServer:
                 if fault == "500":
                     stub._record(prompt, 500, fault)
                     return self._send(500, b'{"error": {"message": "internal error"}}')
+                if fault == "reset":  # the connection dropped mid-request: a TCP reset, no answer
+                    stub._record(prompt, 0, fault)
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.close_connection = True
+                    return None
+                if fault == "slow":
+                    time.sleep(stub.config.slow_s)
+                    fault = None  # then answered as usual
                 if fault == "echo_key":  # a careless server that quotes the key it was sent in its error body
                     stub._record(prompt, 400, fault)
                     message = f"bad request from key {self.headers.get('Authorization', '')}"
@@ -225,6 +280,10 @@ class StubServer:
                     stub._record(prompt, 200, fault)
                     return self._send(200, b'{"id": "chatcmpl-x", "choices": [{"index": 0, "mess')
                 text = stub.config.reply(prompt) if stub.config.reply else f"stub answer to: {prompt}"
+                key = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                serial = stub._record(prompt, 200, None, self.client_address[1], asked_at, key) if fault is None else None
+                if serial is not None and stub.config.number_answers:
+                    text += f" #{serial}"
                 if payload.get("temperature", 0) > 0:
                     text += f" (seed {payload.get('seed')})"
                 logprobs = None
@@ -250,8 +309,6 @@ class StubServer:
                     choice = {"index": 0, "text": text, "finish_reason": "stop", "logprobs": logprobs}
                     kind = "text_completion"
                 body = {"id": "cmpl-stub", "object": kind, "created": 0, "model": payload.get("model"), "choices": [choice], "usage": usage}
-                if fault is None:
-                    stub._record(prompt, 200, None)
                 self._send(200, json.dumps(body).encode())
 
         return Handler
