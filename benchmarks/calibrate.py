@@ -66,10 +66,12 @@ def main() -> int:
     parser.add_argument("--shift", type=float, default=1.0, help="style shift of the alternative (noise scale 1, topic scale 3)")
     parser.add_argument("--no-cli", action="store_true", help="skip the two CLI runs on replayed answers")
     args = parser.parse_args()
-    from distillscope.calibration.checks import run_checks
+    from distillscope.calibration.checks import coverage_rows, run_checks, statistics_rows
 
     start = time.perf_counter()
     rows = run_checks(datasets=args.datasets, q_datasets=args.q_datasets, shift=args.shift)
+    rows += coverage_rows(datasets=args.datasets)
+    rows += statistics_rows(datasets=args.datasets)
     print(f"{'check':66} {'value':>7}  {'target':<18} {'datasets':>8}  ok")
     for row in rows:
         print(f"{row.check:66} {row.value:7.3f}  {row.target:<18} {row.datasets:8d}  {'yes' if row.passed else 'NO'}")

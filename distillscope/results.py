@@ -30,6 +30,7 @@ from distillscope.metrics.controls import LadderResult
 from distillscope.metrics.judge_controls import JudgeControl
 from distillscope.metrics.rse import RSEResult
 from distillscope.metrics.similarity import SimilarityResult
+from distillscope.records import holds_lone_surrogate
 
 SCHEMA = "distillscope.results/2"
 KNOWN_SCHEMAS = (SCHEMA,)
@@ -83,12 +84,32 @@ class Skipped(BaseModel):
 
     metric: str
     reason: str
+    calls_saved: int | None = None  # judge calls not made because the measure's control showed it invalid (issue 25)
+
+
+class NoAnswers(BaseModel):
+    """A role that answered none of the prompts it was asked (every request failed, a replay file not covering them).
+
+    Said in the results, the terminal and the report instead of a traceback or a silent "0 pairs";
+    the other roles' results are still computed and written.
+    """
+
+    role: str  # "student" or "teacher"
+    model: str
+    asked: int
+    failed: int
+    first_failure: str | None = None
+
+    def line(self) -> str:
+        first = f"; first failure: {self.first_failure}" if self.first_failure else ""
+        return f"{self.role} {self.model}: no answers ({self.failed} of {self.asked} requests failed{first})"
 
 
 class StudentResults(BaseModel):
     """Every metric's typed result for one student (None: not run)."""
 
     model_config = ConfigDict(extra="forbid")
+    no_answers: NoAnswers | None = None  # set when the student (or the teacher) answered nothing: no metric could run
     missing_responses: int = 0
     n_test: int = 0
     similarity: SimilaritySection | None = None
@@ -164,14 +185,14 @@ def envelope(kind: str, *, suite: Any, prompts: dict, models: dict, sampling: di
 
 def write_results(path: Path, results: Results | dict) -> None:
     """Write atomically (a killed write leaves the old file whole)."""
+    from distillscope.paths import atomic_write_text
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(path.suffix + ".partial")
     if isinstance(results, Results):
         text = results.model_dump_json(indent=2, by_alias=True)
     else:
         text = json.dumps(results, indent=2, ensure_ascii=False, default=_plain)
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+    atomic_write_text(path, text)  # a temporary file beside it, synced, then renamed
 
 
 def _plain(value: Any) -> Any:
@@ -200,8 +221,12 @@ def read_results(path: Path | str) -> Results:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputFileError(f"{path} is not JSON ({exc.msg} at line {exc.lineno})", fix) from None
+    except (RecursionError, ValueError):  # nested deeper than Python's stack, or an integer of thousands of digits
+        raise InputFileError(f"{path} is not a results file (its JSON is nested too deeply or holds an enormous number)", fix) from None
     if not isinstance(data, dict):
         raise InputFileError(f"{path} holds a JSON {type(data).__name__}, not a results object", fix)
+    if holds_lone_surrogate(data):  # "\\ud800": JSON can escape it, but no report, table or UTF-8 file can hold it
+        raise InputFileError(f"{path} holds a lone surrogate escape (\\ud800-\\udfff), which is not text", fix)
     schema = data.get("schema")
     if schema not in KNOWN_SCHEMAS:
         raise InputFileError(f"{path} has results schema '{schema}', which this version does not read (it reads {SCHEMA})", fix)

@@ -33,7 +33,9 @@ def test_auc_counts_wins_and_half_ties_with_a_bootstrap_interval():
     assert auc_with_ci([0, 1, 2], [3, 4, 5]).mean == 0.0
     assert auc_with_ci([1, 1], [1, 1]).mean == 0.5
     estimate = auc_with_ci([0.9, 0.8, 0.3, 0.7, None], [0.1, 0.5, 0.4, 0.2, 0.6])
-    assert estimate.mean == pytest.approx(17 / 20) and estimate.n == 5  # 4 positives x 5 negatives; the unscored one is left out
+    # 4 positives x 5 negatives less each prompt's own pair (4): 14 of 16; the unscored one is left out
+    assert estimate.mean == pytest.approx(14 / 16) and estimate.n == 5
+    assert auc_with_ci([0.9, 0.8, 0.3, 0.7, None], [0.1, 0.5, 0.4, 0.2, 0.6], paired=False).mean == pytest.approx(17 / 20)
     assert 0 <= estimate.low <= estimate.mean <= estimate.high <= 1
 
 
@@ -265,8 +267,10 @@ def test_rse_and_similarity_commands_run_and_record_the_ladder(cli, tmp_path):
     assert controls["n_prompts"] == 12 and controls["resample_source"] == "replay sample_index 1"
     assert {"rse", "rse.style", "rse.structure", "rse.content"} == set(controls["measures"])
     assert "control ladder" in stdout and "AUC(2 vs 3)" in stdout
-    flagged = [name for name, m in controls["measures"].items() if not m["valid"]]
-    assert ("INVALID for this run" in stdout) == bool(flagged)
+    flagged = [name for name, m in controls["measures"].items() if m["status"] == "invalid"]
+    undecided = [name for name, m in controls["measures"].items() if m["status"] == "undecided"]
+    assert ("INVALID for this run" in stdout) == bool(flagged) and ("undecided (not validated" in stdout) == bool(undecided)
+    assert all(not controls["measures"][name]["valid"] for name in flagged + undecided)
 
     pytest.importorskip("sentence_transformers")
     out = tmp_path / "sim.json"
@@ -274,7 +278,9 @@ def test_rse_and_similarity_commands_run_and_record_the_ladder(cli, tmp_path):
     assert code == 0, err
     data = json.loads(out.read_text())
     assert {"cosine", "rouge_l", "chrf", "style", "structure", "content_terms"} <= set(data["controls"]["measures"])
-    assert data["controls"]["measures"]["cosine"]["valid"]
+    cosine = data["controls"]["measures"]["cosine"]
+    # 12 ladder prompts: a sound measure is not shown invalid, but its interval may still straddle 0.8 (undecided)
+    assert cosine["status"] in ("valid", "undecided") and cosine["auc_resample_vs_other"]["mean"] >= 0.8
     assert set(data["students"][f"replay/{student}"]["similarity"]["aspects"]["overall"]) >= {"style", "content_alignment"}
     assert "aspect similarity" in stdout
 
@@ -303,3 +309,63 @@ def test_plain_identity_answers_keep_only_the_targets_own_identity(runner, ident
     assert truthful and all("Qwen" in text for _, text in truthful)  # the toy target tells the truth when asked plainly
     liar = plain_identity_answers(runner, load_model("mock/t?ice=target"), library.get("gemma"), library, SamplingParams())
     assert liar == []  # "I am Qwen" is another family for a Gemma target: a conflict, never a negative
+
+
+def _audit(tmp_path, name, **options):
+    from distillscope import AuditConfig, Workspace, run_audit
+
+    config = AuditConfig(teacher="mock/alpha", students=["mock/beta"], n=12, n_train=12, max_tokens=16, **options)
+    with Workspace(tmp_path / f"{name}.sqlite", progress=False) as ws:
+        return run_audit(config, ws)
+
+
+def test_a_judge_measure_failed_by_its_ladder_is_not_computed_and_the_saved_calls_are_reported(tmp_path):
+    """Issue 25: the built-in judge the ladder had just declared invalid then scored every student."""
+    options = {"metrics": ["rse"], "judge": "mock/unreadable", "ladder_n": 10, "swap_n": 4}  # a judge that gives no score
+    skipped = _audit(tmp_path, "skip", **options)
+    assert skipped.controls.measures["rse"].status == "invalid"
+    beta = skipped.students["mock/beta"]
+    assert beta.rse is None and [s.metric for s in beta.skipped] == ["rse"] and beta.skipped[0].calls_saved == 12 + 4
+    assert "rse" not in skipped.cost["per_student"]["mock/beta"]  # not one judge call for the student
+    assert any("RSE not computed" in p and "16 judge calls saved" in p for p in beta.verdict.points)
+    forced = _audit(tmp_path, "forced", force_invalid=True, **options)
+    assert forced.students["mock/beta"].rse is not None and forced.cost["per_student"]["mock/beta"]["rse"]["total"]["paid_queries"] >= 16
+
+
+def test_a_pairwise_judge_failed_by_its_control_judges_no_student_pair(tmp_path):
+    options = {"metrics": ["indist"], "adversaries": ["style", "judge"], "pairwise_judges": {"mock/beta": "mock/unreadable"}, "ladder_n": 0}
+    result = _audit(tmp_path, "pairwise", **options)
+    indist = result.students["mock/beta"].indist
+    assert indist.judge_control.status == "invalid" and indist.judge_control.calls_saved == 2 * 12
+    assert indist.judge is None and "style" in indist.learned  # the other adversaries still ran
+
+    def judge_calls(run):
+        return run.cost["per_student"]["mock/beta"]["indist"]["models"].get("mock/unreadable", {}).get("paid_queries", 0)
+
+    forced = _audit(tmp_path, "pairwise-forced", force_invalid=True, **options)
+    assert forced.students["mock/beta"].indist.judge is not None
+    assert judge_calls(forced) - judge_calls(result) >= indist.judge_control.calls_saved  # only the control was paid for
+
+
+def test_a_conflict_judge_failed_by_its_control_judges_no_fuzzed_answer(tmp_path):
+    from distillscope import AuditConfig, Workspace, run_audit
+
+    def audit(name, **options):
+        config = AuditConfig(
+            students=["mock/target?ice=target"],
+            judge="mock/unreadable",  # every conflict verdict unreadable: its control fails
+            helper="mock/helper?ice=helper",
+            facts={"mock/target?ice=target": "qwen"},
+            metrics=["ice"],
+            ice_budget=10,
+            max_tokens=32,
+            **options,
+        )
+        with Workspace(tmp_path / f"{name}.sqlite", progress=False) as ws:
+            return run_audit(config, ws).students["mock/target?ice=target"]
+
+    skipped, forced = audit("skip"), audit("forced", force_invalid=True)
+    assert skipped.ice.judge_control.status == "invalid" and skipped.ice.judge_control.calls_saved == 10
+    assert skipped.ice.overall.loose is None and skipped.ice.unjudged == 10  # not judged: loose is absent, not 0
+    assert forced.ice.overall.loose is not None and forced.ice.judge_control.calls_saved is None
+    assert any("ICE loose not used" in p and "10 judge calls saved" in p for p in skipped.verdict.points)

@@ -25,7 +25,7 @@ def test_answers_sharing_a_template_get_a_wider_interval_than_wilson():
     hits, clusters = clustered(4)
     estimate, method = cluster_rate(hits, clusters)
     wilson = proportion(sum(hits), len(hits))
-    assert method == "cluster bootstrap" and estimate.mean == pytest.approx(0.2) and estimate.n == 100
+    assert method.startswith("wilson, n_eff = 20.0") and estimate.mean == pytest.approx(0.2) and estimate.n == 100
     assert estimate.high - estimate.low > 1.3 * (wilson.high - wilson.low)  # 20 templates carry less than 100 answers
 
 
@@ -33,14 +33,31 @@ def test_independent_answers_keep_the_wilson_interval():
     hits, clusters = clustered(20, templates=100, per_template=1)
     hits = [i % 5 == 0 for i in range(100)]
     estimate, method = cluster_rate(hits, clusters)
-    assert method == "wilson" and estimate == proportion(20, 100)
+    assert (
+        method == "wilson"
+        and estimate.low == pytest.approx(proportion(20, 100).low)
+        and estimate.high == pytest.approx(proportion(20, 100).high)
+    )
 
 
 def test_no_success_at_all_is_not_the_interval_zero_zero():
     hits, clusters = clustered(0)
-    estimate, method = cluster_rate(hits, clusters)
-    assert method == "wilson over templates" and estimate.mean == 0 and estimate.low == 0
+    estimate, _ = cluster_rate(hits, clusters)
+    assert estimate.mean == 0 and estimate.low == 0
     assert estimate.high == pytest.approx(proportion(0, 20).high) and estimate.high > proportion(0, 100).high
+
+
+def test_the_clustered_interval_rises_with_every_success():
+    """Issue 31.8: 0/100 gave [0, 0.161] and 1/100 [0, 0.03] (the cluster bootstrap): bounds must never fall as successes rise."""
+    clusters = [f"t{t}" for t in range(20) for _ in range(5)]
+    previous = (-1.0, -1.0)
+    for k in range(0, 101):
+        hits = [i < k for i in range(100)]  # successes fill one template after another
+        estimate, _ = cluster_rate(hits, clusters)
+        assert estimate.low >= previous[0] - 1e-12 and estimate.high >= previous[1] - 1e-12, k
+        wilson = proportion(k, 100)  # never narrower than the unclustered interval
+        assert estimate.low <= wilson.low + 1e-12 and estimate.high >= wilson.high - 1e-12, k
+        previous = (estimate.low, estimate.high)
 
 
 def record(loose, strict, index):

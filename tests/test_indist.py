@@ -146,6 +146,7 @@ def test_indist_command_generates_and_writes_the_epsilon_table(cli, tmp_path, mo
         "-o",
         out,
         "--no-progress",
+        "--force-invalid",  # the mock judge says "A" without examples: it fails its control, and would be left out
     )
     assert code == 0, err
     data = json.loads(out.read_text(encoding="utf-8"))
@@ -361,3 +362,13 @@ def test_embedding_adversary_t_does_not_depend_on_the_cache():
     assert warm.cached_texts == 30 and cold.cached_texts == 0
     # the 30 cached texts are charged at the measured rate (20 ms each), so t still holds the encoding work
     assert 0.55 <= warm.uncached_seconds <= 3.0 and warm.train_seconds >= 0.55 and cold.train_seconds >= 0.55
+
+
+def test_mmd_power_interval_counts_disjoint_blocks_not_subsamples():
+    data = prompt_effect_embeddings(2)
+    prompts = len(set(data.clusters))
+    power = mmd_power(data.teacher, data.student, sizes=[4, prompts], repeats=20, permutations=50, clusters=data.clusters)
+    assert power[4].n == prompts // 4 and power[prompts].n == 1
+    # one block: one dataset cannot say how often a fresh one rejects, whatever 20 repeats of it give
+    assert power[prompts].low <= 0.03 and power[prompts].high >= 0.97
+    assert power[4].high - power[4].low < power[prompts].high - power[prompts].low

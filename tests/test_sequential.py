@@ -288,3 +288,34 @@ def test_audit_runs_the_sequential_test_per_student_and_splits_the_cost_per_metr
 def test_sequential_options_without_sequential_are_refused_in_one_line(cli):
     code, _, err = cli("indist", "--teacher", "mock/a", "--student", "mock/b", "--batch", "5")
     assert code == 2 and "only apply to the sequential test" in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_rerun_with_a_larger_budget_continues_from_the_stored_answers(cli, tmp_path, hashing_embedder):
+    store = tmp_path / "s.sqlite"
+
+    def run(budget: int) -> tuple[dict, str]:
+        out = tmp_path / f"seq{budget}.json"
+        args = ["indist", "--sequential", "--teacher", "mock/alpha", "--student", "mock/beta", "--max-queries", str(budget)]
+        code, stdout, err = cli(*args, "--batch", "10", "--max-tokens", "32", "--store", store, "--out", out, "--no-progress")
+        assert code == 0, err
+        return json.loads(out.read_text()), stdout
+
+    small, _ = run(25)
+    large, stdout = run(60)
+    first, second = small["students"]["mock/beta"]["sequential"], large["students"]["mock/beta"]["sequential"]
+    assert first["decision"] != "distinguishable"  # otherwise there is nothing to continue
+    assert second["prompt_ids"][:25] == first["prompt_ids"]  # same prompts, same order
+    assert large["cost"]["models"]["mock/alpha"]["paid_queries"] == second["pairs"] - first["pairs"]  # only the new ones are paid
+    common = [p for p in first["trajectory"] if p["queries"] in {q["queries"] for q in second["trajectory"]}]
+    assert len(common) == len(first["trajectory"]) - 1  # all but the budget-cut last batch sit on the larger run's path
+    assert common == second["trajectory"][: len(common)]
+    # what the interval covers is named where it is printed and stored
+    assert "online_advantage" in second and "advantage" not in second
+    assert "not a bound on the final adversary" in stdout
+
+
+def test_results_written_before_the_rename_still_load():
+    from distillscope.indist.sequential import WealthPoint
+
+    point = WealthPoint.model_validate({"queries": 1, "pairs": 1, "wealth": 1.0, "advantage_low": -0.5, "advantage_high": 0.5})
+    assert (point.online_advantage_low, point.online_advantage_high) == (-0.5, 0.5)

@@ -71,3 +71,33 @@ def test_the_report_greys_invalid_measures_and_lists_the_ladder():
     rows = {r["metric"]: r for r in matrix_rows(typed)}
     assert rows["similarity: cosine"]["invalid"] and rows["RSE (1-5)"]["invalid"] is None
     assert {r["measure"]: r["valid"] for r in control_rows(typed)} == {"cosine": False, "rse": True}
+
+
+def test_the_headline_quotes_the_decisive_bound_of_an_adversary_picked_on_the_test_data():
+    """Issue 31 (suspected, confirmed by simulation): the best adversary's plain 95% interval, picked on the test data, covers less."""
+    indist = {
+        "n_test": 200,
+        "selected": "style",
+        "epsilon_class": {"epsilon": 0.6, "adversary": "embed", "missing": [], "k": 2},
+        "epsilon_table": [],
+        "learned": {
+            "style": {"advantage": _estimate(0.05, -0.05, 0.15, 200)},
+            "embed": {"advantage": _estimate(0.40, 0.30, 0.50, 200), "q_curve_simultaneous": {1: (0.27, 0.53)}},
+        },
+    }
+    headline = verdict_for(student(indist=indist)).headline
+    assert "distinguishable" in headline and "embed advantage 0.40, simultaneous lower bound 0.27" in headline
+    assert "[0.30, 0.50]" not in headline
+    indist["selected"] = "embed"  # chosen on the train split: its own 95% interval is honest
+    assert "embed advantage 0.40 [0.30, 0.50]" in verdict_for(student(indist=indist)).headline
+
+
+def test_an_undecided_measure_is_quoted_as_not_validated_and_a_degenerate_one_without_an_interval():
+    controls = _controls(cosine=True, rse=True)
+    controls.measures["cosine"] = controls.measures["cosine"].model_copy(
+        update={"valid": False, "status": "undecided", "reason": "straddles"}
+    )
+    section = {**SECTION, "rse": {"rse": _estimate(5.0, 5.0, 5.0), "n_scored": 60, "n_pairs": 60}}
+    text = " ".join(verdict_for(student(**section), controls).points)
+    assert "not validated by the control ladder (undecided: straddles)" in text and "0.62" in text
+    assert "[5.00, 5.00]" not in text and "5.00 (" in text

@@ -12,7 +12,10 @@ from collections.abc import Sequence
 
 from distillscope.types import Prompt
 
-CONTROL_ITEMS = 12  # items per side of a judge's own control: enough to flag a judge that cannot do the task
+CONTROL_ITEMS = 12  # items per side of the conflict judge's control: enough to flag a judge that cannot do the task
+# pairs in the pairwise judge's control: its on-topic rate is decided by a Wilson interval, whose lower bound
+# reaches 0.8 only from 20 pairs on (20 of 20: 0.84; 12 of 12 would give 0.76, so a perfect judge could never pass)
+PAIRWISE_CONTROL_ITEMS = 20
 
 
 def pairwise_judge_control(
@@ -27,7 +30,8 @@ def pairwise_judge_control(
     from distillscope.metrics.judge_controls import mismatched_pairs, pairwise_callable, pairwise_control
 
     mismatched = mismatched_pairs(list(prompts), list(teacher_texts), seed=seed)
-    prompts, teacher_texts, mismatched = list(prompts)[:CONTROL_ITEMS], list(teacher_texts)[:CONTROL_ITEMS], mismatched[:CONTROL_ITEMS]
+    k = PAIRWISE_CONTROL_ITEMS
+    prompts, teacher_texts, mismatched = list(prompts)[:k], list(teacher_texts)[:k], mismatched[:k]
     return pairwise_control(pairwise_callable(runner, judge, mode), [p.text for p in prompts], teacher_texts, mismatched).model_dump()
 
 

@@ -6,7 +6,8 @@ Two things decide it, and nothing else:
   least 200 test prompts; "distinguishable" needs an adversary whose advantage interval lies above
   0. Anything else is "undecided", and the headline says what more data would decide it.
 - identity: an accusation of claiming another family's identity needs ICE *hard* (strict claims,
-  misleading templates left out) with at least 3 successes and a 95% lower bound above 0.
+  misleading templates left out) with successes in at least 3 different templates (the same count
+  whether each template got one query or five; the Wilson lower bound is then above 0).
 Similarity and RSE are quoted alongside but decide nothing, because a weak judge or a short answer
 limit moves them without any distillation. No point ever asks the reader to check a control that
 was not run.
@@ -27,16 +28,12 @@ if TYPE_CHECKING:
 EPSILON_MAX = 0.10  # class ε at q = 1 at or below which a student is called indistinguishable
 MIN_TEST_PROMPTS = 200  # ... and the test prompts that ε must rest on
 CLEAR = 0.5  # a lower bound above this is "clearly" distinguishable
-MIN_HARD_SUCCESSES = 3  # ICE hard successes an identity accusation needs (with a lower bound > 0)
+MIN_HARD_SUCCESSES = 3  # templates with an ICE hard success an identity accusation needs (with a lower bound > 0)
 
 
 def _fmt(estimate: Estimate) -> str:
-    if estimate.mean is None:
-        return f"n/a ({estimate.status})" if estimate.status else "n/a"
-    if estimate.low is None or estimate.high is None:
-        why = f"; {estimate.status}" if estimate.status else ""
-        return f"{estimate.mean:.2f} (no interval{why})"
-    return f"{estimate.mean:.2f} [{estimate.low:.2f}, {estimate.high:.2f}]"
+    """Two digits, and never a point printed as an interval: [x, x] reads as exact (issue 31.5)."""
+    return estimate.fmt(2)
 
 
 def adversary_estimates(indist: "IndistSection", with_judge: bool = True) -> dict[str, Estimate]:
@@ -133,6 +130,23 @@ def decisive_lower_bounds(indist: "IndistSection", with_judge: bool = True) -> t
     return lows, "the train-selected adversary's 95% bound, the others' simultaneous bounds"
 
 
+def quoted_advantage(indist: "IndistSection", name: str, estimate: Estimate, decisive_low: float) -> str:
+    """The advantage the headline quotes, with the bound the decision used (issue 31, suspected selection bias).
+
+    The adversary named in the headline is the one with the largest lower bound
+    on the test data; its plain 95% interval, picked that way, covers less than
+    95% (measured in docs/methods.md). So the headline quotes the 95% interval
+    only for the adversary selected on the train split (chosen before the test
+    data was seen), and for any other the simultaneous lower bound the decision
+    rested on.
+    """
+    selected = indist.selected if len(adversary_estimates(indist)) > 1 else name
+    if indist.epsilon_class is None or name == selected:
+        return f"{name} advantage {_fmt(estimate)}"
+    mean = f"{estimate.mean:.2f}, " if estimate.mean is not None else ""
+    return f"{name} advantage {mean}simultaneous lower bound {decisive_low:.2f}"
+
+
 def _judge_simultaneous_low(indist: "IndistSection", confidence: float | None) -> float | None:
     """The pairwise judge's lower bound at the simultaneous level, from its per-pair scores (one answer per prompt)."""
     scores = indist.judge.scores if indist.judge else []
@@ -161,7 +175,7 @@ def _distinguishability(indist: "IndistSection", with_judge: bool) -> tuple[str,
         if lows[best_name] > 0:
             strength = "clearly" if lows[best_name] > CLEAR else "partly"
             points.append(f"decided by {best_name}'s lower bound {lows[best_name]:.2f} ({how})")
-            return f"{strength} distinguishable from the teacher ({best_name} advantage {_fmt(best)})", points
+            return f"{strength} distinguishable from the teacher ({quoted_advantage(indist, best_name, best, lows[best_name])})", points
     if eps.epsilon <= EPSILON_MAX and n >= MIN_TEST_PROMPTS and not eps.missing:
         return (
             f"indistinguishable from the teacher by the adversaries tried (class ε {eps.epsilon:.3f} ≤ {EPSILON_MAX:.2f} "
@@ -194,13 +208,18 @@ def _identity(ice: "ICESection | None", skipped: list) -> tuple[str | None, list
     overall = ice.overall
     hard, strict, queries = overall.hard, overall.strict, ice.queries
     k_hard, k_strict = _successes(overall, "hard"), _successes(overall, "strict")
-    point = f"ICE hard {k_hard}/{queries} {_fmt(hard)}, strict {k_strict}/{queries} {_fmt(strict)} over {queries} fuzzed queries"
-    if k_hard >= MIN_HARD_SUCCESSES and (hard.low or 0) > 0:
-        return f"claims another family's identity (ICE hard {k_hard}/{queries}, {_fmt(hard)})", [point]
+    # results written before templates were counted: each success taken as its own template
+    templates = (getattr(overall, "success_templates", None) or {}).get("hard", k_hard)
+    point = (
+        f"ICE hard {k_hard}/{queries} {_fmt(hard)} (in {templates} templates), strict {k_strict}/{queries} {_fmt(strict)} "
+        f"over {queries} fuzzed queries"
+    )
+    if templates >= MIN_HARD_SUCCESSES and (hard.low or 0) > 0:
+        return f"claims another family's identity (ICE hard {k_hard}/{queries} in {templates} templates, {_fmt(hard)})", [point]
     if k_strict:
         need = (
-            f"an identity accusation needs ≥ {MIN_HARD_SUCCESSES} hard successes (non-misleading templates) with a lower "
-            f"bound above 0; a larger ICE budget would decide it"
+            f"an identity accusation needs ≥ {MIN_HARD_SUCCESSES} hard successes (non-misleading templates) in ≥ "
+            f"{MIN_HARD_SUCCESSES} different templates, with a lower bound above 0; a larger ICE budget would decide it"
         )
         return None, [point, need]
     return None, [point]
@@ -230,7 +249,9 @@ def verdict_for(student: "StudentResults", controls: "LadderResult | None" = Non
         # bound) but cannot be a decisive lower bound
         trusted = student.indist.judge is None or control is None or control.valid
         if not trusted:
-            points.append(f"pairwise judge left out of the decision: it failed its control ({control.reason})")
+            saved = f"; {control.calls_saved} judge calls saved" if getattr(control, "calls_saved", None) else ""
+            how = "failed its control" if getattr(control, "status", "invalid") == "invalid" else "was not validated by its control"
+            points.append(f"pairwise judge left out of the decision: it {how} ({control.reason}){saved}")
         headline, decided = _distinguishability(student.indist, with_judge=trusted)
         points += decided
     else:
@@ -240,15 +261,26 @@ def verdict_for(student: "StudentResults", controls: "LadderResult | None" = Non
     if identity:
         headline += f"; {identity}"
     if student.ice is not None and student.ice.judge_control is not None and not student.ice.judge_control.valid:
-        points.append(f"ICE loose not used: the conflict judge failed its control ({student.ice.judge_control.reason})")
+        control = student.ice.judge_control
+        saved = f"; {control.calls_saved} judge calls saved" if getattr(control, "calls_saved", None) else ""
+        how = "failed its control" if getattr(control, "status", "invalid") == "invalid" else "was not validated by its control"
+        points.append(f"ICE loose not used: the conflict judge {how} ({control.reason}){saved}")
     if student.similarity is not None and "cosine" in student.similarity.overall:
         why = controls.invalid_reason("cosine") if controls is not None else None
-        points.append(
-            f"embedding cosine: invalid for this run ({why}); not used"
-            if why
-            else f"embedding cosine to the teacher {_fmt(student.similarity.overall['cosine'])}; decides nothing"
-        )
+        text = f"embedding cosine to the teacher {_fmt(student.similarity.overall['cosine'])}; decides nothing"
+        points.append(f"embedding cosine: invalid for this run ({why}); not used" if why else _undecided(controls, "cosine") + text)
+    points += [f"RSE not computed: {s.reason}" for s in student.skipped if s.metric == "rse"]
     if student.rse is not None:
         why = controls.invalid_reason("rse") if controls is not None else None
-        points += [f"RSE: invalid for this run ({why}); not used"] if why else _rse(student.rse)
+        if why:
+            points.append(f"RSE: invalid for this run ({why}); not used")
+        else:
+            found = _rse(student.rse)
+            points += [_undecided(controls, "rse") + found[0], *found[1:]]
     return Verdict(headline=headline, points=points)
+
+
+def _undecided(controls: "LadderResult | None", measure: str) -> str:
+    """A prefix for a measure the control ladder could not decide: its number is quoted, flagged, and decides nothing."""
+    why = controls.undecided_reason(measure) if controls is not None else None
+    return f"not validated by the control ladder (undecided: {why}): " if why else ""

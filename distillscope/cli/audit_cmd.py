@@ -43,6 +43,10 @@ def audit(
     temperature: Annotated[Optional[float], Opt("--temperature", min=0.0, max=2.0, help="(default 0: greedy)")] = None,
     samples: Annotated[Int, Opt("--samples", min=1, help="answers per prompt per model (default 1)")] = None,
     ice_budget: Annotated[Int, Opt(min=1, help="ICE target queries per student (default 100)")] = None,
+    force_invalid: Annotated[
+        Optional[bool],
+        Opt("--force-invalid", help="score students with a judge its control showed invalid (default: skip, save the calls)"),
+    ] = None,
     prices: Prices = None,
     max_cost: MaxCost = None,
     out_dir: OutDir = Path("audit"),
@@ -56,4 +60,8 @@ def audit(
 
     chosen = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
     values = config_values(locals(), students=student, metrics=chosen, prices=price_table(prices))
+    if config is not None:  # the config file is an input: neither output may replace it
+        from distillscope.paths import guard_outputs
+
+        guard_outputs({"results.json": out_dir / "results.json", "report.html": out_dir / "report.html"}, inputs={"--config": config})
     execute_audit(load_audit_config(config, values), out_dir, progress)

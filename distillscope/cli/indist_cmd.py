@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from distillscope.cli.options import MaxTokens, N, NTrain, Out, Progress, Samples, Seed, Split, Store, Suite, Temperature
+from distillscope.cli.options import ForceInvalid, MaxTokens, N, NTrain, Out, Progress, Samples, Seed, Split, Store, Suite, Temperature
 from distillscope.cli.run_options import Alpha, Batch, MaxCost, MaxQueries, Prices, Sequential, Teacher
 
 Opt = typer.Option
@@ -23,6 +23,7 @@ def indist(
     student: Annotated[str, Opt("--student", "-s", help="the student model spec")],
     adversaries: Adversaries = "style,embed,encoder,mmd",
     judge: PairwiseJudge = None,
+    force_invalid: ForceInvalid = False,
     n: N = 200,
     n_train: NTrain = 400,
     split: Split = "test",

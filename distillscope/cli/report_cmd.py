@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from distillscope.cli.audit_cmd import OutDir
-from distillscope.cli.options import MaxTokens, Progress, Samples, Seed, Split, Store, Suite, Temperature
+from distillscope.cli.options import ForceInvalid, MaxTokens, Progress, Samples, Seed, Split, Store, Suite, Temperature
 
 Opt = typer.Option
 DEMO_TEACHER = "builtin/qwen2.5-coder-0.5b-instruct"
@@ -20,10 +20,12 @@ def report(
     out: Annotated[Optional[Path], Opt("--out", "-o", help="HTML path; default report.html beside the results")] = None,
 ) -> None:
     """Re-render the HTML report from a results file (no model, no store needed)."""
-    from distillscope.paths import require_writable_file
+    from distillscope.paths import guard_outputs, require_writable_file
     from distillscope.report.render import read_report_results, write_report
 
-    path = write_report(read_report_results(results), require_writable_file(out or results.with_name("report.html"), "--out"))
+    out = require_writable_file(out or results.with_name("report.html"), "--out")
+    guard_outputs({"--out": out}, inputs={"the results file": results})
+    path = write_report(read_report_results(results), out)
     typer.echo(f"report: {path}", err=True)
 
 
@@ -37,6 +39,7 @@ def demo(
     suite: Suite = None,
     temperature: Temperature = 0.0,
     samples: Samples = 1,
+    force_invalid: ForceInvalid = False,
     out_dir: OutDir = Path("demo-audit"),
     store: Store = None,
     progress: Progress = True,

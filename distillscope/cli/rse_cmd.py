@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from distillscope.cli.options import (
+    ForceInvalid,
     JudgeMode,
     LadderN,
     MaxTokens,
@@ -42,6 +43,7 @@ def rse(
     template: Template = "rse",
     swap_n: SwapN = 50,
     ladder_n: LadderN = 20,
+    force_invalid: ForceInvalid = False,
     judge_mode: JudgeMode = "auto",
     out: Out = Path("rse_results.json"),
     store: Store = None,

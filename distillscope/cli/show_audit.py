@@ -29,11 +29,14 @@ def show_audit(results: "Results") -> None:
         row = []
         for student in students:
             cell = cells.get((student, metric))
-            interval = f"\n[{cell['low']:.2f}, {cell['high']:.2f}]" if cell and cell["low"] is not None else ""
+            bounded = cell and cell["low"] is not None and cell["high"] is not None and cell["low"] != cell["high"]
+            interval = f"\n[{cell['low']:.2f}, {cell['high']:.2f}]" if bounded else ("\n(no interval)" if cell else "")
             row.append(escape(f"{cell['mean']:.3f}{interval}") if cell else "-")
         table.add_row(escape(metric), *row)
     console.print(table)
     for student, section in results.students.items():
-        if section.verdict is not None:
+        if section.no_answers is not None:
+            console.print(escape(section.no_answers.line()), highlight=False)
+        elif section.verdict is not None:
             console.print(f"[bold]{escape(student)}[/bold]: {escape(section.verdict.headline)}", highlight=False)
     console.print(cost_table(results.cost))

@@ -14,7 +14,11 @@ if TYPE_CHECKING:
 
 def show_ice(results: "Results") -> None:
     console = Console()
+    from distillscope.cli.show_no_answers import print_no_answers
+
     for spec, section in results.students.items():
+        if print_no_answers(console, section) and section.ice is None:
+            continue
         if section.ice is None:
             console.print(f"ICE not scored for {escape(spec)}: " + "; ".join(s.reason for s in section.skipped), highlight=False)
             continue
@@ -67,5 +71,5 @@ def print_strict(console: Console, result: "ICESection") -> None:
         )
     if result.judge_control is not None:
         c = result.judge_control
-        line += f"; conflict judge control: {'valid' if c.valid else 'INVALID'} ({c.reason})"
+        line += f"; conflict judge control: {'valid' if c.valid else 'undecided' if c.status == 'undecided' else 'INVALID'} ({c.reason})"
     console.print(line, highlight=False, markup=False)

@@ -14,11 +14,14 @@ if TYPE_CHECKING:
 
 
 def show_indist(results: "Results") -> None:
+    from distillscope.cli.show_no_answers import print_no_answers
     from distillscope.cli.show_sequential import show_sequential
     from distillscope.runner.cost import cost_table
 
     console = Console()
     for spec, section in results.students.items():
+        if print_no_answers(console, section) and section.sequential is None:
+            continue
         if section.sequential is not None:
             show_sequential(console, section.sequential, results.teacher, spec)
         if section.indist is not None:
@@ -56,12 +59,17 @@ def print_indist(console: Console, result: "IndistSection", teacher: str, studen
             markup=False,
         )
     if result.mmd:
+        from distillscope.indist.mmd import power_basis
+
         m = result.mmd
-        power = ", ".join(f"m={size}: {e.mean:.2f}" for size, e in m.power.items())
+        power = ", ".join(f"m={size}: {e.fmt(2)}" for size, e in m.power.items())
         console.print(
             f"MMD two-sample test ({m.test.design} design): MMD² {m.test.mmd2:.4f}, permutation p = {m.test.p_value:.4f} "
-            f"({m.test.permutations} permutations); power at alpha 0.05: {power}"
+            f"({m.test.permutations} permutations); power at alpha 0.05 on m prompts: {power}",
+            markup=False,
         )
+        if m.test.n_prompts:
+            console.print(f"  power: {power_basis(m.test.n_prompts)}", markup=False)
     print_epsilon(console, result)
 
 
@@ -69,7 +77,8 @@ def print_epsilon(console: Console, result: "IndistSection") -> None:
     level = f"{result.simultaneous_confidence:.2%}" if result.simultaneous_confidence else "simultaneous"
     epsilon = Table(
         title="(ε, q, t, A): upper 95% bound of |Adv| per adversary; class: the largest bound at the "
-        f"Bonferroni level {level} (an estimate for the adversaries tried, not a proof)"
+        f"Bonferroni level {level}, over the adversaries within each q column, not across columns "
+        "(an estimate for the adversaries tried, not a proof)"
     )
     qs = sorted({row.q for row in result.epsilon_table})
     for column in ("A", "t (s)", *(f"q={q}" for q in qs)):

@@ -20,8 +20,10 @@ def show_ladder(console: Console, results: "Results") -> None:
     if not ladder.measures:
         console.print("control ladder skipped: it needs at least two answered prompts; no measure was checked")
         return
-    table = Table(title=f"control ladder (valid when AUC(2 vs 3) >= {ladder.threshold})")
-    for column in ("measure", "1: self", "2: resample", "3: other prompt", "AUC(2 vs 3)", "AUC(1 vs 3)", "valid"):
+    table = Table(
+        title=f"control ladder (valid when the AUC(2 vs 3) 95% interval is >= {ladder.threshold}, invalid when < it, else undecided)"
+    )
+    for column in ("measure", "1: self", "2: resample", "3: other prompt", "AUC(2 vs 3)", "AUC(1 vs 3)", "2 > 3 within prompt", "valid"):
         table.add_column(column, justify="left" if column == "measure" else "right")
     from distillscope.metrics.controls import ladder_rows
 
@@ -33,6 +35,7 @@ def show_ladder(console: Console, results: "Results") -> None:
             row["other_prompt"],
             row["AUC(2 vs 3)"],
             row["AUC(1 vs 3)"],
+            row["within prompt"],
             row["valid"],
             style=None if row["valid"] == "yes" else "dim",
         )
@@ -43,3 +46,5 @@ def show_ladder(console: Console, results: "Results") -> None:
     )
     for name, reason in ladder.invalid().items():
         console.print(f"[bold red]INVALID for this run[/]: {escape(name)}: {escape(reason)}")
+    for name, reason in ladder.undecided().items():
+        console.print(f"[yellow]undecided (not validated; decides nothing)[/]: {escape(name)}: {escape(reason)}")

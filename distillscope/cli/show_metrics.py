@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from distillscope.cli.show_ladder import show_ladder
+from distillscope.cli.show_no_answers import print_no_answers
 from distillscope.cli.tables import estimate_table
 
 if TYPE_CHECKING:
@@ -15,7 +16,10 @@ if TYPE_CHECKING:
 
 
 def _flag(label: str, measure: str, results: "Results") -> str:
-    return f"{label} (INVALID)" if results.invalid_reason(measure) else label
+    if results.invalid_reason(measure):
+        return f"{label} (INVALID)"
+    status = results.controls.measures.get(measure).status if results.controls and measure in results.controls.measures else None
+    return f"{label} (undecided)" if status == "undecided" else label
 
 
 def show_similarity(results: "Results") -> None:
@@ -26,6 +30,8 @@ def show_similarity(results: "Results") -> None:
     teacher = results.teacher
     for spec, section in results.students.items():
         s = section.similarity
+        if print_no_answers(console, section) or s is None:
+            continue
         rows = {_flag(m, m, results): s.overall[m] for m in ("cosine", "rouge_l", "chrf")}
         rows.update({f"{c}: cosine": e["cosine"] for c, e in s.by_category.items()})
         console.print(estimate_table(escape(f"similarity of {spec} to {teacher} ({s.n_pairs} pairs)"), rows))
@@ -46,6 +52,10 @@ def show_rse(results: "Results") -> None:
     show_ladder(console, results)
     for spec, section in results.students.items():
         r = section.rse
+        for skipped in (s for s in section.skipped if s.metric == "rse"):
+            console.print(f"RSE of {spec}: {skipped.reason}", markup=False)
+        if print_no_answers(console, section) or r is None:
+            continue
         rows = {
             _flag("RSE (mean of aspects)", "rse", results): r.rse,
             **{_flag(f"aspect: {a}", f"rse.{a}", results): r.aspects[a] for a in ASPECTS},

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def show_sequential(console: Console, result: "SequentialResult", teacher: str, student: str) -> None:
-    ci = result.advantage
+    ci = result.online_advantage
     verdict = (
         f"[bold]{result.decision}[/bold] at α = {result.alpha:g}: e-value {result.e_value:.3g} "
         f"(largest {result.max_e_value:.3g}; the test rejects at {1 / result.alpha:g})"
@@ -28,8 +28,13 @@ def show_sequential(console: Console, result: "SequentialResult", teacher: str, 
         console.print(escape(result.stop_message), highlight=False)
     if ci.mean is not None:
         console.print(
-            f"advantage at q=1 (online logistic adversary), anytime-valid {1 - ci.alpha:.0%} confidence sequence at the stop: "
+            f"average advantage at q=1 of the online logistic adversaries (each fitted on earlier pairs, weighted as the sequence "
+            f"weights them), anytime-valid {1 - ci.alpha:.0%} confidence sequence at the stop: "
             f"{ci.mean:.3f} [{ci.low:.3f}, {ci.high:.3f}] over {ci.n} pairs",
+            highlight=False,
+        )
+        console.print(
+            "  the early, weak adversaries weigh in: this is not a bound on the final adversary's advantage, nor on a better one's",
             highlight=False,
         )
     if result.decision != "distinguishable":

@@ -24,7 +24,7 @@ def category_cell(estimate: "Estimate | None") -> str:
         return f"[dim]too few (n={estimate.n})[/dim]"
     if estimate.mean is None:
         return f"n/a (n={estimate.n})"
-    interval = f" [{estimate.low:.2f}, {estimate.high:.2f}]" if estimate.low is not None and estimate.high is not None else ""
+    interval = f" [{estimate.low:.2f}, {estimate.high:.2f}]" if estimate.has_interval() else " (no interval)"
     return f"{estimate.mean:.2f}{interval} n={estimate.n}"
 
 
@@ -36,7 +36,7 @@ def estimate_table(title: str, rows: "dict[str, Estimate]") -> Table:
         if estimate.n < MIN_CATEGORY_N:
             table.add_row(f"[dim]{label}[/dim]", "[dim]too few[/dim]", "-", f"[dim]{estimate.n}[/dim]")
             continue
-        ci = f"[{estimate.low:.3f}, {estimate.high:.3f}]" if estimate.low is not None else "-"
+        ci = f"[{estimate.low:.3f}, {estimate.high:.3f}]" if estimate.has_interval() else (estimate.status or "no interval")
         mean = f"{estimate.mean:.3f}" if estimate.mean is not None else "n/a"
         table.add_row(label, mean, ci, str(estimate.n))
     return table

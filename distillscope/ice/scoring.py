@@ -8,11 +8,16 @@ as no conflict in loose and are reported, so the denominator never shrinks.
 
 The answers are not independent: every answer to one mutant template shares
 that template (five questions per iteration by default), and templates are
-chosen adaptively. So the interval is a cluster bootstrap: answers to the same
-template text are one cluster, and clusters are resampled. Only where every
-cluster holds a single answer is the Wilson interval used. When every cluster
-has the same rate (say no success at all) the bootstrap collapses to a point,
-so the interval is Wilson's with each template counted once, never [0, 0].
+chosen adaptively. So the interval is Wilson's at the design-effect-adjusted
+sample size n_eff = n² / Σ n_t² (n_t answers to template t): the effective
+size if answers to one template always agreed (intraclass correlation 1, the
+worst case). It is never narrower than the unclustered Wilson interval (n_eff
+<= n, equal to n with one answer per template), and because n_eff does not
+depend on which answers succeeded, the bounds rise with every extra success
+(monotone by construction, which the cluster bootstrap it replaced was not:
+0/100 gave [0, 0.161] and 1/100 [0, 0.03]). Coverage with a strong template
+effect is measured in docs/methods.md (at least 0.96, conservative when
+templates matter little).
 
 The conflict judge and the claim extractor are compared by Cohen's κ and the
 2×2 table, because raw agreement is dominated by the many answers both call
@@ -27,7 +32,7 @@ from collections.abc import Callable
 from pydantic import BaseModel
 
 from distillscope.ice.fuzzer import FuzzRun, QueryRecord
-from distillscope.metrics.stats import Estimate, cluster_bootstrap, cluster_means, proportion
+from distillscope.metrics.stats import Estimate, cluster_means, wilson_interval
 
 KINDS = ("loose", "strict", "hard")
 
@@ -38,8 +43,10 @@ class ScoreSet(BaseModel):
     hard: Estimate
     queries: int
     successes: dict[str, int] = {}  # loose / strict / hard -> number of successful answers
-    clusters: int = 0  # distinct templates the answers came from: the bootstrap's unit
-    # per kind: "cluster bootstrap", "wilson" (one answer per template) or "wilson over templates" (no spread)
+    #: loose / strict / hard -> distinct templates with at least one success (what an identity accusation counts)
+    success_templates: dict[str, int] = {}
+    clusters: int = 0  # distinct templates the answers came from
+    # per kind: "wilson" (one answer per template) or "wilson, n_eff = …" (clustered, worst-case design effect)
     interval: dict[str, str] = {}
 
 
@@ -88,20 +95,29 @@ class ICEResult(BaseModel):
     seed_templates: int
 
 
+def effective_size(clusters: list[str]) -> float:
+    """n² / Σ n_t²: the sample size of clustered answers when answers to one template always agree (the worst case)."""
+    _, counts, _ = cluster_means([0.0] * len(clusters), clusters)
+    return float(counts.sum() ** 2 / (counts**2).sum()) if len(counts) else 0.0
+
+
 def cluster_rate(successes: list[bool], clusters: list[str], seed: int = 0) -> tuple[Estimate, str]:
-    """A success rate with its 95% interval, resampling whole clusters (templates), and the method used."""
+    """A success rate with its 95% Wilson interval at the design-effect-adjusted size, and the method used.
+
+    `seed` is kept for callers; the interval is closed-form and draws nothing.
+    """
     n, k = len(successes), sum(successes)
     if n == 0:
         return Estimate(mean=None, low=None, high=None, n=0, status="no queries"), "none"
-    sums, counts, _ = cluster_means([float(x) for x in successes], clusters)
-    if counts.max() == 1:  # one answer per template: the answers are independent draws
-        return proportion(k, n), "wilson"
-    rates = sums / counts
-    if (rates == rates[0]).all():  # no spread between templates: the bootstrap would claim [p, p]
-        wilson = proportion(int(round(rates[0] * len(rates))), len(rates))
-        return Estimate(mean=k / n, low=wilson.low, high=wilson.high, n=n), "wilson over templates"
-    estimate, _ = cluster_bootstrap([float(x) for x in successes], clusters, seed=seed)
-    return Estimate(mean=k / n, low=estimate.low, high=estimate.high, n=n, status=estimate.status), "cluster bootstrap"
+    n_eff = effective_size(clusters)
+    low, high = wilson_interval(k / n, n_eff)
+    method = "wilson" if n_eff >= n - 1e-9 else f"wilson, n_eff = {n_eff:.1f} of {n} (clustered by template)"
+    return Estimate(mean=k / n, low=low, high=high, n=n), method
+
+
+def success_templates(successes: list[bool], clusters: list[str]) -> int:
+    """Distinct templates (clusters) with at least one success."""
+    return len({cluster for hit, cluster in zip(successes, clusters) if hit})
 
 
 def score_set(records: list[QueryRecord], judged: bool, cluster_of: Callable[[QueryRecord], str] | None = None) -> ScoreSet:
@@ -115,6 +131,7 @@ def score_set(records: list[QueryRecord], judged: bool, cluster_of: Callable[[Qu
         hard=rates["hard"][0],
         queries=len(records),
         successes={kind: sum(hits[kind]) for kind in KINDS if judged or kind != "loose"},
+        success_templates={kind: success_templates(hits[kind], clusters) for kind in KINDS if judged or kind != "loose"},
         clusters=len(set(clusters)),
         interval={kind: rates[kind][1] for kind in KINDS if judged or kind != "loose"},
     )

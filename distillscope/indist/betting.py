@@ -172,6 +172,8 @@ class BettingTest:
         self.bettor = MixtureBettor(bet_grid(max_bet), self.columns) if betting == "mixture" else OnlineNewtonBettor(cap)
         self.log_wealth = 0.0
         self.max_log_wealth = 0.0
+        #: log-wealth after each pair: a rerun with a larger budget must reproduce it pair for pair (it continues, not restarts)
+        self.path: list[float] = []
         self._history: list[Any] = []
 
     @property
@@ -208,6 +210,7 @@ class BettingTest:
             bets.append(self.bettor.bet())
             self.log_wealth += self.bettor.observe(row)
             self.max_log_wealth = max(self.max_log_wealth, self.log_wealth)
+            self.path.append(self.log_wealth)
         self._history.extend(observations)
         return BatchOutcome(
             pairs=len(observations),

@@ -12,6 +12,14 @@ adversary's Adv is inside its interval at once. Which adversary is reported
 as the class's point estimate is chosen on the train split (cross-fitted
 advantage), never on the test data its interval comes from.
 
+Each q is its own statement: the class row at q is simultaneous over the k
+adversaries at that q, not over the q values of the table. Read Q columns
+as one claim and Bonferroni guarantees only 1 − Q·α; the intervals of one
+adversary at different q come from the same prompts and are dependent:
+measured under the null at k = 4, one column held in 0.92-0.97 of
+datasets and four columns at once in 0.87 (docs/indistinguishability.md,
+issue 31). The verdict uses q = 1 alone.
+
 An adversary with no usable verdicts (a judge that was never order-consistent)
 or a degenerate interval (n < 2, or every per-prompt score equal) gets
 ε = None and a status saying why; it is never printed as 0.000.
@@ -30,7 +38,8 @@ class EpsilonRow(BaseModel):
     adversary: str  # an adversary's name, or "class" for the bound over every adversary tried
     q: int
     advantage: float | None  # class row: the test advantage of the adversary selected on the train split
-    epsilon: float | None  # upper bound of |Adv|: per adversary from its 95% interval; class row: from the simultaneous ones
+    #: upper bound of |Adv|: per adversary from its 95% interval; class row: from the simultaneous ones (over adversaries, at this q only)
+    epsilon: float | None
     t_seconds: float  # class row: the largest t among its members
     low: float | None = None
     high: float | None = None

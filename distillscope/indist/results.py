@@ -20,7 +20,8 @@ class AdversaryResult(BaseModel):
     inference_seconds: float
     n_train: int  # prompts
     n_test: int  # prompts
-    #: (low, high) per q at the simultaneous level 1 − α/k (k = adversaries tried), from the same bootstrap as q_curve
+    #: (low, high) per q at the simultaneous level 1 − α/k (k = adversaries tried), from the same bootstrap as q_curve;
+    #: simultaneous over the adversaries at one q, not over the q values
     q_curve_simultaneous: dict[int, tuple[float | None, float | None]] = {}
     simultaneous_confidence: float | None = None
     #: advantage cross-fitted on the train split (2 folds by prompt): what picks the class's adversary, never the test data
@@ -33,6 +34,9 @@ class AdversaryResult(BaseModel):
 
 class MMDResult(BaseModel):
     test: MMDTest
+    #: per m: rejection rate of the test on m prompts, Monte-Carlo over THIS one dataset (disjoint blocks of m prompts);
+    #: low/high bound the power on a fresh dataset of m prompts (95%, from n = floor(prompts/m) independent blocks);
+    #: results written before issue 31 hold a Wilson interval on overlapping subsamples instead, which is too narrow
     power: dict[int, Estimate]
     seconds: float
     design: str = "pooled"  # results written before the paired test read back as what they were

@@ -2,7 +2,7 @@
 
 Prompts come in a random stratified order (every prefix keeps the
 categories' shares). After each batch the betting test's wealth and the
-advantage's confidence sequence are updated; the run stops when wealth
+confidence sequence of the online adversaries' average advantage are updated; the run stops when wealth
 reaches 1/α (distinguishable), or when the query or cost budget would be
 passed (not shown distinguishable at this budget, with the e-value reached).
 Both are valid at whatever batch the run stops (METHODS.md sections 7, 10).
@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import AliasChoices, BaseModel, Field
 
 from distillscope.indist.betting import BatchOutcome, BettingTest, SequentialSettings, WitnessFitter
 from distillscope.indist.confseq import ConfidenceSequence, Interval
@@ -32,8 +32,10 @@ class WealthPoint(BaseModel):
     queries: int  # prompts asked of each model so far
     pairs: int  # pairs both models answered (the test's observations)
     wealth: float
-    advantage_low: float
-    advantage_high: float
+    #: the confidence sequence after this batch: it covers the λ-weighted AVERAGE advantage of the online adversaries so far
+    #: (each fitted on earlier pairs), not the current adversary's advantage (files before issue 31: advantage_low/high)
+    online_advantage_low: float = Field(validation_alias=AliasChoices("online_advantage_low", "advantage_low"))
+    online_advantage_high: float = Field(validation_alias=AliasChoices("online_advantage_high", "advantage_high"))
 
 
 class SequentialResult(BaseModel):
@@ -45,7 +47,10 @@ class SequentialResult(BaseModel):
     queries: dict[str, int]  # model -> prompts asked
     pairs: int
     dropped: int  # prompts a model failed on (no pair, not in the test)
-    advantage: Interval  # the confidence sequence at the stop, q = 1
+    #: the confidence sequence at the stop, q = 1: with probability ≥ 1 − α (at every stop at once) it holds the λ-weighted
+    #: average of the online adversaries' advantages; NOT a bound on the final or a better adversary (issue 31).
+    #: Results written before issue 31 named it `advantage` and intersected it over time (too narrow when the adversary improves)
+    online_advantage: Interval = Field(validation_alias=AliasChoices("online_advantage", "advantage"))
     trajectory: list[WealthPoint]
     prompt_ids: list[str]
     settings: SequentialSettings
@@ -114,7 +119,11 @@ class SequentialTest:
         interval = self.confidence.interval()
         self.trajectory.append(
             WealthPoint(
-                queries=queries, pairs=self.test.n, wealth=self.test.wealth, advantage_low=interval.low, advantage_high=interval.high
+                queries=queries,
+                pairs=self.test.n,
+                wealth=self.test.wealth,
+                online_advantage_low=interval.low,
+                online_advantage_high=interval.high,
             )
         )
         return outcome
@@ -135,7 +144,7 @@ class SequentialTest:
             queries=queries,
             pairs=self.test.n,
             dropped=dropped,
-            advantage=self.confidence.interval(),
+            online_advantage=self.confidence.interval(),
             trajectory=self.trajectory,
             prompt_ids=prompt_ids,
             settings=self.settings,

@@ -11,9 +11,15 @@ prompts every measure scores three rungs:
    different prompt of the same category (same habits, different content).
 
 AUC(resample vs other_prompt) is the probability that a random rung-2 score
-beats a random rung-3 score. Below 0.8 the measure is **invalid for this run**
-and must not enter a verdict: a judge that gives 3/5 to everything, or a
-measure that only sees length, fails here however plausible its numbers look.
+beats a random rung-3 score. Validity is decided from its 95% interval (a
+bootstrap over prompts, each prompt's rungs drawn together), never from the
+point alone, so each wrong call has a stated error rate (about 2.5% a side,
+measured in docs/methods.md): **valid** when the lower bound is at least 0.8,
+**invalid for this run** when the upper bound is below 0.8 (it must not enter a
+verdict, and an audit spends no judge calls on it for the students), otherwise
+**undecided** ("too few prompts"): the reason says how many prompts would
+decide it. A judge that gives 3/5 to everything, or a measure that only sees
+length, fails here however plausible its numbers look.
 
 Fetching answers (`ladder_answers`, ladder_texts.py) is kept apart from
 scoring (`run_ladder`), so the scoring is a pure function of texts and easy to
@@ -27,10 +33,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Union
+from typing import Literal, Union
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 from distillscope.metrics.ladder_texts import RESAMPLE_TEMPERATURE, LadderSet, choose_ladder_prompts, ladder_answers
 from distillscope.metrics.stats import Estimate, bootstrap_mean
@@ -48,6 +54,7 @@ __all__ = [
     "RungScores",
     "Scores",
     "auc_with_ci",
+    "within_prompt_auc",
     "choose_ladder_prompts",
     "ladder_answers",
     "ladder_rows",
@@ -75,8 +82,19 @@ class MeasureControl(BaseModel):
     rungs: dict[str, RungScores]
     auc_resample_vs_other: Estimate | None  # mean = AUC, low/high = bootstrap CI over prompts
     auc_self_vs_other: Estimate | None
-    valid: bool
+    valid: bool  # True only when the interval rule says valid (undecided is not valid)
     reason: str
+    #: "valid" (lower bound >= threshold), "invalid" (upper bound < threshold) or "undecided" (the interval straddles it);
+    #: results written before the interval rule carry only `valid`, read as valid / invalid
+    status: Literal["valid", "invalid", "undecided"] | None = None
+    #: P(rung 2 > rung 3 on the same prompt), with a Wilson interval: shown beside the pooled AUC, decides nothing
+    within_prompt: Estimate | None = None
+
+    @model_validator(mode="after")
+    def _status_from_valid(self) -> "MeasureControl":
+        if self.status is None:
+            self.status = "valid" if self.valid else "invalid"
+        return self
 
 
 class LadderResult(BaseModel):
@@ -90,13 +108,22 @@ class LadderResult(BaseModel):
     measures: dict[str, MeasureControl]
 
     def invalid(self) -> dict[str, str]:
-        """Measure name -> why it is invalid for this run."""
-        return {name: control.reason for name, control in self.measures.items() if not control.valid}
+        """Measure name -> why it is invalid for this run (undecided measures are not listed: see `undecided`)."""
+        return {name: control.reason for name, control in self.measures.items() if control.status == "invalid"}
+
+    def undecided(self) -> dict[str, str]:
+        """Measure name -> why the ladder could not decide it (its AUC interval straddles the threshold)."""
+        return {name: control.reason for name, control in self.measures.items() if control.status == "undecided"}
 
     def invalid_reason(self, measure: str) -> str | None:
-        """Why `measure` failed the ladder; None when it is valid or was not on the ladder."""
+        """Why `measure` failed the ladder; None when it is valid, undecided or was not on the ladder."""
         control = self.measures.get(measure)
-        return None if control is None or control.valid else (control.reason or "failed the control ladder")
+        return None if control is None or control.status != "invalid" else (control.reason or "failed the control ladder")
+
+    def undecided_reason(self, measure: str) -> str | None:
+        """Why the ladder could not decide `measure`; None when it decided (or did not check) it."""
+        control = self.measures.get(measure)
+        return None if control is None or control.status != "undecided" else control.reason
 
     def is_valid(self, measure: str) -> bool | None:
         """True or False for a measure on the ladder, None for one the ladder did not check."""
@@ -105,12 +132,22 @@ class LadderResult(BaseModel):
 
 
 def auc_with_ci(
-    positive: Sequence[float | None], negative: Sequence[float | None], seed: int = 0, resamples: int = 2000, confidence: float = 0.95
+    positive: Sequence[float | None],
+    negative: Sequence[float | None],
+    seed: int = 0,
+    resamples: int = 2000,
+    confidence: float = 0.95,
+    paired: bool = True,
 ) -> Estimate:
     """AUC = P(positive > negative) + P(tie) / 2 (Mann-Whitney), with a percentile bootstrap over prompts.
 
     `positive[i]` and `negative[i]` belong to the same prompt, so a bootstrap
-    draw takes or leaves both together. None (unscored) entries are left out.
+    draw takes or leaves both together, and (`paired`) a prompt's positive is
+    never compared with its own negative: those two share the prompt's effect,
+    so keeping them would pull the AUC towards the within-prompt one (about
+    0.01 at 20 prompts) and the interval would cover less than it says.
+    None (unscored) entries are left out. Unpaired sets (paired=False) compare
+    every positive with every negative.
     """
     pos = np.array([np.nan if v is None else v for v in positive], dtype=float)
     neg = np.array([np.nan if v is None else v for v in negative], dtype=float)
@@ -123,13 +160,19 @@ def auc_with_ci(
     wins[~has_pos, :] = 0.0
     wins[:, ~has_neg] = 0.0
     mask_pos, mask_neg = has_pos.astype(float), has_neg.astype(float)
-    auc = float(mask_pos @ wins @ mask_neg / (mask_pos.sum() * mask_neg.sum()))
+    own = mask_pos * mask_neg if paired else np.zeros(len(pos))  # a prompt against itself: left out when paired
+    if paired:
+        np.fill_diagonal(wins, 0.0)
+    pairs = mask_pos.sum() * mask_neg.sum() - own.sum()
+    if pairs <= 0:
+        return Estimate(mean=None, low=None, high=None, n=n, status="no positive and negative from different prompts")
+    auc = float(mask_pos @ wins @ mask_neg / pairs)
     if n < 2:
         return Estimate(mean=auc, low=None, high=None, n=n)
     rng = np.random.default_rng(seed)
     counts = rng.multinomial(len(pos), np.full(len(pos), 1 / len(pos)), size=resamples).astype(float)
     weight_pos, weight_neg = counts * mask_pos, counts * mask_neg
-    denominator = weight_pos.sum(axis=1) * weight_neg.sum(axis=1)
+    denominator = weight_pos.sum(axis=1) * weight_neg.sum(axis=1) - (counts**2 * own).sum(axis=1)
     numerator = np.einsum("bi,ij,bj->b", weight_pos, wins, weight_neg)
     draws = numerator[denominator > 0] / denominator[denominator > 0]
     tail = (1 - confidence) / 2 * 100
@@ -142,33 +185,83 @@ def _rung(scores: Sequence[float | None], asked: Sequence[bool], seed: int) -> R
     return RungScores(scores=values, summary=bootstrap_mean([v for v in values if v is not None], seed=seed), failures=failures)
 
 
+def prompts_to_decide(n: int, auc: Estimate, threshold: float) -> str:
+    """A rough count of ladder prompts that would decide an undecided AUC, if its half-width shrinks as 1/sqrt(n)."""
+    if auc.mean is None or auc.low is None or auc.high is None or abs(auc.mean - threshold) < 0.01:
+        return "no prompt count decides an AUC this close to the threshold"
+    half = (auc.high - auc.low) / 2
+    return f"about {int(n * (half / abs(auc.mean - threshold)) ** 2) + 1} would decide it if the AUC stays at {auc.mean:.2f}"
+
+
+def _decide(label: str, auc: Estimate, threshold: float, n: int, within: Estimate | None = None) -> tuple[str, str]:
+    """valid / invalid / undecided for one AUC, from its interval (the point alone when there is no interval)."""
+    text = f"AUC({label}) {auc.fmt(2)}"
+    if auc.low is None or auc.high is None:  # one prompt or a degenerate draw: no interval to decide with
+        return "undecided", f"{text}: no interval on n = {n} prompts; too few prompts to decide"
+    if auc.low >= threshold:
+        return "valid", f"{text}: lower bound >= {threshold}"
+    if auc.high < threshold and within is not None and within.high is not None and within.high >= threshold:
+        return "undecided", (
+            f"{text} < {threshold} across prompts, but within a prompt it ranks them with AUC {within.fmt(2)}: "
+            f"its level is not comparable across prompts"
+        )
+    if auc.high < threshold:
+        return "invalid", f"{text}: upper bound < {threshold}"
+    return "undecided", f"{text} straddles {threshold}: too few prompts (n = {n}); {prompts_to_decide(n, auc, threshold)}"
+
+
 def _judgement(
-    rungs: dict[str, RungScores], asked_resample: int, auc23: Estimate | None, auc13: Estimate | None, threshold: float
-) -> tuple[bool, str]:
-    """Valid or not, and a one-line reason a reader can act on."""
+    rungs: dict[str, RungScores],
+    asked_resample: int,
+    auc23: Estimate | None,
+    auc13: Estimate | None,
+    threshold: float,
+    within: Estimate | None = None,
+) -> tuple[str, str]:
+    """valid, invalid or undecided, and a one-line reason a reader can act on.
+
+    Each AUC is decided by its 95% interval; the measure is invalid when either
+    AUC is shown below the threshold, valid only when every AUC used is shown
+    at or above it, and undecided otherwise. The pooled AUC compares rungs of
+    different prompts, so a measure whose scores move with the prompt (say,
+    with the reference's length) can rank rung 2 above rung 3 on nearly every
+    prompt and still score a low pooled AUC: such a measure is not thrown out
+    (undecided, not invalid) while its within-prompt AUC's upper bound reaches
+    the threshold. Its level is not comparable across prompts, and the reason
+    says so.
+    """
     n = len(rungs["self"].scores)
     for name in ("other_prompt", "self"):
         scored = rungs[name].summary.n
         if scored < min(MIN_SCORED, n) or scored * 2 < n:
-            return False, f"only {scored} of {n} '{name}' pairs could be scored (unreadable judge answers?)"
+            return "invalid", f"only {scored} of {n} '{name}' pairs could be scored (unreadable judge answers?)"
     use_resample = (
         asked_resample > 0
         and rungs["resample"].summary.n >= min(MIN_SCORED, asked_resample)
         and rungs["resample"].summary.n * 2 >= asked_resample
     )
-    if use_resample:
-        if auc23.mean < threshold:
-            return False, (
-                f"AUC(resample vs other prompt) {auc23.mean:.2f} < {threshold}: it cannot tell the reference's "
-                f"own resample from its answer to another prompt"
-            )
-        if auc13.mean < threshold:
-            return False, (f"AUC(self vs other prompt) {auc13.mean:.2f} < {threshold}: identical answers do not score above unrelated ones")
-        return True, f"AUC(resample vs other prompt) {auc23.mean:.2f} >= {threshold}"
-    why = "no resample could be had" if asked_resample == 0 else "too few resample pairs could be scored"
-    if auc13.mean < threshold:
-        return False, f"{why}; AUC(self vs other prompt) {auc13.mean:.2f} < {threshold}"
-    return True, f"{why}: checked only self vs other prompt (AUC {auc13.mean:.2f}), a weaker control"
+    within13 = within_prompt_auc(rungs["self"].scores, rungs["other_prompt"].scores)
+    decisions = [_decide("resample vs other prompt", auc23, threshold, n, within)] if use_resample else []
+    decisions.append(_decide("self vs other prompt", auc13, threshold, n, within13))
+    prefix = "" if use_resample else ("no resample could be had; " if asked_resample == 0 else "too few resample pairs could be scored; ")
+    weaker = "" if use_resample else " (checked only self vs other prompt, a weaker control)"
+    for status in ("invalid", "undecided"):
+        failing = [reason for decided, reason in decisions if decided == status]
+        if failing:
+            return status, prefix + "; ".join(failing)
+    return "valid", prefix + decisions[0][1] + weaker
+
+
+def within_prompt_auc(positive: Sequence[float | None], negative: Sequence[float | None]) -> Estimate:
+    """P(positive > negative) on the same prompt (ties half), with a Wilson interval over the prompts scored on both."""
+    from distillscope.metrics.stats import proportion
+
+    pairs = [(p, q) for p, q in zip(positive, negative) if p is not None and q is not None]
+    if not pairs:
+        return Estimate(mean=None, low=None, high=None, n=0, status="no prompt scored on both rungs")
+    wins = sum(1.0 if p > q else 0.5 if p == q else 0.0 for p, q in pairs)
+    interval = proportion(int(round(wins)), len(pairs))
+    return Estimate(mean=wins / len(pairs), low=interval.low, high=interval.high, n=len(pairs))
 
 
 def measure_control(
@@ -190,8 +283,18 @@ def measure_control(
     }
     auc23 = auc_with_ci(rungs["resample"].scores, rungs["other_prompt"].scores, seed, resamples) if any(resample_asked) else None
     auc13 = auc_with_ci(rungs["self"].scores, rungs["other_prompt"].scores, seed, resamples)
-    valid, reason = _judgement(rungs, sum(resample_asked), auc23, auc13, threshold)
-    return MeasureControl(measure=name, rungs=rungs, auc_resample_vs_other=auc23, auc_self_vs_other=auc13, valid=valid, reason=reason)
+    within = within_prompt_auc(rungs["resample"].scores, rungs["other_prompt"].scores) if any(resample_asked) else None
+    status, reason = _judgement(rungs, sum(resample_asked), auc23, auc13, threshold, within)
+    return MeasureControl(
+        measure=name,
+        rungs=rungs,
+        auc_resample_vs_other=auc23,
+        auc_self_vs_other=auc13,
+        valid=status == "valid",
+        status=status,
+        reason=reason,
+        within_prompt=within,
+    )
 
 
 def _as_named(name: str, output: Scores | dict[str, Scores]) -> dict[str, Scores]:
@@ -242,7 +345,8 @@ def ladder_rows(result: LadderResult) -> list[dict[str, str]]:
                 **{rung: control.rungs[rung].summary.fmt() if control.rungs[rung].summary.n else "-" for rung in RUNGS},
                 "AUC(2 vs 3)": fmt(control.auc_resample_vs_other),
                 "AUC(1 vs 3)": fmt(control.auc_self_vs_other),
-                "valid": "yes" if control.valid else "INVALID",
+                "within prompt": fmt(control.within_prompt),
+                "valid": {"valid": "yes", "invalid": "INVALID", "undecided": "undecided"}[control.status],
                 "reason": control.reason,
             }
         )
@@ -250,12 +354,13 @@ def ladder_rows(result: LadderResult) -> list[dict[str, str]]:
 
 
 def measure_status(controls: LadderResult | dict | None, measure: str) -> str:
-    """'valid', 'invalid' or 'unchecked' for a measure, from a ladder result or its JSON form (results.json)."""
+    """'valid', 'invalid', 'undecided' or 'unchecked' for a measure, from a ladder result or its JSON form (results.json)."""
     if controls is None:
         return "unchecked"
     measures = controls.measures if isinstance(controls, LadderResult) else (controls.get("measures") or {})
     control = measures.get(measure)
     if control is None:
         return "unchecked"
-    valid = control.valid if isinstance(control, MeasureControl) else control.get("valid")
-    return "valid" if valid else "invalid"
+    if isinstance(control, MeasureControl):
+        return control.status
+    return control.get("status") or ("valid" if control.get("valid") else "invalid")

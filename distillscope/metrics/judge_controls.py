@@ -10,6 +10,10 @@
   family's identity as conflicts more than the target's own plain identity
   statements: AUC >= 0.8 over both languages, else loose ICE is flagged.
 
+As on the control ladder, each is decided by its 95% interval, not its point:
+valid when the lower bound reaches 0.8, invalid when the upper bound is below
+it (the audit then spends no more calls on that judge), undecided otherwise.
+
 Judges are passed as batch callables, so the controls run on mock judges in
 tests and on real ones through the runner (the `*_callable` adapters).
 """
@@ -18,8 +22,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 from distillscope.metrics.controls import VALID_AUC, auc_with_ci
 from distillscope.metrics.stats import Estimate, proportion
@@ -40,8 +45,28 @@ class JudgeControl(BaseModel):
     statistic: Estimate  # pairwise: on-topic rate among consistent verdicts; conflict: AUC
     coverage: Estimate | None = None  # pairwise: order-consistent / pairs
     unreadable: int = 0
-    valid: bool
+    valid: bool  # True only when decided valid (undecided is not valid)
     reason: str
+    status: Literal["valid", "invalid", "undecided"] | None = None  # None in results written before the interval rule
+    calls_saved: int | None = None  # set by the audit when this failed control kept the judge from the students
+
+    @model_validator(mode="after")
+    def _status_from_valid(self) -> "JudgeControl":
+        if self.status is None:
+            self.status = "valid" if self.valid else "invalid"
+        return self
+
+
+def decide(statistic: Estimate, threshold: float, what: str) -> tuple[str, str]:
+    """valid / invalid / undecided from the statistic's 95% interval, with a reason that quotes it."""
+    text = f"{what} {statistic.fmt(2)}"
+    if statistic.low is None or statistic.high is None:
+        return "undecided", f"{text}: no interval; too few control items to decide"
+    if statistic.low >= threshold:
+        return "valid", f"{text}: lower bound >= {threshold}"
+    if statistic.high < threshold:
+        return "invalid", f"{text}: upper bound < {threshold}"
+    return "undecided", f"{text} straddles {threshold}: too few control items to decide"
 
 
 def per_item(judge_one: Callable) -> Callable:  # noqa: ANN001
@@ -73,13 +98,14 @@ def pairwise_control(
     n = len(prompts)
     rate, coverage = proportion(correct, consistent), proportion(consistent, n)
     if n == 0 or consistent == 0:
-        valid, reason = False, f"no order-consistent verdict on {n} pairs (position bias or unreadable answers)"
-    elif coverage.mean < min_coverage:
-        valid, reason = False, f"order-consistent on only {consistent} of {n} pairs (< {min_coverage:.0%})"
-    elif rate.mean < threshold:
-        valid, reason = False, f"picked the on-topic answer in {correct} of {consistent} consistent verdicts (< {threshold:.0%})"
+        status, reason = "invalid", f"no order-consistent verdict on {n} pairs (position bias or unreadable answers)"
+    elif coverage.high < min_coverage:
+        status, reason = "invalid", f"order-consistent on only {consistent} of {n} pairs ({coverage.fmt(2)} < {min_coverage:.0%})"
     else:
-        valid, reason = True, f"picked the on-topic answer in {correct} of {consistent} consistent verdicts"
+        status, reason = decide(rate, threshold, f"picked the on-topic answer in {correct} of {consistent} consistent verdicts:")
+        if status == "valid" and coverage.low < min_coverage:
+            status, reason = "undecided", f"{reason}, but order-consistent on only {consistent} of {n} pairs ({coverage.fmt(2)})"
+    valid = status == "valid"
     return JudgeControl(
         judge=name,
         control="pairwise: on-topic vs mismatched answer",
@@ -88,6 +114,7 @@ def pairwise_control(
         coverage=coverage,
         unreadable=unreadable,
         valid=valid,
+        status=status,
         reason=reason,
     )
 
@@ -189,15 +216,19 @@ def conflict_control(
     # unpaired sets: pad to a common length so auc_with_ci compares every positive with every negative
     width = max(len(own_scores), len(foreign_scores))
     auc = auc_with_ci(
-        [*foreign_scores, *[None] * (width - len(foreign_scores))], [*own_scores, *[None] * (width - len(own_scores))], seed=seed
+        [*foreign_scores, *[None] * (width - len(foreign_scores))],
+        [*own_scores, *[None] * (width - len(own_scores))],
+        seed=seed,
+        paired=False,
     )
     n = len(own) + len(foreign)
     if auc.mean is None or unreadable * 2 > n:
-        valid, reason = False, f"{unreadable} of {n} control statements could not be judged"
-    elif auc.mean < threshold:
-        valid, reason = False, (f"AUC(another family's identity vs its own) {auc.mean:.2f} < {threshold}: loose ICE is not trustworthy")
+        status, reason = "invalid", f"{unreadable} of {n} control statements could not be judged"
     else:
-        valid, reason = True, f"AUC(another family's identity vs its own) {auc.mean:.2f} >= {threshold}"
+        status, reason = decide(auc, threshold, "AUC(another family's identity vs its own)")
+        if status == "invalid":
+            reason += ": loose ICE is not trustworthy"
+    valid = status == "valid"
     return JudgeControl(
         judge=name,
         control="conflict: own vs another family's identity",
@@ -205,6 +236,7 @@ def conflict_control(
         statistic=auc,
         unreadable=unreadable,
         valid=valid,
+        status=status,
         reason=reason,
     )
 

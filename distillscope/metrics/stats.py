@@ -18,15 +18,34 @@ class Estimate(BaseModel):
     low: float | None
     high: float | None
     n: int
-    #: why there is no interval (or no estimate) where one was expected, e.g. "degenerate: all 40 values equal"
+    #: why there is no interval (or no estimate) where one was expected, e.g. "all n = 40 equal (degenerate); no interval"
     status: str | None = None
 
     def fmt(self, digits: int = 3) -> str:
+        """`mean [low, high]`, or the mean with why there is no interval: a point interval is never printed as exact."""
         if self.mean is None:
             return f"n/a ({self.status})" if self.status else "n/a"
         if self.low is None or self.high is None:
-            return f"{self.mean:.{digits}f} (n={self.n}{'; ' + self.status if self.status else ''})"
+            return f"{self.mean:.{digits}f} ({self.status or f'n = {self.n}; no interval'})"
+        if self.low == self.high:  # older results (and any collapsed resampling) stored [x, x]
+            why = (
+                self.status
+                if self.status and "no interval" in self.status
+                else f"n = {self.n}: the interval collapsed to a point; no interval"
+            )
+            return f"{self.mean:.{digits}f} ({why})"
         return f"{self.mean:.{digits}f} [{self.low:.{digits}f}, {self.high:.{digits}f}]"
+
+    def has_interval(self) -> bool:
+        """True when low and high are a real interval (not missing, not a collapsed point)."""
+        return self.low is not None and self.high is not None and self.low != self.high
+
+
+def no_interval_status(values: np.ndarray) -> str:
+    """Why a set of values gives no bootstrap interval: fewer than two, or all equal (the resamples collapse)."""
+    if len(values) < 2:
+        return f"n = {len(values)}: no interval"
+    return f"all n = {len(values)} equal (degenerate); no interval"
 
 
 def bootstrap_mean(values: Sequence[float], seed: int = 0, resamples: int = 2000, confidence: float = 0.95) -> Estimate:
@@ -36,10 +55,8 @@ def bootstrap_mean(values: Sequence[float], seed: int = 0, resamples: int = 2000
         return Estimate(mean=None, low=None, high=None, n=0)
     mean = float(data.mean())
     if len(data) < 2 or np.all(data == data[0]):
-        # kept as [mean, mean] for the similarity and RSE readers; the status says it is no interval
-        # (advantage estimates use cluster_bootstrap, which gives None bounds instead)
-        status = "fewer than 2 values: no interval" if len(data) < 2 else f"degenerate: all {len(data)} values equal"
-        return Estimate(mean=mean, low=mean if len(data) > 1 else None, high=mean if len(data) > 1 else None, n=len(data), status=status)
+        # never [mean, mean]: a bootstrap of equal values collapses to a point, which would read as exact
+        return Estimate(mean=mean, low=None, high=None, n=len(data), status=no_interval_status(data))
     from scipy.stats import bootstrap
 
     result = bootstrap(
@@ -70,6 +87,20 @@ def proportion(successes: int, n: int, confidence: float = 0.95) -> Estimate:
 
     interval = binomtest(successes, n).proportion_ci(confidence_level=confidence, method="wilson")
     return Estimate(mean=successes / n, low=float(interval.low), high=float(interval.high), n=n)
+
+
+def wilson_interval(rate: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson's score interval for a rate observed over `n` (possibly effective, non-integer) independent trials.
+
+    For a fixed n both bounds rise with the rate, so an interval built on an n
+    that does not depend on the successes is monotone in them.
+    """
+    from scipy.stats import norm
+
+    z = float(norm.ppf(0.5 + confidence / 2))
+    centre = (rate + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, float(centre - half)), min(1.0, float(centre + half))
 
 
 def cluster_means(values: Sequence[float], clusters: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -106,10 +137,9 @@ def cluster_bootstrap(
     data = np.asarray(values, dtype=float)
     mean = float(data.mean())
     if len(sums) < 2:
-        return Estimate(mean=mean, low=None, high=None, n=len(sums), status="fewer than 2 prompts: no interval"), none
+        return Estimate(mean=mean, low=None, high=None, n=len(sums), status=f"{len(sums)} prompt: no interval"), none
     if np.all(data == data[0]):
-        status = f"degenerate: all {rows} values equal {data[0]:.3f}; the bootstrap gives no interval"
-        return Estimate(mean=mean, low=None, high=None, n=len(sums), status=status), none
+        return Estimate(mean=mean, low=None, high=None, n=len(sums), status=f"all n = {rows} equal (degenerate); no interval"), none
     draws = resample_means(sums, counts, seed, resamples)
     intervals = {c: percentile_interval(draws, c) for c in confidences}
     low, high = intervals[confidences[0]]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from distillscope.pipeline.context import AuditContext, StudentContext, measured_prompts
+from distillscope.pipeline.ladder_gate import ladder_skip
 from distillscope.pipeline.metric import Metric, registry
 
 if TYPE_CHECKING:
@@ -51,6 +52,37 @@ def _stage_message(metric: str, run: AuditContext, student: StudentContext) -> s
     }.get(metric, f"{metric} of {name}")
 
 
+def _warn_if_blocking_a_loop() -> None:
+    import asyncio
+    import warnings
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    warnings.warn("run_audit blocks the running event loop until the audit ends; use `await arun_audit(...)`", stacklevel=3)
+
+
+def answered_nothing(metric: str, result, student: StudentContext):  # noqa: ANN001, ANN201 - a metric result; a NoAnswers or None
+    """The note for a student whose metric asked its own prompts (sequential, ICE) and got no answer at all."""
+    from distillscope.results import NoAnswers
+
+    identity = student.model.identity
+    if metric == "sequential" and result is not None and result.pairs == 0 and result.dropped > 0:
+        asked = result.dropped
+    elif metric == "ice" and result is not None and result.records and all(r.get("response") is None for r in result.records):
+        asked = len(result.records)
+    else:
+        return None
+    failures = student.run.ws.store.failures(identity)
+    first = f"{failures[-1].error_type}: {failures[-1].message}"[:300] if failures else None
+    return NoAnswers(role="student", model=identity, asked=asked, failed=asked, first_failure=first)
+
+
+def _has_results(section) -> bool:  # noqa: ANN001 - a StudentResults
+    return any(getattr(section, name) is not None for name in ("similarity", "rse", "ice", "indist", "sequential", "attribution"))
+
+
 def _suite_ref(config: "AuditConfig", suite) -> dict:  # noqa: ANN001 - a ProbeSuite or None
     if suite is not None:
         return {"name": suite.name, "version": suite.version}
@@ -63,8 +95,21 @@ def _suite_ref(config: "AuditConfig", suite) -> dict:  # noqa: ANN001 - a ProbeS
     return {"name": "ice-identity-questions", "version": "sha256:" + sha256_hex(payload)}
 
 
+async def arun_audit(config: "AuditConfig", ws: "Workspace", kind: str = "audit", log: Callable[[str], None] | None = None) -> "Results":
+    """`run_audit` for async callers (a notebook): the audit runs on a worker thread, so the caller's event loop
+    keeps serving its other tasks for the whole audit instead of freezing until it ends."""
+    from distillscope.runner.event_loop import run_blocking
+
+    return await run_blocking(run_audit, config, ws, kind, log)
+
+
 def run_audit(config: "AuditConfig", ws: "Workspace", kind: str = "audit", log: Callable[[str], None] | None = None) -> "Results":
-    """Every selected metric for every student; checks every option before the first query."""
+    """Every selected metric for every student; checks every option before the first query.
+
+    Blocking: called on a thread whose event loop is running (a notebook cell), it holds that loop for
+    the whole audit, so it warns; `await arun_audit(...)` runs it without blocking the loop.
+    """
+    _warn_if_blocking_a_loop()
     from distillscope import __version__
     from distillscope.audit.verdict import verdict_for
     from distillscope.pipeline.roles import pick_pairwise_judge
@@ -75,7 +120,12 @@ def run_audit(config: "AuditConfig", ws: "Workspace", kind: str = "audit", log: 
     for metric in metrics:
         metric.check(config)
     needs_teacher = any(m.needs_teacher for m in metrics)
-    suite = load_suite(config.suite) if any(m.needs_prompts for m in metrics) else None
+    suite = None
+    if any(m.needs_prompts for m in metrics):
+        from distillscope.imports.audit_suite import replay_suite
+
+        replayed = replay_suite(config, ws, ws.notes.append)  # no --suite and a replay teacher: the files' own prompts
+        suite, config = replayed if replayed is not None else (load_suite(config.suite), config)
     test_prompts, train_prompts = (
         measured_prompts(suite, config.split, config.n, config.n_train, config.seed, any(m.needs_train for m in metrics))
         if suite
@@ -103,6 +153,10 @@ def run_audit(config: "AuditConfig", ws: "Workspace", kind: str = "audit", log: 
         )
         if reads_pairs:
             run.teacher_test  # noqa: B018 - the teacher's answers first, so students' progress bars follow
+    teacher_note = run.teacher_no_answers() if reads_pairs else None
+    if teacher_note is not None:
+        ladder = False  # nothing to put on it; every student is told why instead
+        ws.log(teacher_note.line())
     if ladder:
         from distillscope.metrics.controls import ladder_answers, run_ladder
 
@@ -118,12 +172,30 @@ def run_audit(config: "AuditConfig", ws: "Workspace", kind: str = "audit", log: 
         stage(f"student {student.model.identity}")
         costs = ws.cost.stages()  # queries, tokens and money per metric
         section = StudentResults()
-        if reads_pairs:
+        note = teacher_note or (student.no_answers() if reads_pairs else None)
+        if note is not None:  # reported as such; the other students are still measured
+            section.no_answers = note
+            ws.log(note.line())
+        elif reads_pairs:
             section.n_test, section.missing_responses = len(student.test.prompts), student.test_pairs[1]
         costs.done("answers")
         for metric in metrics:
+            if note is not None and (note.role == "student" or metric.needs_teacher):
+                continue
             stage(_stage_message(metric.name, run, student))
+            skip = ladder_skip(metric.name, run, student)  # a judge measure its ladder showed invalid: no calls (issue 25)
+            if skip is not None:
+                ws.log(f"{metric.name} of {student.model.identity} skipped: {skip.reason}")
+                section.skipped.append(skip)
+                costs.done(metric.name)
+                continue
             result = metric.evaluate(run, student)
+            silent = answered_nothing(metric.name, result, student) if section.no_answers is None else None
+            if silent is not None:  # a result over zero answers is no measurement: the note replaces it
+                section.no_answers = silent
+                ws.log(silent.line())
+                costs.done(metric.name)
+                continue
             if result is None:
                 from distillscope.results import Skipped
 
@@ -133,8 +205,16 @@ def run_audit(config: "AuditConfig", ws: "Workspace", kind: str = "audit", log: 
             setattr(section, metric.name, result)
             costs.done(metric.name)
         spending[student.model.identity] = costs.costs
-        section.verdict = verdict_for(section, run.controls)
+        # no answers, no verdict: the note says why, and nothing reads as a finding about the model
+        section.verdict = verdict_for(section, run.controls) if section.no_answers is None else None
         students[student.model.identity] = section
+    nothing = [s.no_answers.line() for s in students.values() if s.no_answers is not None and not _has_results(s)]
+    if students and len(nothing) == len(students):
+        from distillscope.errors import UserError
+
+        raise UserError(
+            "; ".join(nothing), "check the failures (`distillscope store stats`), fix the cause and re-run: stored answers are kept"
+        )
     pairwise = (
         {s: pick_pairwise_judge(config, s) for s in config.students} if "indist" in config.metrics and "judge" in config.adversaries else {}
     )

@@ -65,12 +65,18 @@ class ICEMetric(MetricBase):
             reward=config.ice_reward,
             strict_families=families,
         )
+        judge, control = run.judge, None
+        if run.judge is not None:  # the conflict judge is shown to separate known cases before it judges any fuzzed answer
+            control = conflict_judge_control(run.ws.runner, run.judge, student.model, fact_set, library, run.sampling, config.judge_mode)
+            if control.get("status") == "invalid" and not config.force_invalid:  # issue 25: spend nothing on a failed judge
+                judge, control = None, {**control, "calls_saved": config.ice_budget}  # one conflict verdict per fuzzed answer
+                run.ws.log(f"ICE loose of {student.spec} not judged: the conflict judge failed its control ({control['reason']})")
         with fuzz_progress(run.ws.progress, config.ice_budget) as advance:
             fuzzed = Fuzzer(
                 run.ws.runner,
                 student.model,
                 run.helper,
-                run.judge,
+                judge,
                 fact_set,
                 library,
                 load_templates(config.ice_templates),
@@ -79,10 +85,7 @@ class ICEMetric(MetricBase):
                 on_progress=advance,
             ).run()
         stage = apply_strict_judge(fuzzed, run.ws.runner, run.judge, fact_set, library, families, config.strict_judge)
-        control = None
-        if run.judge is not None:  # a judge is shown to separate known cases before its loose score is read
-            control = conflict_judge_control(run.ws.runner, run.judge, student.model, fact_set, library, run.sampling, config.judge_mode)
-        scores = score_run(fuzzed, judged=run.judge is not None)
+        scores = score_run(fuzzed, judged=judge is not None)
         return ICESection(
             **dict(scores),
             facts=fact_set.family,

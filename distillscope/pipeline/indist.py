@@ -39,26 +39,30 @@ class IndistMetric(MetricBase):
             adversaries.remove("judge")
             run.ws.log(f"pairwise judge left out for {student.spec}: no model of a third family is available")
         judge = run.ws.model(pairwise_spec) if pairwise_spec else None
+        control = None
+        if pairwise_spec:  # one control per judge, shared by the students it judges; run first, so a failed one costs no more
+            if pairwise_spec not in run.judge_controls:
+                run.judge_controls[pairwise_spec] = pairwise_judge_control(
+                    run.ws.runner, judge, student.test.prompts, student.test.teacher, config.seed, config.judge_mode
+                )
+            control = run.judge_controls[pairwise_spec]
+            if control.get("status") == "invalid" and not config.force_invalid:  # issue 25: spend nothing on it
+                adversaries.remove("judge")
+                control = {**control, "calls_saved": 2 * len(student.test.prompts)}  # each pair is judged in both orders
+                run.ws.log(f"pairwise judge {pairwise_spec} left out for {student.spec}: it failed its control ({control['reason']})")
         result = evaluate_indistinguishability(
             train,
             student.test,
             adversaries,
             embedder=run.ws.embedder,
             runner=run.ws.runner,
-            judge=judge,
+            judge=judge if "judge" in adversaries else None,
             seed=config.seed,
             encoder_options={"epochs": config.encoder_epochs, "seed": config.seed},
             on_stage=run.ws.log,
             mmd_design=config.mmd_design,
             mmd_permutations=config.mmd_permutations,
         )
-        control = None
-        if pairwise_spec:  # one control per judge, shared by the students it judges
-            if pairwise_spec not in run.judge_controls:
-                run.judge_controls[pairwise_spec] = pairwise_judge_control(
-                    run.ws.runner, judge, student.test.prompts, student.test.teacher, config.seed, config.judge_mode
-                )
-            control = run.judge_controls[pairwise_spec]
         return IndistSection(**dict(result), pairwise_judge=pairwise_spec, judge_control=control, train_missing=train_missing)
 
     def rows(self, student: str, result: "IndistSection", results: "Results") -> list[Row]:

@@ -26,7 +26,7 @@ class SequentialMetric(MetricBase):
         def on_batch(point) -> None:  # noqa: ANN001 - a sequential.WealthPoint
             run.ws.log(
                 f"{point.queries} prompts asked, {point.pairs} pairs: wealth {point.wealth:.3g} (reject at "
-                f"{1 / settings.alpha:g}), advantage in [{point.advantage_low:.2f}, {point.advantage_high:.2f}]"
+                f"{1 / settings.alpha:g}), online adversaries' average advantage in [{point.online_advantage_low:.2f}, {point.online_advantage_high:.2f}]"
             )
 
         return run_sequential(

@@ -67,7 +67,8 @@ def cell_text(row: dict) -> str:
     """A per-category cell as text: mean [low, high] n=…, or "too few (n=…)"."""
     if row.get("too_few"):
         return f"too few (n={row['n']})"
-    interval = f" [{row['low']:.2f}, {row['high']:.2f}]" if row.get("low") is not None and row.get("high") is not None else ""
+    low, high = row.get("low"), row.get("high")
+    interval = f" [{low:.2f}, {high:.2f}]" if low is not None and high is not None and low != high else " (no interval)"
     return f"{row['mean']:.2f}{interval} n={row['n']}"
 
 
@@ -81,6 +82,7 @@ def control_rows(results: "Results") -> list[dict]:
             "auc_resample_vs_other": c.auc_resample_vs_other,
             "auc_self_vs_other": c.auc_self_vs_other,
             "valid": c.valid,
+            "status": c.status,
             "reason": c.reason,
         }
         for name, c in results.controls.measures.items()
