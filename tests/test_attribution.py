@@ -6,10 +6,8 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
-
-from distillscope.attribution import calibration as calib
-from distillscope.attribution.calibration import CalibrationCase
 
 TOPICS = (
     "rivers",
@@ -155,6 +153,8 @@ def world(tmp_path_factory) -> dict:
         specs[f"from_a{k}"] = _write(root / f"sa{k}.jsonl", prompts, [_distilled(a, rng) for a in teacher_a])
         specs[f"from_b{k}"] = _write(root / f"sb{k}.jsonl", prompts, [_distilled(b, rng) for b in teacher_b])
         specs[f"control{k}"] = _write(root / f"c{k}.jsonl", prompts, [_style_c(random.Random(f"ctl{k}{p['id']}"), p) for p in prompts])
+    for k in range(2, 4):  # more controls: the zoo's null population needs untaught cases
+        specs[f"control{k}"] = _write(root / f"c{k}.jsonl", prompts, [_style_c(random.Random(f"ctl{k}{p['id']}"), p) for p in prompts])
     return {"root": root, "prompts": root / "prompts.jsonl", "specs": specs}
 
 
@@ -192,7 +192,11 @@ def test_a_student_of_teacher_a_is_attributed_to_a_by_every_signal(cli, world, t
     code, stdout, stderr, result = _attribute(cli, world, "from_a0", tmp_path)
     assert code == 0, stderr
     assert result["outcome"] == "candidate" and result["predicted"] == "qwen_teacher"
-    assert result["confidence"] is None and not result["calibrated"]  # no calibration: said so, no number invented
+    assert not result["calibrated"] and result["test"]["alpha"] == 0.05 and "uncalibrated" in result["test"]["method"]
+    assert result["test"]["rejected"] == ["qwen_teacher"] and result["ranking"][0] == "qwen_teacher"
+    tested = {c["name"]: c["test"] for c in result["candidates"]}
+    assert tested["qwen_teacher"]["p_adjusted"] <= 0.05 < tested["chatgpt"]["p_adjusted"]
+    assert "mmd" not in result["test"]["signals"]  # no per-prompt value: it ranks, never tests
     for signal in ("similarity", "style", "embed", "mmd", "ice", "pos"):
         assert result["rankings"][signal][0] == "qwen_teacher", signal
     closest = next(c for c in result["candidates"] if c["name"] == "qwen_teacher")
@@ -224,15 +228,16 @@ def test_a_student_whose_teacher_is_not_listed_is_not_accused(cli, world, tmp_pa
         cli, world, "from_b0", tmp_path, "--signals", "similarity,mmd,ice,pos", candidates=("qwen-teacher",)
     )
     assert code == 0, stderr
-    assert result["outcome"] == "undecided" and result["confidence"] is None, result["candidates"][0]["combined"]
-    assert any("one candidate" in note and "--calibration" in note for note in result["notes"])
+    assert result["outcome"] == "undecided" and result["predicted"] is None, result["candidates"][0]["combined"]
+    assert "one candidate" in result["test"]["reason"] and "--calibration" in result["test"]["reason"]
     assert "attributed to" not in stdout
 
 
 def test_without_a_base_only_the_ranking_is_given(cli, world, tmp_path):
     code, stdout, stderr, result = _attribute(cli, world, "from_b0", tmp_path, "--signals", "similarity,pos", base=None)
     assert code == 0, stderr
-    assert result["outcome"] == "undecided" and result["predicted"] == "chatgpt" and result["confidence"] is None
+    assert result["outcome"] == "undecided" and result["predicted"] is None and result["test"] is None
+    assert result["ranking"][0] == "chatgpt"  # the closed-set ranking, kept apart from the (absent) test
     assert all(c["signals"]["similarity"]["margin"] is None for c in result["candidates"])
     assert "undecided" in stdout and any("no --base" in note for note in result["notes"])
 
@@ -248,43 +253,6 @@ def test_a_candidate_that_is_the_students_base_is_not_ranked(cli, world, tmp_pat
     assert result["rankings"]["similarity"] == ["qwen_teacher"]
 
 
-def _cases(seed: int = 0) -> list[CalibrationCase]:
-    rng = random.Random(seed)
-    cases = []
-    for i in range(10):
-        truth = ("a", "b", None)[i % 3]
-        margins = {c: {"similarity": (0.3 if c == truth else 0.0) + rng.gauss(0, 0.05), "pos": rng.gauss(0, 0.1)} for c in ("a", "b")}
-        cases.append(CalibrationCase(student=f"s{i}", margins=margins, true_teacher=truth))
-    return cases
-
-
-def test_leave_one_student_out_never_sees_the_students_own_label(monkeypatch):
-    cases = _cases()
-    seen: list[set[str]] = []
-    real_fit = calib.fit
-    monkeypatch.setattr(calib, "fit", lambda used, *a, **k: seen.append({c.student for c in used}) or real_fit(used, *a, **k))
-    fits = calib.leave_one_student_out(cases, ["similarity", "pos"])
-    assert [case.student not in students for case, students in zip(cases, seen)] == [True] * len(cases)
-    # the proof by intervention: relabel a student, and its own prediction does not move (others' may)
-    for index, wrong in ((0, "b"), (2, "a"), (1, None)):
-        relabelled = [c.model_copy(update={"true_teacher": wrong}) if i == index else c for i, c in enumerate(cases)]
-        again = calib.leave_one_student_out(relabelled, ["similarity", "pos"])
-        mine = cases[index]
-        assert again[mine.student].probabilities(mine.margins) == pytest.approx(fits[mine.student].probabilities(mine.margins))
-        moved = [again[c.student].probabilities(c.margins) != pytest.approx(fits[c.student].probabilities(c.margins)) for c in cases]
-        assert any(moved[i] for i in range(len(cases)) if i != index)
-
-
-def test_the_calibration_learns_a_bar_that_controls_stay_under():
-    cases = _cases()
-    fitted = calib.fit(cases, ["similarity", "pos"])
-    assert fitted.weights["similarity"] > 0
-    for case in cases:
-        probabilities = fitted.probabilities(case.margins)
-        assert sum(probabilities.values()) == pytest.approx(1.0)
-        assert max(probabilities, key=probabilities.get) == (case.true_teacher or calib.NONE)
-
-
 def _zoo(world, tmp_path) -> Path:
     s = world["specs"]
     zoo = tmp_path / "zoo"
@@ -295,7 +263,7 @@ def _zoo(world, tmp_path) -> Path:
     ]
     students += [
         {"name": n, "spec": s[n], "base": s["base"], "true_teacher": None, "budget": None, "kind": "control"}
-        for n in ("control0", "control1")
+        for n in ("control0", "control1", "control2", "control3")
     ]
     students.append({"name": "base", "spec": s["base"], "base": s["base"], "true_teacher": None, "budget": None, "kind": "base"})
     manifest = {
@@ -309,30 +277,36 @@ def _zoo(world, tmp_path) -> Path:
     return zoo
 
 
-def test_zoo_attribution_is_right_for_every_student_and_writes_a_calibration(cli, world, tmp_path):
+def test_zoo_attribution_tests_every_case_against_its_leave_one_recipe_out_null(cli, world, tmp_path):
     zoo = _zoo(world, tmp_path)
     out = tmp_path / "zoo.json"
     code, stdout, stderr = cli("attribute", "--zoo", zoo, "--signals", "similarity,ice,pos", "--no-progress", "--out", out)
     assert code == 0, stderr
     result = json.loads(out.read_text())
-    assert result["top1"] == 1.0 and result["false_attribution"] == 0.0 and result["ranking_top1"] == 1.0
-    assert result["top1_resampled"] > 0.9 and result["false_attribution_resampled"] < 0.1 and result["resamples"] == 200
-    assert all(row["correct"] for row in result["students"])
-    assert all(
-        row["result"]["calibrated"] and "leave-one-student-out over 6 other" in row["result"]["calibration"] for row in result["students"]
-    )
+    overall = result["overall"]
+    assert result["alpha"] == 0.05 and result["evaluation_unit"] == "leave-one-recipe-out" and result["resamples"] == 200
+    # the untouched base is listed but never counted: 4 trained controls + 4 teacher-left-out cases can fail
+    assert result["n_bases_not_counted"] == 1 and overall["n_controls"] == 4 and overall["n_unlisted"] == 4
+    assert overall["ranking_top1"] == 1.0 and overall["false_accusation"] == 0.0 and overall["wrong_teacher"] == 0.0
+    rows = {row["name"]: row for row in result["students"]}
+    assert rows["base"]["result"]["outcome"] == "none" and rows["base"]["correct"]
+    for row in rows.values():
+        calibration = row["result"]["calibration"]
+        assert row["result"]["calibrated"] and "leave-one-recipe-out" in calibration, calibration
+        assert f"recipe {row['recipe']} left out" in calibration  # its own recipe (seed sibling included) is not in its null
+    assert {p["alpha"] for p in result["curve"]} >= {0.01, 0.05, 0.1}
     assert set(result["leave_one_out"]) == set(result["single_signal"]) == {"similarity", "ice", "pos"}
-    assert "without pos" in stdout and "ice alone" in stdout
-    # each distilled student again with its teacher left out of the candidates: the other teacher is not accused
+    assert "without pos" in stdout and "ice alone" in stdout and "false accusation" in stdout
     unlisted = {row["name"]: row["unlisted"] for row in result["students"] if row["unlisted"]}
     assert set(unlisted) == {"from_a0", "from_a1", "from_b0", "from_b1"}
-    assert all(len([c for c in r["candidates"] if not c["excluded"]]) == 1 for r in unlisted.values())
-    assert all(r["outcome"] == "none" for r in unlisted.values()) and result["unlisted_attribution"] == 0.0
-    assert result["unlisted_attribution_resampled"] < 0.1 and result["fit_without_unlisted"]["top1"] == 1.0
-    # the fitted calibration serves a single student afterwards, with a calibrated confidence
-    code, _, stderr, single = _attribute(cli, world, "from_a1", tmp_path, "--signals", "similarity,ice,pos", "--calibration", zoo)
+    assert all(r["outcome"] != "candidate" for r in unlisted.values())
+    # the null population serves a single student afterwards: a calibrated test
+    null = json.loads((zoo / "attribution_null.json").read_text())
+    assert {e["role"] for e in null["entries"]} == {"control", "other-teacher", "teacher-left-out"}
+    assert not any(e["case"] == "base" for e in null["entries"])  # a base's margins are 0 by construction
+    code, _, stderr, single = _attribute(cli, world, "control1", tmp_path, "--signals", "similarity,ice,pos", "--calibration", zoo)
     assert code == 0, stderr
-    assert single["calibrated"] and single["predicted"] == "qwen_teacher" and 0.5 < single["confidence"] <= 1.0
+    assert single["calibrated"] and single["test"]["n_null"] > 0 and single["outcome"] == "none"
 
 
 def test_the_pos_tagger_works_offline(monkeypatch):
@@ -381,7 +355,7 @@ def test_the_template_vocabulary_does_not_depend_on_answer_order(monkeypatch):
         (("--student", "mock/s", "--candidate", "mock/t", "--calibration", "nowhere.json"), "pass --base SPEC with --calibration"),
         (
             ("--student", "mock/s", "--candidate", "mock/t", "--base", "mock/b", "--calibration", "nowhere.json"),
-            "no attribution calibration at nowhere.json",
+            "no attribution null population at nowhere.json",
         ),
         (("--zoo", "nowhere"), "no zoo manifest at nowhere"),
         (("--zoo", "nowhere", "--student", "mock/s"), "leave out --student"),
@@ -498,3 +472,127 @@ def test_the_audit_runs_attribution_and_the_report_shows_it(cli, tmp_path, monke
     )
     code, _, err = cli("audit", "--config", config, "-o", tmp_path / "again", "--no-progress")
     assert code == 2 and "base of mock/beta" in err
+
+
+# -- the attribution test (issue 27): Holm, null p-values, simulated zoos -------------------------------------------
+
+
+def test_holm_is_applied_across_candidates():
+    from distillscope.attribution.hypothesis import decide, holm
+    from distillscope.attribution.result import CandidateTest
+
+    adjusted = holm({"a": 0.01, "b": 0.04, "c": 0.03})
+    assert adjusted == pytest.approx({"a": 0.03, "c": 0.06, "b": 0.06})  # step-down, monotone
+    raw = {"a": 0.01, "b": 0.03, "c": 0.5}
+    tests = {name: CandidateTest(kind="specific", statistic=0.0, p_value=p, n_prompts=50) for name, p in raw.items()}
+    outcome, predicted, record = decide(tests, 0.05, False, "m", ["s"])
+    # b's raw p is below alpha, but not its Holm-adjusted one: only a is named
+    assert (outcome, predicted, record.rejected) == ("candidate", "a", ["a"]) and tests["b"].p_adjusted == pytest.approx(0.06)
+    both = {name: CandidateTest(kind="specific", statistic=3.0, p_value=0.001, n_prompts=50) for name in ("a", "b")}
+    outcome, predicted, record = decide(both, 0.05, False, "m", ["s"])
+    assert outcome == "undecided" and predicted is None and "several candidates" in record.reason
+    few = {"a": CandidateTest(kind="specific", statistic=3.0, p_value=0.001, n_prompts=6)}
+    assert decide(few, 0.05, False, "m", ["s"])[0] == "undecided"  # too few prompts
+    # sequential looks: each look at alpha / looks
+    tests = {"a": CandidateTest(kind="specific", statistic=0.0, p_value=0.03, n_prompts=50)}
+    assert decide(tests, 0.05, False, "m", ["s"], looks=2)[0] == "none"
+
+
+def _null_p_values(zoos: int, seed: int, **settings) -> tuple[list[float], float]:
+    from distillscope.attribution.hypothesis import predictive_p, statistic
+    from distillscope.attribution.simulation import SimSettings, rates, rejected_sets, simulate_zoo
+    from distillscope.attribution.zoo_eval import null_population
+
+    rng = np.random.default_rng(seed)
+    p_values, accusations = [], []
+    for _ in range(zoos):
+        cases = simulate_zoo(SimSettings(**settings), rng)
+        population = null_population(cases, "sim", 100)
+        for case in cases:
+            if case.role not in ("control", "unlisted"):
+                continue
+            z, _ = case.evidence.z("specific")
+            sample, clusters = (
+                population.statistics("specific", list(case.evidence.per_prompt), case.recipe),
+                population.n_cases("specific", case.recipe),
+            )
+            p_values += [predictive_p(statistic(v), sample, clusters) for v in z.values()]
+        accusations.append(rates(cases, rejected_sets(cases, 0.05))["false_accusation"])
+    return p_values, float(np.mean(accusations))
+
+
+def test_null_p_values_of_untaught_students_are_uniform_or_conservative():
+    """Controls fine-tuned toward styles no candidate has, and students with their teacher left out, whose styles lie
+    nearer some candidates than others (the affinity): no more than alpha of them accused, p-values no smaller than
+    uniform. The uncalibrated rule's null ("no more toward T than toward the others") is not "untaught", and the same
+    simulation shows it: it accuses far more than alpha, which is why a calibration is what tests "untaught"."""
+    p_values, false_accusation = _null_p_values(20, seed=3)
+    p = np.asarray(p_values)
+    assert len(p) > 700
+    for q in (0.02, 0.05, 0.2, 0.5):
+        assert (p <= q).mean() <= q + 0.03, q  # never smaller than uniform (beyond noise)
+    assert (p <= 0.5).mean() > 0.35  # and not a degenerate test that never rejects
+    assert false_accusation <= 0.05 + 0.025
+    from distillscope.attribution.simulation import SimSettings, simulate_rates
+
+    assert simulate_rates(SimSettings(), 10, 0.05, seed=3, calibrated=False)["false_accusation"] > 0.08
+
+
+def test_simulated_students_of_a_teacher_are_named_and_no_other_teacher_is():
+    from distillscope.attribution.simulation import SimSettings, simulate_rates
+
+    found = simulate_rates(SimSettings(effect=0.5), 10, 0.05, seed=4)
+    assert found["detection"] >= 0.8 and found["wrong_teacher"] <= 0.02 and found["false_accusation"] <= 0.1
+    nothing = simulate_rates(SimSettings(effect=0.0), 10, 0.05, seed=4)  # negative control: no teacher pulls at all
+    assert nothing["detection"] <= 0.1
+
+
+def test_a_case_s_null_never_holds_its_own_recipe():
+    """Proof by intervention: make every seed sibling of a case look taught, and the case's p-values do not move."""
+    from distillscope.attribution.hypothesis import predictive_p, statistic
+    from distillscope.attribution.simulation import SimSettings, simulate_zoo
+    from distillscope.attribution.zoo_eval import null_population
+
+    cases = simulate_zoo(SimSettings(), np.random.default_rng(5))
+    case = next(c for c in cases if c.role == "control")
+
+    def p_values(all_cases):
+        population = null_population(all_cases, "sim", 100)
+        sample = population.statistics("specific", list(case.evidence.per_prompt), case.recipe)
+        z, _ = case.evidence.z("specific")
+        return [predictive_p(statistic(v), sample, population.n_cases("specific", case.recipe)) for v in z.values()]
+
+    before = p_values(cases)
+    for other in cases:
+        if other.recipe == case.recipe and other is not case:
+            for values in other.evidence.per_prompt.values():
+                values[..., 0] += 5.0
+    assert p_values(cases) == pytest.approx(before)
+    other_recipe = next(c for c in cases if c.role == "control" and c.recipe != case.recipe)
+    for values in other_recipe.evidence.per_prompt.values():
+        values[..., 0] += 5.0
+    assert p_values(cases) != pytest.approx(before)  # the intervention does reach the null when it is another recipe
+
+
+def test_adversary_training_noise_is_inside_the_standard_error():
+    """Issue 31.6: per-prompt margins refitted on three fold splits that disagree by a shift common to every prompt
+    (training noise) must get a larger standard error than one split's prompt-to-prompt spread."""
+    from distillscope.attribution.evidence import _per_prompt_z
+
+    rng = np.random.default_rng(0)
+    prompts = rng.normal(0.1, 1.0, (1, 200, 1))
+    shifts = np.asarray([-0.3, 0.0, 0.3])[:, None, None]
+    [with_training], _ = _per_prompt_z(prompts + shifts)
+    [one_split], _ = _per_prompt_z(prompts)
+    assert abs(with_training) < abs(one_split) / 2
+
+
+def test_sequential_looks_grow_the_prompts_and_split_alpha(cli, world, tmp_path):
+    from distillscope.attribution.run import sequential_sizes
+
+    assert sequential_sizes(100, 3) == [33, 67, 100] and sequential_sizes(40, 1) == [40]
+    code, _, stderr, result = _attribute(cli, world, "from_a0", tmp_path, "--signals", "similarity,ice,pos", "--looks", "2")
+    assert code == 0, stderr
+    assert result["test"]["looks"] == 2 and result["predicted"] == "qwen_teacher"
+    assert any(n.startswith("sequential: look 1 of 2 at 20 prompts") for n in result["notes"]), result["notes"]
+    assert result["n_prompts"] == 20  # decided at the first look: the second half was never asked

@@ -152,10 +152,13 @@ def test_serving_options_never_change_a_models_store_identity(tmp_path):
     assert served("builtin/qwen2.5-coder-0.5b-instruct") == "builtin/qwen2.5-coder-0.5b-instruct"
 
 
-def test_attribution_on_a_small_zoo_names_the_teachers_and_accuses_no_control(cli, tmp_path, monkeypatch):
-    """The issue's check on real training: tiny students LoRA-trained on mock teachers' answers (each teacher
-    with its own words and opening) are attributed to their teacher, controls and bases to none, every
-    student decided by a calibration that never saw its own label."""
+def test_attribution_on_a_small_zoo_holds_what_the_construction_guarantees(cli, tmp_path, monkeypatch):
+    """The attribution test on real (tiny) LoRA training, asserting only what holds on any CPU (issue 29.10: which
+    borderline student is named moved with the CPU's kernels, so no trained student's decision is asserted): every case
+    tested against a null population without its own recipe; untouched bases, whose every margin is 0 by
+    construction, never accused and never counted; the false-accusation rate counted over trained controls and
+    teacher-left-out cases only; p-values valid and Holm-adjusted; the closed-set ranking kept apart; accusations
+    monotone in alpha."""
     pytest.importorskip("denckring_en_pos")
     from distillscope.testing.hashing_embedder import HashingEmbedder
 
@@ -163,21 +166,29 @@ def test_attribution_on_a_small_zoo_names_the_teachers_and_accuses_no_control(cl
     assert build(cli, tmp_path / "zoo")[0] == 0
     out = tmp_path / "attribution.json"
     # the adversaries (style, embed) left out for time: their cross-validated fits are 80% of the run
-    code, _, err = cli("attribute", "--zoo", tmp_path / "zoo", "--signals", "similarity,mmd,ice,pos", "--no-progress", "--out", out)
+    code, stdout, err = cli("attribute", "--zoo", tmp_path / "zoo", "--signals", "similarity,mmd,ice,pos", "--no-progress", "--out", out)
     assert code == 0, err
     result = json.loads(out.read_text())
+    manifest = read_manifest(tmp_path / "zoo")
+    kinds = [s.kind for s in manifest.students]
+    overall = result["overall"]
+    assert result["n_bases_not_counted"] == kinds.count("base") == 2
+    assert overall["n_controls"] == kinds.count("control") and overall["n_unlisted"] == overall["n_distilled"] == kinds.count("distilled")
     rows = {row["name"]: row for row in result["students"]}
-    predicted = {name: row["result"]["predicted"] for name, row in rows.items()}
-    assert predicted["gemma-smollm2-16"] == "smollm2" and predicted["smollm2-qwen-16"] == "qwen", predicted
-    assert result["top1_all"] >= 0.5, predicted  # most distilled students named (chance among 3 candidates + none: 0.25)
-    first = [
-        next(c["name"] for c in row["result"]["candidates"] if c["rank"] == 1) == row["true_teacher"]
-        for row in rows.values()
-        if row["true_teacher"]
-    ]
-    assert sum(first) / len(first) >= result["top1_all"]  # first-ranked, "none" set aside: never below the open-set top-1
-    assert result["false_attribution"] == 0.0, predicted  # no base or control accused
-    assert result["unlisted_attribution"] <= 0.2  # teacher left out of the candidates: hardly anyone else accused
     for name, row in rows.items():
-        students = row["result"]["calibration"]
-        assert "leave-one-student-out over 14 other zoo students" in students, (name, students)
+        decided = row["result"]
+        assert decided["calibrated"] and f"recipe {row['recipe']} left out" in decided["calibration"], (name, decided["calibration"])
+        for candidate in decided["candidates"]:
+            test = candidate["test"]
+            if test and test["p_value"] is not None:
+                assert 0 <= test["p_value"] <= test["p_adjusted"] <= 1
+        if row["kind"] == "base":
+            assert decided["outcome"] == "none" and row["correct"], decided["notes"]
+            assert all(c["test"]["statistic"] == 0 for c in decided["candidates"] if c["test"])
+        else:
+            assert decided["ranking"], name  # the closed-set answer, stored apart from the test's outcome
+    null = json.loads((tmp_path / "zoo" / "attribution_null.json").read_text())
+    assert null["entries"] and not any(rows[e["case"].split(" (")[0]]["kind"] == "base" for e in null["entries"])
+    accusations = [p["false_accusation"] for p in sorted(result["curve"], key=lambda p: p["alpha"])]
+    assert accusations == sorted(accusations)  # Holm at a larger alpha rejects a superset
+    assert "false accusation" in stdout and "not counted" in stdout

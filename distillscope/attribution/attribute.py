@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from distillscope.attribution.calibration import Calibration, CalibrationCase
-from distillscope.attribution.ranking import decide, margins_of
+from distillscope.attribution.hypothesis import ALPHA
+from distillscope.attribution.ranking import decide
 from distillscope.attribution.result import (
     DEFAULT_SIGNALS,
     SIGNALS,
@@ -47,10 +47,14 @@ def attribute(
     base: str | None = None,
     base_spec: str | None = None,
     signals: Sequence[str] = DEFAULT_SIGNALS,
-    calibration: Calibration | None = None,
-    calibration_source: str | None = None,
+    null=None,  # noqa: ANN001 - null_population.NullPopulation
+    null_source: str | None = None,
     student_spec: str | None = None,
-) -> AttributionResult:
+    alpha: float = ALPHA,
+    exclude_recipe: str | None = None,
+    looks: int = 1,
+    keep_evidence: bool = False,
+):  # noqa: ANN201 - AttributionResult, or (AttributionResult, Evidence) with keep_evidence
     """`candidates` maps a name to its spec; `student`, `base` and the names are columns of the bank's table."""
     signals = list(signals)
     kept, excluded = [], []
@@ -84,24 +88,66 @@ def attribute(
         for reason in reasons:
             who = [c.name for c in results if c.signals[s].status == reason]
             notes.append(f"{s} skipped for {', '.join(who)}: {reason}")
-    return decide(student_spec or student, base_spec or base, results, excluded, signals, calibration, calibration_source, notes)
+    evidence = z = counts = None
+    if base is not None and pool:
+        from distillscope.attribution.evidence import gather
+
+        evidence = gather(bank, student, base, pool, signals)
+        z, _ = evidence.z("specific" if len(pool) >= 2 else "raw")
+        counts = evidence_counts(evidence)
+    result = decide(
+        student_spec or student,
+        base_spec or base,
+        results,
+        excluded,
+        signals,
+        z=z,
+        n_prompts=counts,
+        alpha=alpha,
+        null=null,
+        null_source=null_source,
+        exclude_recipe=exclude_recipe,
+        notes=notes,
+        looks=looks,
+        dropped=evidence.dropped if evidence else None,
+    )
+    return (result, evidence) if keep_evidence else result
 
 
-def calibration_case(result: AttributionResult, student: str, true_teacher: str | None) -> CalibrationCase:
-    """The margins a calibration is fitted on (excluded candidates left out: they were never in the choice set)."""
-    ranked = [c for c in result.candidates if c.excluded is None]
-    return CalibrationCase(student=student, margins=margins_of(ranked, result.signals), true_teacher=true_teacher)
+def evidence_counts(evidence) -> dict[str, int]:  # noqa: ANN001 - evidence.Evidence
+    """Per candidate, the paired prompts its test statistic rests on (the most over the test's per-prompt signals)."""
+    import numpy as np
+
+    counts = {c: 0 for c in evidence.candidates}
+    for values in evidence.per_prompt.values():
+        present = (~np.isnan(values[0])).sum(axis=0)
+        for c, n in zip(evidence.candidates, present):
+            counts[c] = max(counts[c], int(n))
+    if evidence.corpus:
+        for c in counts:
+            counts[c] = max(counts[c], len(evidence.ids))
+    return counts
 
 
 def redecide(
-    result: AttributionResult, signals: Sequence[str], calibration: Calibration | None, calibration_source: str | None
+    result: AttributionResult,
+    signals: Sequence[str],
+    alpha: float = ALPHA,
+    null=None,  # noqa: ANN001 - null_population.NullPopulation
+    null_source: str | None = None,
+    exclude_recipe: str | None = None,
+    z: dict[str, dict[str, float]] | None = None,
 ) -> AttributionResult:
-    """The same signal values decided again (another calibration, or fewer signals): nothing is recomputed."""
+    """The same per-signal z decided again (another alpha, null population or fewer signals): nothing is recomputed.
+    `z` replaces the stored z (e.g. those of a resampled test set)."""
     copy = result.model_copy(deep=True)
     kept = [c for c in copy.candidates if c.excluded is None]
+    stored = z if z is not None else {c.name: dict(c.test.z) for c in kept if c.test is not None}
+    counts = {c.name: c.test.n_prompts for c in kept if c.test is not None}
     for c in kept:
         c.signals = {s: v for s, v in c.signals.items() if s in signals}
-        c.combined = c.probability = c.rank = None
+        c.combined = c.rank = c.test = None
     excluded = [c for c in copy.candidates if c.excluded is not None]
-    notes = [n for n in copy.notes if not n.startswith(("confidence uncalibrated", "no --base"))]
-    return decide(copy.student, copy.base, kept, excluded, list(signals), calibration, calibration_source, notes)
+    notes = [n for n in copy.notes if " skipped for " in n]
+    z = {name: {s: v for s, v in values.items() if s in signals} for name, values in stored.items()} if copy.base else None
+    return decide(copy.student, copy.base, kept, excluded, list(signals), z, counts, alpha, null, null_source, exclude_recipe, notes)

@@ -1,35 +1,28 @@
-"""From per-signal margins to a ranking, a combined score and an outcome (a candidate, or none).
+"""From per-signal margins to the closed-set ranking and the test's outcome (a candidate, none, or undecided).
 
 Per signal the candidates are ranked by their margin over the base (by the
-student's raw closeness when there is no base). The combination:
-
-- **calibrated** (a zoo calibration given): the conditional logit of
-  `calibration.py`; the outcome is the most probable of {candidates, none}
-  and the confidence its probability.
-- **uncalibrated**: the mean over signals of each margin's z (margin over its
-  bootstrap standard error, clipped to ±5; signals without an interval rank
-  but do not vote). A candidate is named only when its mean z reaches
-  `Z_NONE`: on average the student is clearly closer to it than the base is,
-  *and* closer to it by more than to the other candidates (`specific_z`);
-  otherwise "none" (moved toward no candidate) or "undecided" (moved toward
-  candidates alike, or only one candidate to compare). No confidence is claimed. Without a base there is nothing
-  to compare with, so the outcome is "undecided" and only the ranking is given.
+student's raw closeness when there is no base): `rankings`. The outcome is
+the attribution test's (`hypothesis.py`): per candidate a p-value for "moved
+toward it no more than an untaught fine-tune would", Holm across candidates at
+the false-accusation rate alpha. The closed-set `ranking` orders the
+candidates by the same test statistic: which listed candidate is closest, an
+answer that assumes one of them taught the student and is never an accusation.
+Without a base nothing is compared: "undecided", with the ranking by mean rank.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from distillscope.attribution.calibration import NONE, Calibration
+from distillscope.attribution.hypothesis import ALPHA, normal_p, predictive_p, statistic
+from distillscope.attribution.hypothesis import decide as test_decide
 from distillscope.attribution.result import (
     SIGNAL_INFO,
     AttributionResult,
     CandidateResult,
+    CandidateTest,
     SignalScore,
 )
-
-Z_NONE = 2.0
-Z_CLIP = 5.0
 
 
 def _closeness(score: SignalScore) -> float | None:
@@ -38,35 +31,6 @@ def _closeness(score: SignalScore) -> float | None:
     if score.value is None or score.value.mean is None:
         return None
     return score.value.mean if SIGNAL_INFO[score.signal][1] else -score.value.mean
-
-
-def _margin_se(score: SignalScore | None) -> tuple[float, float] | None:
-    margin = score.margin if score is not None else None
-    if margin is None or margin.mean is None or margin.low is None or margin.high is None:
-        return None
-    se = (margin.high - margin.low) / 3.92
-    return (margin.mean, se) if se > 0 else None
-
-
-def margin_z(score: SignalScore) -> float | None:
-    found = _margin_se(score)
-    return None if found is None else float(np.clip(found[0] / found[1], -Z_CLIP, Z_CLIP))
-
-
-def specific_z(best: CandidateResult, others: list[CandidateResult], signals: list[str]) -> float | None:
-    """Mean over signals of z for (best's margin − the others' mean margin): did the student move toward this
-    candidate *more* than toward the others? The standard errors are combined as if independent, which
-    overstates them when the candidates' margins move together (conservative)."""
-    zs = []
-    for s in signals:
-        mine, theirs = _margin_se(best.signals.get(s)), [_margin_se(o.signals.get(s)) for o in others]
-        if mine is None or not theirs or any(t is None for t in theirs):
-            continue
-        k = len(theirs)
-        gap = mine[0] - sum(t[0] for t in theirs) / k
-        se = (mine[1] ** 2 + sum(t[1] ** 2 for t in theirs) / k**2) ** 0.5
-        zs.append(float(np.clip(gap / se, -Z_CLIP, Z_CLIP)))
-    return float(np.mean(zs)) if zs else None
 
 
 def rank_signals(candidates: list[CandidateResult], signals: list[str]) -> dict[str, list[str]]:
@@ -89,27 +53,17 @@ def margins_of(candidates: list[CandidateResult], signals: list[str]) -> dict[st
     }
 
 
-def _uncalibrated_outcome(
-    result: AttributionResult, best: CandidateResult, others: list[CandidateResult], signals: list[str], notes: list[str]
-) -> None:
-    """The student moved toward `best` (mean z ≥ Z_NONE). Fine-tuning on any fluent answers moves a base toward
-    every fluent model, so without a calibration a candidate is named only when the student moved toward it
-    more than toward the other candidates; with one candidate that cannot be told, and the outcome is undecided."""
-    moved = f"the student moved toward {best.name} (mean z {best.combined:.1f})"
-    if not others:
-        result.outcome, result.predicted = "undecided", best.name
-        notes.append(
-            f"{moved}, but with one candidate and no calibration that cannot be told from fine-tuning toward any fluent "
-            "model: list other candidates (--candidate) or pass --calibration"
-        )
-        return
-    specific = specific_z(best, others, signals)
-    if specific is not None and specific >= Z_NONE:
-        result.outcome, result.predicted = "candidate", best.name
-        return
-    result.outcome, result.predicted = "undecided", best.name
-    shown = "no interval to compare" if specific is None else f"mean z {specific:.1f} < {Z_NONE:g}"
-    notes.append(f"{moved}, but not more than toward the other candidates ({shown}): which of them, if any, cannot be told")
+UNCALIBRATED = (
+    "uncalibrated: p = 1 - Phi(mean z); H0 'moved toward this candidate no more than toward the other candidates' mean', "
+    "conservative by construction (a mean of z's of variance <= 1); this null is not 'untaught': pass --calibration for that"
+)
+
+
+def calibrated_method(n_null: int, clusters: int) -> str:
+    return (
+        f"calibrated: Student-t predictive p-value of the statistic among {n_null} statistics of {clusters} untaught cases "
+        f"({clusters - 1} degrees of freedom; exact when they are normal and the cases independent)"
+    )
 
 
 def decide(
@@ -118,10 +72,18 @@ def decide(
     candidates: list[CandidateResult],
     excluded: list[CandidateResult],
     signals: list[str],
-    calibration: Calibration | None = None,
-    calibration_source: str | None = None,
+    z: dict[str, dict[str, float]] | None = None,
+    n_prompts: dict[str, int] | None = None,
+    alpha: float = ALPHA,
+    null=None,  # noqa: ANN001 - null_population.NullPopulation
+    null_source: str | None = None,
+    exclude_recipe: str | None = None,
     notes: list[str] | None = None,
+    looks: int = 1,
+    dropped: dict[str, str] | None = None,
 ) -> AttributionResult:
+    """The result: per-signal rankings, each candidate's test from its per-signal z (`z`: candidate -> signal -> z,
+    of the specific kind when two or more candidates are listed), Holm's decision and the closed-set ranking."""
     notes = list(notes or [])
     rankings = rank_signals(candidates, signals)
     result = AttributionResult(
@@ -135,43 +97,70 @@ def decide(
         notes=notes,
         n_prompts=max((c.n_prompts for c in candidates), default=0),
     )
-    if calibration is not None and base is not None:
-        missing = [s for s in calibration.signals if s not in signals]
-        if missing:
-            notes.append(f"the calibration uses signals not computed here ({', '.join(missing)}); they count as 0")
-        probabilities = calibration.probabilities(margins_of(candidates, calibration.signals))
-        utilities = calibration.utilities(margins_of(candidates, calibration.signals))
-        for c in candidates:
-            c.combined, c.probability = utilities[c.name], probabilities[c.name]
-        best = max(probabilities, key=probabilities.get)
-        result.outcome = "none" if best == NONE else "candidate"
-        result.predicted = None if best == NONE else best
-        result.confidence, result.probability_none = probabilities[best], probabilities[NONE]
-        result.calibrated, result.calibration = True, calibration_source
+    if base is None or z is None:
+        for c in candidates:  # no margins: the mean rank over signals (Borda), higher = closer
+            ranks = [c.signals[s].rank for s in signals if s in c.signals and c.signals[s].rank is not None]
+            c.combined = -float(np.mean(ranks)) if ranks else None
+        notes.append("no --base: margins need the student's base, so no test can be made; closed-set ranking only (by mean rank)")
     else:
-        for c in candidates:
-            if base is not None:
-                zs = [z for s in signals if s in c.signals and (z := margin_z(c.signals[s])) is not None]
-                c.combined = float(np.mean(zs)) if zs else None
-            else:  # no margins: the mean rank over signals (Borda), higher = closer
-                ranks = [c.signals[s].rank for s in signals if s in c.signals and c.signals[s].rank is not None]
-                c.combined = -float(np.mean(ranks)) if ranks else None
-        scored = [c for c in candidates if c.combined is not None]
-        best = max(scored, key=lambda c: c.combined, default=None)
-        if base is None:
-            notes.append(
-                "no --base: margins need the student's base, so 'none' cannot be decided; ranking only "
-                "(predicted = the closest candidate by mean rank)"
-            )
-            result.predicted = best.name if best else None
-        elif best is not None and best.combined >= Z_NONE:
-            _uncalibrated_outcome(result, best, [c for c in scored if c is not best], signals, notes)
-        else:
-            result.outcome = "none"
-        notes.append("confidence uncalibrated: pass --calibration (from `distillscope attribute --zoo DIR`) for one")
+        _test(result, candidates, signals, z, n_prompts or {}, alpha, null, null_source, exclude_recipe, looks, dropped or {})
     order = sorted(candidates, key=lambda c: -(c.combined if c.combined is not None else -np.inf))
     for position, c in enumerate(order, start=1):
         c.rank = position if c.combined is not None else None
+    result.ranking = [c.name for c in order if c.combined is not None]
+    if base is None and result.ranking:
+        result.predicted = None
     result.candidates = order + excluded
     result.notes = notes
     return result
+
+
+def _test(result, candidates, signals, z, n_prompts, alpha, null, null_source, exclude_recipe, looks, dropped) -> None:  # noqa: ANN001
+    kind = "specific" if len(candidates) >= 2 else "raw"
+    used = [s for s in signals if any(s in z.get(c.name, {}) for c in candidates)]
+    for s, why in dropped.items():
+        if s in signals:
+            result.notes.append(f"{s} left out of the test: {why}")
+    if null is not None:
+        missing = [s for s in used if s not in null.signals()]
+        if missing:
+            result.notes.append(f"the null population has no {', '.join(missing)}: left out of the test")
+        used = [s for s in used if s not in missing]
+    tests = {}
+    for c in candidates:
+        mine = {s: v for s, v in z.get(c.name, {}).items() if s in used}
+        c.test = tests[c.name] = CandidateTest(kind=kind, z=mine, statistic=statistic(mine), n_prompts=n_prompts.get(c.name, 0))
+        c.combined = c.test.statistic
+    n_null, described, clusters = None, None, 0
+    if null is not None:
+        sample, clusters = null.statistics(kind, used, exclude_recipe), null.n_cases(kind, exclude_recipe)
+        n_null, described = len(sample), f"{null_source or null.source}: {null.describe(kind, exclude_recipe)}"
+        for t in tests.values():
+            if t.statistic is not None and clusters >= 3:
+                t.p_value = predictive_p(t.statistic, sample, clusters)
+        method = calibrated_method(n_null, clusters)
+    elif kind == "raw":
+        method = "uncalibrated, one candidate: no test"
+    else:
+        for t in tests.values():
+            if t.statistic is not None:
+                t.p_value = normal_p(t.statistic)
+        method = UNCALIBRATED
+    outcome, predicted, record = test_decide(tests, alpha, null is not None, method, used, described, n_null, looks)
+    if null is None and kind == "raw":
+        best = candidates[0].test.statistic if candidates else None
+        moved = f" (the student moved toward it by mean z {best:.1f})" if best is not None else ""
+        record.reason = (
+            f"one candidate and no calibration{moved}: that cannot be told from fine-tuning toward any fluent model; "
+            "list other candidates (--candidate) or pass --calibration"
+        )
+        outcome, predicted = "undecided", None
+    elif null is not None and clusters < 3:
+        record.reason = f"the null population has only {clusters} untaught cases for this test (3 needed)"
+        outcome, predicted = "undecided", None
+    if record.reason:
+        result.notes.append(f"undecided: {record.reason}")
+    result.outcome, result.predicted, result.test = outcome, predicted, record
+    result.calibrated, result.calibration = null is not None, described
+    if not result.calibrated:
+        result.notes.append("uncalibrated test: pass --calibration (the null population `distillscope attribute --zoo DIR` writes)")

@@ -50,20 +50,60 @@ class SignalScore(BaseModel):
     detail: dict[str, float | int | str | None] = {}
 
 
+class CandidateTest(BaseModel):
+    """One candidate's test of H0: "the student moved toward this candidate no more than an untaught fine-tune would"."""
+
+    #: "specific": per prompt, the margin toward this candidate less the mean margin toward the other candidates;
+    #: "raw": the margin itself (one candidate listed: nothing to compare with)
+    kind: Literal["specific", "raw"]
+    #: per signal, the paired z of the margin (mean of per-prompt differences over its standard error, prompts and,
+    #: for the adversaries, training noise included), clipped to ±5
+    z: dict[str, float] = {}
+    #: the test statistic: the mean of `z` over the test's signals (larger = moved toward this candidate)
+    statistic: float | None = None
+    p_value: float | None = None
+    #: Holm-adjusted over the candidates (and, sequentially, times the number of looks)
+    p_adjusted: float | None = None
+    rejected: bool = False
+    #: prompts every candidate, the student and its base answered (the paired statistic's n)
+    n_prompts: int = 0
+
+
 class CandidateResult(BaseModel):
     name: str
     spec: str
     family: str | None
     signals: dict[str, SignalScore]
-    #: the combination's score: calibrated utility, or (uncalibrated) the mean per-signal z of the margins
+    #: the ranking score: the test statistic (mean z), or minus the mean rank over signals without a base
     combined: float | None = None
-    #: calibrated probability that this candidate taught the student (None without a calibration)
-    probability: float | None = None
+    #: position in the closed-set ranking (1 = closest)
     rank: int | None = None
     #: prompts answered by the student, its base and this candidate
     n_prompts: int = 0
     #: why this candidate is not in the choice set (it is the student's own base)
     excluded: str | None = None
+    #: the attribution test for this candidate (None when excluded or without a base)
+    test: CandidateTest | None = None
+
+
+class AttributionTest(BaseModel):
+    """How the outcome was decided: one test per candidate, Holm across candidates, at the false-accusation rate alpha."""
+
+    alpha: float
+    calibrated: bool
+    #: how the p-values were computed, in words (the null and its assumption)
+    method: str
+    #: where the null distribution came from (None: uncalibrated)
+    null_population: str | None = None
+    n_null: int | None = None
+    #: signals inside the statistic (MMD has no per-prompt value and is left out; it ranks only)
+    signals: list[str] = []
+    #: candidates whose test rejects at alpha (Holm)
+    rejected: list[str] = []
+    #: why the outcome is "undecided" (None otherwise)
+    reason: str | None = None
+    #: group-sequential looks the alpha is split over (1: a single test)
+    looks: int = 1
 
 
 class AttributionResult(BaseModel):
@@ -72,15 +112,17 @@ class AttributionResult(BaseModel):
     student: str
     base: str | None
     candidates: list[CandidateResult]
-    #: "candidate": `predicted` names it; "none": no candidate is closer than the base/controls allow;
-    #: "undecided": nothing to decide "none" against (no base and no calibration)
+    #: the test's decision: "candidate" (the one candidate whose test rejects at alpha: `predicted`), "none" (no test
+    #: rejects), "undecided" (`test.reason`: no base, too few prompts, one candidate without a calibration, several reject)
     outcome: Literal["candidate", "none", "undecided"]
     predicted: str | None
-    #: calibrated probability of the outcome (the predicted candidate's, or "none"'s); None when uncalibrated
-    confidence: float | None = None
-    probability_none: float | None = None
+    #: the test behind the outcome (None without a base)
+    test: AttributionTest | None = None
+    #: the closed-set ranking: which listed candidate the student is closest to, by the test statistic (or the mean
+    #: rank without a base). Never an accusation: it assumes one of the candidates taught the student
+    ranking: list[str] = []
     calibrated: bool = False
-    #: where the calibration came from (file, or "leave-one-student-out over N zoo students")
+    #: where the null population came from (a file, or "leave-one-recipe-out over N zoo cases")
     calibration: str | None = None
     #: per signal, candidate names closest first (skipped candidates left out)
     rankings: dict[str, list[str]] = {}
@@ -97,7 +139,10 @@ class ZooStudentRow(BaseModel):
     kind: str
     budget: int | None = None
     true_teacher: str | None
+    #: the recipe (base, teacher, budget, kind): students of one recipe leave the null population together
+    recipe: str = ""
     result: AttributionResult
+    #: distilled: the true teacher named; trained control: no candidate named; base: "none" (by construction)
     correct: bool
     #: over resampled test sets: share naming the true teacher (distilled) or any candidate (bases, controls)
     resampled: float | None = None
@@ -109,19 +154,35 @@ class ZooStudentRow(BaseModel):
 
 
 class AblationRow(BaseModel):
-    """Leave-one-signal-out (or one signal alone): how attribution fares over the zoo."""
+    """The zoo's rates for one set of signals (leave-one-signal-out, or one signal alone), at the zoo's alpha."""
 
     signals: list[str]
-    top1: float | None  # distilled students with budget >= the goal budget, predicted == true teacher
-    top1_all: float | None  # every distilled student
-    false_attribution: float | None  # controls attributed to a candidate
-    #: distilled students with budget >= the goal budget whose first-ranked candidate is the true teacher, whatever
-    #: "none" says: which candidate, given that one of them taught the student (closed set)
+    #: distilled students with budget >= the goal budget whose test names their true teacher
+    detection: float | None
+    #: every distilled student
+    detection_all: float | None
+    #: the closed-set ranking's first candidate is the true teacher (budget >= goal): which candidate, given one taught it
     ranking_top1: float | None = None
-    n_distilled: int
-    n_controls: int
-    #: distilled students, their true teacher left out of the candidates, attributed to another candidate
-    unlisted_attribution: float | None = None
+    #: cases that can fail and whose right answer is "none" (trained controls and teacher-left-out cases) in which
+    #: a candidate is named; untouched bases are not counted (every margin against themselves is 0: "none" by construction)
+    false_accusation: float | None = None
+    false_accusation_controls: float | None = None
+    false_accusation_unlisted: float | None = None
+    #: distilled students (teacher listed) whose test names another candidate
+    wrong_teacher: float | None = None
+    n_distilled: int = 0
+    n_controls: int = 0
+    n_unlisted: int = 0
+
+
+class CurvePoint(BaseModel):
+    """Detection against false accusation at one alpha (the test's only knob)."""
+
+    alpha: float
+    detection: float | None
+    false_accusation: float | None
+    detection_resampled: float | None = None
+    false_accusation_resampled: float | None = None
 
 
 class ZooAttribution(BaseModel):
@@ -129,23 +190,20 @@ class ZooAttribution(BaseModel):
     students: list[ZooStudentRow]
     signals: list[str]
     goal_budget: int
-    top1: float | None
-    top1_all: float | None
-    false_attribution: float | None
-    #: the first-ranked candidate is the true teacher (budget >= goal), "none" set aside: the closed-set question
-    ranking_top1: float | None = None
-    #: the same two rates averaged over resampled test sets (prompts redrawn with replacement)
-    top1_resampled: float | None = None
-    false_attribution_resampled: float | None = None
+    alpha: float
+    #: which cases a student's null population leaves out ("leave-one-recipe-out": every student of its recipe)
+    evaluation_unit: str = "leave-one-recipe-out"
+    #: rates at alpha (see AblationRow); bases are listed but never counted
+    overall: AblationRow
+    n_bases_not_counted: int = 0
+    #: the same rates averaged over resampled test sets (prompts redrawn with replacement, every noise source redrawn)
+    resampled: AblationRow | None = None
     resamples: int = 0
-    #: distilled students with their true teacher left out of the candidates that are attributed anyway
-    unlisted_attribution: float | None = None
-    unlisted_attribution_resampled: float | None = None
-    #: the headline numbers when the calibration is fitted without the left-out-teacher cases (a sensitivity check)
-    fit_without_unlisted: AblationRow | None = None
-    #: signal left out -> the same numbers without it
+    #: detection against false accusation over alpha
+    curve: list[CurvePoint] = []
+    #: signal left out -> the rates without it
     leave_one_out: dict[str, AblationRow] = {}
-    #: signal -> the numbers with that signal alone
+    #: signal -> the rates with that signal alone
     single_signal: dict[str, AblationRow] = {}
-    #: top-1 of distilled students per budget
-    by_budget: dict[str, float] = {}
+    #: detection of distilled students per budget
+    by_budget: dict[str, float | None] = {}

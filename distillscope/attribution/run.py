@@ -59,6 +59,8 @@ def attribute_student(  # noqa: ANN001 - prompts, sampling and runner are the ru
     signals: Sequence[str],
     calibration_path: Path | None,
     seed: int = 0,
+    alpha: float = 0.05,
+    looks: int = 1,
 ) -> AttributionResult:
     from distillscope.attribution.answers import collect_answers
     from distillscope.attribution.attribute import attribute
@@ -68,13 +70,13 @@ def attribute_student(  # noqa: ANN001 - prompts, sampling and runner are the ru
     if not candidates:
         raise UserError("no --candidate given", "name at least one candidate teacher with --candidate SPEC")
     named = name_candidates(candidates)
-    calibration = None
+    null = None
     if calibration_path is not None:
-        from distillscope.attribution.calibration import load
+        from distillscope.attribution.null_population import load
 
         if base is None:
             raise UserError("a calibration compares margins over the student's base", "pass --base SPEC with --calibration")
-        calibration = load(calibration_path)
+        null = load(calibration_path)
     models = {
         "__student__": load_model(student),
         **({"__base__": load_model(base)} if base else {}),
@@ -92,9 +94,11 @@ def attribute_student(  # noqa: ANN001 - prompts, sampling and runner are the ru
         base="__base__" if base else None,
         base_spec=base,
         signals=signals,
-        calibration=calibration,
-        calibration_source=str(calibration_path) if calibration_path else None,
+        null=null,
+        null_source=str(calibration_path) if calibration_path else None,
         student_spec=student,
+        alpha=alpha,
+        looks=looks,
     )
 
 
@@ -111,8 +115,14 @@ def run_student(
     calibration: Path | None,
     store: Path | None,
     progress: bool,
+    alpha: float = 0.05,
+    looks: int = 1,
 ) -> AttributionResult:
-    """The command's single-student form: the test prompts, a runner over the store, the attribution."""
+    """The command's single-student form: the test prompts, a runner over the store, the attribution.
+
+    With `looks` > 1 the test is group-sequential: the prompts are asked in `looks` growing prefixes, each look tested
+    at alpha / looks (Bonferroni over the looks, valid whichever look stops), and the run stops at the first look whose
+    test names a candidate; only the new prompts of a look are generated (the rest come from the store)."""
     from distillscope.probes.loader import load_prompts
     from distillscope.probes.suite import load_suite
     from distillscope.runner.runner import Runner
@@ -123,8 +133,29 @@ def run_student(
         raise UserError("no --student given", "pass --student SPEC (or --zoo DIR to evaluate a zoo)")
     prompts = load_prompts(prompts_path) if prompts_path else load_suite(None).sample(n, split="test", seed=seed)
     sampling = SamplingParams(max_tokens=max_tokens, seed=seed)
+    sizes = sequential_sizes(len(prompts), looks)
     with Runner(ResponseStore(store), show_progress=progress) as runner:
-        return attribute_student(student, candidates, base, prompts, sampling, runner, families, signals, calibration, seed)
+        for k, size in enumerate(sizes, start=1):
+            result = attribute_student(
+                student, candidates, base, prompts[:size], sampling, runner, families, signals, calibration, seed, alpha, len(sizes)
+            )
+            if len(sizes) > 1:
+                stop = result.outcome == "candidate" or k == len(sizes)
+                result.notes.append(
+                    f"sequential: look {k} of {len(sizes)} at {size} prompts, each look at alpha/{len(sizes)}"
+                    + ("; stopped" if stop and k < len(sizes) else "")
+                )
+                if stop:
+                    break
+        return result
+
+
+def sequential_sizes(n: int, looks: int) -> list[int]:
+    """The prompt counts of the looks: `looks` evenly growing prefixes of the n prompts (the last is all of them)."""
+    if looks < 1:
+        raise UserError(f"--looks {looks}", "pass --looks 1 (one test) or more")
+    sizes = sorted({max(1, round(n * k / looks)) for k in range(1, looks + 1)})
+    return sizes
 
 
 def run_zoo(
@@ -135,6 +166,7 @@ def run_zoo(
     progress: bool,
     seed: int,
     single_student_options: Sequence[object] = (),
+    alpha: float = 0.05,
 ):  # noqa: ANN201 - result.ZooAttribution
     """The command's --zoo form: the zoo's own students and candidates, through the zoo's store (or --store)."""
     from distillscope.attribution.zoo_eval import evaluate_zoo
@@ -146,5 +178,10 @@ def run_zoo(
             "--zoo evaluates the zoo's own students and candidates", "leave out --student, --candidate, --base and --calibration with --zoo"
         )
     return evaluate_zoo(
-        zoo, signals, lambda path: Runner(ResponseStore(store or path), show_progress=progress), seed, family_overrides=families
+        zoo,
+        signals,
+        lambda path: Runner(ResponseStore(store or path), show_progress=progress),
+        seed,
+        family_overrides=families,
+        alpha=alpha,
     )

@@ -27,6 +27,9 @@ from distillscope.metrics.stats import (
 )
 
 PER_PROMPT = ("similarity", "style", "embed", "ice", "likelihood")
+ADVERSARIES = ("style", "embed")
+#: fold splits each adversary is refitted on, so that its training noise is measured, not assumed away (issue 31.6)
+ADVERSARY_SPLITS = 3
 CORPUS = ("mmd", "pos")
 
 
@@ -71,6 +74,13 @@ class SignalBank:
     def per_prompt(self, signal: str, x: str, t: str) -> dict[str, float]:
         return self._cached((signal, x, t), lambda: getattr(self, f"_{signal}")(x, t))
 
+    def per_prompt_split(self, signal: str, x: str, t: str, split: int) -> dict[str, float]:
+        """The per-prompt closeness with the adversary fitted on fold split `split` (0: the default split); other
+        signals have no training, so every split is the same."""
+        if split == 0 or signal not in ("style", "embed"):
+            return self.per_prompt(signal, x, t)
+        return self._cached((signal, x, t, split), lambda: self._adversary(signal, x, t, self.seed + split))
+
     def _similarity(self, x: str, t: str) -> dict[str, float]:
         from distillscope.metrics.similarity import cosines, pair_language
 
@@ -80,7 +90,7 @@ class SignalBank:
         values = cosines(self.embedder, refs, self.table.texts(x, rows), languages)
         return dict(zip(self.table.ids(rows), map(float, values)))
 
-    def _adversary(self, name: str, x: str, t: str) -> dict[str, float]:
+    def _adversary(self, name: str, x: str, t: str, seed: int | None = None) -> dict[str, float]:
         from distillscope.indist.advantage import per_prompt_scores
         from distillscope.indist.adversaries import EmbeddingAdversary, StyleAdversary
         from distillscope.indist.evaluate import cross_fitted_log_odds
@@ -91,7 +101,7 @@ class SignalBank:
             raise Skip(f"{len(rows)} prompts answered by both: the cross-fitted adversary needs at least 8")
         paired = Paired(prompts=[self.table.prompts[i] for i in rows], teacher=self.table.texts(t, rows), student=self.table.texts(x, rows))
         make = StyleAdversary if name == "style" else (lambda: EmbeddingAdversary(self.embedder))
-        lt, ls, *_ = cross_fitted_log_odds(make, paired, folds=2, seed=self.seed)
+        lt, ls, *_ = cross_fitted_log_odds(make, paired, folds=2, seed=self.seed if seed is None else seed)
         return dict(zip(paired.clusters, (-per_prompt_scores(lt, ls)).tolist()))
 
     def _style(self, x: str, t: str) -> dict[str, float]:
@@ -185,8 +195,33 @@ def _per_prompt_score(bank: SignalBank, signal: str, student: str, base: str | N
     if base is not None:
         theirs = bank.per_prompt(signal, base, candidate)
         out.reference = bootstrap_mean(_native(signal, list(theirs.values())), seed=bank.seed)
-        out.margin = paired_difference(theirs, mine, seed=bank.seed)
+        out.margin = (
+            adversary_margin(bank, signal, student, base, candidate)
+            if signal in ADVERSARIES
+            else paired_difference(theirs, mine, seed=bank.seed)
+        )
     return out
+
+
+def adversary_margin(bank: SignalBank, signal: str, student: str, base: str, candidate: str) -> Estimate:
+    """An adversary's margin with its training noise inside the interval (issue 31.6): the adversaries are refitted on
+    `ADVERSARY_SPLITS` fold splits, the per-prompt margins averaged over them, and the normal interval's variance is
+    the prompts' (sample variance of the averaged margins / n) plus the between-split variance / splits. One split's
+    bootstrap alone left the training noise out (SE 0.062 against a true SD of 0.075)."""
+    splits = []
+    for r in range(ADVERSARY_SPLITS):
+        mine, theirs = bank.per_prompt_split(signal, student, candidate, r), bank.per_prompt_split(signal, base, candidate, r)
+        splits.append({pid: mine[pid] - theirs[pid] for pid in mine if pid in theirs})
+    common = sorted(set.intersection(*(set(d) for d in splits)))
+    if len(common) < 2:
+        return Estimate(mean=None, low=None, high=None, n=len(common), status="fewer than 2 prompts scored on both sides")
+    values = np.asarray([[d[pid] for pid in common] for d in splits])
+    averaged = values.mean(axis=0)
+    variance = float(averaged.var(ddof=1)) / len(common) + float(values.mean(axis=1).var(ddof=1)) / len(splits)
+    mean, half = float(averaged.mean()), 1.96 * variance**0.5
+    if half <= 0:
+        return Estimate(mean=mean, low=None, high=None, n=len(common), status=f"degenerate: all {len(common)} margins equal")
+    return Estimate(mean=mean, low=mean - half, high=mean + half, n=len(common))
 
 
 def _mmd_score(bank: SignalBank, student: str, base: str | None, candidate: str) -> SignalScore:

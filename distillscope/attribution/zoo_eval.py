@@ -1,36 +1,76 @@
-"""`distillscope attribute --zoo DIR`: attribute every zoo student, calibrated leave-one-student-out.
+"""`distillscope attribute --zoo DIR`: the attribution test on every zoo case, each against a null population
+that leaves its whole recipe out.
 
 The zoo (`distillscope zoo build`) writes `manifest.json`: the store, the
-sampling, the test prompts (JSONL), the candidates {name: spec} and the
-students [{name, spec, base, true_teacher, budget, kind}], every answer already
-stored. Signals are computed once per (model, candidate) and shared (a base's
-numbers serve all its students). Each student is then decided by a
-calibration fitted on all the *other* students, so its own label never enters
-its confidence. Each distilled student is also decided with its true teacher
-left out of the candidates (right answer: none), the audit that did not list
-the real teacher; these cases enter the calibration as well, since it must
-learn to refuse them; the calibration fitted on all of them is written beside the
-manifest for `attribute --student ... --calibration DIR`. Leaving each signal
-out (and using each alone) shows which signals carry the attribution.
+sampling, the test prompts, the candidates {name: spec} and the students
+[{name, spec, base, true_teacher, budget, kind}], every answer already stored.
+Each student is a case with every candidate listed; each distilled student is
+also a case with its true teacher left out (right answer: none), the audit
+that did not list the real teacher. The null population (`null_population.py`)
+is made of every untaught (case, candidate) pair and written beside the
+manifest for `attribute --student ... --calibration DIR`; each case is decided
+against it with every case of its own recipe (base, teacher, budget, kind)
+left out, so no seed sibling, and none of the case's own statistics, enter its
+null. Rates (`summarise`):
+
+- detection: distilled students (teacher listed) whose test names exactly their teacher;
+- false accusation: cases that can fail and whose answer is "none" (trained
+  controls, teacher-left-out cases) in which any candidate's test rejects.
+  Untouched bases are listed, never counted: each margin against itself is 0;
+- wrong teacher: distilled students whose test rejects another candidate;
+- closed-set top-1: the ranking's first candidate is the true teacher.
+
+Over resampled test sets every noise source is redrawn: the prompts (with
+replacement; the per-prompt margins and the POS profiles recomputed on the
+draw) and the adversaries' training (their fold splits drawn with replacement).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from distillscope.attribution.calibration import NONE, Calibration
-from distillscope.attribution.result import (
-    AblationRow,
-    AttributionResult,
-    ZooAttribution,
-    ZooStudentRow,
-)
+import numpy as np
+
+from distillscope.attribution.hypothesis import ALPHA, holm, predictive_p
+from distillscope.attribution.result import AblationRow, AttributionResult, CurvePoint, ZooAttribution, ZooStudentRow
+from distillscope.attribution.signals import ADVERSARY_SPLITS
 from distillscope.errors import InputFileError
 
 GOAL_BUDGET = 300
-#: (student name -> its decision with every candidate, student name -> its decision with its teacher left out)
-Decisions = tuple[dict[str, AttributionResult], dict[str, AttributionResult]]
+RESAMPLES = 200
+CURVE_ALPHAS = (0.01, 0.02, 0.05, 0.1, 0.2)
+
+
+@dataclass
+class Case:
+    student: object  # zoo.spec.ZooStudent
+    listed: bool  # False: its true teacher left out of the candidates
+    recipe: str
+    result: AttributionResult  # uncalibrated first, then decided against the leave-one-recipe-out null
+    evidence: object | None  # evidence.Evidence
+
+    @property
+    def key(self) -> str:
+        return self.student.name if self.listed else f"{self.student.name} (teacher left out)"
+
+    @property
+    def role(self) -> str:
+        if self.student.kind == "base":
+            return "base"
+        if not self.student.true_teacher:
+            return "control"
+        return "distilled" if self.listed else "unlisted"
+
+
+def recipe_of(student) -> str:  # noqa: ANN001 - zoo.spec.ZooStudent
+    """Students that differ only by seed share a recipe: the base, the teacher (or kind), the budget."""
+    teacher = student.true_teacher or ("none" if student.kind == "base" else re.sub(r"-s[0-9]+$", "", student.name))
+    fraction = getattr(student, "fraction", 1.0)
+    mixture = "" if fraction >= 1.0 else f" f={fraction:g} rest {getattr(student, 'rest_from', None)}"
+    return f"{student.base} <- {teacher} @ {student.budget}{mixture} ({student.kind})"
 
 
 def read_manifest(zoo: Path):  # noqa: ANN201 - zoo.spec.ZooManifest
@@ -48,74 +88,81 @@ def _resolve(zoo: Path, value: str) -> Path:
     return path if path.is_absolute() else Path(zoo) / path
 
 
-def _rate(hits: Sequence[bool]) -> float | None:
-    return round(sum(hits) / len(hits), 4) if hits else None
+def _share(values: Sequence[float]) -> float | None:
+    return round(float(np.mean(values)), 4) if len(values) else None
 
 
-def summarise(students: Sequence[object], decided: Decisions, signals: list[str]) -> AblationRow:
-    listed, unlisted = decided
-    distilled = [s for s in students if s.true_teacher]
-    controls = [s for s in students if not s.true_teacher]
-    goal = [s for s in distilled if (s.budget or 0) >= GOAL_BUDGET]
+def summarise(cases: Sequence[Case], rejected: dict[str, list[set[str]]], signals: list[str], first: dict[str, str | None]) -> AblationRow:
+    """The zoo's rates from each case's rejected candidates, one set per test set (one: the point; many: resampled)."""
+
+    def share(case: Case, hit) -> float:  # noqa: ANN001
+        draws = rejected[case.key]
+        return float(np.mean([hit(r) for r in draws]))
+
+    distilled = [c for c in cases if c.role == "distilled"]
+    goal = [c for c in distilled if (c.student.budget or 0) >= GOAL_BUDGET]
+    controls = [c for c in cases if c.role == "control"]
+    unlisted = [c for c in cases if c.role == "unlisted"]
+    named = lambda c: share(c, lambda r: r == {c.student.true_teacher})  # noqa: E731
+    accused = lambda c: share(c, lambda r: bool(r))  # noqa: E731
     return AblationRow(
         signals=signals,
-        top1=_rate([listed[s.name].predicted == s.true_teacher for s in goal]),
-        top1_all=_rate([listed[s.name].predicted == s.true_teacher for s in distilled]),
-        false_attribution=_rate([listed[s.name].outcome == "candidate" for s in controls]),
-        ranking_top1=_rate([_first_ranked(listed[s.name]) == s.true_teacher for s in goal]),
+        detection=_share([named(c) for c in goal]),
+        detection_all=_share([named(c) for c in distilled]),
+        ranking_top1=_share([first[c.key] == c.student.true_teacher for c in goal]),
+        false_accusation=_share([accused(c) for c in controls + unlisted]),
+        false_accusation_controls=_share([accused(c) for c in controls]),
+        false_accusation_unlisted=_share([accused(c) for c in unlisted]),
+        wrong_teacher=_share([share(c, lambda r, t=c.student.true_teacher: bool(r - {t})) for c in distilled]),
         n_distilled=len(distilled),
         n_controls=len(controls),
-        unlisted_attribution=_rate([r.outcome == "candidate" for r in unlisted.values()]),
+        n_unlisted=len(unlisted),
     )
 
 
-def _first_ranked(result: AttributionResult) -> str | None:
-    """The candidate ranked first; None when another one ties with it (a signal that says nothing ranks nobody)."""
-    ranked = sorted((c for c in result.candidates if c.combined is not None), key=lambda c: -c.combined)
-    if not ranked or (len(ranked) > 1 and abs(ranked[0].combined - ranked[1].combined) < 1e-9):
-        return None
-    return ranked[0].name
+def null_population(cases: Sequence[Case], source: str, n_prompts: int):  # noqa: ANN201 - NullPopulation
+    """Every (case, candidate) pair whose candidate did not teach the student, bases left out (see null_population.py)."""
+    from distillscope.attribution.null_population import NullEntry, NullPopulation
 
-
-def _cases(students: Sequence[object], raw: Decisions, with_unlisted: bool = True) -> list:
-    """Calibration cases: every student with its true teacher (None for controls), and each distilled student
-    with its teacher left out of the candidates, whose truth is none."""
-    from distillscope.attribution.attribute import calibration_case
-
-    listed, unlisted = raw
-    cases = [calibration_case(listed[s.name], s.name, s.true_teacher) for s in students]
-    return cases + ([calibration_case(result, name, None) for name, result in unlisted.items()] if with_unlisted else [])
-
-
-def _loso(
-    students: Sequence[object], raw: Decisions, signals: list[str], with_unlisted: bool = True
-) -> tuple[Decisions, dict[str, Calibration]]:
-    """Each student (both its cases) decided by the calibration fitted on every other student's cases."""
-    from distillscope.attribution.attribute import redecide
-    from distillscope.attribution.calibration import leave_one_student_out
-
-    listed, unlisted = raw
-    fits = leave_one_student_out(_cases(students, raw, with_unlisted), signals)
-
-    def again(result: AttributionResult, name: str) -> AttributionResult:
-        return redecide(result, signals, fits[name], f"leave-one-student-out over {len(fits[name].students)} other zoo students")
-
-    decided = ({s.name: again(listed[s.name], s.name) for s in students}, {name: again(r, name) for name, r in unlisted.items()})
-    return decided, fits
+    entries = []
+    for case in cases:
+        if case.role == "base" or case.evidence is None:
+            continue
+        raw, _ = case.evidence.z("raw")
+        specific = case.evidence.z("specific")[0] if len(case.evidence.candidates) >= 2 else None
+        for name in case.evidence.candidates:
+            if name == case.student.true_teacher:
+                continue
+            role = "control" if case.role == "control" else ("teacher-left-out" if case.role == "unlisted" else "other-teacher")
+            entries.append(
+                NullEntry(
+                    case=case.key,
+                    recipe=case.recipe,
+                    candidate=name,
+                    role=role,
+                    raw=raw[name],
+                    specific=specific[name] if specific else None,
+                    n_prompts=len(case.evidence.ids),
+                    n_candidates=len(case.evidence.candidates),
+                )
+            )
+    return NullPopulation(source=source, n_prompts=n_prompts, entries=entries)
 
 
 def evaluate_zoo(
     zoo: Path,
     signals: list[str],
-    runner_factory,
+    runner_factory,  # noqa: ANN001
     seed: int = 0,
-    ablation: bool = True,  # noqa: ANN001
+    ablation: bool = True,
     family_overrides: dict[str, str] | None = None,
+    alpha: float = ALPHA,
+    resamples: int = RESAMPLES,
 ) -> ZooAttribution:
     from distillscope.attribution.answers import collect_answers
-    from distillscope.attribution.attribute import attribute
-    from distillscope.attribution.calibration import FILE_NAME, fit, save
+    from distillscope.attribution.attribute import attribute, redecide
     from distillscope.attribution.families import candidate_family
+    from distillscope.attribution.null_population import FILE_NAME, save
     from distillscope.attribution.run import build_bank
     from distillscope.models.registry import load_model
     from distillscope.probes.loader import load_prompts
@@ -135,73 +182,134 @@ def evaluate_zoo(
         table = collect_answers(runner, {name: load_model(spec) for name, spec in columns.items()}, prompts, sampling)
         families = {n: candidate_family(n, spec, family_overrides) for n, spec in manifest.candidates.items()}
         bank = build_bank(runner, table, manifest.candidates, families, signals, seed)
+        cases = []
+        for s in manifest.students:
+            listings = [(True, manifest.candidates)]
+            if s.true_teacher and len(manifest.candidates) > 1:  # the audit that did not list the real teacher: "none" is right
+                listings.append((False, {n: spec for n, spec in manifest.candidates.items() if n != s.true_teacher}))
+            for listed, candidates in listings:
+                result, evidence = attribute(
+                    bank, student_column[s.name], candidates, base=f"base:{s.base}", base_spec=s.base, signals=signals,
+                    student_spec=s.spec, keep_evidence=True,
+                )  # fmt: skip
+                cases.append(Case(s, listed, recipe_of(s), result, evidence))
+    population = null_population(cases, f"zoo {zoo}", len(prompts))
+    save(population, Path(zoo) / FILE_NAME)
+    source = f"leave-one-recipe-out null population of zoo {zoo}"
 
-        def attributed(s, candidates: dict[str, str]) -> AttributionResult:  # noqa: ANN001
-            column = student_column[s.name]
-            return attribute(bank, column, candidates, base=f"base:{s.base}", base_spec=s.base, signals=signals, student_spec=s.spec)
+    def decided(case: Case, chosen: list[str], level: float = alpha) -> AttributionResult:
+        return redecide(case.result, chosen, level, population, source, exclude_recipe=case.recipe)
 
-        raw = (
-            {s.name: attributed(s, manifest.candidates) for s in manifest.students},
-            {  # the same student with its teacher left out of the candidates: the right answer is "none"
-                s.name: attributed(s, {n: spec for n, spec in manifest.candidates.items() if n != s.true_teacher})
-                for s in manifest.students
-                if s.true_teacher and len(manifest.candidates) > 1
-            },
-        )
-    decided, fits = _loso(manifest.students, raw, signals)
-    save(fit(_cases(manifest.students, raw), signals), Path(zoo) / FILE_NAME)
-    overall = summarise(manifest.students, decided, signals)
-    listed, unlisted = decided
+    final = {c.key: decided(c, signals) for c in cases}
+    first = {key: (r.ranking[0] if r.ranking else None) for key, r in final.items()}
+    point = {key: [set(r.test.rejected) if r.test else set()] for key, r in final.items()}
     out = ZooAttribution(
         zoo=str(zoo),
         signals=signals,
         goal_budget=GOAL_BUDGET,
-        **overall.model_dump(include={"top1", "top1_all", "false_attribution", "ranking_top1", "unlisted_attribution"}),
-        students=[
+        alpha=alpha,
+        overall=summarise(cases, point, signals, first),
+        n_bases_not_counted=sum(c.role == "base" for c in cases),
+        students=_rows(manifest.students, cases, final),
+    )
+    budgets = sorted({s.budget for s in manifest.students if s.true_teacher and s.budget is not None})
+    for b in budgets:
+        at = [c for c in cases if c.role == "distilled" and c.student.budget == b]
+        out.by_budget[str(b)] = _share([point[c.key][0] == {c.student.true_teacher} for c in at])
+    draws = _resampled_p_values(cases, final, population, resamples, seed)
+    if draws:
+        out.resampled, out.resamples = summarise(cases, {**point, **_rejections(draws, alpha)}, signals, first), resamples
+        _resampled_rows(out, cases, _rejections(draws, alpha))
+    for level in sorted({*CURVE_ALPHAS, alpha}):
+        at_level = {c.key: decided(c, signals, level) for c in cases}
+        level_point = {k: [set(r.test.rejected) if r.test else set()] for k, r in at_level.items()}
+        row = summarise(cases, level_point, signals, first)
+        sampled = summarise(cases, {**level_point, **_rejections(draws, level)}, signals, first) if draws else None
+        out.curve.append(
+            CurvePoint(
+                alpha=level,
+                detection=row.detection,
+                false_accusation=row.false_accusation,
+                detection_resampled=sampled.detection if sampled else None,
+                false_accusation_resampled=sampled.false_accusation if sampled else None,
+            )
+        )
+    if ablation and len(signals) > 1:
+        for s in signals:
+            for chosen, into in (([x for x in signals if x != s], out.leave_one_out), ([s], out.single_signal)):
+                again = {c.key: decided(c, chosen) for c in cases}
+                firsts = {k: (r.ranking[0] if r.ranking else None) for k, r in again.items()}
+                into[s] = summarise(cases, {k: [set(r.test.rejected) if r.test else set()] for k, r in again.items()}, chosen, firsts)
+    return out
+
+
+def _rows(students: Sequence, cases: Sequence[Case], final: dict[str, AttributionResult]) -> list[ZooStudentRow]:
+    rows = []
+    for s in students:
+        mine = {c.listed: c for c in cases if c.student is s}
+        result = final[mine[True].key]
+        rejected = set(result.test.rejected) if result.test else set()
+        rows.append(
             ZooStudentRow(
                 name=s.name,
                 kind=s.kind,
                 budget=s.budget,
                 true_teacher=s.true_teacher,
-                result=listed[s.name],
-                correct=listed[s.name].predicted == s.true_teacher,
-                unlisted=unlisted.get(s.name),
+                recipe=mine[True].recipe,
+                result=result,
+                correct=rejected == ({s.true_teacher} if s.true_teacher else set()),
+                unlisted=final[mine[False].key] if False in mine else None,
             )
-            for s in manifest.students
-        ],
-    )
-    _resampled(out, bank, raw, fits, student_column, manifest.students, seed)
-    budgets = sorted({s.budget for s in manifest.students if s.true_teacher and s.budget is not None})
-    out.by_budget = {
-        str(b): _rate([listed[s.name].predicted == s.true_teacher for s in manifest.students if s.true_teacher and s.budget == b])
-        for b in budgets
-    }
-    out.fit_without_unlisted = summarise(manifest.students, _loso(manifest.students, raw, signals, with_unlisted=False)[0], signals)
-    if ablation and len(signals) > 1:
-        for s in signals:
-            rest = [x for x in signals if x != s]
-            out.leave_one_out[s] = summarise(manifest.students, _loso(manifest.students, raw, rest)[0], rest)
-            out.single_signal[s] = summarise(manifest.students, _loso(manifest.students, raw, [s])[0], [s])
+        )
+    return rows
+
+
+def _resampled_p_values(
+    cases: Sequence[Case],
+    final: dict[str, AttributionResult],
+    population,
+    resamples: int,
+    seed: int,  # noqa: ANN001
+) -> dict[str, list[dict[str, float]]]:
+    """Per case, per resampled test set, each candidate's p-value against the case's leave-one-recipe-out null."""
+    rng = np.random.default_rng([seed, 13])
+    out: dict[str, list[dict[str, float]]] = {}
+    nulls: dict[tuple, np.ndarray] = {}
+    for case in cases:
+        result = final[case.key]
+        if case.evidence is None or result.test is None or not result.test.signals:
+            continue
+        used = result.test.signals
+        kind = "specific" if len(case.evidence.candidates) >= 2 else "raw"
+        key = (kind, tuple(used), case.recipe)
+        if key not in nulls:
+            nulls[key] = (population.statistics(kind, used, case.recipe), population.n_cases(kind, case.recipe))
+        sample, clusters = nulls[key]
+        if len(sample) < 3:
+            continue
+        n = len(case.evidence.ids)
+        draws = []
+        for _ in range(resamples):
+            z, _ = case.evidence.z(kind, rng.integers(0, n, n), used, splits=rng.integers(0, ADVERSARY_SPLITS, ADVERSARY_SPLITS))
+            stats = {c: float(np.mean(list(v.values()))) for c, v in z.items() if v}
+            draws.append({c: predictive_p(u, sample, clusters) for c, u in stats.items()})
+        out[case.key] = draws
     return out
 
 
-def _resampled(out: ZooAttribution, bank, raw: Decisions, fits: dict, columns: dict, students: Sequence, seed: int) -> None:  # noqa: ANN001
-    """Each student's decisions on resampled test sets, under its own leave-one-student-out calibration."""
-    from distillscope.attribution.resampling import RESAMPLES, resampled_outcomes
-
-    rows = {row.name: row for row in out.students}
-    for s in students:
-        outcomes = resampled_outcomes(bank, raw[0][s.name], columns[s.name], f"base:{s.base}", fits[s.name], seed=seed)
-        hits = [o == s.true_teacher for o in outcomes] if s.true_teacher else [o != NONE for o in outcomes]
-        rows[s.name].resampled = _rate(hits)
-        if s.name in raw[1]:
-            outcomes = resampled_outcomes(bank, raw[1][s.name], columns[s.name], f"base:{s.base}", fits[s.name], seed=seed)
-            rows[s.name].unlisted_resampled = _rate([o != NONE for o in outcomes])
-    out.top1_resampled = _mean([rows[s.name].resampled for s in students if s.true_teacher and (s.budget or 0) >= GOAL_BUDGET])
-    out.false_attribution_resampled = _mean([rows[s.name].resampled for s in students if not s.true_teacher])
-    out.unlisted_attribution_resampled = _mean([r.unlisted_resampled for r in out.students if r.unlisted_resampled is not None])
-    out.resamples = RESAMPLES
+def _rejections(draws: dict[str, list[dict[str, float]]], alpha: float) -> dict[str, list[set[str]]]:
+    return {key: [{c for c, p in holm(ps).items() if p <= alpha} for ps in per] for key, per in draws.items()}
 
 
-def _mean(values: list[float]) -> float | None:
-    return round(sum(values) / len(values), 4) if values else None
+def _resampled_rows(out: ZooAttribution, cases: Sequence[Case], rejected: dict[str, list[set[str]]]) -> None:
+    rows = {r.name: r for r in out.students}
+    for case in cases:
+        if case.key not in rejected:
+            continue
+        draws = rejected[case.key]
+        teacher = case.student.true_teacher
+        row = rows[case.student.name]
+        if case.listed:
+            row.resampled = _share([(r == {teacher}) if teacher else bool(r) for r in draws])
+        else:
+            row.unlisted_resampled = _share([bool(r) for r in draws])

@@ -13,8 +13,16 @@ Opt = typer.Option
 Student = Annotated[Optional[str], Opt("--student", "-s", help="the student model spec")]
 Candidates = Annotated[Optional[list[str]], Opt("--candidate", "-c", help="a candidate teacher spec (repeat)")]
 Base = Annotated[Optional[str], Opt("--base", "-b", help="the student's base, the reference of every margin (needed to answer 'none')")]
-Zoo = Annotated[Optional[Path], Opt("--zoo", help="every student of a built zoo, calibrated leave-one-student-out; writes the calibration")]
-Calibration = Annotated[Optional[Path], Opt("--calibration", help="a zoo directory or the calibration JSON `attribute --zoo` wrote")]
+Zoo = Annotated[
+    Optional[Path], Opt("--zoo", help="test every student of a built zoo against its leave-one-recipe-out null; writes the null population")
+]
+Calibration = Annotated[
+    Optional[Path], Opt("--calibration", help="a zoo directory or the null population JSON `attribute --zoo` wrote (attribution_null.json)")
+]
+Alpha = Annotated[float, Opt("--alpha", min=0.0001, max=0.5, help="the false-accusation rate: the test names a teacher at this level")]
+Looks = Annotated[
+    int, Opt("--looks", min=1, max=20, help="sequential: ask the prompts in this many growing parts, stop once a teacher is named")
+]
 Families = Annotated[Optional[list[str]], Opt("--family", help="NAME=FAMILY: a candidate's model family for the ICE signal")]
 Signals = Annotated[
     Optional[str], Opt("--signals", help="comma-separated: similarity,style,embed,mmd,ice,likelihood,pos (default: all but likelihood)")
@@ -35,34 +43,43 @@ def attribute(
     leave_out: LeaveOut = None,
     prompts: Prompts = None,
     n: N = 120,
+    alpha: Alpha = 0.05,
+    looks: Looks = 1,
     max_tokens: MaxTokens = 256,
     seed: Seed = 0,
     out: Out = Path("attribution_results.json"),
     store: Store = None,
     progress: Progress = True,
 ) -> None:
-    """Teacher attribution: similarity, adversaries, MMD, ICE claims, likelihood and POS templates per candidate; a ranking or 'none'."""
+    """Teacher attribution as a test at a false-accusation rate (--alpha): a named teacher, 'none' or 'undecided', and a separate closed-set ranking."""
     from rich.console import Console
 
     from distillscope.attribution import run, tables
     from distillscope.attribution.attribute import parse_signals
     from distillscope.attribution.families import parse_family_options
-    from distillscope.paths import atomic_write_text, check_parent
+    from distillscope.paths import atomic_write_text, check_parent, guard_outputs
 
     chosen, families = parse_signals(signals, leave_out or []), parse_family_options(family or [])
     check_parent(out, "results file")
+    guard_outputs({"--out": out}, inputs={"--prompts": prompts, "--calibration": calibration}, store=store)
     console = Console()
     if zoo is not None:
-        result = run.run_zoo(zoo, chosen, families, store, progress, seed, (student, candidate, base, calibration))
+        if looks > 1:
+            from distillscope.errors import UserError
+
+            raise UserError("--looks applies to one student", "leave out --looks with --zoo")
+        result = run.run_zoo(zoo, chosen, families, store, progress, seed, (student, candidate, base, calibration), alpha)
         console.print(tables.zoo_table(result))
+        console.print(tables.curve_table(result))
         console.print(tables.ablation_table(result))
     else:
         result = run.run_student(
-            student, candidate or [], base, prompts, n, max_tokens, seed, families, chosen, calibration, store, progress
+            student, candidate or [], base, prompts, n, max_tokens, seed, families, chosen, calibration, store, progress, alpha, looks
         )
         console.print(tables.student_table(result))
         for note in result.notes:
             console.print(f"[dim]note: {note}[/dim]")
+        console.print(tables.ranking_line(result))
         console.print(tables.outcome_line(result))
     atomic_write_text(out, result.model_dump_json(indent=2))
     typer.echo(f"results: {out}", err=True)

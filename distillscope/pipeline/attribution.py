@@ -2,8 +2,10 @@
 
 The candidates are the config's `candidates` (default: the teacher alone);
 each student's base (`bases: {student: base}`) is the reference every margin is
-measured against, and without one the outcome is at best "undecided". A zoo's
-calibration (`attribution_calibration`) turns the ranking into a probability.
+measured against, and without one the outcome is at best "undecided". The
+outcome is a test at the false-accusation rate `attribution_alpha`; a zoo's
+null population (`attribution_calibration`) makes its null "untaught"; the
+closed-set ranking is kept apart.
 """
 
 from __future__ import annotations
@@ -53,16 +55,16 @@ class AttributionMetric(MetricBase):
             parse_signals(None),
             config.attribution_calibration,
             config.seed,
+            config.attribution_alpha,
         )
 
     def rows(self, student: str, result: "AttributionResult", results: "Results") -> list[Row]:
+        """One row per candidate: its test's p-value (Holm-adjusted) when there is one, else the cosine margin."""
         rows = []
         for candidate in result.candidates:
-            similarity = candidate.signals.get("similarity")
-            if candidate.probability is not None:
-                rows.append(
-                    Row(student=student, metric=f"attribution: P({candidate.name})", mean=candidate.probability, n=candidate.n_prompts)
-                )
+            test, similarity = candidate.test, candidate.signals.get("similarity")
+            if test is not None and test.p_adjusted is not None:
+                rows.append(Row(student=student, metric=f"attribution: Holm p, {candidate.name}", mean=test.p_adjusted, n=test.n_prompts))
             elif similarity is not None and similarity.margin is not None and similarity.margin.mean is not None:
                 m = similarity.margin
                 rows.append(

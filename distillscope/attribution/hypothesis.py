@@ -1,0 +1,120 @@
+"""Attribution as a hypothesis test: name a teacher only at a stated false-accusation rate alpha.
+
+For each candidate T the test's H0 is "the student moved toward T no more than
+an untaught fine-tune of the same base would". The statistic is the mean over
+the test's signals of the paired z of the student's margin toward T
+(`evidence.py`: "specific", toward T more than toward the other candidates,
+when two or more are listed). Its p-value:
+
+- **calibrated** (a null population from a zoo, `null_population.py`): the
+  statistic against the same statistic of cases no listed candidate taught
+  (trained controls and students with their teacher left out), as a Student-t
+  predictive p-value: (U − mean) / (sd · √(1 + 1/n)) ~ t(n − 1), exact when
+  the null statistics are normal. The rank (conformal) p-value cannot go below
+  1/(n + 1), which at a zoo's n ≈ 40 null cases and Holm over 3 candidates
+  cannot reach α/3.
+- **uncalibrated**: 1 − Φ(U). Under the stated null (on every signal the
+  student moved toward T no more than toward the other candidates' mean) each
+  z has mean ≤ 0 and variance ≤ 1, so their mean has variance ≤ 1 whatever
+  their correlation: the normal p-value is conservative by construction. That
+  null is not "untaught": a control whose new style happens to lie nearer one
+  candidate does move toward it more. Only a calibration tests "untaught".
+  With one candidate and no calibration nothing separates "moved toward T"
+  from "fine-tuned toward fluent answers", and the outcome is undecided.
+
+Holm's step-down corrects across candidates, so the chance of accusing any
+untaught candidate stays ≤ α. A sequential run over k looks (more prompts each
+time) tests each look at α/k (Bonferroni over looks): valid at any stopping
+time within the planned looks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from distillscope.attribution.result import AttributionTest, CandidateTest
+
+ALPHA = 0.05
+#: below this many paired prompts the normal approximation of the paired z is not trusted: undecided
+MIN_PROMPTS = 10
+
+
+def statistic(z: dict[str, float], signals: Sequence[str] | None = None) -> float | None:
+    """The test statistic: the mean of the per-signal z over `signals` (all of them when None)."""
+    values = [v for s, v in z.items() if signals is None or s in signals]
+    return float(np.mean(values)) if values else None
+
+
+def normal_p(u: float) -> float:
+    from scipy.stats import norm
+
+    return float(norm.sf(u))
+
+
+def predictive_p(u: float, null: np.ndarray, clusters: int | None = None) -> float:
+    """One-sided p-value of u as a new draw from the distribution the null sample came from (Student-t prediction).
+
+    `clusters`: the independent units behind the sample (a zoo recipe's seeds and candidates move together), which
+    set the degrees of freedom and the mean's share of the prediction variance; default: every value independent."""
+    from scipy.stats import t
+
+    n = len(null)
+    k = min(n, clusters or n)
+    mean, sd = float(np.mean(null)), float(np.std(null, ddof=1))
+    if sd <= 1e-12 or k < 2:
+        return 1.0 if u <= mean else 0.0
+    return float(t.sf((u - mean) / (sd * (1 + 1 / k) ** 0.5), df=k - 1))
+
+
+def holm(p_values: dict[str, float]) -> dict[str, float]:
+    """Holm-adjusted p-values (step-down, monotone): reject where adjusted ≤ alpha."""
+    order = sorted(p_values, key=p_values.get)
+    m, running, out = len(order), 0.0, {}
+    for i, name in enumerate(order):
+        running = max(running, min(1.0, (m - i) * p_values[name]))
+        out[name] = running
+    return out
+
+
+def decide(
+    tests: dict[str, CandidateTest],
+    alpha: float,
+    calibrated: bool,
+    method: str,
+    signals: list[str],
+    null_population: str | None = None,
+    n_null: int | None = None,
+    looks: int = 1,
+) -> tuple[str, str | None, AttributionTest]:
+    """(outcome, predicted, the test's record) from each candidate's p-value: Holm at alpha / looks."""
+    record = AttributionTest(
+        alpha=alpha, calibrated=calibrated, method=method, null_population=null_population, n_null=n_null, signals=signals, looks=looks
+    )
+    usable = {name: t.p_value for name, t in tests.items() if t.p_value is not None}
+    if not usable:
+        record.reason = "no candidate has a test statistic (every test signal skipped)"
+        return "undecided", None, record
+    n = max(t.n_prompts for t in tests.values())
+    if n < MIN_PROMPTS:
+        record.reason = f"too few prompts: {n} paired prompts, the test needs at least {MIN_PROMPTS}"
+        return "undecided", None, record
+    for name, adjusted in holm(usable).items():
+        tests[name].p_adjusted = min(1.0, adjusted * looks)
+        tests[name].rejected = tests[name].p_adjusted <= alpha
+    record.rejected = sorted((name for name, t in tests.items() if t.rejected), key=lambda name: tests[name].p_value)
+    if not record.rejected:
+        return "none", None, record
+    if len(record.rejected) > 1:
+        record.reason = f"several candidates reject alike ({', '.join(record.rejected)}): which of them cannot be told"
+        return "undecided", None, record
+    return "candidate", record.rejected[0], record
+
+
+def outcome_at(p_values: dict[str, float], alpha: float, looks: int = 1) -> str | None:
+    """The decision at another alpha from the same p-values: the one candidate rejected, "none", or None (several)."""
+    rejected = [name for name, p in holm(p_values).items() if p * looks <= alpha]
+    if not rejected:
+        return "none"
+    return rejected[0] if len(rejected) == 1 else None

@@ -1,0 +1,120 @@
+"""The calibration population of the attribution test: the statistics of cases that no listed candidate taught.
+
+A zoo (`attribute --zoo DIR`) gives, for every case and every candidate, the
+per-signal z of the student's movement toward that candidate (`evidence.py`),
+both "raw" and "specific". The null distribution of candidate T's statistic is
+made of the cases where T did not teach the student:
+
+- for the **specific** statistic (two or more candidates listed): trained
+  controls (fine-tuned toward no candidate) and distilled students with their
+  true teacher left out of the candidates. A student of another teacher *with
+  that teacher listed* is left out: its teacher's large margin pushes every
+  other candidate's specific statistic down, which would make the null too low
+  (liberal) for the case that matters, an audit whose real teacher is unlisted;
+- for the **raw** statistic (one candidate): every case whose teacher is not T
+  (controls and students of other teachers), since a raw margin does not
+  depend on which other candidates are listed.
+
+Untouched bases are never in it: every margin of a base against itself is 0,
+so they would pile up at 0 and make the null narrower than any fine-tune is.
+Each entry carries its recipe (base, teacher, budget, kind), and a zoo case
+is tested against a population with its whole recipe left out
+(leave-one-recipe-out): a seed sibling shares the recipe, the test prompts and
+the base's answers, so leaving out one student would test new students of
+known recipes, not new recipes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel
+
+from distillscope.errors import InputFileError
+
+FILE_NAME = "attribution_null.json"
+Role = Literal["control", "other-teacher", "teacher-left-out"]
+
+
+class NullEntry(BaseModel):
+    case: str
+    recipe: str
+    candidate: str
+    role: Role
+    #: z per signal of the raw margin and of the specific one (None: only one candidate listed in this case)
+    raw: dict[str, float]
+    specific: dict[str, float] | None = None
+    n_prompts: int = 0
+    #: candidates listed in this case
+    n_candidates: int = 0
+
+
+class NullPopulation(BaseModel):
+    version: int = 2
+    #: where it was measured (the zoo directory) and on how many test prompts
+    source: str
+    n_prompts: int = 0
+    entries: list[NullEntry] = []
+
+    def statistics(self, kind: str, signals: Sequence[str], exclude_recipe: str | None = None) -> np.ndarray:
+        """The null sample of the statistic (mean z over `signals`) for this kind, without one recipe's cases."""
+        return self._stats(self._usable(kind, exclude_recipe), kind, signals)
+
+    def n_cases(self, kind: str, exclude_recipe: str | None = None) -> int:
+        """Distinct cases behind the null sample, its effective size: a case's specific statistics sum to 0 over its
+        candidates, so they are not independent draws."""
+        return len({e.case for e in self._usable(kind, exclude_recipe)})
+
+    def _usable(self, kind: str, exclude_recipe: str | None) -> list[NullEntry]:
+        return [
+            e
+            for e in self.entries
+            if e.recipe != exclude_recipe and not (kind == "specific" and (e.specific is None or e.role == "other-teacher"))
+        ]
+
+    @staticmethod
+    def _stats(entries: list[NullEntry], kind: str, signals: Sequence[str]) -> np.ndarray:
+        out = []
+        for e in entries:
+            z = e.specific if kind == "specific" else e.raw
+            values = [z[s] for s in signals if s in z]
+            if values:
+                out.append(float(np.mean(values)))
+        return np.asarray(out, dtype=float)
+
+    def signals(self) -> set[str]:
+        return {s for e in self.entries for s in e.raw}
+
+    def describe(self, kind: str, exclude_recipe: str | None = None) -> str:
+        cases = {e.case for e in self.entries if e.recipe != exclude_recipe and (kind == "raw" or e.role != "other-teacher")}
+        roles = sorted({e.role for e in self.entries if e.recipe != exclude_recipe and (kind == "raw" or e.role != "other-teacher")})
+        left = f", recipe {exclude_recipe} left out" if exclude_recipe else ""
+        return f"{len(cases)} untaught cases of {self.source} ({', '.join(roles)}; {self.n_prompts} test prompts{left})"
+
+
+def save(population: NullPopulation, path: Path) -> None:
+    from distillscope.paths import atomic_write_text
+
+    atomic_write_text(path, population.model_dump_json(indent=2))
+
+
+def load(path: Path) -> NullPopulation:
+    """A null population file, or a directory (a zoo) holding one."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / FILE_NAME
+    if not path.is_file():
+        raise InputFileError(
+            f"no attribution null population at {path}",
+            "run `distillscope attribute --zoo DIR` first (it writes DIR/attribution_null.json), or pass that JSON file",
+        )
+    try:
+        return NullPopulation.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise InputFileError(
+            f"{path} is not an attribution null population ({str(exc).splitlines()[0]})",
+            "re-run `distillscope attribute --zoo DIR` and pass the attribution_null.json it writes",
+        ) from None
