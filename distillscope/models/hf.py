@@ -83,6 +83,8 @@ def has_chat_template_files(directory: Path, gguf_file: str | None) -> bool:
 class HFModel(BlockingModel):
     provider = "hf"
     default_batch_size = 8
+    identity_options = frozenset({"mode", "dtype", "weights"})
+    operational_options = frozenset({"batch_size"})
     supports_logprobs = True
 
     def __init__(self, spec: ModelSpec) -> None:

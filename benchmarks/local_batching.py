@@ -1,0 +1,296 @@
+"""Batched local decoding on the built-ins: throughput, agreement with single-stream, prefix reuse, a busy machine.
+
+In one run, for each built-in model:
+
+- aggregate decode tok/s (generated tokens / wall seconds, prompts included)
+  of single-stream decoding (`batch_size=1`, today's path) and of the batched
+  engine at each width, and each width's ratio to single-stream;
+- greedy agreement with single-stream: the share of answers identical, and
+  for each answer that differs the first differing token's probability
+  margin under single-stream decoding (top-1 minus top-2 probability, and
+  whether the batched token was the runner-up): small margins mean
+  floating-point order flipped a near tie, not a bug;
+- the prefill rate (prompt tokens/s of one long prompt), the compute
+  ceiling that batched decoding approaches;
+- judge calls (the packaged RSE rubric) at the default width with and
+  without prefix reuse, and single-stream, per call, with prefill tokens saved;
+- (--loaded MODELS) built-in throughput with one competing CPU-bound process
+  against idle, for the default settings (automatic threads, passive OpenMP
+  waiting, default width) and for the old ones (all cores, OpenMP default
+  waiting, single-stream), each in a fresh process.
+
+The machine's load average is printed before and after: on a shared machine
+every number is relative to what else ran, so ratios are measured against a
+baseline in the same run.
+
+    python benchmarks/local_batching.py [--quick] [--models smollm2-135m-instruct,...] [--widths 1,4,8] [--loaded MODEL,...] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PROMPTS = [
+    "Explain what a hash table is.",
+    "Write a haiku about autumn.",
+    "What causes the seasons on Earth?",
+    "Give three tips for writing unit tests.",
+    "Summarise the plot of Romeo and Juliet.",
+    "How does a binary search work?",
+    "Why do we need sleep?",
+    "Describe the water cycle.",
+    "What is the difference between a list and a tuple in Python?",
+    "Write a short motivational message for a student.",
+    "Who are you and who made you?",
+    "Name three uses of a paperclip.",
+    "What is photosynthesis?",
+    "Give a recipe for a simple salad.",
+    "Why is the sky blue?",
+    "Translate 'good morning' into French and Spanish.",
+]
+MODELS = ["qwen2.5-coder-0.5b-instruct", "smollm2-135m-instruct", "gemma-3-270m"]
+
+
+def load_avg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
+
+
+def requests(n: int, max_tokens: int, texts=PROMPTS):  # noqa: ANN001, ANN201
+    from distillscope.types import GenerationRequest, Message, SamplingParams
+
+    sampling = SamplingParams(max_tokens=max_tokens)
+    return [
+        GenerationRequest(prompt_id=f"p{i}", messages=(Message(role="user", content=texts[i % len(texts)]),), sampling=sampling)
+        for i in range(n)
+    ]
+
+
+def single_stream(model, reqs) -> tuple[float, list]:  # noqa: ANN001
+    started = time.perf_counter()
+    out = [model._generate_one(r) for r in reqs]
+    return time.perf_counter() - started, out
+
+
+def text_of(model, result) -> str:  # noqa: ANN001
+    """An engine result's text as the backend returns it (completion-mode answers are stripped)."""
+    return result.text.strip() if model.mode == "completion" else result.text
+
+
+def engine_run(model, jobs, width: int, reuse: bool = True) -> tuple[float, list, dict]:  # noqa: ANN001
+    from distillscope.models import llamacpp_batch
+
+    saved = llamacpp_batch.MIN_SHARED_PREFIX
+    llamacpp_batch.MIN_SHARED_PREFIX = saved if reuse else 10**9
+    engine = llamacpp_batch.BatchEngine(model.llama(), width, model.n_ctx, model.n_threads, threads=model.threads)
+    try:
+        started = time.perf_counter()
+        results = engine.run(jobs)
+        seconds = time.perf_counter() - started
+        return seconds, results, {"prefill_tokens": engine.prefill_tokens, "reused_tokens": engine.reused_tokens}
+    finally:
+        engine.close()
+        llamacpp_batch.MIN_SHARED_PREFIX = saved
+
+
+def first_difference_margin(llama, prompt: list[int], ref: list[int], other: list[int]) -> dict:  # noqa: ANN001
+    """Single-stream probabilities at the first token where two greedy answers part."""
+    import llama_cpp
+    import numpy as np
+
+    k = next((i for i, (a, b) in enumerate(zip(ref, other)) if a != b), min(len(ref), len(other)))
+    llama.reset()
+    llama.eval(prompt + ref[:k])
+    n_vocab = llama_cpp.llama_vocab_n_tokens(llama._model.vocab)
+    logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llama._ctx.ctx, -1), shape=(n_vocab,)).astype(np.float64)
+    probs = np.exp(logits - logits.max())
+    probs /= probs.sum()
+    top = np.argsort(-probs)[:2]
+    batched_token = other[k] if k < len(other) else None
+    return {
+        "position": k,
+        "p_top1": round(float(probs[top[0]]), 4),
+        "p_top2": round(float(probs[top[1]]), 4),
+        "margin": round(float(probs[top[0]] - probs[top[1]]), 4),
+        "batched_took_runner_up": batched_token == int(top[1]),
+    }
+
+
+def prefill_rate(model, n_tokens: int = 384) -> float:  # noqa: ANN001
+    llama = model.llama()
+    text = " ".join(PROMPTS * 8)
+    tokens = llama.tokenize(text.encode(), add_bos=True)[:n_tokens]
+    llama.reset()
+    started = time.perf_counter()
+    llama.eval(tokens)
+    return len(tokens) / (time.perf_counter() - started)
+
+
+def judge_jobs(model, answers: list[str], n: int):  # noqa: ANN001, ANN201
+    from distillscope.judges.judge import JUDGE_SAMPLING
+    from distillscope.judges.templates import load_template
+    from distillscope.models.llamacpp_jobs import capture_job
+    from distillscope.types import GenerationRequest, Message
+
+    template = load_template("rse")
+    reqs = [
+        GenerationRequest(
+            prompt_id=f"j{i}",
+            messages=(
+                Message(
+                    role="user",
+                    content=template.render(
+                        prompt=PROMPTS[i % len(PROMPTS)], reference=answers[i % len(answers)], candidate=answers[(i + 1) % len(answers)]
+                    ),
+                ),
+            ),
+            sampling=JUDGE_SAMPLING,
+        )
+        for i in range(n)
+    ]
+    return reqs, [capture_job(model.llama(), lambda m, r=r: model._call(m, r)) for r in reqs]
+
+
+def bench_model(name: str, args: argparse.Namespace) -> dict:
+    from distillscope.models.llamacpp import DEFAULT_WIDTH
+    from distillscope.models.llamacpp_jobs import capture_job
+    from distillscope.models.registry import load_model
+
+    model = load_model(f"builtin/{name}?batch_size=1")
+    llama = model.llama()
+    reqs = requests(args.prompts, args.max_tokens)
+    jobs = [capture_job(llama, lambda m, r=r: model._call(m, r)) for r in reqs]
+    row: dict = {"model": name, "threads": model.n_threads, "load_before": load_avg()}
+    seconds, single = single_stream(model, reqs)
+    tokens = sum(c.completion_tokens for c in single)
+    row["single_tok_s"] = round(tokens / seconds, 2)
+    _, reference, _ = engine_run(model, jobs, 1)  # the engine at width 1: token ids of the single-stream answers
+    row["engine_w1_equals_single"] = sum(text_of(model, r) == c.text for r, c in zip(reference, single)) / len(single)
+    row["widths"] = {}
+    for width in sorted(set(args.widths) | {DEFAULT_WIDTH}):
+        seconds, results, _ = engine_run(model, jobs, width)
+        generated = sum(r.completion_tokens for r in results)
+        same = [text_of(model, r) == c.text for r, c in zip(results, single)]
+        margins = [
+            first_difference_margin(llama, job.tokens, ref.tokens, res.tokens)
+            for job, ref, res, ok in zip(jobs, reference, results, same)
+            if not ok and ref.tokens != res.tokens
+        ]
+        row["widths"][width] = {
+            "tok_s": round(generated / seconds, 2),
+            "vs_single": round(generated / seconds / row["single_tok_s"], 2),
+            "identical": f"{sum(same)}/{len(same)}",
+            "first_difference": margins,
+        }
+    row["prefill_tok_s"] = round(prefill_rate(model), 1)
+    row["default_vs_prefill"] = round(row["widths"][DEFAULT_WIDTH]["tok_s"] / row["prefill_tok_s"], 2)
+    # batched decoding cannot beat the prefill rate (the same arithmetic, no memory-bound slack): the most it can gain
+    row["ceiling_vs_single"] = round(row["prefill_tok_s"] / row["single_tok_s"], 2)
+    judge_reqs, jjobs = judge_jobs(model, [c.text for c in single], args.judge_calls)
+    no_reuse, out_plain, _ = engine_run(model, jjobs, DEFAULT_WIDTH, reuse=False)
+    reuse, out_reuse, stats = engine_run(model, jjobs, DEFAULT_WIDTH, reuse=True)
+    one_seconds, out_one = single_stream(model, judge_reqs)
+    row["judge"] = {
+        "calls": len(jjobs),
+        "prompt_tokens_mean": round(sum(len(j.tokens) for j in jjobs) / len(jjobs)),
+        "s_per_call_single": round(one_seconds / len(jjobs), 3),
+        "s_per_call_batched_no_reuse": round(no_reuse / len(jjobs), 3),
+        "s_per_call_batched_reuse": round(reuse / len(jjobs), 3),
+        "reuse_speedup_same_width": round(no_reuse / reuse, 2),
+        "reuse_speedup_vs_single": round(one_seconds / reuse, 2),
+        "prefill_tokens_saved": stats["reused_tokens"],
+        "identical_reuse_vs_no_reuse": f"{sum(a.text == b.text for a, b in zip(out_reuse, out_plain))}/{len(jjobs)}",
+        "identical_reuse_vs_single": f"{sum(text_of(model, a) == b.text for a, b in zip(out_reuse, out_one))}/{len(jjobs)}",
+    }
+    row["load_after"] = load_avg()
+    return row
+
+
+def probe(args: argparse.Namespace) -> None:
+    """One throughput number in a fresh process (OpenMP's waiting policy is fixed when llama.cpp loads)."""
+    import distillscope.models.llamacpp as llamacpp
+    from distillscope.models.registry import load_model
+
+    if args.probe_old:  # the old settings: all cores, OpenMP's own waiting, one sequence at a time
+        os.environ.pop("OMP_WAIT_POLICY", None)
+        llamacpp.prepare_openmp = lambda: None
+        spec = f"builtin/{args.probe}?batch_size=1&n_threads={os.cpu_count()}"
+    else:
+        spec = f"builtin/{args.probe}"
+    model = load_model(spec)
+    reqs = requests(args.prompts, args.max_tokens)
+    model.generate_blocking(reqs[:1])  # load and warm up
+    started = time.perf_counter()
+    out = model.generate_blocking(reqs)
+    print(json.dumps({"tok_s": sum(c.completion_tokens for c in out) / (time.perf_counter() - started), "threads": model.n_threads}))
+
+
+def loaded(name: str, args: argparse.Namespace) -> dict:
+    def run(old: bool) -> dict:
+        cmd = [sys.executable, __file__, "--probe", name, "--prompts", str(args.prompts), "--max-tokens", str(args.max_tokens)]
+        done = subprocess.run(cmd + (["--probe-old"] if old else []), capture_output=True, text=True, check=True)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    row: dict = {"model": name, "load_before": load_avg()}
+    for label, old in (("default", False), ("old_settings", True)):
+        idle = run(old)
+        hog = subprocess.Popen([sys.executable, "-c", "while 1: pass"])
+        try:
+            time.sleep(1.0)
+            busy = run(old)
+        finally:
+            hog.kill()
+            hog.wait()
+        row[label] = {
+            "idle_tok_s": round(idle["tok_s"], 2),
+            "loaded_tok_s": round(busy["tok_s"], 2),
+            "loaded_vs_idle": round(busy["tok_s"] / idle["tok_s"], 2),
+            "threads_idle": idle["threads"],
+            "threads_loaded": busy["threads"],
+        }
+    row["load_after"] = load_avg()
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--widths", default="1,4,8")
+    parser.add_argument("--prompts", type=int, default=16)
+    parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument("--judge-calls", type=int, default=16)
+    parser.add_argument("--quick", action="store_true", help="8 prompts of 32 tokens, 8 judge calls")
+    parser.add_argument("--loaded", default="", help="models (comma-separated) also measured beside a competing CPU-bound process")
+    parser.add_argument("--out", type=Path, help="write the numbers as JSON")
+    parser.add_argument("--probe", help=argparse.SUPPRESS)
+    parser.add_argument("--probe-old", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.quick:
+        args.prompts, args.max_tokens, args.judge_calls = 8, 32, 8
+    if args.probe:
+        probe(args)
+        return
+    args.widths = [int(w) for w in args.widths.split(",")]
+    report: dict = {"cores": os.cpu_count(), "load_start": load_avg(), "models": [], "loaded": []}
+    print(f"load average at start: {report['load_start']}", flush=True)
+    for name in args.models.split(","):
+        row = bench_model(name, args)
+        report["models"].append(row)
+        print(json.dumps(row, indent=1), flush=True)
+        if name in args.loaded.split(","):
+            busy = loaded(name, args)
+            report["loaded"].append(busy)
+            print(json.dumps(busy, indent=1), flush=True)
+    report["load_end"] = load_avg()
+    print(f"load average at end: {report['load_end']}")
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
