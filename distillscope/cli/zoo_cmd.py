@@ -10,10 +10,10 @@ import typer
 app = typer.Typer(help="A zoo of students with known teachers: the ground truth attribution is checked on.", no_args_is_help=True)
 
 
-def default_zoo_dir(small: bool) -> Path:
+def default_zoo_dir(small: bool, dose: bool = False) -> Path:
     from platformdirs import user_cache_dir
 
-    return Path(user_cache_dir("distillscope")) / ("zoo-small" if small else "zoo")
+    return Path(user_cache_dir("distillscope")) / (("zoo-small" if small else "zoo") + ("-dose" if dose else ""))
 
 
 @app.command("build")
@@ -21,7 +21,9 @@ def build(
     zoo_dir: Annotated[Optional[Path], typer.Option("--dir", help="where the zoo lives (default: the user cache's zoo/)")] = None,
     small: Annotated[bool, typer.Option("--small", help="tiny random models and mock teachers, in seconds (tests)")] = False,
     store: Annotated[Optional[Path], typer.Option("--store", help="response store (default: DIR/store.sqlite)")] = None,
-    max_tokens: Annotated[int, typer.Option("--max-tokens", min=8, help="answer length, training and test")] = 40,
+    max_tokens: Annotated[
+        Optional[int], typer.Option("--max-tokens", min=8, help="answer length, training and test (default 40; 96 with --dose)")
+    ] = None,
     seeds: Annotated[
         Optional[int],
         typer.Option("--seeds", min=1, help="students per budget-300 recipe (default 1; 2 for --small): 2 doubles the build time"),
@@ -29,6 +31,10 @@ def build(
     threads: Annotated[
         Optional[int], typer.Option("--threads", min=1, help="llama.cpp threads (default all); 1 is faster on a busy machine")
     ] = None,
+    dose: Annotated[
+        bool,
+        typer.Option("--dose", help="the dose zoo for `distillscope degree`: one base at graded amounts of one teacher (docs/dose.md)"),
+    ] = False,
     progress: bool = False,
 ) -> None:
     """Build the zoo (or finish a cut build, reusing every answer, checkpoint and model already made)."""
@@ -40,10 +46,15 @@ def build(
 
     for module in ("torch", "transformers", "peft"):
         require(module, purpose="the zoo's LoRA students")
-    zoo_dir = (zoo_dir or default_zoo_dir(small)).expanduser().resolve()
+    zoo_dir = (zoo_dir or default_zoo_dir(small, dose)).expanduser().resolve()
     zoo_dir.mkdir(parents=True, exist_ok=True)
     store_path = (store or zoo_dir / "store.sqlite").expanduser().resolve()
-    plan = small_plan(zoo_dir, seeds or 2) if small else real_plan(max_tokens, threads, seeds or 1)
+    if dose:
+        from distillscope.zoo.dose import dose_plan, small_dose_plan
+
+        plan = small_dose_plan(zoo_dir, seeds or 2) if small else dose_plan(max_tokens or 96, threads, seeds or 2)
+    else:
+        plan = small_plan(zoo_dir, seeds or 2) if small else real_plan(max_tokens or 40, threads, seeds or 1)
     log = lambda message: typer.echo(message, err=True)  # noqa: E731
     with Runner(ResponseStore(store_path), show_progress=progress) as runner:
         manifest = build_zoo(plan, zoo_dir, runner, str(store_path), log)

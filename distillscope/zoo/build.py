@@ -114,7 +114,7 @@ def _training_data(
     for seed in sorted({s.seed for s in local}):  # one nested acquisition per seed, every teacher of that seed answers it
         top = max(s.budget for s in local if s.seed == seed)
         acquired[seed] = acquire("stratified", suite.split("train"), top, plan.seed + seed)
-        for name in sorted({s.teacher for s in local if s.seed == seed}):
+        for name in sorted({t for s in local if s.seed == seed for t in (s.teacher, s.rest_from) if t}):
             responses = _answers(runner, plan.candidates[name], acquired[seed], sampling, lambda m: clock(2, m), plan.threads)
             teacher_answers[name, seed] = {p.id: r for p, r in zip(acquired[seed], responses) if r is not None and r.text.strip()}
     data = {}
@@ -130,8 +130,22 @@ def _training_data(
             pool = acquired[student.seed]
             prompts = pool if student.budget == len(pool) else acquire("stratified", pool, student.budget, plan.seed + student.seed)
             answers = teacher_answers[student.teacher, student.seed]
+            if student.fraction < 1:  # dose zoo: the teacher's share nests in the prompts, the rest answered by rest_from
+                taught = {p.id for p in acquire("stratified", prompts, round(student.fraction * len(prompts)), plan.seed + student.seed)}
+                rest = teacher_answers[student.rest_from, student.seed]
+                answers = {p.id: (answers if p.id in taught else rest).get(p.id) for p in prompts}
+                answers = {k: v for k, v in answers.items() if v is not None}
             data[student.name] = [(p.text, answers[p.id].text, answers[p.id].finish_reason != "length") for p in prompts if p.id in answers]
     return data
+
+
+def _fingerprinted(dumped: dict) -> dict:
+    """A plan or student dump without the dose fields where they hold their defaults: zoos built before those fields
+    existed keep their fingerprints."""
+    out = {k: v for k, v in dumped.items() if not (k in ("fraction", "rest_from") and v in (1.0, None))}
+    if "students" in out:
+        out["students"] = [_fingerprinted(s) for s in out["students"]]
+    return out
 
 
 def _cut(pair: tuple[str, bool]) -> tuple[str, bool]:
@@ -198,6 +212,9 @@ def build_zoo(
             true_teacher=s.teacher if s.kind == "distilled" else None,
             budget=s.budget,
             kind=s.kind,
+            fraction=s.fraction,
+            rest_from=s.rest_from,
+            seed=s.seed,
         )
         for s in plan.students
     ]
@@ -211,7 +228,16 @@ def build_zoo(
         candidates=candidates,
         students=students,
         small=plan.small,
-        fingerprint=sha256_hex(canonical_json([plan.model_dump(), test_path.name, candidates, [s.model_dump() for s in students]]))[:16],
+        fingerprint=sha256_hex(
+            canonical_json(
+                [
+                    _fingerprinted(plan.model_dump()),
+                    test_path.name,
+                    candidates,
+                    [_fingerprinted(s.model_dump(exclude={"seed"})) for s in students],
+                ]
+            )
+        )[:16],
         build_seconds=round(time.perf_counter() - clock.started, 1),
     )
     path = zoo_dir / MANIFEST_FILE

@@ -37,6 +37,10 @@ class ZooStudent(BaseModel):
     true_teacher: str | None
     budget: int | None
     kind: Kind
+    #: the teacher's share of the training answers; the rest came from `rest_from` for the same prompts (dose zoo)
+    fraction: float = 1.0
+    rest_from: str | None = None
+    seed: int = 0
 
 
 class ZooManifest(BaseModel):
@@ -64,6 +68,10 @@ class StudentPlan(BaseModel):
     kind: Kind
     #: a second student of the same recipe: another acquisition (or ShareGPT slice, or reference sample) and LoRA seed
     seed: int = 0
+    #: mixture students (zoo/dose.py): `teacher` answers this share of the acquired prompts, the candidate `rest_from`
+    #: the others; 1.0 and None for every other student (and left out of fingerprints then, so older zoos keep theirs)
+    fraction: float = 1.0
+    rest_from: str | None = None
 
 
 class ZooPlan(BaseModel):

@@ -1,0 +1,103 @@
+"""`zoo build --dose` and `distillscope degree` on a small dose zoo (tiny random models, mock teachers)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from distillscope.zoo.dose import dose_plan, small_dose_plan
+from distillscope.zoo.recipes import real_plan
+from distillscope.zoo.spec import read_manifest
+
+
+def test_the_real_dose_plan_is_the_issues_ladder() -> None:
+    plan = dose_plan()
+    by_name = {s.name: s for s in plan.students}
+    assert plan.max_tokens >= 96 and sum(plan.n_sharegpt_test) + sum(plan.n_identity_test) >= 150
+    assert plan.n_sharegpt_test[:2] == real_plan().n_sharegpt_test and plan.n_identity_test[:2] == real_plan().n_identity_test
+    for seed, tag in ((0, ""), (1, "-s1")):
+        for budget in (30, 100, 300, 1000):
+            assert by_name[f"gemma-qwen-{budget}{tag}"].seed == seed and by_name[f"gemma-qwen-{budget}{tag}"].fraction == 1
+        for f in (0.25, 0.5):
+            mix = by_name[f"gemma-qwen-300-f{f:g}{tag}"]
+            assert (mix.budget, mix.fraction, mix.rest_from, mix.teacher) == (300, f, "smollm2", "qwen")
+        assert {f"gemma-smollm2-100{tag}", f"gemma-smollm2-300{tag}", f"gemma-references-300{tag}"} <= set(by_name)
+    assert by_name["gemma-base"].kind == "base" and {s.base for s in plan.students} == {"hf/gemma-3-270m"}
+
+
+def test_fingerprints_of_zoos_without_dose_fields_are_unchanged() -> None:
+    from distillscope.zoo.build import _fingerprinted
+
+    dumped = real_plan().model_dump()
+    old = {**dumped, "students": [{k: v for k, v in s.items() if k not in ("fraction", "rest_from")} for s in dumped["students"]]}
+    assert _fingerprinted(dumped) == old
+    mixed = _fingerprinted(dose_plan().model_dump())
+    assert any(s.get("fraction") == 0.25 and s.get("rest_from") == "smollm2" for s in mixed["students"])
+
+
+@pytest.fixture(scope="module")
+def small_dose_zoo(tmp_path_factory):
+    pytest.importorskip("peft")
+    from typer.testing import CliRunner
+
+    from distillscope.cli.app import app
+
+    zoo = tmp_path_factory.mktemp("dose") / "zoo"
+    result = CliRunner().invoke(app, ["zoo", "build", "--small", "--dose", "--dir", str(zoo)])
+    assert result.exit_code == 0, result.output
+    return zoo
+
+
+def test_small_dose_zoo_mixes_teacher_and_second_teacher_answers_on_the_same_prompts(small_dose_zoo) -> None:
+    from distillscope.probes.suite import load_default_suite
+    from distillscope.runner.runner import Runner
+    from distillscope.runner.store import ResponseStore
+    from distillscope.zoo.build import _Clock, _test_set, _training_data
+
+    manifest = read_manifest(small_dose_zoo)
+    by_name = {s.name: s for s in manifest.students}
+    mix = by_name["tiny-qwen-8-f0.5-s1"]
+    assert (mix.fraction, mix.rest_from, mix.seed, mix.true_teacher, mix.budget) == (0.5, "smollm2", 1, "qwen", 8)
+    assert mix.spec not in (by_name["tiny-qwen-8-s1"].spec, by_name["tiny-smollm2-4-s1"].spec)
+
+    plan, suite, clock = small_dose_plan(small_dose_zoo), load_default_suite(), _Clock(lambda m: None)
+    with Runner(ResponseStore(manifest.store)) as runner:
+        _, _, _, chat_train = _test_set(plan, suite, small_dose_zoo, clock)
+        data = _training_data(plan, suite, runner, chat_train, clock)
+    pure = {prompt: answer for prompt, answer, _ in data["tiny-qwen-8-s1"]}
+    mixed = data["tiny-qwen-8-f0.5-s1"]
+    assert {p for p, _, _ in mixed} == set(pure)  # the same prompts as the pure student of its seed
+    from_teacher = sum(answer == pure[prompt] for prompt, answer, _ in mixed)
+    assert from_teacher == 4  # half of 8 (the mock teachers answer differently)
+
+
+def test_degree_on_the_small_dose_zoo_leaves_the_students_recipe_and_seed_out(small_dose_zoo, cli) -> None:
+    manifest = read_manifest(small_dose_zoo)
+    base = next(s.base for s in manifest.students if s.kind == "base")
+    code, out, err = cli(
+        "degree",
+        "--student",
+        "tiny-qwen-4",
+        "--teacher",
+        "qwen",
+        "--base",
+        base,
+        "--calibration",
+        small_dose_zoo,
+        "--json",
+        "--resamples",
+        "50",
+    )
+    assert code == 0, err
+    result = json.loads(out)
+    seen = set(result["budget"]["calibration_students"]) | set(result["fraction"]["calibration_students"] if result["fraction"] else [])
+    assert {"tiny-qwen-4", "tiny-qwen-4-s1"} <= set(result["left_out"]) and not seen & set(result["left_out"])
+    assert all(name.endswith("-s1") or name == "tiny-base" for name in seen)  # no trained student of seed 0
+    code, out, err = cli("degree", "--student", "tiny-qwen-4", "--teacher", "nobody", "--base", base, "--calibration", small_dose_zoo)
+    assert code == 2 and "no candidate" in err and "Traceback" not in err
+
+
+def test_degree_without_a_calibration_zoo_says_how_to_build_one(cli, tmp_path) -> None:
+    code, _, err = cli("degree", "--student", "mock/x", "--teacher", "qwen", "--base", "hf/b", "--calibration", tmp_path / "none")
+    assert code == 2 and "no zoo manifest" in err and "zoo build" in err and "Traceback" not in err
