@@ -10,6 +10,8 @@ import sys
 import threading
 import time
 
+import pytest
+
 from distillscope.models.registry import load_model
 from distillscope.runner.runner import Runner
 from distillscope.runner.store import ResponseStore
@@ -119,18 +121,23 @@ def test_a_live_lease_is_waited_for_and_its_answer_read_from_the_store(tmp_path,
     assert results["x"].responses[0].text == "theirs" and results["x"].counts.cached == 1
 
 
-def test_leases_left_by_a_closed_runner_of_this_process_do_not_hold_up_the_next(runner):
-    """A runner closed mid-run (Ctrl-C in a notebook) leaves leases under this live pid: they are dead, not waited on."""
+@pytest.mark.parametrize("how", ["closed", "interrupted"])
+def test_leases_left_by_another_runner_of_this_process_do_not_hold_up_the_next(runner, how):
+    """Leases left under this live pid by a runner closed mid-run, or by a run cut by Ctrl-C before it released
+    them while its runner stays open (a notebook keeps it): dead once no run of theirs goes on, not waited on."""
     from distillscope.runner.answers import requests_for
     from distillscope.runner.store_leases import LEASE_TABLE, LIVE_OWNERS
 
     model = load_model("mock/a")
     requests = requests_for(PROMPTS[:2], SamplingParams())
-    closed = Runner(runner.store, show_progress=False)
-    owner = closed._leases.owner
-    closed._leases.begin()  # as inside a run
+    other = Runner(runner.store, show_progress=False)
+    owner = other._leases.owner
+    other._leases.begin()  # as inside a run
     assert owner in LIVE_OWNERS
-    closed.close()
+    if how == "closed":
+        other.close()
+    else:
+        other._leases.end()  # what run_jobs does however its run ended
     assert owner not in LIVE_OWNERS
     with sqlite3.connect(runner.store.path) as db:
         db.execute(LEASE_TABLE)
@@ -139,6 +146,7 @@ def test_leases_left_by_a_closed_runner_of_this_process_do_not_hold_up_the_next(
     started = time.monotonic()
     assert runner.run(model, requests).counts.generated == 2
     assert time.monotonic() - started < 5
+    other.close()
 
 
 def test_a_killed_runs_leftover_leases_are_purged(runner):
@@ -156,26 +164,3 @@ def test_a_killed_runs_leftover_leases_are_purged(runner):
         db.execute("INSERT INTO leases VALUES ('someone-elses', 'remote-run', 'another-host', 1, ?)", (time.time() + 60,))
     runner.run(load_model("mock/a"), requests_for(PROMPTS[:1], SamplingParams()))
     assert [row[0] for row in lease_rows(runner.store.path)] == ["someone-elses"]  # a live (unexpired, remote) lease stays
-
-
-def test_leases_left_by_an_interrupted_run_of_an_open_runner_do_not_hold_up_the_next(runner):
-    """A run cut by Ctrl-C before it released its leases, its runner still open (a notebook keeps it): the next
-    runner of this process takes them at once rather than waiting for their expiry."""
-    from distillscope.runner.answers import requests_for
-    from distillscope.runner.store_leases import LEASE_TABLE, LIVE_OWNERS
-
-    model = load_model("mock/a")
-    requests = requests_for(PROMPTS[:2], SamplingParams())
-    interrupted = Runner(runner.store, show_progress=False)
-    owner = interrupted._leases.owner
-    interrupted._leases.begin()
-    interrupted._leases.end()  # what run_jobs does however the run ended
-    assert owner not in LIVE_OWNERS
-    with sqlite3.connect(runner.store.path) as db:
-        db.execute(LEASE_TABLE)
-        rows = [(k, owner, socket.gethostname(), os.getpid(), time.time() + 3600) for k in model.request_keys(requests)]
-        db.executemany("INSERT INTO leases VALUES (?, ?, ?, ?, ?)", rows)
-    started = time.monotonic()
-    assert runner.run(model, requests).counts.generated == 2
-    assert time.monotonic() - started < 5
-    interrupted.close()

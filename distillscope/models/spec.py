@@ -175,8 +175,9 @@ class ModelSpec(BaseModel):
     def _checked(self) -> "ModelSpec":
         """Refuse secrets and impossible options however the spec was built (string, config, code)."""
         head = f"{self.provider}/{self.name}"
-        parts = [self.provider, self.name, *self.options, *self.options.values()]
-        if not all(_is_utf8(part) for part in parts):  # a non-UTF-8 byte on a command line arrives as a lone surrogate
+        from distillscope.records import holds_lone_surrogate
+
+        if holds_lone_surrogate([self.provider, self.name, self.options]):  # a non-UTF-8 byte on a command line arrives so
             raise UserError(
                 "a model spec holds a byte that is not UTF-8 text (its store key and every file it is written to need UTF-8)",
                 "retype the spec as plain text",
@@ -263,11 +264,3 @@ class ModelSpec(BaseModel):
                 f"option {name}={value!r} of model spec '{self.provider}/{self.name}' is not a {kind.__name__}",
                 f"give {name} a {kind.__name__} value",
             ) from None
-
-
-def _is_utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True

@@ -153,7 +153,8 @@ def run_soak(plan: SoakPlan, workdir: Path, log=print) -> SoakReport:  # noqa: A
                 if complete and not processes:
                     break
                 if not complete and len(processes) < 2:  # (re)started; a second one alongside part of the time
-                    wanted = 1 if processes else (2 if rng.random() < plan.second_process_share else 1)
+                    # the first start is always two, so every soak, however fast the machine, shares the store
+                    wanted = 1 if processes else (2 if starts == 0 or rng.random() < plan.second_process_share else 1)
                     for _ in range(wanted - len(processes)):
                         processes.append(Process(command, env, workdir / "runs.log", len(server.log), f"sk-soak-{starts}"))
                         starts += 1
