@@ -87,7 +87,7 @@ def test_indist_command_on_replayed_paired_answers(cli, tmp_path, monkeypatch, s
         assert p_value > 0.05 and style["low"] < 0 < style["high"]
 
 
-# issue 31, items 2 and 3, and the sequential continuation (helper H5)
+# issue 31, items 2 and 3, and the sequential continuation
 
 
 def test_mmd_power_intervals_cover_the_power_on_fresh_datasets():
@@ -122,7 +122,7 @@ def test_a_larger_budget_continues_the_same_e_process():
         assert large.confidence.weights[: small.confidence.n] == small.confidence.weights
 
 
-# issue 31, items 1, 5, 7, 8 and two suspected items (helper H4)
+# issue 31, items 1, 5, 7, 8 and two suspected items
 
 
 def test_the_ladder_decides_validity_with_a_stated_error_rate():

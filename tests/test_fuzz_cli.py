@@ -205,19 +205,12 @@ def test_store_commands_with_any_options(capsys, tmp_path, answered_store, model
 
 
 @fuzz_settings(10)
-@given(content=st.one_of(st.binary(min_size=2, max_size=200), st.just(b"SQLite format 3\x00" + bytes(200))))
+@given(content=st.one_of(st.binary(max_size=200), st.just(b"SQLite format 3\x00" + bytes(200))))
+@example(content=b"")  # empty and one-byte files: SQLite would take them for a new database and write a schema
+@example(content=b"\x00")
+@example(content=b"\x01")
 def test_store_commands_with_any_store_file(capsys, tmp_path, content):
     store = tmp_path / "junk.sqlite"
-    store.write_bytes(content)
-    for args in (("store", "stats", "--store", store), ("store", "export", "--store", store, "-o", tmp_path / "e.jsonl")):
-        code, _, err = run(capsys, *args)
-        assert_clean(code, err)
-    assert store.read_bytes() == content
-
-
-@pytest.mark.parametrize("content", [b"", b"\x00", b"\x01"])
-def test_store_stats_and_export_leave_an_empty_store_file_as_it_was(capsys, tmp_path, content):
-    store = tmp_path / "empty.sqlite"
     store.write_bytes(content)
     for args in (("store", "stats", "--store", store), ("store", "export", "--store", store, "-o", tmp_path / "e.jsonl")):
         code, _, err = run(capsys, *args)

@@ -235,7 +235,7 @@ def coverage_rows(datasets: int = 200, seed: int = 0) -> list[CheckRow]:
 
 
 def statistics_rows(datasets: int = 200, seed: int = 0) -> list[CheckRow]:
-    """Issue 31 items 1, 5, 7, 8 and two suspected items (helper H4): validity, degenerate, per-category, ICE, selection."""
+    """Issue 31 items 1, 5, 7, 8 and two suspected items: validity, degenerate, per-category, ICE, selection."""
     from distillscope.calibration.ladder_sim import gap_for_auc, ladder_decisions, point_rule_misclassification, within_prompt_auc
     from distillscope.calibration.stat_sims import (
         category_coverage,
