@@ -130,6 +130,10 @@ def _paths(value: PathsArg) -> list[Path]:
     return [Path(v) for v in value if v is not None]
 
 
+#: the `--log FILE` of this process (cli/app.py): guard_outputs counts it among every run's outputs
+LOG_FILES: list[Path] = []
+
+
 def guard_outputs(outputs: Mapping[str, Path | None], *, inputs: Mapping[str, PathsArg] | None = None, store: PathsArg = None) -> None:
     """Refuse any output that is a store (with its SQLite siblings), an input, or another output of the same run.
 
@@ -139,6 +143,8 @@ def guard_outputs(outputs: Mapping[str, Path | None], *, inputs: Mapping[str, Pa
     with no `--store` of its own cannot write over it either. Call it before
     any work is paid for.
     """
+    if LOG_FILES:  # the process's `--log FILE` is appended to by every command: an output of this run too
+        outputs = {**outputs, "--log": LOG_FILES[-1]}
     protected: list[tuple[str, Path]] = []
     stores = _paths(store) + [_default_store()]
     for each in stores:

@@ -59,9 +59,11 @@ def quiet_third_party() -> None:
 
 def keep_log(path: Path) -> Path:
     """Append every info line (distillscope's and the libraries') to `path` for the rest of the process."""
-    from distillscope.paths import require_writable_file
+    from distillscope.paths import LOG_FILES, guard_outputs, require_writable_file
 
     path = require_writable_file(Path(path), "--log", create_parent=True)
+    guard_outputs({"--log": path})  # never a store; the command's own check then refuses its inputs and outputs
+    LOG_FILES.append(path)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter(_FORMAT))
     handler.setLevel(logging.INFO)

@@ -177,3 +177,23 @@ def test_the_default_store_directory_is_the_one_created(tmp_path, monkeypatch):
     monkeypatch.setattr("platformdirs.user_data_dir", lambda name: str(tmp_path / "data" / name))
     assert store_location(None) == tmp_path / "data" / "distillscope" / "store.sqlite"
     assert (tmp_path / "data" / "distillscope").is_dir()
+
+
+@pytest.mark.parametrize("role", ["store", "prompts"])
+def test_a_log_file_is_never_the_store_or_an_input(tmp_path, role):
+    """`--log FILE` appends to FILE: it must not be the run's store or its prompts file, which it would damage."""
+    import subprocess
+    import sys
+
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text('{"text": "hi"}\n', encoding="utf-8")
+    store = tmp_path / "s.sqlite"
+    base = [sys.executable, "-m", "distillscope", "generate", "--model", "mock/a", "--prompts", str(prompts), "--store", str(store)]
+    assert subprocess.run([*base, "--no-progress"], capture_output=True).returncode == 0
+    target = store if role == "store" else prompts
+    before = target.read_bytes()
+    done = subprocess.run(
+        [sys.executable, "-m", "distillscope", "--log", str(target), *base[3:], "--no-progress"], capture_output=True, text=True
+    )
+    assert done.returncode == 2 and done.stderr.startswith("error: ") and "--log" in done.stderr, done.stderr
+    assert target.read_bytes() == before

@@ -54,12 +54,11 @@ def prepare_generation(
         raise UserError("--n and --limit both choose prompts", "give --limit N for the first N, or --n N for a stratified sample")
     spec, store_path, sampling = resolve_settings(model, config, store, sampling_flags)
     backend = load_model(spec)  # an unknown provider fails before the prompts are read
-    if out is not None:  # before anything is paid for: writable, and not the store, an input or the model's own file
+    # before anything is paid for: --out (and a --log file) writable, and not the store, an input or the model's own file
+    if out is not None:
         out = require_writable_file(out, "--out", must_exist=False, create_parent=False)
-        model_file = getattr(backend, "path", None)
-        guard_outputs(
-            {"--out": out}, inputs={"--prompts": prompts_file, "--config": config, "the model's file": model_file}, store=store_path
-        )
+    model_file = getattr(backend, "path", None)
+    guard_outputs({"--out": out}, inputs={"--prompts": prompts_file, "--config": config, "the model's file": model_file}, store=store_path)
     numbered = load_numbered_prompts(prompts_file)[:limit]
     require_unique_ids(numbered, prompts_file)
     chosen = [prompt for _, prompt in numbered]
