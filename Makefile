@@ -32,13 +32,16 @@ install-all: $(VENV)/.llama-cpp-$(LLAMA_CPP_VERSION)
 demo: install-local
 	$(BIN)/distillscope demo
 
-# the house rules first (pyproject.toml's [tool.ruff]: lint, then the formatter's check), then the suite
+# the house rules first (pyproject.toml's [tool.ruff]: lint, then the formatter's check; [tool.importlinter]: the
+# floors of docs/design.md, nothing imports up a floor and no circles; [tool.mypy]: types), then the suite
 test: install-all lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/python
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # The wheel as a user gets it: built, installed without -e into a fresh virtualenv with no
 # extras, and its core commands run there (the editable, all-extras .venv above hides a

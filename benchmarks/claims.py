@@ -54,7 +54,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=4000)
     args = parser.parse_args()
-    from distillscope.ice.claims import _judge_window, default_library, extract_claims
+    from distillscope.ice.claims import default_library, extract_claims
+    from distillscope.ice.claims.window import judge_window as _judge_window
 
     library = default_library()
     answers = texts(args.n)

@@ -31,7 +31,7 @@ def main() -> None:
     from distillscope.attribution.families import candidate_family
     from distillscope.ice.claims import default_library, extract_claims
     from distillscope.ice.templates import identity_questions
-    from distillscope.metrics.stats import proportion
+    from distillscope.stats import proportion
     from distillscope.types import Prompt, SamplingParams
     from distillscope.workspace import Workspace
     from distillscope.zoo.spec import read_manifest

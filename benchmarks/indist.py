@@ -31,7 +31,8 @@ def run_distillscope(prompts, teacher_file: Path, student_file: Path, store_path
     from distillscope.metrics.embeddings import Embedder, EmbeddingCache
     from distillscope.models.registry import load_model
     from distillscope.records import Paired
-    from distillscope.runner.runner import Runner, requests_for
+    from distillscope.runner.answers import requests_for
+    from distillscope.runner.runner import Runner
     from distillscope.runner.store import ResponseStore
     from distillscope.types import SamplingParams
 

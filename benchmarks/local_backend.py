@@ -19,7 +19,8 @@ from distillscope.models.base import local_compute_executor
 from distillscope.models.builtin import ensure_builtin
 from distillscope.models.llamacpp import sampling_kwargs
 from distillscope.models.registry import load_model
-from distillscope.runner.runner import Runner, requests_for
+from distillscope.runner.answers import requests_for
+from distillscope.runner.runner import Runner
 from distillscope.runner.store import ResponseStore
 from distillscope.types import Prompt, SamplingParams
 

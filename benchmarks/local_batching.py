@@ -21,7 +21,8 @@ In one run, for each built-in model:
 
 The machine's load average is printed before and after: on a shared machine
 every number is relative to what else ran, so ratios are measured against a
-baseline in the same run.
+baseline in the same run. The transformers backend (`hf/`) is measured by
+hf_batching.py, which imports this module's prompts.
 
     python benchmarks/local_batching.py [--quick] [--models smollm2-135m-instruct,...] [--widths 1,4,8] [--loaded MODEL,...] [--out FILE]
 """

@@ -94,15 +94,15 @@ def _counts(outcomes) -> dict[str, int]:  # noqa: ANN001
 
 
 def _stub_reply(prompt: str) -> str:
-    from distillscope.testing import mock_ice, mock_judge
+    from distillscope.models import mock_roles
     from distillscope.types import GenerationRequest, Message
 
     messages = (Message(role="user", content=prompt),)
     if "[REFERENCE ANSWER]" in prompt:
-        return mock_judge.mock_judge_answer(list(messages), {})
+        return mock_roles.mock_judge_answer(list(messages), {})
     if "[ANSWER A]" in prompt:
-        return mock_judge.pairwise_choice(prompt)
-    return mock_ice.mock_ice_answer("judge", GenerationRequest(prompt_id="x", messages=messages))
+        return mock_roles.pairwise_choice(prompt)
+    return mock_roles.mock_ice_answer("judge", GenerationRequest(prompt_id="x", messages=messages))
 
 
 def main() -> None:

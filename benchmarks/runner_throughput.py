@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 from distillscope.models.registry import load_model
-from distillscope.runner.runner import Runner, requests_for
+from distillscope.runner.answers import requests_for
+from distillscope.runner.runner import Runner
 from distillscope.runner.store import ResponseStore
 from distillscope.types import Prompt, SamplingParams
 

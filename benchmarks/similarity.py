@@ -68,7 +68,8 @@ def run_distillscope(prompts, ref_file: Path, cand_file: Path, store_path: Path)
     from distillscope.metrics.embeddings import Embedder, EmbeddingCache
     from distillscope.metrics.similarity import evaluate_similarity
     from distillscope.models.registry import load_model
-    from distillscope.runner.runner import Runner, requests_for
+    from distillscope.runner.answers import requests_for
+    from distillscope.runner.runner import Runner
     from distillscope.runner.store import ResponseStore
     from distillscope.types import SamplingParams
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-__version__ = "0.1.0"
+from distillscope.version import __version__
 
 _EXPORTS = {
     "ModelSpec": "distillscope.models.spec",
@@ -23,8 +23,8 @@ _EXPORTS = {
     "Job": "distillscope.runner.runner",
     "JobResult": "distillscope.runner.runner",
     "RetryPolicy": "distillscope.runner.runner",
-    "requests_for": "distillscope.runner.runner",
-    "export_responses": "distillscope.runner.export",
+    "requests_for": "distillscope.runner.answers",
+    "export_responses": "distillscope.runner.store.export",
     "read_log": "distillscope.imports.detect",
     "ImportedLog": "distillscope.imports.records",
     "pair_logs": "distillscope.imports.pairing",
@@ -36,8 +36,7 @@ _EXPORTS = {
     "Response": "distillscope.types",
     "Failure": "distillscope.types",
     "load_prompts": "distillscope.probes.loader",
-    "RolesConfig": "distillscope.config",
-    "load_config": "distillscope.config",
+    "load_config": "distillscope.audit.config",
     "UserError": "distillscope.errors",
     "ProbeSuite": "distillscope.probes.suite",
     "load_default_suite": "distillscope.probes.suite",
@@ -45,12 +44,12 @@ _EXPORTS = {
     "evaluate_similarity": "distillscope.metrics.similarity",
     "Embedder": "distillscope.metrics.embeddings",
     "evaluate_aspects": "distillscope.metrics.aspects",
-    "ladder_answers": "distillscope.metrics.controls",
-    "run_ladder": "distillscope.metrics.controls",
-    "LadderSet": "distillscope.metrics.controls",
-    "LadderResult": "distillscope.metrics.controls",
-    "pairwise_control": "distillscope.metrics.judge_controls",
-    "conflict_control": "distillscope.metrics.judge_controls",
+    "ladder_answers": "distillscope.controls.ladder_texts",
+    "run_ladder": "distillscope.controls.ladder",
+    "LadderSet": "distillscope.controls.ladder_texts",
+    "LadderResult": "distillscope.controls.ladder",
+    "pairwise_control": "distillscope.controls.judges",
+    "conflict_control": "distillscope.controls.judges",
     "extract_claims": "distillscope.ice.claims",
     "load_library": "distillscope.ice.facts",
     "Fuzzer": "distillscope.ice.fuzzer",
@@ -73,7 +72,7 @@ _EXPORTS = {
     "DistillationResult": "distillscope.distill.results",
     "run_distillation": "distillscope.distill.run",
     "Metric": "distillscope.pipeline.metric",
-    "metric_registry": "distillscope.pipeline.metric",
+    "metric_registry": "distillscope.pipeline.registry",
     "Results": "distillscope.results",
     "StudentResults": "distillscope.results",
     "read_results": "distillscope.results",

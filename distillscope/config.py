@@ -68,19 +68,3 @@ def read_config_file(path: Path) -> dict:
     if not isinstance(data, dict):
         raise InputFileError(f"config file {path} is not a mapping of keys", f"use keys such as {', '.join(ROLES)}")
     return data
-
-
-def load_config(path: str | Path):  # noqa: ANN201 (an AuditConfig)
-    """The config file as the one config model (see `distillscope.audit.config`)."""
-    from distillscope.audit.config import load_config as load
-
-    return load(path)
-
-
-def __getattr__(name: str) -> Any:
-    # `RolesConfig` was the generate-only model; it is now the one config model
-    if name in ("RolesConfig", "Config"):
-        from distillscope.audit.config import AuditConfig
-
-        return AuditConfig
-    raise AttributeError(name)

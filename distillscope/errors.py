@@ -46,6 +46,10 @@ class ModelFileError(UserError):
     """A GGUF or model directory that is missing or corrupt."""
 
 
+class ScoreParseError(ValueError):
+    """A judge's answer (its text or its token log-probabilities) holds no readable verdict: counted, never guessed."""
+
+
 class TransientError(Exception):
     """A failure worth retrying (rate limit, 5xx, timeout, dropped connection).
 

@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import LCSseq
+
+if TYPE_CHECKING:
+    from sacrebleu.metrics import CHRF
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -46,7 +50,8 @@ def rouge_l_f1(reference: str, candidate: str) -> float:
 
 
 @lru_cache(maxsize=1)
-def _chrf_metric():  # noqa: ANN202 - sacrebleu's CHRF, built once on first use
+def _chrf_metric() -> CHRF:
+    """sacrebleu's CHRF, built once on first use (importing sacrebleu takes a while)."""
     from sacrebleu.metrics import CHRF
 
     return CHRF()

@@ -15,22 +15,24 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from distillscope.attribution.result import AttributionResult
+from distillscope.controls.judges import JudgeControl
+from distillscope.controls.ladder import LadderResult
+from distillscope.degree.result import DegreeResult
 from distillscope.errors import InputFileError
 from distillscope.ice.scoring import ICEResult
 from distillscope.ice.strict_judge import StrictStage
 from distillscope.indist.evaluate import IndistResult
 from distillscope.indist.sequential import SequentialResult
 from distillscope.metrics.aspects import AspectResult
-from distillscope.metrics.controls import LadderResult
-from distillscope.metrics.judge_controls import JudgeControl
 from distillscope.metrics.rse import RSEResult
 from distillscope.metrics.similarity import SimilarityResult
 from distillscope.records import holds_lone_surrogate
+from distillscope.version import __version__
 
 SCHEMA = "distillscope.results/2"
 KNOWN_SCHEMAS = (SCHEMA,)
@@ -74,6 +76,21 @@ class IndistSection(IndistResult):
     train_missing: int = 0
 
 
+class DegreeSection(BaseModel):
+    """How much the student was distilled from the teacher, read off a dose zoo's curves (`distillscope degree`).
+
+    `status` says plainly what there is: an estimate within the calibrated range, no evidence of distillation,
+    a student beyond the most distilled calibration student, or no estimate at all (no calibration zoo, no base).
+    """
+
+    status: Literal["estimated", "no_evidence", "outside", "undecided"]
+    summary: str  # one line: the estimate with its interval, or why there is none
+    calibration: str | None = None  # the dose zoo the curves were fitted on (None: no calibration)
+    base: str | None = None
+    n_prompts: int = 0  # the zoo's test prompts the student answered
+    estimate: DegreeResult | None = None  # never set without a calibration: no number is made up
+
+
 class Verdict(BaseModel):
     headline: str
     points: list[str]
@@ -105,8 +122,12 @@ class NoAnswers(BaseModel):
         return f"{self.role} {self.model}: no answers ({self.failed} of {self.asked} requests failed{first})"
 
 
+#: StudentResults' fields that hold no metric's result (a plugin metric of such a name lands in `plugins`)
+NOT_METRICS = frozenset({"no_answers", "missing_responses", "n_test", "plugins", "skipped", "verdict"})
+
+
 class StudentResults(BaseModel):
-    """Every metric's typed result for one student (None: not run)."""
+    """Every metric's typed result for one student (None: not run), a built-in metric's under its own name."""
 
     model_config = ConfigDict(extra="forbid")
     no_answers: NoAnswers | None = None  # set when the student (or the teacher) answered nothing: no metric could run
@@ -118,8 +139,23 @@ class StudentResults(BaseModel):
     indist: IndistSection | None = None
     sequential: SequentialResult | None = None
     attribution: AttributionResult | None = None  # which candidate, if any, taught it (`distillscope attribute`)
+    degree: DegreeSection | None = None  # how much it was distilled (`distillscope degree`)
+    plugins: dict[str, Any] = Field(default_factory=dict)  # metric name -> result, for a metric not built in (an entry point)
     skipped: list[Skipped] = Field(default_factory=list)
     verdict: Verdict | None = None
+
+    def result(self, metric: str) -> Any:
+        """The result of `metric` (None: not run): its field when built in, else its entry in `plugins`."""
+        if metric in type(self).model_fields and metric not in NOT_METRICS:
+            return getattr(self, metric)
+        return self.plugins.get(metric)
+
+    def set_result(self, metric: str, result: Any) -> None:
+        """Keep `result` as `metric`'s: in its field when built in, else (as JSON-ready data) in `plugins`."""
+        if metric in type(self).model_fields and metric not in NOT_METRICS:
+            setattr(self, metric, result)
+        elif result is not None:
+            self.plugins[metric] = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
 
 
 class SuiteRef(BaseModel):
@@ -139,7 +175,7 @@ class Results(BaseModel):
     """The envelope and every student's results."""
 
     model_config = ConfigDict(populate_by_name=True)
-    schema_: str = Field(SCHEMA, alias="schema")
+    schema_: str = Field(default=SCHEMA, alias="schema")
     kind: str  # "audit", or the one metric a metric command ran
     package_version: str = ""
     created_at: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
@@ -167,8 +203,6 @@ class Results(BaseModel):
 
 def envelope(kind: str, *, suite: Any, prompts: dict, models: dict, sampling: dict, seed: int, **extra: Any) -> dict:
     """The envelope as a plain mapping, for files that are not metric results (distillation runs, sweeps, the zoo)."""
-    from distillscope import __version__
-
     return {
         "schema": SCHEMA,
         "kind": kind,

@@ -40,13 +40,13 @@ class SamplingParams(BaseModel):
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    temperature: float = Field(0.0, ge=0.0, le=2.0)
-    top_p: float = Field(1.0, gt=0.0, le=1.0)
-    max_tokens: int = Field(256, ge=1, le=32768)
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    top_p: float = Field(default=1.0, gt=0.0, le=1.0)
+    max_tokens: int = Field(default=256, ge=1, le=32768)
     seed: int = 0
-    n: int = Field(1, ge=1, le=1000)
+    n: int = Field(default=1, ge=1, le=1000)
     #: also return this many most likely alternatives per generated token (logprob judging); None: text only
-    top_logprobs: int | None = Field(None, ge=1, le=20)
+    top_logprobs: int | None = Field(default=None, ge=1, le=20)
 
     def key_fields(self) -> dict[str, Any]:
         """The fields that change an answer; `n` is excluded on purpose, `top_logprobs` when unset.
@@ -106,7 +106,7 @@ class GenerationRequest(BaseModel):
     prompt_id: str
     messages: tuple[Message, ...]
     sampling: SamplingParams = SamplingParams()
-    sample_index: int = Field(0, ge=0)
+    sample_index: int = Field(default=0, ge=0)
 
     @classmethod
     def from_prompt(cls, prompt: Prompt, sampling: SamplingParams, sample_index: int = 0) -> "GenerationRequest":

@@ -16,27 +16,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
+from distillscope.models.registry import load_model
+from distillscope.protocols import TextEmbedder
 from distillscope.records import Paired
+from distillscope.runner.answers import answer_samples
+from distillscope.runner.runner import Runner
+from distillscope.runner.store import ResponseStore
 from distillscope.types import Prompt, SamplingParams
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from distillscope.metrics.embeddings import EmbeddingCache, LanguageEmbedders
     from distillscope.models.base import Model
     from distillscope.runner.cost import CostMeter
-    from distillscope.runner.runner import Runner
-    from distillscope.runner.store import ResponseStore
-
-
-class TextEmbedder(Protocol):
-    """Anything that turns texts into unit vectors (MiniLM, e5, the tests' hashing embedder)."""
-
-    name: str
-
-    def embed(self, texts: Sequence[str]) -> "np.ndarray": ...
 
 
 class Workspace:
@@ -52,9 +45,6 @@ class Workspace:
         refresh: bool = False,
         log_to_console: bool | None = None,
     ) -> None:
-        from distillscope.runner.runner import Runner
-        from distillscope.runner.store import ResponseStore
-
         self.store: ResponseStore = ResponseStore(store)  # its location checked as every store's is (paths.store_location)
         self.runner: Runner = Runner(self.store, show_progress=progress, cost=cost, refresh=refresh)
         self.progress = progress
@@ -97,7 +87,6 @@ class Workspace:
     # models and answers
     def model(self, spec: str) -> "Model":
         """The backend for a spec, loaded once per workspace (construction is cheap; weights load on first use)."""
-        from distillscope.models.registry import load_model
 
         if spec not in self._models:
             self._models[spec] = load_model(spec)
@@ -105,7 +94,6 @@ class Workspace:
 
     def answers(self, model: "Model", prompts: Sequence[Prompt], sampling: SamplingParams) -> list[list[str | None]]:
         """`sampling.n` answers per prompt (None where the model failed), generated only where the store has none."""
-        from distillscope.runner.runner import answer_samples
 
         return answer_samples(self.runner, model, prompts, sampling)
 

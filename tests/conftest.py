@@ -49,3 +49,17 @@ def cli(capsys):
         return exit_info.value.code, captured.out, captured.err
 
     return run
+
+
+@pytest.fixture(scope="session")
+def small_dose_zoo(tmp_path_factory):
+    """`zoo build --small --dose` once per test session (about a minute): the dose tests only read it."""
+    pytest.importorskip("peft")
+    from typer.testing import CliRunner
+
+    from distillscope.cli.app import app
+
+    zoo = tmp_path_factory.mktemp("dose") / "zoo"
+    result = CliRunner().invoke(app, ["zoo", "build", "--small", "--dose", "--dir", str(zoo)])
+    assert result.exit_code == 0, result.output
+    return zoo

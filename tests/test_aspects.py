@@ -4,16 +4,16 @@ import numpy as np
 import pytest
 from metric_data import load_pairs
 
+from distillscope.controls.ladder import LadderSet, choose_ladder_prompts, run_ladder
 from distillscope.metrics.aspects import ASPECT_MEASURES, aspect_measure, aspect_scores, evaluate_aspects
-from distillscope.metrics.aspects_content import (
+from distillscope.metrics.aspects.content import (
     LexicalTokens,
     content_term_f1,
     greedy_alignment_f1,
     key_terms,
 )
-from distillscope.metrics.aspects_structure import idea_order_similarity, skeleton, structure_similarity
-from distillscope.metrics.aspects_style import style_similarity
-from distillscope.metrics.controls import LadderSet, choose_ladder_prompts, run_ladder
+from distillscope.metrics.aspects.structure import idea_order_similarity, skeleton, structure_similarity
+from distillscope.metrics.aspects.style import style_similarity
 
 MARKDOWN = """# Setting up
 
@@ -114,7 +114,7 @@ def test_on_real_answers_content_measures_separate_a_resample_from_another_promp
 
 def test_minilm_token_alignment_credits_paraphrase():
     pytest.importorskip("sentence_transformers")
-    from distillscope.metrics.aspects_content import MiniLMTokens, alignment_f1
+    from distillscope.metrics.aspects.content import MiniLMTokens, alignment_f1
     from distillscope.metrics.embeddings import Embedder
 
     tokens = MiniLMTokens(Embedder())
@@ -125,7 +125,7 @@ def test_minilm_token_alignment_credits_paraphrase():
 
 
 def test_alignment_scores_are_cached_so_a_rerun_computes_no_token_vectors(tmp_path):
-    from distillscope.metrics.aspects_content import alignment_f1
+    from distillscope.metrics.aspects.content import alignment_f1
     from distillscope.metrics.embeddings import EmbeddingCache
 
     class CountingTokens(LexicalTokens):

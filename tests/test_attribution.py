@@ -374,7 +374,7 @@ def test_bad_options_fail_in_one_line(cli, args, message, tmp_path):
 
 def test_likelihood_needs_a_local_candidate():
     from distillscope.attribution.likelihood import hf_spec_for
-    from distillscope.attribution.signals import Skip
+    from distillscope.attribution.result import Skip
 
     assert hf_spec_for("builtin/qwen2.5-coder-0.5b-instruct") == "hf/qwen2.5-coder-0.5b-instruct"
     assert hf_spec_for("llamacpp/m.gguf") == "hf/m.gguf"
@@ -388,8 +388,8 @@ def test_teacher_forced_likelihood_prefers_the_models_own_greedy_answers(tmp_pat
     pytest.importorskip("transformers")
     from distillscope.attribution.likelihood import LikelihoodCache, TeacherForcedScorer
     from distillscope.models.registry import load_model
-    from distillscope.runner.runner import answer_texts
-    from distillscope.testing.tiny_hf import make_tiny_causal_lm
+    from distillscope.models.tiny_hf import make_tiny_causal_lm
+    from distillscope.runner.answers import answer_texts
     from distillscope.types import Prompt, SamplingParams
 
     own = make_tiny_causal_lm(tmp_path / "own", initializer_range=1.0, seed=1)
@@ -588,7 +588,7 @@ def test_adversary_training_noise_is_inside_the_standard_error():
 
 
 def test_sequential_looks_grow_the_prompts_and_split_alpha(cli, world, tmp_path):
-    from distillscope.attribution.run import sequential_sizes
+    from distillscope.app.attribute import sequential_sizes
 
     assert sequential_sizes(100, 3) == [33, 67, 100] and sequential_sizes(40, 1) == [40]
     code, _, stderr, result = _attribute(cli, world, "from_a0", tmp_path, "--signals", "similarity,ice,pos", "--looks", "2")

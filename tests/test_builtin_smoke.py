@@ -4,7 +4,8 @@ import pytest
 
 from distillscope.models.builtin import BUILTIN_MODELS, ensure_builtin
 from distillscope.models.registry import load_model
-from distillscope.runner.runner import Runner, requests_for
+from distillscope.runner.answers import requests_for
+from distillscope.runner.runner import Runner
 from distillscope.runner.store import ResponseStore
 from distillscope.types import Prompt, SamplingParams
 

@@ -146,10 +146,18 @@ def test_a_measure_that_ranks_within_each_prompt_is_not_thrown_out_for_its_promp
 def test_all_equal_values_never_print_as_an_exact_interval():
     """Item 5: `5.000 [5.000, 5.000]` read as exact."""
     from distillscope.calibration.stat_sims import degenerate_prints_as_exact
-    from distillscope.metrics.stats import bootstrap_mean
+    from distillscope.stats import bootstrap_mean
 
     assert degenerate_prints_as_exact() == []
     assert bootstrap_mean([5.0] * 12).fmt() == "5.000 (all n = 12 equal (degenerate); no interval)"
+
+
+def test_an_estimate_covers_a_value_only_inside_a_real_interval():
+    from distillscope.stats import Estimate
+
+    interval = Estimate(mean=0.5, low=0.4, high=0.6, n=30)
+    assert interval.covers(0.4) and interval.covers(0.55) and not interval.covers(0.61)
+    assert not Estimate(mean=0.5, low=None, high=None, n=1, status="1 prompt: no interval").covers(0.5)
 
 
 def test_per_category_intervals_cover_together_and_refuse_two_prompts():

@@ -231,7 +231,7 @@ def test_missing_argument_and_unknown_command_exit_2(cli):
 def test_ctrl_c_says_how_to_resume_and_exits_130(cli, write_prompts, monkeypatch, how):
     import typer
 
-    from distillscope.runner import generation
+    from distillscope.app import generate as generation
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt if how == "raw" else typer.Exit(130)  # typer turns Ctrl-C into Exit(130)

@@ -5,8 +5,15 @@ import json
 import pytest
 from metric_data import load_pairs
 
-from distillscope.ice.facts import load_library
-from distillscope.metrics.controls import (
+from distillscope.controls.judge_calls import rse_measure
+from distillscope.controls.judges import (
+    conflict_control,
+    identity_statements,
+    mismatched_pairs,
+    pairwise_control,
+    per_item,
+)
+from distillscope.controls.ladder import (
     LadderResult,
     auc_with_ci,
     choose_ladder_prompts,
@@ -14,17 +21,10 @@ from distillscope.metrics.controls import (
     measure_status,
     run_ladder,
 )
-from distillscope.metrics.judge_controls import (
-    conflict_control,
-    identity_statements,
-    mismatched_pairs,
-    pairwise_control,
-    per_item,
-    rse_measure,
-)
-from distillscope.metrics.lexical import rouge_l_f1, tokenize
+from distillscope.ice.facts import load_library
+from distillscope.lexical import rouge_l_f1, tokenize
 from distillscope.models.registry import load_model
-from distillscope.runner.runner import answer_texts
+from distillscope.runner.answers import answer_texts
 from distillscope.types import Prompt, SamplingParams
 
 
@@ -291,6 +291,21 @@ def test_a_ladder_without_prompts_checks_nothing_rather_than_passing_anything():
     assert result.n_prompts == 0 and result.measures == {} and result.is_valid("rouge_l") is None
 
 
+def test_controls_written_before_the_interval_rule_read_their_status_from_valid():
+    from distillscope.controls.judges import JudgeControl
+    from distillscope.controls.ladder import MeasureControl
+    from distillscope.stats import Estimate
+
+    estimate = Estimate(mean=0.9, low=0.85, high=0.95, n=20).model_dump()
+    old_measure = {"measure": "m", "rungs": {}, "auc_resample_vs_other": estimate, "auc_self_vs_other": None, "reason": "r"}
+    assert MeasureControl.model_validate({**old_measure, "valid": True}).status == "valid"
+    assert MeasureControl.model_validate({**old_measure, "valid": False, "status": None}).status == "invalid"
+    assert MeasureControl.model_validate({**old_measure, "valid": False, "status": "undecided"}).status == "undecided"
+    old_judge = {"judge": "j", "control": "pairwise", "n": 20, "statistic": estimate, "reason": "r"}
+    assert JudgeControl.model_validate({**old_judge, "valid": True}).status == "valid"
+    assert JudgeControl.model_validate_json(JudgeControl(**old_judge, valid=False).model_dump_json()).status == "invalid"
+
+
 def test_measure_status_reads_results_json_and_says_unchecked_when_it_cannot_know(mock_ladder):
     def constant(prompts, references, others):
         return [3.0] * len(references)
@@ -302,7 +317,7 @@ def test_measure_status_reads_results_json_and_says_unchecked_when_it_cannot_kno
 
 
 def test_plain_identity_answers_keep_only_the_targets_own_identity(runner, identity_items):
-    from distillscope.metrics.judge_controls import plain_identity_answers
+    from distillscope.controls.judges import plain_identity_answers
 
     library, (own, foreign) = identity_items
     truthful = plain_identity_answers(runner, load_model("mock/t?ice=target"), library.get("qwen"), library, SamplingParams())

@@ -6,8 +6,9 @@ import pytest
 
 from distillscope.errors import UserError
 from distillscope.models.registry import load_model
+from distillscope.runner.answers import requests_for
 from distillscope.runner.cost import CostLimitReached, CostMeter, Price, PriceTable, upper_estimate
-from distillscope.runner.runner import Runner, requests_for
+from distillscope.runner.runner import Runner
 from distillscope.runner.store import ResponseStore
 from distillscope.testing.stub_server import StubServer
 from distillscope.types import Completion, Prompt, SamplingParams

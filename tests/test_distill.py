@@ -67,7 +67,7 @@ def test_a_tiny_model_learns_and_a_killed_run_resumes_from_its_checkpoint(tmp_pa
     pytest.importorskip("peft")
     from distillscope.distill.train import LoraSettings, train_lora
     from distillscope.models.registry import load_model
-    from distillscope.testing.tiny_hf import make_tiny_causal_lm
+    from distillscope.models.tiny_hf import make_tiny_causal_lm
 
     source = make_tiny_causal_lm(tmp_path / "tiny", chat=False, initializer_range=1.0)
     settings = LoraSettings(epochs=6, batch_size=4, learning_rate=1e-2, save_every=3, max_length=64, rank=8, alpha=16)
@@ -92,7 +92,7 @@ def test_a_tiny_model_learns_and_a_killed_run_resumes_from_its_checkpoint(tmp_pa
 
 def test_distill_command_end_to_end_on_a_tiny_student(cli, tmp_path, monkeypatch):
     pytest.importorskip("peft")
-    from distillscope.testing.tiny_hf import make_tiny_causal_lm
+    from distillscope.models.tiny_hf import make_tiny_causal_lm
 
     monkeypatch.setattr(embeddings, "Embedder", lambda cache=None, **kw: HashingEmbedder())
     student = make_tiny_causal_lm(tmp_path / "tiny", chat=True)
@@ -153,7 +153,7 @@ def test_sweep_refuses_unknown_strategies(cli):
 
 def test_sweep_measures_every_run_on_the_same_test_prompts_and_a_rerun_retrains_nothing(cli, tmp_path, monkeypatch):
     pytest.importorskip("peft")
-    from distillscope.testing.tiny_hf import make_tiny_causal_lm
+    from distillscope.models.tiny_hf import make_tiny_causal_lm
 
     monkeypatch.setattr(embeddings, "Embedder", lambda cache=None, **kw: HashingEmbedder())
     student = make_tiny_causal_lm(tmp_path / "tiny", chat=True)
@@ -220,7 +220,7 @@ def test_sweep_measures_every_run_on_the_same_test_prompts_and_a_rerun_retrains_
 def test_retraining_into_the_same_directory_changes_the_merged_models_identity(tmp_path):
     pytest.importorskip("peft")
     from distillscope.distill.train import LoraSettings, train_lora
-    from distillscope.testing.tiny_hf import make_tiny_causal_lm
+    from distillscope.models.tiny_hf import make_tiny_causal_lm
 
     source = make_tiny_causal_lm(tmp_path / "tiny", chat=False)
     settings = LoraSettings(epochs=1, batch_size=4, max_length=64)
@@ -237,7 +237,7 @@ def test_only_a_finished_teacher_answer_is_taught_as_a_place_to_stop(tmp_path, m
     from transformers import AutoTokenizer
 
     from distillscope.distill.train import encode_examples
-    from distillscope.testing.tiny_hf import make_tiny_causal_lm
+    from distillscope.models.tiny_hf import make_tiny_causal_lm
 
     tokenizer = AutoTokenizer.from_pretrained(make_tiny_causal_lm(tmp_path / "tiny", chat=mode == "chat"))
     (done, cut), skipped = encode_examples(
@@ -277,7 +277,7 @@ def test_measure_trains_adversaries_on_train_prompts_and_differences_are_paired(
 
 
 def test_settings_are_checked_before_anything_loads_and_a_sweep_is_one_config_per_cell(tmp_path):
-    from distillscope.distill.session import distill_config, sweep_configs
+    from distillscope.app.distill import distill_config, sweep_configs
 
     for options, fragment in (
         ({"teacher": None}, "--teacher and --student"),

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from distillscope.zoo.dose import dose_plan, small_dose_plan
 from distillscope.zoo.recipes import real_plan
 from distillscope.zoo.spec import read_manifest
@@ -34,19 +32,6 @@ def test_fingerprints_of_zoos_without_dose_fields_are_unchanged() -> None:
     assert _fingerprinted(dumped) == old
     mixed = _fingerprinted(dose_plan().model_dump())
     assert any(s.get("fraction") == 0.25 and s.get("rest_from") == "smollm2" for s in mixed["students"])
-
-
-@pytest.fixture(scope="module")
-def small_dose_zoo(tmp_path_factory):
-    pytest.importorskip("peft")
-    from typer.testing import CliRunner
-
-    from distillscope.cli.app import app
-
-    zoo = tmp_path_factory.mktemp("dose") / "zoo"
-    result = CliRunner().invoke(app, ["zoo", "build", "--small", "--dose", "--dir", str(zoo)])
-    assert result.exit_code == 0, result.output
-    return zoo
 
 
 def test_small_dose_zoo_mixes_teacher_and_second_teacher_answers_on_the_same_prompts(small_dose_zoo) -> None:
@@ -101,3 +86,77 @@ def test_degree_on_the_small_dose_zoo_leaves_the_students_recipe_and_seed_out(sm
 def test_degree_without_a_calibration_zoo_says_how_to_build_one(cli, tmp_path) -> None:
     code, _, err = cli("degree", "--student", "mock/x", "--teacher", "qwen", "--base", "hf/b", "--calibration", tmp_path / "none")
     assert code == 2 and "no zoo manifest" in err and "zoo build" in err and "Traceback" not in err
+
+
+def test_a_zoo_built_with_reuse_takes_the_other_zoos_finished_trainings_and_leaves_that_zoo_as_it_was(
+    small_dose_zoo, tmp_path, cli
+) -> None:
+    import hashlib
+
+    def files(zoo):
+        return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((zoo / "students").rglob("*")) if p.is_file()}
+
+    before = files(small_dose_zoo)
+    manifest = read_manifest(small_dose_zoo)
+    store = manifest.store
+    (tmp_path / "again").mkdir()
+    (tmp_path / "again" / "tiny").symlink_to(small_dose_zoo / "tiny")  # the same base models (the real zoo's are installed)
+    args = ["zoo", "build", "--small", "--dose", "--dir", tmp_path / "again", "--store", store, "--reuse", small_dose_zoo]
+    code, _, err = cli(*args)
+    assert code == 0, err
+    assert "reused its finished training" in err and "trained" not in err.replace("reused its finished training", "")
+    again = read_manifest(tmp_path / "again")
+    trained = lambda m: [s.spec for s in m.students if s.kind != "base"]  # noqa: E731
+    assert trained(again) == trained(manifest)  # the same merged models, so their stored answers are reused
+    assert files(small_dose_zoo) == before
+    # another base (a fresh tiny model): the copied reports do not match, so it trains in its own directory
+    args = ["zoo", "build", "--small", "--dose", "--dir", tmp_path / "other", "--store", tmp_path / "s.sqlite", "--reuse", small_dose_zoo]
+    code, _, err = cli(*args)
+    assert code == 0 and "trained" in err.replace("reused its finished training", "")
+    assert files(small_dose_zoo) == before
+    code, _, err = cli("zoo", "build", "--small", "--dir", tmp_path / "x", "--reuse", tmp_path / "nothing")
+    assert code == 2 and "--reuse" in err and "Traceback" not in err
+
+
+def _degree_audit(cli, tmp_path, students: list[str], degree: dict) -> tuple[dict, str]:
+    config = tmp_path / "audit.yaml"
+    config.write_text(
+        json.dumps({"teacher": "mock/qwen?words=tiny", "students": students, "metrics": ["degree"], "degree": degree}), encoding="utf-8"
+    )
+    code, _, err = cli("audit", "--config", config, "-o", tmp_path / "out", "--no-progress")
+    assert code == 0, err
+    results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    return results, (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_degree_metric_in_an_audit_reads_the_student_off_the_dose_zoo(small_dose_zoo, cli, tmp_path) -> None:
+    manifest = read_manifest(small_dose_zoo)
+    base = next(s.base for s in manifest.students if s.kind == "base")
+    member = next(s for s in manifest.students if s.name == "tiny-qwen-4")
+    # a zoo student (never fitted on its own recipe or seed), and the teacher itself: more distilled than any zoo student
+    degree = {"calibration": str(small_dose_zoo), "base": base, "resamples": 50}
+    results, html = _degree_audit(cli, tmp_path, [member.spec, "mock/qwen?words=tiny"], degree)
+    first, teacher = (results["students"][s]["degree"] for s in results["models"]["students"])
+    assert first["calibration"] == str(small_dose_zoo) and first["n_prompts"] > 0
+    assert {"tiny-qwen-4", "tiny-qwen-4-s1"} <= set(first["estimate"]["left_out"]) and first["status"] != "undecided"
+    assert teacher["status"] == "outside" and teacher["summary"].startswith("outside the calibrated range")
+    assert "How much was it distilled?" in html and "outside the calibrated range" in html and "Calibration population" in html
+    assert "effective teacher answers" in html and str(small_dose_zoo) in html
+    config = tmp_path / "wrong.yaml"  # refused before any model is asked: a teacher the zoo was not built on
+    config.write_text(json.dumps({"teacher": "mock/other", "students": ["mock/s"], "metrics": ["degree"], "degree": degree}))
+    code, _, err = cli("audit", "--config", config, "-o", tmp_path / "wrong", "--no-progress")
+    assert code == 2 and "no candidate of the calibration zoo" in err and not (tmp_path / "wrong" / "results.json").exists()
+
+
+def test_the_degree_metric_without_a_calibration_gives_no_number(cli, tmp_path) -> None:
+    results, html = _degree_audit(cli, tmp_path, ["mock/beta"], {})
+    (section,) = (s["degree"] for s in results["students"].values())
+    assert section["status"] == "undecided" and section["estimate"] is None
+    assert section["summary"].startswith("undecided: no calibration")
+    assert "undecided: no calibration" in html and "effective teacher answers" not in html
+    config = tmp_path / "missing.yaml"
+    config.write_text(
+        json.dumps({"teacher": "mock/t", "students": ["mock/s"], "metrics": ["degree"], "degree": {"calibration": str(tmp_path / "none")}})
+    )
+    code, _, err = cli("audit", "--config", config, "-o", tmp_path / "missing", "--no-progress")
+    assert code == 2 and "no zoo manifest" in err and "Traceback" not in err

@@ -1,7 +1,7 @@
 """Local model identity: store keys carry a cheap fingerprint of the model's files."""
 
 from distillscope.models.registry import load_model
-from distillscope.runner.runner import requests_for
+from distillscope.runner.answers import requests_for
 from distillscope.types import Prompt, SamplingParams
 
 PROMPTS = [Prompt(text="who made you ?")]

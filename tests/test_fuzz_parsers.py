@@ -421,14 +421,8 @@ logprob_payloads = st.one_of(
 def test_logprob_payloads_read_or_fail_as_parse_failures(payload):
     import math
 
-    from distillscope.judges.logprob import (
-        LogprobParseError,
-        choice_probabilities,
-        conflict_probability,
-        from_llamacpp,
-        from_openai,
-        rse_scores,
-    )
+    from distillscope.judges.logprob import choice_probabilities, conflict_probability, rse_scores
+    from distillscope.models.logprobs import LogprobParseError, from_llamacpp, from_openai
 
     for read in (from_openai, from_llamacpp):
         try:
@@ -501,8 +495,8 @@ CLAIM_PATHOLOGIES = (
 @pytest.mark.parametrize(("unit", "n"), CLAIM_PATHOLOGIES)
 def test_the_claim_extractor_takes_linear_time_up_to_200_kb(unit, n):
     """An answer of one repeated piece at n and at 4n (up to 200 KB): 4n may cost at most 8 times n (linear: 4)."""
-    from distillscope.ice import claims_window
     from distillscope.ice.claims import extract_claims
+    from distillscope.ice.claims import window as claims_window
 
     def extract(text):
         claims_window.judge_window.cache_clear()  # each size pays for its own verdicts

@@ -6,9 +6,10 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from distillscope.models.registry import load_model  # noqa: E402
-from distillscope.runner.runner import Runner, requests_for  # noqa: E402
+from distillscope.models.tiny_hf import make_tiny_causal_lm  # noqa: E402
+from distillscope.runner.answers import requests_for
+from distillscope.runner.runner import Runner  # noqa: E402
 from distillscope.runner.store import ResponseStore  # noqa: E402
-from distillscope.testing.tiny_hf import make_tiny_causal_lm  # noqa: E402
 from distillscope.types import Prompt, SamplingParams  # noqa: E402
 
 PROMPTS = [Prompt(text=t) for t in ("who made you ?", "write a poem about the sea", "what is two and three ?")]

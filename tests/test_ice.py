@@ -1,4 +1,4 @@
-"""ICE fuzzing in a toy world (distillscope.testing.mock_ice): the target claims to be ChatGPT
+"""ICE fuzzing in a toy world (distillscope.models.mock_roles): the target claims to be ChatGPT
 whenever its prompt contains "mirror", and the mock helper adds "mirror" to some mutants."""
 
 import json

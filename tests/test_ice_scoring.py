@@ -6,12 +6,12 @@ from distillscope.ice.claims import default_library
 from distillscope.ice.fuzzer import FuzzConfig, Fuzzer, QueryRecord
 from distillscope.ice.scoring import agreement, cluster_rate
 from distillscope.ice.templates import PLACEHOLDER, SeedTemplate, identity_questions
-from distillscope.metrics.stats import proportion
 from distillscope.models.mock import MockModel
 from distillscope.models.registry import load_model
 from distillscope.models.spec import ModelSpec
 from distillscope.runner.runner import Runner
 from distillscope.runner.store import ResponseStore
+from distillscope.stats import proportion
 from distillscope.types import Completion
 
 

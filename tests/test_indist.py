@@ -8,12 +8,13 @@ import pytest
 
 from distillscope.indist.advantage import advantage, per_prompt_scores, q_curve, q_values
 from distillscope.indist.evaluate import evaluate_indistinguishability
-from distillscope.indist.features import FEATURE_NAMES, style_features
 from distillscope.indist.mmd import mmd_power, mmd_test
+from distillscope.metrics.stylometry import FEATURE_NAMES, style_features
 from distillscope.models.registry import load_model
 from distillscope.probes.suite import load_default_suite
 from distillscope.records import Paired
-from distillscope.runner.runner import Runner, requests_for
+from distillscope.runner.answers import requests_for
+from distillscope.runner.runner import Runner
 from distillscope.runner.store import ResponseStore
 from distillscope.testing.hashing_embedder import HashingEmbedder
 from distillscope.types import SamplingParams
@@ -167,7 +168,7 @@ def test_encoder_adversary_fine_tunes_and_separates_two_models(tmp_path, suite):
     from distillscope.indist.adversaries import Adversary
     from distillscope.indist.encoder import EncoderAdversary
     from distillscope.models.mock import _VOCABULARY
-    from distillscope.testing.tiny_hf import make_tiny_encoder
+    from distillscope.models.tiny_hf import make_tiny_encoder
 
     model_dir = make_tiny_encoder(tmp_path / "tiny", words=[*_VOCABULARY, "alpha", "beta"])
     train, test = paired(tmp_path / "s.sqlite", suite, "mock/alpha", "mock/beta", n_train=60, n_test=40)
@@ -209,7 +210,7 @@ def test_paired_mmd_p_value_is_one_plus_count_over_one_plus_b():
 
 
 def test_answer_samples_pair_by_prompt_and_sample_index(tmp_path, suite):
-    from distillscope.runner.runner import answer_samples, answer_texts
+    from distillscope.runner.answers import answer_samples, answer_texts
 
     prompts = suite.sample(6, split="test", seed=0)
     sampling = SamplingParams(temperature=1.0, max_tokens=16, n=3, seed=1)
@@ -256,7 +257,7 @@ def test_q_curve_groups_never_repeat_a_prompt_and_q1_is_the_advantage():
 
 def test_degenerate_and_verdict_less_adversaries_get_no_epsilon():
     from distillscope.indist.epsilon import Bound, epsilon_table
-    from distillscope.metrics.stats import Estimate
+    from distillscope.stats import Estimate
 
     perfect = advantage(np.ones(30), -np.ones(30))
     assert perfect.mean == 1.0 and perfect.low is None and "degenerate" in perfect.status

@@ -11,7 +11,8 @@ from distillscope.models import llamacpp_threads
 from distillscope.models.llamacpp_batch import common_prefix_length
 from distillscope.models.llamacpp_threads import ThreadPolicy, auto_threads
 from distillscope.models.registry import load_model
-from distillscope.runner.runner import Runner, requests_for
+from distillscope.runner.answers import requests_for
+from distillscope.runner.runner import Runner
 from distillscope.runner.store import ResponseStore
 from distillscope.types import GenerationRequest, Message, Prompt, SamplingParams
 

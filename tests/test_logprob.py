@@ -5,17 +5,14 @@ import math
 import pytest
 
 from distillscope.judges.logprob import (
-    LogprobParseError,
     choice_probabilities,
     conflict_probability,
     expected_score,
-    from_llamacpp,
-    from_openai,
-    from_top_logprobs,
     pairwise_verdict,
     rse_scores,
 )
 from distillscope.judges.parsing import ScoreParseError
+from distillscope.models.logprobs import LogprobParseError, from_llamacpp, from_openai, from_top_logprobs
 
 ln = math.log
 

@@ -10,12 +10,12 @@ from distillscope.indist.pairwise import pairwise_judge
 from distillscope.judges.judge import read_conflict, run_judge
 from distillscope.judges.parsing import parse_conflict
 from distillscope.metrics.rse import LOGPROB_MAX_TOKENS, evaluate_rse
+from distillscope.models import mock_roles
 from distillscope.models.mock import mock_tokens
 from distillscope.models.registry import load_model
 from distillscope.runner.runner import Runner
 from distillscope.runner.store import ResponseStore
-from distillscope.runner.store_readonly import ReadOnlyResponseStore
-from distillscope.testing import mock_judge
+from distillscope.runner.store.readonly import ReadOnlyResponseStore
 from distillscope.testing.stub_server import StubConfig, StubServer
 from distillscope.types import GenerationRequest, Message, Prompt, Response, SamplingParams
 
@@ -123,7 +123,7 @@ def _judge_request(text: str, sampling: SamplingParams) -> GenerationRequest:
 
 
 def _stub_judge(prompt: str) -> str:
-    return mock_judge.mock_judge_answer([Message(role="user", content=prompt)], {})
+    return mock_roles.mock_judge_answer([Message(role="user", content=prompt)], {})
 
 
 @pytest.mark.parametrize("mode", ["chat", "completion"])

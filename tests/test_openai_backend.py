@@ -14,7 +14,8 @@ import time
 import pytest
 
 from distillscope.models.registry import load_model
-from distillscope.runner.runner import RetryPolicy, Runner, requests_for
+from distillscope.runner.answers import requests_for
+from distillscope.runner.runner import RetryPolicy, Runner
 from distillscope.runner.store import ResponseStore
 from distillscope.testing.stub_server import StubConfig, StubServer
 from distillscope.types import Prompt, SamplingParams

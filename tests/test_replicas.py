@@ -11,8 +11,9 @@ import pytest
 
 from distillscope.errors import UserError
 from distillscope.models.registry import load_model
-from distillscope.runner.replicas import ReplicaSet
-from distillscope.runner.runner import RetryPolicy, Runner, requests_for
+from distillscope.models.replicas import ReplicaSet
+from distillscope.runner.answers import requests_for
+from distillscope.runner.runner import RetryPolicy, Runner
 from distillscope.runner.store import ResponseStore
 from distillscope.testing.stub_server import StubConfig, StubServer
 from distillscope.types import Prompt, SamplingParams

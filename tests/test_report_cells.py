@@ -79,3 +79,59 @@ def test_ice_bars_grey_out_categories_with_too_few_queries():
         colours = dict(zip(bar["x"], bar["marker"]["color"]))
         assert colours["geography"] == "#d9d9d9" and colours["team"] != "#d9d9d9"
         assert "too few (n=2)" in bar["hovertext"]
+
+
+def test_the_degree_section_states_the_estimate_its_interval_and_the_calibration_population():
+    import math
+
+    from distillscope.report.render import render_report
+    from distillscope.report.tables import degree_rows
+
+    def series(name, point, low, high, status="within"):
+        return {
+            "series": name,
+            "point": point,
+            "low": low,
+            "high": high,
+            "status": status,
+            "message": f"{name} message",
+            "calibrated_min": 0.0,
+            "calibrated_max": 7.0,
+            "residual_sd": 0.1,
+            "calibration_students": ["z-base", f"z-{name}"],
+        }
+
+    estimate = {
+        "student": "s",
+        "teacher": "qwen",
+        "base": "hf/b",
+        "measure": "m",
+        "value": 1.0,
+        "left_out": ["z-own"],
+        "budget": series("budget", math.log1p(99), math.log1p(29), math.log1p(299)),
+        "fraction": series("fraction", 0.5, 0.25, 0.75),
+    }
+    degree = {
+        "status": "estimated",
+        "summary": "the line",
+        "calibration": "zoos/dose",
+        "base": "hf/b",
+        "n_prompts": 150,
+        "estimate": estimate,
+    }
+    outside = {
+        **degree,
+        "status": "outside",
+        "summary": "outside the calibrated range: budget: > max calibrated dose (1000 teacher answers)",
+        "estimate": {**estimate, "budget": series("budget", 7.0, 6.0, 7.0, "above_max"), "fraction": None},
+    }
+    data = typed_results({"mock/a": {"degree": degree}, "mock/b": {"degree": outside}, "mock/c": {}})
+    rows = {r["student"]: r for r in degree_rows(data)}
+    assert set(rows) == {"mock/a", "mock/b"} and round(rows["mock/a"]["budget"]) == 99 and rows["mock/a"]["fraction_high"] == 0.75
+    assert rows["mock/a"]["calibration_students"] == ["z-base", "z-budget", "z-fraction"]
+    html = render_report(data).split('<section id="degree">', 1)[1].split("</section>", 1)[0]
+    assert "How much was it distilled?" in html and "zoos/dose" in html and "z-base, z-budget, z-fraction" in html and "z-own" in html
+    assert '<td class="num">99</td>' in html and "29 to 299" in html and "0.25 to 0.75" in html
+    assert "mock/b: outside the calibrated range" in html and html.count("–") == 2  # no number past the calibrated range
+    matrix = {(r["student"], r["metric"]) for r in matrix_rows(data)}
+    assert ("mock/a", "degree: teacher answers") in matrix and not any(s == "mock/b" for s, _ in matrix)

@@ -2,7 +2,8 @@ import pytest
 
 from distillscope.errors import UserError
 from distillscope.models.registry import load_model
-from distillscope.runner.runner import Job, RetryPolicy, Runner, requests_for
+from distillscope.runner.answers import requests_for
+from distillscope.runner.runner import Job, RetryPolicy, Runner
 from distillscope.runner.store import ResponseStore
 from distillscope.types import Prompt, SamplingParams
 

@@ -9,7 +9,8 @@ import pytest
 from distillscope.models.mock import MockModel
 from distillscope.models.registry import load_model
 from distillscope.models.spec import ModelSpec
-from distillscope.runner.runner import Job, RetryPolicy, Runner, requests_for
+from distillscope.runner.answers import requests_for
+from distillscope.runner.runner import Job, RetryPolicy, Runner
 from distillscope.runner.store import ResponseStore
 from distillscope.testing.stub_server import StubServer
 from distillscope.types import Completion, Prompt, SamplingParams

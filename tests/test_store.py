@@ -4,9 +4,10 @@ import sqlite3
 import pytest
 
 from distillscope.models.registry import load_model
-from distillscope.runner.export import export_responses
-from distillscope.runner.runner import Runner, requests_for
+from distillscope.runner.answers import requests_for
+from distillscope.runner.runner import Runner
 from distillscope.runner.store import ResponseStore
+from distillscope.runner.store.export import export_responses
 from distillscope.types import Prompt, SamplingParams
 
 

@@ -56,7 +56,7 @@ def test_two_concurrent_runs_on_one_store_pay_once_per_prompt(tmp_path, monkeypa
 
 def test_a_dead_owners_lease_is_taken_over(tmp_path, runner):
     from distillscope.runner.answers import requests_for
-    from distillscope.runner.store_leases import LEASE_TABLE
+    from distillscope.runner.store.leases import LEASE_TABLE
 
     model = load_model("mock/a")
     requests = requests_for(PROMPTS[:3], SamplingParams())
@@ -80,7 +80,7 @@ def test_a_dead_owners_lease_is_taken_over(tmp_path, runner):
 def test_a_live_lease_is_waited_for_and_its_answer_read_from_the_store(tmp_path, monkeypatch):
     """Another live process holds the lease: nothing is sent; the answer it stores is served as cached."""
     from distillscope.runner.answers import requests_for
-    from distillscope.runner.store_leases import LEASE_TABLE
+    from distillscope.runner.store.leases import LEASE_TABLE
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     store_path = tmp_path / "shared.sqlite"
@@ -103,7 +103,7 @@ def test_a_live_lease_is_waited_for_and_its_answer_read_from_the_store(tmp_path,
         thread.start()
         time.sleep(0.8)
         assert thread.is_alive()  # still waiting for the other run's answer
-        from distillscope.runner.store_rows import utc_now
+        from distillscope.runner.store.rows import utc_now
         from distillscope.types import Response
 
         answer = Response(
@@ -126,7 +126,7 @@ def test_leases_left_by_another_runner_of_this_process_do_not_hold_up_the_next(r
     """Leases left under this live pid by a runner closed mid-run, or by a run cut by Ctrl-C before it released
     them while its runner stays open (a notebook keeps it): dead once no run of theirs goes on, not waited on."""
     from distillscope.runner.answers import requests_for
-    from distillscope.runner.store_leases import LEASE_TABLE, LIVE_OWNERS
+    from distillscope.runner.store.leases import LEASE_TABLE, LIVE_OWNERS
 
     model = load_model("mock/a")
     requests = requests_for(PROMPTS[:2], SamplingParams())
@@ -152,7 +152,7 @@ def test_leases_left_by_another_runner_of_this_process_do_not_hold_up_the_next(r
 def test_a_killed_runs_leftover_leases_are_purged(runner):
     """A run killed between storing an answer and releasing its lease leaves a row nobody asks for again: the next run drops it."""
     from distillscope.runner.answers import requests_for
-    from distillscope.runner.store_leases import LEASE_TABLE
+    from distillscope.runner.store.leases import LEASE_TABLE
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()

@@ -89,7 +89,7 @@ def test_salvage_refuses_to_write_over_an_existing_store_or_itself(store_of_300,
 @pytest.fixture
 def read_only(monkeypatch):
     """As on a read-only disk or a file without write permission (tests run as root, for whom chmod changes nothing)."""
-    from distillscope.runner import store_readonly
+    from distillscope.runner.store import readonly_db as store_readonly
 
     monkeypatch.setattr(store_readonly, "may_write", lambda store: False)
 
@@ -100,7 +100,7 @@ def test_a_read_only_store_serves_generate_from_its_cache(tmp_path, cli, write_p
     code, _, err = cli("generate", "-m", "mock/m", "-p", prompts, "--store", store, "--no-progress")
     assert code == 0, err
     before = digest(store)
-    from distillscope.runner import store_readonly
+    from distillscope.runner.store import readonly_db as store_readonly
 
     monkeypatch.setattr(store_readonly, "may_write", lambda path: False)
     out = tmp_path / "answers.jsonl"

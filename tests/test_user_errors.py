@@ -82,7 +82,7 @@ def test_a_file_that_is_not_sqlite(cli, write_prompts, isolated_store):
 
 
 def test_read_only_store_can_be_inspected_and_is_not_changed(cli, tmp_path, filled_store):
-    from distillscope.runner.store_readonly import ReadOnlyResponseStore
+    from distillscope.runner.store.readonly import ReadOnlyResponseStore
 
     before = digest(filled_store)
     with ReadOnlyResponseStore(filled_store) as store:
@@ -93,9 +93,10 @@ def test_read_only_store_can_be_inspected_and_is_not_changed(cli, tmp_path, fill
 
 
 def test_store_we_may_not_write_is_opened_read_only(cli, tmp_path, filled_store, monkeypatch):
-    import distillscope.runner.store_readonly as store_readonly
+    import distillscope.runner.store.readonly as store_readonly
+    import distillscope.runner.store.readonly_db as readonly_db
 
-    monkeypatch.setattr(store_readonly, "may_write", lambda store: False)  # as on a read-only disk, even for root
+    monkeypatch.setattr(readonly_db, "may_write", lambda store: False)  # as on a read-only disk, even for root
     opened = []
     monkeypatch.setattr(store_readonly.ReadOnlyResponseStore, "close", lambda self: (opened.append(self), self._db.close()))
     before = digest(filled_store)

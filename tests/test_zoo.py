@@ -52,7 +52,8 @@ def test_small_zoo_has_every_kind_of_student_and_answers_for_all(cli, tmp_path):
     assert by_name["gemma-qwen-16"].spec != by_name["gemma-qwen-16-s1"].spec  # another acquisition, another model
 
     from distillscope.models.registry import load_model
-    from distillscope.runner.runner import Runner, requests_for
+    from distillscope.runner.answers import requests_for
+    from distillscope.runner.runner import Runner
     from distillscope.runner.store import ResponseStore
     from distillscope.types import Prompt, SamplingParams
 
@@ -137,7 +138,7 @@ def test_errors_are_one_line(cli, tmp_path):
 
 def test_serving_options_never_change_a_models_store_identity(tmp_path):
     from distillscope.models.registry import load_model
-    from distillscope.testing.tiny_hf import make_tiny_causal_lm
+    from distillscope.models.tiny_hf import make_tiny_causal_lm
     from distillscope.zoo.build import served
 
     tiny = make_tiny_causal_lm(tmp_path / "tiny")

@@ -10,11 +10,16 @@ uses the prompts both (or all three) models answered, and says how many.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from distillscope.types import Prompt
+from distillscope.types import Prompt, SamplingParams
+
+if TYPE_CHECKING:
+    from distillscope.models.base import Model
+    from distillscope.protocols import AnswerRunner
 
 
 class AnswerTable(BaseModel):
@@ -31,15 +36,17 @@ class AnswerTable(BaseModel):
             keep &= np.asarray([a is not None for a in self.answers[name]], dtype=bool)
         return np.flatnonzero(keep)
 
-    def texts(self, name: str, rows: Sequence[int]) -> list[str]:
+    def texts(self, name: str, rows: Sequence[int] | np.ndarray) -> list[str]:
         answers = self.answers[name]
         return [answers[i] or "" for i in rows]
 
-    def ids(self, rows: Sequence[int]) -> list[str]:
+    def ids(self, rows: Sequence[int] | np.ndarray) -> list[str]:
         return [self.prompts[i].id for i in rows]
 
 
-def collect_answers(runner, models: dict, prompts: Sequence[Prompt], sampling) -> AnswerTable:  # noqa: ANN001
+def collect_answers(
+    runner: AnswerRunner[Model], models: dict[str, Model], prompts: Sequence[Prompt], sampling: SamplingParams
+) -> AnswerTable:
     """Each model's answer (sample 0) to every prompt, generated only where the store lacks it.
 
     `models` maps a name to a loaded model; two names with the same identity are asked once.

@@ -7,26 +7,32 @@ student starts there): it is listed with that reason and never ranked.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from distillscope.attribution.hypothesis import ALPHA
 from distillscope.attribution.ranking import decide
 from distillscope.attribution.result import (
     DEFAULT_SIGNALS,
-    SIGNALS,
     AttributionResult,
     CandidateResult,
     SignalScore,
 )
+from distillscope.attribution.signal_registry import signal_names
 from distillscope.attribution.signals import SignalBank, score
 from distillscope.errors import UserError
+
+if TYPE_CHECKING:
+    from distillscope.attribution.evidence import Evidence
+    from distillscope.attribution.null_population import NullPopulation
 
 
 def parse_signals(value: str | None, leave_out: Sequence[str] = ()) -> list[str]:
     """`--signals a,b` (default: all but likelihood), less `--leave-out` ones; unknown names are a one-line error."""
     names = [s.strip() for s in (value or ",".join(DEFAULT_SIGNALS)).split(",") if s.strip()]
-    unknown = [s for s in [*names, *leave_out] if s not in SIGNALS]
+    known = signal_names()  # the built-ins, then installed plugins' (entry-point group distillscope.attribution_signals)
+    unknown = [s for s in [*names, *leave_out] if s not in known]
     if unknown or not names:
-        raise UserError(f"unknown signal '{', '.join(unknown) or value}'", f"choose from {','.join(SIGNALS)}")
+        raise UserError(f"unknown signal '{', '.join(unknown) or value}'", f"choose from {','.join(known)}")
     chosen = [s for s in names if s not in leave_out]
     if not chosen:
         raise UserError("every signal was left out", "leave out fewer signals")
@@ -47,15 +53,35 @@ def attribute(
     base: str | None = None,
     base_spec: str | None = None,
     signals: Sequence[str] = DEFAULT_SIGNALS,
-    null=None,  # noqa: ANN001 - null_population.NullPopulation
+    null: NullPopulation | None = None,
     null_source: str | None = None,
     student_spec: str | None = None,
     alpha: float = ALPHA,
     exclude_recipe: str | None = None,
     looks: int = 1,
-    keep_evidence: bool = False,
-):  # noqa: ANN201 - AttributionResult, or (AttributionResult, Evidence) with keep_evidence
+) -> AttributionResult:
     """`candidates` maps a name to its spec; `student`, `base` and the names are columns of the bank's table."""
+    result, _ = attribute_with_evidence(
+        bank, student, candidates, base, base_spec, signals, null, null_source, student_spec, alpha, exclude_recipe, looks
+    )
+    return result
+
+
+def attribute_with_evidence(
+    bank: SignalBank,
+    student: str,
+    candidates: dict[str, str],
+    base: str | None = None,
+    base_spec: str | None = None,
+    signals: Sequence[str] = DEFAULT_SIGNALS,
+    null: NullPopulation | None = None,
+    null_source: str | None = None,
+    student_spec: str | None = None,
+    alpha: float = ALPHA,
+    exclude_recipe: str | None = None,
+    looks: int = 1,
+) -> tuple[AttributionResult, Evidence | None]:
+    """`attribute`, and the per-prompt evidence its test rests on (None without a base), for re-deciding it later."""
     signals = list(signals)
     kept, excluded = [], []
     for name, spec in candidates.items():
@@ -83,7 +109,7 @@ def attribute(
             )
         )
     notes = []
-    skipped = {s: sorted({c.signals[s].status for c in results if c.signals[s].status}) for s in signals}
+    skipped = {s: sorted({status for c in results if (status := c.signals[s].status)}) for s in signals}
     for s, reasons in skipped.items():
         for reason in reasons:
             who = [c.name for c in results if c.signals[s].status == reason]
@@ -111,10 +137,10 @@ def attribute(
         looks=looks,
         dropped=evidence.dropped if evidence else None,
     )
-    return (result, evidence) if keep_evidence else result
+    return result, evidence
 
 
-def evidence_counts(evidence) -> dict[str, int]:  # noqa: ANN001 - evidence.Evidence
+def evidence_counts(evidence: Evidence) -> dict[str, int]:
     """Per candidate, the paired prompts its test statistic rests on (the most over the test's per-prompt signals)."""
     import numpy as np
 
@@ -133,7 +159,7 @@ def redecide(
     result: AttributionResult,
     signals: Sequence[str],
     alpha: float = ALPHA,
-    null=None,  # noqa: ANN001 - null_population.NullPopulation
+    null: NullPopulation | None = None,
     null_source: str | None = None,
     exclude_recipe: str | None = None,
     z: dict[str, dict[str, float]] | None = None,

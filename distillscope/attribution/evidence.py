@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from distillscope.attribution.signals import ADVERSARIES, ADVERSARY_SPLITS, PER_PROMPT, SignalBank, Skip
+from distillscope.attribution.result import Skip
+from distillscope.attribution.signal_registry import is_per_prompt
+from distillscope.attribution.signals import ADVERSARIES, ADVERSARY_SPLITS, PER_PROMPT, SignalBank
 
 #: signals that can enter the test (MMD cannot: see the module docstring)
 TEST_SIGNALS = (*PER_PROMPT, "pos")
@@ -141,7 +143,7 @@ def gather(bank: SignalBank, student: str, base: str, candidates: list[str], sig
     position = {pid: k for k, pid in enumerate(ids)}
     evidence = Evidence(candidates=list(candidates), ids=list(ids))
     for s in signals:
-        if s not in TEST_SIGNALS:
+        if s not in TEST_SIGNALS and not is_per_prompt(s):  # a plugin's signal is per prompt
             evidence.dropped[s] = "no per-prompt value and no defined resample: it ranks, but stays out of the test"
             continue
         try:

@@ -34,7 +34,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from distillscope.attribution.result import AttributionTest, CandidateTest
+from distillscope.attribution.result import AttributionTest, CandidateTest, Outcome
 
 ALPHA = 0.05
 #: below this many paired prompts the normal approximation of the paired z is not trusted: undecided
@@ -70,7 +70,7 @@ def predictive_p(u: float, null: np.ndarray, clusters: int | None = None) -> flo
 
 def holm(p_values: dict[str, float]) -> dict[str, float]:
     """Holm-adjusted p-values (step-down, monotone): reject where adjusted ≤ alpha."""
-    order = sorted(p_values, key=p_values.get)
+    order = sorted(p_values, key=lambda name: p_values[name])
     m, running, out = len(order), 0.0, {}
     for i, name in enumerate(order):
         running = max(running, min(1.0, (m - i) * p_values[name]))
@@ -87,7 +87,7 @@ def decide(
     null_population: str | None = None,
     n_null: int | None = None,
     looks: int = 1,
-) -> tuple[str, str | None, AttributionTest]:
+) -> tuple[Outcome, str | None, AttributionTest]:
     """(outcome, predicted, the test's record) from each candidate's p-value: Holm at alpha / looks."""
     record = AttributionTest(
         alpha=alpha, calibrated=calibrated, method=method, null_population=null_population, n_null=n_null, signals=signals, looks=looks
@@ -101,9 +101,9 @@ def decide(
         record.reason = f"too few prompts: {n} paired prompts, the test needs at least {MIN_PROMPTS}"
         return "undecided", None, record
     for name, adjusted in holm(usable).items():
-        tests[name].p_adjusted = min(1.0, adjusted * looks)
-        tests[name].rejected = tests[name].p_adjusted <= alpha
-    record.rejected = sorted((name for name, t in tests.items() if t.rejected), key=lambda name: tests[name].p_value)
+        tests[name].p_adjusted = p_adjusted = min(1.0, adjusted * looks)
+        tests[name].rejected = p_adjusted <= alpha
+    record.rejected = sorted((name for name, t in tests.items() if t.rejected), key=lambda name: usable[name])
     if not record.rejected:
         return "none", None, record
     if len(record.rejected) > 1:

@@ -26,10 +26,11 @@ import copy
 import inspect
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
 
-from distillscope.attribution.signals import Skip
+from distillscope.attribution.result import Skip
 from distillscope.types import GenerationRequest, Prompt, SamplingParams, sha256_hex
 
 MAX_ANSWER_TOKENS = 512
@@ -53,13 +54,16 @@ class LikelihoodCache:
 
 def hf_spec_for(spec: str) -> str:
     """The `hf/` spec that loads this candidate's weights in transformers; Skip when it has none here."""
+    from distillscope.models.registry import backend_of
     from distillscope.models.spec import ModelSpec
 
     parsed = ModelSpec.parse(spec)
-    if parsed.provider == "hf":
+    backend = backend_of(parsed.provider)
+    if backend is not None and backend.trainable:
         return spec
-    if parsed.provider == "builtin" or (parsed.provider == "llamacpp" and parsed.name.endswith(".gguf")):
-        return f"hf/{parsed.name}"
+    name = backend.transformers_name(parsed) if backend is not None else None
+    if name is not None:
+        return f"hf/{name}"
     raise Skip(
         f"{parsed.provider} candidates give no log-probabilities of another model's text (only local "
         "hf/, builtin/ and llamacpp/*.gguf models do)"
@@ -94,17 +98,16 @@ class TeacherForcedScorer:
     def score(self, prompt: Prompt, answer: str) -> tuple[float, int]:
         """(sum of log-probabilities, answer tokens) of the answer after the prompt, teacher-forced."""
         request = GenerationRequest.from_prompt(prompt, SamplingParams())
-        key = None
-        if self.cache is not None:
-            key = sha256_hex(f"{self._head()}\x1f{request.messages}\x1f{answer}")
-            if (hit := self.cache.get(key)) is not None:
-                return hit
+        if self.cache is None:
+            return self._forward(request, answer)
+        key = sha256_hex(f"{self._head()}\x1f{request.messages}\x1f{answer}")
+        if (hit := self.cache.get(key)) is not None:
+            return hit
         total, tokens = self._forward(request, answer)
-        if key is not None:
-            self.cache.put(key, total, tokens)
+        self.cache.put(key, total, tokens)
         return total, tokens
 
-    def _prompt_state(self, context: str, torch) -> tuple | None:  # noqa: ANN001
+    def _prompt_state(self, context: str, torch: ModuleType) -> tuple | None:
         """The prompt run once: every answer to it (the student's, the base's, ...) continues from its cache."""
         if context not in self._prompts:
             ids = self.model.tokenizer()(context, add_special_tokens=self.model.mode == "completion")["input_ids"]
@@ -138,7 +141,7 @@ class TeacherForcedScorer:
         return float(picked.sum()), len(answer_ids)
 
 
-def scorer_factory(specs: dict[str, str], cache_path: str | Path | None):  # noqa: ANN201
+def scorer_factory(specs: dict[str, str], cache_path: str | Path | None) -> Callable[[str], TeacherForcedScorer]:
     """candidate name -> its scorer (one per candidate, loaded lazily); raises Skip for non-local candidates."""
     scorers: dict[str, TeacherForcedScorer | Skip] = {}
     cache = LikelihoodCache(cache_path) if cache_path else None
@@ -149,9 +152,10 @@ def scorer_factory(specs: dict[str, str], cache_path: str | Path | None):  # noq
                 scorers[name] = _load(name)
             except Skip as skip:  # remembered: a candidate that cannot load is not tried once per student
                 scorers[name] = skip
-        if isinstance(scorers[name], Skip):
-            raise scorers[name]
-        return scorers[name]
+        scorer = scorers[name]
+        if isinstance(scorer, Skip):
+            raise scorer
+        return scorer
 
     def _load(name: str) -> TeacherForcedScorer:
         from distillscope.errors import UserError

@@ -79,7 +79,7 @@ class NullPopulation(BaseModel):
     def _stats(entries: list[NullEntry], kind: str, signals: Sequence[str]) -> np.ndarray:
         out = []
         for e in entries:
-            z = e.specific if kind == "specific" else e.raw
+            z = (e.specific or {}) if kind == "specific" else e.raw  # entries without `specific` are filtered out above
             values = [z[s] for s in signals if s in z]
             if values:
                 out.append(float(np.mean(values)))

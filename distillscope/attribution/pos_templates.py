@@ -22,12 +22,13 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
 from distillscope.attribution.answers import AnswerTable
 from distillscope.attribution.result import SignalScore
-from distillscope.metrics.stats import Estimate, percentile_interval
+from distillscope.stats import Estimate, percentile_interval
 
 N_RANGE = (4, 5, 6)
 TOP_PER_MODEL = 300  # most frequent templates each model adds to the vocabulary
@@ -39,7 +40,8 @@ _SYMBOL = set("#*+-=<>|/\\^~_`@$%&")
 
 
 @lru_cache(maxsize=1)
-def _tagger():  # noqa: ANN202
+def _tagger() -> Any:
+    """The optional package's tagger (untyped: it ships no annotations)."""
     from distillscope.extras import require
 
     module = require("denckring_en_pos", purpose="part-of-speech templates")
@@ -90,7 +92,7 @@ class TemplateProfiles:
             self._sets[name] = [None if a is None else templates(a) for a in self.table.answers[name]]
         return self._sets[name]
 
-    def _matrix(self, name: str, rows: Sequence[int], vocabulary: dict) -> np.ndarray:
+    def _matrix(self, name: str, rows: Sequence[int] | np.ndarray, vocabulary: dict) -> np.ndarray:
         sets = self.sets(name)
         out = np.zeros((len(rows), len(vocabulary)))
         for r, i in enumerate(rows):

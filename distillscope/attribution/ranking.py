@@ -12,17 +12,22 @@ Without a base nothing is compared: "undecided", with the ranking by mean rank.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Literal
+
 import numpy as np
 
 from distillscope.attribution.hypothesis import ALPHA, normal_p, predictive_p, statistic
 from distillscope.attribution.hypothesis import decide as test_decide
 from distillscope.attribution.result import (
-    SIGNAL_INFO,
     AttributionResult,
     CandidateResult,
     CandidateTest,
     SignalScore,
 )
+from distillscope.attribution.signal_registry import signal_info
+
+if TYPE_CHECKING:
+    from distillscope.attribution.null_population import NullPopulation
 
 
 def _closeness(score: SignalScore) -> float | None:
@@ -30,15 +35,15 @@ def _closeness(score: SignalScore) -> float | None:
         return score.margin.mean
     if score.value is None or score.value.mean is None:
         return None
-    return score.value.mean if SIGNAL_INFO[score.signal][1] else -score.value.mean
+    return score.value.mean if signal_info(score.signal).higher_is_closer else -score.value.mean
 
 
 def rank_signals(candidates: list[CandidateResult], signals: list[str]) -> dict[str, list[str]]:
     """Set each SignalScore's rank (1 = closest) and return, per signal, the names closest first."""
     rankings = {}
     for signal in signals:
-        scored = [(c, _closeness(c.signals[signal])) for c in candidates if signal in c.signals]
-        scored = sorted([(c, v) for c, v in scored if v is not None], key=lambda cv: -cv[1])
+        closeness = [(c, _closeness(c.signals[signal])) for c in candidates if signal in c.signals]
+        scored = sorted([(c, v) for c, v in closeness if v is not None], key=lambda cv: -cv[1])
         if len(scored) > 1 and len({round(v, 12) for _, v in scored}) == 1:
             scored = []  # every candidate level (a student that is its own base): no order to report
         for position, (candidate, _) in enumerate(scored, start=1):
@@ -48,9 +53,11 @@ def rank_signals(candidates: list[CandidateResult], signals: list[str]) -> dict[
 
 
 def margins_of(candidates: list[CandidateResult], signals: list[str]) -> dict[str, dict[str, float | None]]:
-    return {
-        c.name: {s: (c.signals[s].margin.mean if s in c.signals and c.signals[s].margin else None) for s in signals} for c in candidates
-    }
+    return {c.name: {s: _margin_mean(c.signals.get(s)) for s in signals} for c in candidates}
+
+
+def _margin_mean(score: SignalScore | None) -> float | None:
+    return score.margin.mean if score is not None and score.margin is not None else None
 
 
 UNCALIBRATED = (
@@ -75,7 +82,7 @@ def decide(
     z: dict[str, dict[str, float]] | None = None,
     n_prompts: dict[str, int] | None = None,
     alpha: float = ALPHA,
-    null=None,  # noqa: ANN001 - null_population.NullPopulation
+    null: NullPopulation | None = None,
     null_source: str | None = None,
     exclude_recipe: str | None = None,
     notes: list[str] | None = None,
@@ -99,7 +106,7 @@ def decide(
     )
     if base is None or z is None:
         for c in candidates:  # no margins: the mean rank over signals (Borda), higher = closer
-            ranks = [c.signals[s].rank for s in signals if s in c.signals and c.signals[s].rank is not None]
+            ranks = [rank for s in signals if s in c.signals and (rank := c.signals[s].rank) is not None]
             c.combined = -float(np.mean(ranks)) if ranks else None
         notes.append("no --base: margins need the student's base, so no test can be made; closed-set ranking only (by mean rank)")
     else:
@@ -115,8 +122,20 @@ def decide(
     return result
 
 
-def _test(result, candidates, signals, z, n_prompts, alpha, null, null_source, exclude_recipe, looks, dropped) -> None:  # noqa: ANN001
-    kind = "specific" if len(candidates) >= 2 else "raw"
+def _test(
+    result: AttributionResult,
+    candidates: list[CandidateResult],
+    signals: list[str],
+    z: dict[str, dict[str, float]],
+    n_prompts: dict[str, int],
+    alpha: float,
+    null: NullPopulation | None,
+    null_source: str | None,
+    exclude_recipe: str | None,
+    looks: int,
+    dropped: dict[str, str],
+) -> None:
+    kind: Literal["specific", "raw"] = "specific" if len(candidates) >= 2 else "raw"
     used = [s for s in signals if any(s in z.get(c.name, {}) for c in candidates)]
     for s, why in dropped.items():
         if s in signals:
@@ -148,7 +167,8 @@ def _test(result, candidates, signals, z, n_prompts, alpha, null, null_source, e
         method = UNCALIBRATED
     outcome, predicted, record = test_decide(tests, alpha, null is not None, method, used, described, n_null, looks)
     if null is None and kind == "raw":
-        best = candidates[0].test.statistic if candidates else None
+        first_test = candidates[0].test if candidates else None
+        best = first_test.statistic if first_test is not None else None
         moved = f" (the student moved toward it by mean z {best:.1f})" if best is not None else ""
         record.reason = (
             f"one candidate and no calibration{moved}: that cannot be told from fine-tuning toward any fluent model; "

@@ -14,24 +14,21 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from distillscope.metrics.stats import Estimate
+from distillscope.attribution.signal_registry import BUILTIN
+from distillscope.stats import Estimate
 
-#: signal -> (what it is, whether a larger value means closer)
-SIGNAL_INFO: dict[str, tuple[str, bool]] = {
-    "similarity": ("mean embedding cosine of S's and T's answers to the same prompt", True),
-    "style": ("advantage of a stylometric logistic adversary telling S from T (cross-fitted by prompt)", False),
-    "embed": ("advantage of an embedding logistic adversary telling S from T (cross-fitted by prompt)", False),
-    "mmd": ("paired MMD² between S's and T's answer embeddings", False),
-    "ice": ("share of S's answers whose identity claims name T's family or developer", True),
-    "likelihood": ("teacher-forced mean log-probability per token of S's answers under T", True),
-    "pos": ("overlap of part-of-speech template profiles (centred cosine of document frequencies)", True),
-}
+#: built-in signal -> (what it is, whether a larger value means closer); `signal_registry` has plugins' too
+SIGNAL_INFO: dict[str, tuple[str, bool]] = {name: (s.description, s.higher_is_closer) for name, s in BUILTIN.items()}
 SIGNALS: tuple[str, ...] = tuple(SIGNAL_INFO)
 #: the signals used unless --signals says otherwise: likelihood is opt-in. On the first zoo (8 students) it
 #: lowered top-1 from 0.75 to 0.50, for reasons that hold for any zoo: an API or replay candidate has no
 #: likelihood (it enters as "no closer than the base"), so the combination leans to the local candidates,
 #: and log-probabilities under different tokenizers are not on one scale.
 DEFAULT_SIGNALS: tuple[str, ...] = tuple(s for s in SIGNALS if s != "likelihood")
+
+
+#: the attribution test's decision (see `AttributionResult.outcome`)
+Outcome = Literal["candidate", "none", "undecided"]
 
 
 class SignalScore(BaseModel):
@@ -114,7 +111,7 @@ class AttributionResult(BaseModel):
     candidates: list[CandidateResult]
     #: the test's decision: "candidate" (the one candidate whose test rejects at alpha: `predicted`), "none" (no test
     #: rejects), "undecided" (`test.reason`: no base, too few prompts, one candidate without a calibration, several reject)
-    outcome: Literal["candidate", "none", "undecided"]
+    outcome: Outcome
     predicted: str | None
     #: the test behind the outcome (None without a base)
     test: AttributionTest | None = None
@@ -207,3 +204,7 @@ class ZooAttribution(BaseModel):
     single_signal: dict[str, AblationRow] = {}
     #: detection of distilled students per budget
     by_budget: dict[str, float | None] = {}
+
+
+class Skip(Exception):
+    """A signal that cannot be computed for this candidate; the message says why (shown in the result's notes)."""

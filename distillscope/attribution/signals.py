@@ -13,28 +13,32 @@ closeness to a candidate is computed once for all the students of that base.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import numpy as np
 
 from distillscope.attribution.answers import AnswerTable
-from distillscope.attribution.result import SIGNAL_INFO, SignalScore
+from distillscope.attribution.result import SignalScore, Skip
+from distillscope.attribution.signal_registry import BUILTIN, SIGNALS, is_per_prompt, signal_info
 from distillscope.errors import MissingExtraError
-from distillscope.metrics.stats import (
+from distillscope.stats import (
     Estimate,
     bootstrap_mean,
     cluster_bootstrap,
     paired_difference,
 )
 
-PER_PROMPT = ("similarity", "style", "embed", "ice", "likelihood")
-ADVERSARIES = ("style", "embed")
+if TYPE_CHECKING:
+    from distillscope.attribution.likelihood import TeacherForcedScorer
+    from distillscope.attribution.pos_templates import TemplateProfiles
+    from distillscope.protocols import TextEmbedder
+
+T = TypeVar("T")
+
+PER_PROMPT = tuple(name for name, s in BUILTIN.items() if s.kind != "corpus")  # built-ins; plugins' are per prompt too
+ADVERSARIES = tuple(name for name, s in BUILTIN.items() if s.kind == "adversary")
 #: fold splits each adversary is refitted on, so that its training noise is measured, not assumed away (issue 31.6)
 ADVERSARY_SPLITS = 3
-CORPUS = ("mmd", "pos")
-
-
-class Skip(Exception):
-    """A signal that cannot be computed for this candidate; the message says why."""
 
 
 class SignalBank:
@@ -43,9 +47,9 @@ class SignalBank:
     def __init__(
         self,
         table: AnswerTable,
-        embedder,
-        families: dict[str, str | None],  # noqa: ANN001
-        likelihood: Callable[[str], object] | None = None,
+        embedder: TextEmbedder | None,
+        families: dict[str, str | None],
+        likelihood: Callable[[str], TeacherForcedScorer] | None = None,
         seed: int = 0,
         mmd_permutations: int = 200,
     ) -> None:
@@ -57,9 +61,15 @@ class SignalBank:
         self.mmd_permutations = mmd_permutations
         self._memo: dict[tuple, object] = {}
         self._claims: dict[str, list[set[str] | None]] = {}
-        self._pos = None
+        self._pos: TemplateProfiles | None = None
 
-    def _cached(self, key: tuple, compute: Callable[[], object]) -> object:
+    def _vectors(self) -> TextEmbedder:
+        """The embedder; None only when no chosen signal needs one (`run.build_bank`)."""
+        if self.embedder is None:
+            raise ValueError("this signal bank was built without an embedder")
+        return self.embedder
+
+    def _cached(self, key: tuple, compute: Callable[[], T]) -> T:
         if key not in self._memo:
             try:
                 self._memo[key] = compute()
@@ -68,16 +78,18 @@ class SignalBank:
         value = self._memo[key]
         if isinstance(value, Skip):
             raise value
-        return value
+        return cast(T, value)  # the memo holds what `compute` returned for this key
 
     # -- per-prompt closeness: prompt id -> value, higher = closer -------------------------------------------
     def per_prompt(self, signal: str, x: str, t: str) -> dict[str, float]:
-        return self._cached((signal, x, t), lambda: getattr(self, f"_{signal}")(x, t))
+        if signal in BUILTIN:
+            return self._cached((signal, x, t), lambda: getattr(self, f"_{signal}")(x, t))
+        return self._cached((signal, x, t), lambda: SIGNALS.load(signal)(self, x, t))  # a plugin's signal
 
     def per_prompt_split(self, signal: str, x: str, t: str, split: int) -> dict[str, float]:
         """The per-prompt closeness with the adversary fitted on fold split `split` (0: the default split); other
         signals have no training, so every split is the same."""
-        if split == 0 or signal not in ("style", "embed"):
+        if split == 0 or signal not in ADVERSARIES:
             return self.per_prompt(signal, x, t)
         return self._cached((signal, x, t, split), lambda: self._adversary(signal, x, t, self.seed + split))
 
@@ -87,20 +99,20 @@ class SignalBank:
         rows = self.table.rows(x, t)
         refs = self.table.texts(t, rows)
         languages = [pair_language(self.table.prompts[i], r) for i, r in zip(rows, refs)]
-        values = cosines(self.embedder, refs, self.table.texts(x, rows), languages)
+        values = cosines(self._vectors(), refs, self.table.texts(x, rows), languages)
         return dict(zip(self.table.ids(rows), map(float, values)))
 
     def _adversary(self, name: str, x: str, t: str, seed: int | None = None) -> dict[str, float]:
         from distillscope.indist.advantage import per_prompt_scores
         from distillscope.indist.adversaries import EmbeddingAdversary, StyleAdversary
         from distillscope.indist.evaluate import cross_fitted_log_odds
-        from distillscope.indist.paired import Paired
+        from distillscope.records import Paired
 
         rows = self.table.rows(x, t)
         if len(rows) < 8:
             raise Skip(f"{len(rows)} prompts answered by both: the cross-fitted adversary needs at least 8")
         paired = Paired(prompts=[self.table.prompts[i] for i in rows], teacher=self.table.texts(t, rows), student=self.table.texts(x, rows))
-        make = StyleAdversary if name == "style" else (lambda: EmbeddingAdversary(self.embedder))
+        make = StyleAdversary if name == "style" else (lambda: EmbeddingAdversary(self._vectors()))
         lt, ls, *_ = cross_fitted_log_odds(make, paired, folds=2, seed=self.seed if seed is None else seed)
         return dict(zip(paired.clusters, (-per_prompt_scores(lt, ls)).tolist()))
 
@@ -148,8 +160,8 @@ class SignalBank:
             if len(rows) < 4:
                 raise Skip(f"{len(rows)} common prompts: the MMD test needs at least 4")
             test = mmd_test(
-                self.embedder.embed(self.table.texts(t, rows)),
-                self.embedder.embed(self.table.texts(x, rows)),
+                self._vectors().embed(self.table.texts(t, rows)),
+                self._vectors().embed(self.table.texts(x, rows)),
                 permutations=self.mmd_permutations,
                 seed=self.seed,
                 clusters=self.table.ids(rows),
@@ -158,7 +170,7 @@ class SignalBank:
 
         return self._cached(("mmd", x, t, tuple(rows)), compute)
 
-    def pos(self):  # noqa: ANN201 - pos_templates.TemplateProfiles
+    def pos(self) -> TemplateProfiles:
         if self._pos is None:
             from distillscope.attribution.pos_templates import TemplateProfiles
 
@@ -168,13 +180,13 @@ class SignalBank:
 
 def _native(signal: str, values: list[float]) -> list[float]:
     """Closeness back to the signal's own units (an advantage is minus the closeness)."""
-    return values if SIGNAL_INFO[signal][1] else [-v for v in values]
+    return values if signal_info(signal).higher_is_closer else [-v for v in values]
 
 
 def score(bank: SignalBank, signal: str, student: str, base: str | None, candidate: str, pool: list[str]) -> SignalScore:
     """One signal for one candidate: the student's value, the base's, and the margin between them."""
     try:
-        if signal in PER_PROMPT:
+        if is_per_prompt(signal):
             return _per_prompt_score(bank, signal, student, base, candidate)
         if signal == "mmd":
             return _mmd_score(bank, student, base, candidate)
@@ -187,7 +199,7 @@ def score(bank: SignalBank, signal: str, student: str, base: str | None, candida
 
 def _per_prompt_score(bank: SignalBank, signal: str, student: str, base: str | None, candidate: str) -> SignalScore:
     mine = bank.per_prompt(signal, student, candidate)
-    if signal in ("style", "embed"):  # an advantage: its interval is the cluster bootstrap's, like indist's
+    if signal in ADVERSARIES:  # an advantage: its interval is the cluster bootstrap's, like indist's
         value, _ = cluster_bootstrap(_native(signal, list(mine.values())), list(mine), seed=bank.seed)
     else:
         value = bootstrap_mean(_native(signal, list(mine.values())), seed=bank.seed)

@@ -22,11 +22,16 @@ out. Signals share part of their noise (they read the same answers).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from distillscope.attribution.evidence import Evidence
+from distillscope.attribution.result import AttributionResult
+
+if TYPE_CHECKING:
+    from distillscope.attribution.zoo_eval import Case
+    from distillscope.zoo.spec import Kind, ZooStudent
 
 
 @dataclass
@@ -44,12 +49,15 @@ class SimSettings:
     samples: int = 3
 
 
-def _student(name: str, base: str, teacher: str | None, kind: str) -> SimpleNamespace:
-    return SimpleNamespace(name=name, base=base, true_teacher=teacher, kind=kind, budget=300 if kind == "distilled" else None)
+def _student(name: str, base: str, teacher: str | None, kind: Kind) -> ZooStudent:
+    from distillscope.zoo.spec import ZooStudent
+
+    budget = 300 if kind == "distilled" else None
+    return ZooStudent(name=name, spec=name, base=base, true_teacher=teacher, kind=kind, budget=budget)
 
 
-def simulate_zoo(settings: SimSettings, rng: np.random.Generator) -> list:
-    """The cases of one simulated zoo (`zoo_eval.Case`, evidence filled in, results left empty)."""
+def simulate_zoo(settings: SimSettings, rng: np.random.Generator) -> list[Case]:
+    """The cases of one simulated zoo (`zoo_eval.Case`, evidence filled in, results left undecided)."""
     from distillscope.attribution.zoo_eval import Case
 
     cands, n, k = list(settings.candidates), settings.n_prompts, settings.signals
@@ -58,7 +66,7 @@ def simulate_zoo(settings: SimSettings, rng: np.random.Generator) -> list:
         base = f"base{b}"
         prompt_effect = rng.normal(0, settings.prompt_sd, (n, k))  # w_pk: shared by every student of this base
         u, v = rng.normal(0, 0.5, (n, k)), rng.normal(0, 0.5, (n, k))
-        recipes = [(t, "distilled") for t in cands] + [(f"style{c}", "control") for c in range(settings.controls)]
+        recipes: list[tuple[str, Kind]] = [(t, "distilled") for t in cands] + [(f"style{c}", "control") for c in range(settings.controls)]
         for label, kind in recipes:
             generic = rng.uniform(0.2, 0.6)
             affinity = rng.normal(0, settings.affinity, len(cands))
@@ -84,23 +92,27 @@ def simulate_zoo(settings: SimSettings, rng: np.random.Generator) -> list:
                     evidence = Evidence(candidates=[cands[j] for j in keep], ids=[f"p{i}" for i in range(n)])
                     for s in range(k):
                         evidence.per_prompt[f"signal{s}"] = values[None, :, s, keep]
-                    cases.append(Case(student, listed, recipe, None, evidence))
+                    undecided = AttributionResult(student=name, base=base, candidates=[], outcome="undecided", predicted=None)
+                    cases.append(Case(student, listed, recipe, undecided, evidence))
     return cases
 
 
-def rejected_sets(cases: list, alpha: float, calibrated: bool = True) -> dict[str, set[str]]:
+def rejected_sets(cases: list[Case], alpha: float, calibrated: bool = True) -> dict[str, set[str]]:
     """Each case's rejected candidates: against its leave-one-recipe-out null (calibrated) or the normal p (not)."""
     from distillscope.attribution.hypothesis import holm, normal_p, predictive_p, statistic
     from distillscope.attribution.zoo_eval import null_population
 
-    population = null_population(cases, "simulated zoo", cases[0].evidence.ids.__len__()) if calibrated else None
+    n_prompts = next((len(c.evidence.ids) for c in cases if c.evidence is not None), 0)
+    population = null_population(cases, "simulated zoo", n_prompts) if calibrated else None
     out = {}
     for case in cases:
+        if case.evidence is None:  # never in a simulated zoo: every case is built with its evidence
+            continue
         kind = "specific" if len(case.evidence.candidates) >= 2 else "raw"
         z, _ = case.evidence.z(kind)
         signals = sorted(case.evidence.per_prompt)
-        stats = {c: statistic(v) for c, v in z.items()}
-        if calibrated:
+        stats = {c: u for c, v in z.items() if (u := statistic(v)) is not None}
+        if population is not None:
             sample, clusters = population.statistics(kind, signals, case.recipe), population.n_cases(kind, case.recipe)
             p = {c: predictive_p(u, sample, clusters) for c, u in stats.items()}
         else:
@@ -109,7 +121,7 @@ def rejected_sets(cases: list, alpha: float, calibrated: bool = True) -> dict[st
     return out
 
 
-def rates(cases: list, rejected: dict[str, set[str]]) -> dict[str, float]:
+def rates(cases: list[Case], rejected: dict[str, set[str]]) -> dict[str, float]:
     """False accusation (controls and teacher-left-out cases naming anyone) and detection (exactly the teacher)."""
     untaught = [c for c in cases if c.role in ("control", "unlisted")]
     distilled = [c for c in cases if c.role == "distilled"]

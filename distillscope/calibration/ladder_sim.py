@@ -45,7 +45,7 @@ def simulate_rungs(
 
 def ladder_decisions(auc: float, n: int, datasets: int, seed: int = 0, resamples: int = 1000, **shape: float) -> dict[str, float]:
     """Share of simulated ladders the validity rule calls valid / invalid / undecided, and the interval's coverage."""
-    from distillscope.metrics.controls import measure_control
+    from distillscope.controls.ladder import measure_control
 
     counts = {"valid": 0, "invalid": 0, "undecided": 0}
     covered = 0
@@ -55,7 +55,7 @@ def ladder_decisions(auc: float, n: int, datasets: int, seed: int = 0, resamples
         control = measure_control("sim", self_scores, resample, other, [True] * n, seed=i, resamples=resamples)
         counts[control.status] += 1
         interval = control.auc_resample_vs_other
-        covered += interval.low is not None and interval.low <= auc <= interval.high
+        covered += interval is not None and interval.covers(auc)
     return {**{k: v / datasets for k, v in counts.items()}, "coverage": covered / datasets}
 
 
@@ -71,12 +71,12 @@ def misclassification(auc: float, n: int, datasets: int, seed: int = 0, threshol
 
 def point_rule_misclassification(auc: float, n: int, datasets: int, seed: int = 0, threshold: float = 0.8) -> float:
     """The same error rate for the old rule (the point AUC against the threshold), for the table's comparison."""
-    from distillscope.metrics.controls import auc_with_ci
+    from distillscope.controls.ladder import auc_with_ci
 
     wrong = 0
     for i in range(datasets):
         rng = np.random.default_rng([seed, n, int(auc * 1000), i])
         _, resample, other = simulate_rungs(rng, n, auc)
         point = auc_with_ci(resample, other, resamples=2, paired=False).mean  # the old estimator kept each prompt's own pair
-        wrong += (point >= threshold) if auc < threshold else (point < threshold)
+        wrong += point is not None and ((point >= threshold) if auc < threshold else (point < threshold))
     return wrong / datasets

@@ -45,7 +45,7 @@ def category_coverage(datasets: int, prompts_per_category: int, categories: int 
     neither as covered nor as missed; `new_with_interval` says how many had one.
     """
     from distillscope.indist.advantage import advantage_by_group
-    from distillscope.metrics.stats import cluster_bootstrap
+    from distillscope.stats import cluster_bootstrap
 
     old_each = old_all = new_each = new_all = with_interval = 0
     for i in range(datasets):
@@ -58,11 +58,11 @@ def category_coverage(datasets: int, prompts_per_category: int, categories: int 
         for name, true in truth.items():
             rows = [j for j, g in enumerate(groups) if g == name]
             old, _ = cluster_bootstrap(scores[rows].tolist(), [clusters[j] for j in rows], seed=i, resamples=500)
-            old_hits.append(old.low is not None and old.low <= true <= old.high)
+            old_hits.append(old.covers(true))
             estimate = new[name]
             if estimate.low is not None:
                 bounded += 1
-                new_hits.append(estimate.low <= true <= estimate.high)
+                new_hits.append(estimate.covers(true))
         old_each += sum(old_hits)
         old_all += all(old_hits)
         new_each += sum(new_hits)
@@ -98,7 +98,7 @@ def ice_coverage(datasets: int, rate: float, icc: float = 0.6, templates: int = 
             np.random.default_rng([seed, int(rate * 1000), int(icc * 100), i]), rate, templates, per_template, icc
         )
         estimate, _ = cluster_rate(hits, clusters, seed=i)
-        covered += estimate.low <= rate <= estimate.high
+        covered += estimate.covers(rate)
     return covered / datasets
 
 
@@ -109,12 +109,15 @@ def ice_monotone(templates: int = 20, per_template: int = 5) -> bool:
     n = templates * per_template
     clusters = [f"t{t}" for t in range(templates) for _ in range(per_template)]
     bounds = [cluster_rate([i < k for i in range(n)], clusters)[0] for k in range(n + 1)]
-    return all(b.low >= a.low - 1e-12 and b.high >= a.high - 1e-12 for a, b in zip(bounds, bounds[1:]))
+    edges = [(b.low, b.high) for b in bounds if b.low is not None and b.high is not None]
+    if len(edges) < len(bounds):  # an interval missing: nothing to be monotone
+        return False
+    return all(b[0] >= a[0] - 1e-12 and b[1] >= a[1] - 1e-12 for a, b in zip(edges, edges[1:]))
 
 
 def degenerate_prints_as_exact() -> list[str]:
     """Printed forms of all-equal values that still look like an exact interval `[x, x]` (should be none)."""
-    from distillscope.metrics.stats import Estimate, bootstrap_mean, cluster_bootstrap, grouped, paired_difference
+    from distillscope.stats import Estimate, bootstrap_mean, cluster_bootstrap, grouped, paired_difference
 
     printed = [
         bootstrap_mean([5.0] * 12).fmt(),
@@ -139,20 +142,22 @@ def headline_selection_coverage(
     quoted lower bound (95% for the train-selected, simultaneous otherwise)
     lies above the truth.
     """
-    from distillscope.metrics.stats import cluster_bootstrap
+    from distillscope.stats import Estimate, cluster_bootstrap
 
     level = 1 - 0.05 / adversaries
     old_miss = new_miss = 0
     for i in range(datasets):
         rng = np.random.default_rng([seed, adversaries, prompts, i])
-        lows, intervals = [], []
+        lows: list[float] = []
+        intervals: list[Estimate] = []
         for a in range(adversaries):
             p = rng.beta((1 + advantage) / 2 * 2.0, (1 - advantage) / 2 * 2.0, prompts)  # P(right) per prompt, mean (1 + adv) / 2
             v = (rng.random(prompts) < p).astype(float) + (rng.random(prompts) < p).astype(float) - 1
             estimate, levels = cluster_bootstrap(v.tolist(), None, seed=i * 10 + a, resamples=1000, confidences=(0.95, level))
             intervals.append(estimate)
-            lows.append(levels[0.95][0] if a == 0 else levels[level][0])
+            low = levels[0.95][0] if a == 0 else levels[level][0]
+            lows.append(low if low is not None else -np.inf)  # no interval: no lower bound to quote
         best = int(np.argmax(lows))
-        old_miss += not (intervals[best].low <= advantage <= intervals[best].high)
+        old_miss += not intervals[best].covers(advantage)
         new_miss += lows[best] > advantage
     return {"old_quoted_95_miss": old_miss / datasets, "new_quoted_low_above_truth": new_miss / datasets}

@@ -54,7 +54,8 @@ def attribute(
     """Teacher attribution as a test at a false-accusation rate (--alpha): a named teacher, 'none' or 'undecided', and a separate closed-set ranking."""
     from rich.console import Console
 
-    from distillscope.attribution import run, tables
+    from distillscope.app import attribute as run
+    from distillscope.attribution import tables
     from distillscope.attribution.attribute import parse_signals
     from distillscope.attribution.families import parse_family_options
     from distillscope.paths import atomic_write_text, check_parent, guard_outputs
@@ -68,10 +69,11 @@ def attribute(
             from distillscope.errors import UserError
 
             raise UserError("--looks applies to one student", "leave out --looks with --zoo")
-        result = run.run_zoo(zoo, chosen, families, store, progress, seed, (student, candidate, base, calibration), alpha)
-        console.print(tables.zoo_table(result))
-        console.print(tables.curve_table(result))
-        console.print(tables.ablation_table(result))
+        evaluated = run.run_zoo(zoo, chosen, families, store, progress, seed, (student, candidate, base, calibration), alpha)
+        console.print(tables.zoo_table(evaluated))
+        console.print(tables.curve_table(evaluated))
+        console.print(tables.ablation_table(evaluated))
+        text = evaluated.model_dump_json(indent=2)
     else:
         result = run.run_student(
             student, candidate or [], base, prompts, n, max_tokens, seed, families, chosen, calibration, store, progress, alpha, looks
@@ -81,5 +83,6 @@ def attribute(
             console.print(f"[dim]note: {note}[/dim]")
         console.print(tables.ranking_line(result))
         console.print(tables.outcome_line(result))
-    atomic_write_text(out, result.model_dump_json(indent=2))
+        text = result.model_dump_json(indent=2)
+    atomic_write_text(out, text)
     typer.echo(f"results: {out}", err=True)

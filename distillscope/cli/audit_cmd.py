@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from distillscope.audit.metric_table import METRICS
 from distillscope.cli.options import Progress, Store, Suite
 from distillscope.cli.run_options import MaxCost, Prices
 
@@ -20,8 +21,8 @@ Int = Optional[int]
 
 def execute_audit(config: "AuditConfig", out_dir: Path, progress: bool) -> Path:
     """Run an audit, write results.json and report.html, print the summary; returns the report path."""
+    from distillscope.app.audit import execute
     from distillscope.cli.show_audit import show_audit
-    from distillscope.pipeline.execute import execute
 
     show_audit(execute(config, "audit", out_dir / "results.json", progress, report=out_dir / "report.html"))
     typer.echo(f"results: {out_dir / 'results.json'}\nreport:  {out_dir / 'report.html'}", err=True)
@@ -33,7 +34,7 @@ def audit(
     student: Annotated[Optional[list[str]], Opt("--student", "-s", help="a suspected student; repeat for several")] = None,
     judge: Annotated[Optional[str], Opt("--judge", "-j", help="RSE and ICE judge (also the ICE helper)")] = None,
     config: Annotated[Optional[Path], Opt("--config", help="audit YAML (see docs/audit.md); flags win over it")] = None,
-    metrics: Annotated[Optional[str], Opt(help="comma-separated: similarity,rse,ice,indist,sequential")] = None,
+    metrics: Annotated[Optional[str], Opt(help=f"comma-separated: {','.join(METRICS.builtin_names())}, or an installed plugin's")] = None,
     suite: Suite = None,
     split: Annotated[Optional[str], Opt("--split", help="test, train or all (default test)")] = None,
     n: Annotated[Int, Opt("--n", min=2, help="test prompts (default 100)")] = None,

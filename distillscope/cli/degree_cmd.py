@@ -3,80 +3,102 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+if TYPE_CHECKING:
+    from distillscope.degree.result import DegreeResult
+    from distillscope.protocols import TextEmbedder
+    from distillscope.zoo.spec import ZooManifest
+
 
 def degree(
-    student: Annotated[str, typer.Option("--student", help="model spec, or the name of a student of the calibration zoo")],
-    teacher: Annotated[str, typer.Option("--teacher", help="a candidate of the calibration zoo, by name or spec")],
-    base: Annotated[str, typer.Option("--base", help="the student's base model spec (a base of the calibration zoo)")],
+    student: Annotated[Optional[str], typer.Option("--student", help="model spec, or the name of a student of the calibration zoo")] = None,
+    teacher: Annotated[str, typer.Option("--teacher", help="a candidate of the calibration zoo, by name or spec")] = "",
+    base: Annotated[str, typer.Option("--base", help="the student's base model spec (a base of the calibration zoo)")] = "",
     calibration: Annotated[
         Optional[Path], typer.Option("--calibration", help="the dose zoo (default: the user cache's zoo-dose/, see `zoo build --dose`)")
     ] = None,
+    curves: Annotated[
+        bool, typer.Option("--curves", help="every offline measure against dose over the zoo (tau, detection limit, estimator error)")
+    ] = False,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="write the typed result (JSON) here")] = None,
     resamples: Annotated[int, typer.Option("--resamples", min=20, help="resamples for the interval")] = 400,
     as_json: Annotated[bool, typer.Option("--json", help="print the typed DegreeResult as JSON")] = False,
 ) -> None:
     """Estimate the teacher-answer count (log scale) and the teacher's share behind STUDENT, with 95% intervals.
 
-    Fitted on the dose zoo with the student's own recipe and seed left out; outside the calibrated range it says so."""
-    from distillscope.attribution.answers import collect_answers
+    Fitted on the dose zoo with the student's own recipe and seed left out; outside the calibrated range it says so.
+    With --curves: each measure's dose curve over the zoo instead (no --student)."""
     from distillscope.cli.zoo_cmd import default_zoo_dir
-    from distillscope.degree.estimator import estimate_degree
-    from distillscope.degree.observe import observation, paired_gain, zoo_observations
-    from distillscope.errors import InputFileError, UserError
-    from distillscope.models.registry import load_model
-    from distillscope.probes.loader import load_prompts
-    from distillscope.runner.runner import Runner
-    from distillscope.runner.store import ResponseStore
-    from distillscope.types import SamplingParams
+    from distillscope.degree.student import zoo_teacher
+    from distillscope.errors import UserError
+    from distillscope.paths import atomic_write_text, check_parent, guard_outputs
     from distillscope.zoo.spec import read_manifest
 
+    if not teacher or not base:
+        raise UserError("degree needs --teacher and --base", "give the zoo's teacher (name or spec) and the base spec")
+    if not curves and not student:
+        raise UserError("degree needs --student (or --curves for the zoo's dose curves)", "give --student SPEC or NAME")
     zoo = (calibration or default_zoo_dir(False, dose=True)).expanduser()
+    if out is not None:
+        check_parent(out, "results file")
+        guard_outputs({"--out": out}, inputs={"--calibration": calibration})
     manifest = read_manifest(zoo)
-    teacher_name = next((n for n, spec in manifest.candidates.items() if teacher in (n, spec)), None)
+    teacher_name = zoo_teacher(manifest, teacher)
     if teacher_name is None:
         raise UserError(
             f"teacher {teacher} is no candidate of the calibration zoo {zoo} ({', '.join(manifest.candidates)})",
             "name one of them, or build a dose zoo on that teacher",
         )
-    on_base = [s for s in manifest.students if s.base == base]
-    if not on_base:
+    if not any(s.base == base for s in manifest.students):
         raise UserError(
             f"no student of the calibration zoo {zoo} has base {base}",
             f"give a base it has: {', '.join(sorted({s.base for s in manifest.students}))}",
         )
-    member = next((s for s in manifest.students if student in (s.name, s.spec)), None)
-    store = Path(manifest.store) if Path(manifest.store).is_absolute() else zoo / manifest.store
-    prompts_path = Path(manifest.test_prompts) if Path(manifest.test_prompts).is_absolute() else zoo / manifest.test_prompts
-    if not store.exists():
-        raise InputFileError(f"the calibration zoo's store {store} is missing", "rebuild it: distillscope zoo build --dose")
-    if not prompts_path.exists():
-        raise InputFileError(f"the calibration zoo's test prompts {prompts_path} are missing", "rebuild it: distillscope zoo build --dose")
-    prompts = load_prompts(prompts_path)
-    models = {s.name: load_model(s.spec) for s in on_base}
-    models[teacher_name] = load_model(manifest.candidates[teacher_name])
-    models[base] = load_model(base)
-    if member is None:
-        models["student"] = load_model(student)
-    with Runner(ResponseStore(store)) as runner:
-        table = collect_answers(runner, models, prompts, SamplingParams(**manifest.sampling.model_dump()))
-    calibration_rows = zoo_observations(manifest, table.answers, teacher_name, base)
-    if member is not None:
-        target = next(o for o in calibration_rows if o.student == member.name)
+    if curves:
+        result_json = _curves(zoo, manifest, teacher_name, base, resamples, as_json)
     else:
-        target = observation(
-            student, "", 0, 0, 1.0, paired_gain(table.answers[teacher_name], table.answers["student"], table.answers[base])
-        )
-    result = estimate_degree(calibration_rows, target, teacher_name, base, resamples)
-    if as_json:
-        typer.echo(result.model_dump_json(indent=1))
-        return
-    print_degree(result, len(prompts))
+        result, n_prompts = _estimate(zoo, manifest, teacher_name, base, student or "", resamples)
+        result_json = result.model_dump_json(indent=1)
+        if as_json:
+            typer.echo(result_json)
+        else:
+            print_degree(result, n_prompts)
+    if out is not None:
+        atomic_write_text(out, result_json)
+        typer.echo(f"results: {out}", err=True)
 
 
-def print_degree(result, n_prompts: int) -> None:  # noqa: ANN001 - degree.result.DegreeResult
+def _curves(zoo: Path, manifest: ZooManifest, teacher_name: str, base: str, resamples: int, as_json: bool) -> str:
+    from distillscope.degree.zoo_report import curve_lines, dose_zoo_report
+
+    report = dose_zoo_report(zoo, manifest, teacher_name, base, _embedder(), resamples)
+    text = report.model_dump_json(indent=1)
+    typer.echo(text if as_json else "\n".join(curve_lines(report)))
+    return text
+
+
+def _embedder() -> TextEmbedder | None:
+    """The similarity metric's MiniLM where it is installed (the cosine measure); None leaves that measure out."""
+    try:
+        from distillscope.metrics.embeddings import Embedder
+
+        embedder = Embedder()
+        embedder.embed(["probe"])
+        return embedder
+    except Exception:  # noqa: BLE001 - no hf extra or no model files: the other measures still run
+        return None
+
+
+def _estimate(zoo: Path, manifest: ZooManifest, teacher_name: str, base: str, student: str, resamples: int) -> tuple[DegreeResult, int]:
+    from distillscope.degree.student import estimate_student  # shared with the audit's `degree` metric
+
+    return estimate_student(zoo, manifest, teacher_name, base, student, resamples)
+
+
+def print_degree(result: DegreeResult, n_prompts: int) -> None:
     typer.echo(
         f"{result.student} <- {result.teacher} (base {result.base}): {result.measure} = {result.value:+.2f} over {n_prompts} prompts"
     )

@@ -1,6 +1,6 @@
 """`distillscope distill`: one LoRA distillation, measured before and after (options only; `sweep` is in sweep_cmd.py).
 
-The work is in distill/session.py, the tables in cli/show_distill.py.
+The work is in app/distill.py, the tables in cli/show_distill.py.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import typer
 
 from distillscope.cli.distill_options import Epochs, MaxLength, NTest, NTrain, Pool, Student, Teacher, TestSeed
 from distillscope.cli.options import MaxTokens, Progress, Seed, Store, Suite
+from distillscope.indist.registry import help_text as adversary_help
 
 app = typer.Typer(
     help="Black-box LoRA distillation of a student toward a teacher, measured before and after.",
@@ -39,7 +40,7 @@ def distill(
     test_seed: TestSeed = 0,
     n_train: NTrain = 100,
     suite: Suite = None,
-    adversaries: Annotated[str, typer.Option(help="comma-separated learned adversaries: style,embed,encoder")] = "style,embed",
+    adversaries: Annotated[str, typer.Option(help=f"learned adversaries, {adversary_help(learned_only=True)}")] = "style,embed",
     judge: Annotated[Optional[str], typer.Option("--judge", "-j", help="pairwise judge of a third family (optional)")] = None,
     out_dir: Annotated[Path, typer.Option("--out-dir", "-o", help="adapter, merged model, checkpoint and results")] = Path("distill"),
     store: Store = None,
@@ -48,8 +49,8 @@ def distill(
     """Distill STUDENT toward TEACHER with LoRA on a query budget, and measure similarity and advantage before and after."""
     if ctx.invoked_subcommand is not None:
         return
+    from distillscope.app import distill as session
     from distillscope.cli.show_distill import print_before_after
-    from distillscope.distill import session
 
     settings = {k: v for k, v in locals().items() if k not in ("ctx", "teacher", "student", "n", "pool", "suite", "out_dir", "store")}
     settings.update(n_test=n, pool_size=pool, suite=str(suite) if suite else None)

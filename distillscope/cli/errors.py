@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import sqlite3
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -19,8 +20,17 @@ from distillscope.cli.app import app
 INTERRUPTED = "interrupted: every answer received so far is stored; re-run the same command to resume."
 EXIT_INTERRUPTED = 130
 
+if TYPE_CHECKING:
 
-def _usage_error_type() -> type[Exception]:
+    class _UsageError(Exception):
+        """What `main` uses of click's ClickException, whichever copy of click typer raises it from."""
+
+        exit_code: int
+
+        def show(self) -> None: ...
+
+
+def _usage_error_type() -> type[_UsageError]:
     """The class of typer's usage errors (a mistyped option, a missing argument).
 
     typer >= 0.2x carries its own copy of click as `typer._click` and no longer

@@ -1,4 +1,4 @@
-"""`distillscope generate`: prompts in, stored answers out (the work is in runner/generation.py)."""
+"""`distillscope generate`: prompts in, stored answers out (the work is in app/generate.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from distillscope.cli.options import MaxTokens, N, Progress, Samples, Seed, Store, Temperature
-
-StoreOption = Store  # the old name, until every command imports options.Store
+from distillscope.cli.options import OptionalMaxTokens, OptionalN, OptionalSamples, OptionalSeed, OptionalTemperature, Progress, Store
 
 N_NOTE = "note: --n is the number of prompts (a stratified sample of the file), as in every command; answers per prompt are --samples"
 
@@ -17,13 +15,13 @@ N_NOTE = "note: --n is the number of prompts (a stratified sample of the file), 
 def generate(
     model: Annotated[str, typer.Option("--model", "-m", help="model spec (provider/name?opt=val) or a role of --config")],
     prompts: Annotated[Path, typer.Option("--prompts", "-p", help="prompts file, JSONL or CSV with a 'text' column")],
-    samples: Samples = None,
-    n: N = None,
+    samples: OptionalSamples = None,
+    n: OptionalN = None,
     limit: Annotated[Optional[int], typer.Option(min=1, help="only the first N prompts of the file")] = None,
-    temperature: Temperature = None,
+    temperature: OptionalTemperature = None,
     top_p: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="nucleus sampling: probability mass kept (default 1)")] = None,
-    max_tokens: MaxTokens = None,
-    seed: Seed = None,
+    max_tokens: OptionalMaxTokens = None,
+    seed: OptionalSeed = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="write the answers as JSONL here")] = None,
     config: Annotated[Optional[Path], typer.Option(help="YAML config (roles, sampling, store); --model may then be a role")] = None,
     store: Store = None,
@@ -38,7 +36,7 @@ def generate(
     from rich.console import Console
     from rich.markup import escape
 
-    from distillscope.runner import generation
+    from distillscope.app import generate as generation
     from distillscope.runner.progress import summary_table
 
     if n is not None:

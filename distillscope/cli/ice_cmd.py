@@ -37,9 +37,9 @@ def ice(
     progress: Progress = True,
 ) -> None:
     """ICE: fuzz identity questions through jailbreak-style templates and score loose / strict / hard identity conflicts."""
+    from distillscope.app.audit import execute
     from distillscope.audit.config import load_audit_config
     from distillscope.cli.show_ice import show_ice
-    from distillscope.pipeline.execute import execute
 
     config = load_audit_config(
         None,

@@ -9,9 +9,10 @@ import typer
 
 from distillscope.cli.options import ForceInvalid, MaxTokens, N, NTrain, Out, Progress, Samples, Seed, Split, Store, Suite, Temperature
 from distillscope.cli.run_options import Alpha, Batch, MaxCost, MaxQueries, Prices, Sequential, Teacher
+from distillscope.indist.registry import help_text as adversary_help
 
 Opt = typer.Option
-Adversaries = Annotated[str, Opt(help="comma-separated: style,embed,encoder,judge,mmd")]
+Adversaries = Annotated[str, Opt(help=adversary_help())]
 PairwiseJudge = Annotated[Optional[str], Opt("--judge", "-j", help="pairwise judge, of a third family")]
 Design = Annotated[str, Opt("--mmd-design", help="paired (swap the answers within a prompt) or split (one model per prompt)")]
 Permutations = Annotated[int, Opt("--mmd-permutations", min=19, help="permutations of the MMD test")]
@@ -46,12 +47,12 @@ def indist(
     max_cost: MaxCost = None,
 ) -> None:
     """Bounded indistinguishability: adversaries' advantage with CIs, q-curves, per category, and the (ε, q, t, A) table."""
+    from distillscope.app.audit import execute
     from distillscope.audit.config import load_audit_config
     from distillscope.cli.options import config_values
     from distillscope.cli.run_options import price_table, sequential_settings
     from distillscope.cli.show_indist import show_indist
     from distillscope.errors import UserError
-    from distillscope.pipeline.execute import execute
 
     settings = sequential_settings(sequential, alpha, max_queries, batch)
     names = [a.strip() for a in adversaries.split(",") if a.strip()]

@@ -18,7 +18,7 @@ def models() -> None:
 
     from distillscope.extras import extra_status, pip_command
     from distillscope.models.builtin import BUILTIN_MODELS, builtin_status
-    from distillscope.models.registry import PROVIDERS
+    from distillscope.models.registry import provider_infos
 
     installed = extra_status()
     console = Console()
@@ -27,22 +27,23 @@ def models() -> None:
     backends.add_column("installed", no_wrap=True)
     backends.add_column("example spec and what it is", ratio=1)
     missing: dict[str, list[str]] = {}
-    for info in PROVIDERS.values():
+    for info in provider_infos().values():
         ok = info.extra is None or installed.get(info.extra, False)
         if not ok:
             missing.setdefault(info.extra or "all", []).append(info.name)
         state = "[green]yes[/green]" if ok else "[red]no[/red]"
         # the example on a line of its own, never wrapped: it is what users copy
-        backends.add_row(escape(info.name), state, f"[bold]{escape(info.example)}[/bold]\n{escape(info.description)}")
+        about = info.description + (f" (plugin: the package {info.distribution})" if info.distribution else "")
+        backends.add_row(escape(info.name), state, f"[bold]{escape(info.example)}[/bold]\n{escape(about)}")
     console.print(backends)
     for extra, names in missing.items():
         console.print(f"{escape(', '.join(names))}: install with  {escape(pip_command(extra))}", soft_wrap=True, highlight=False)
     builtins = Table(title="built-in offline models (builtin/NAME)", box=box.SIMPLE_HEAD, expand=False)
     builtins.add_column("name", no_wrap=True)
     builtins.add_column("what it is, and its status", ratio=1)
-    for info in BUILTIN_MODELS.values():
-        status = builtin_status(info.name)
+    for builtin in BUILTIN_MODELS.values():
+        status = builtin_status(builtin.name)
         colour = "green" if status == "ready" else "yellow"
-        about = f"{info.family} family, made by {info.developer}; {info.kind}, asked by {info.mode}"
-        builtins.add_row(escape(info.name), f"{escape(about)}\n[{colour}]{escape(status)}[/{colour}]")
+        about = f"{builtin.family} family, made by {builtin.developer}; {builtin.kind}, asked by {builtin.mode}"
+        builtins.add_row(escape(builtin.name), f"{escape(about)}\n[{colour}]{escape(status)}[/{colour}]")
     console.print(builtins)

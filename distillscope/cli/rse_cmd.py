@@ -50,10 +50,10 @@ def rse(
     progress: Progress = True,
 ) -> None:
     """RSE: an LLM judge scores style, structure and content similarity (1-5) of each student to the reference."""
+    from distillscope.app.audit import execute
     from distillscope.audit.config import load_audit_config
     from distillscope.cli.options import config_values
     from distillscope.cli.show_metrics import show_rse
-    from distillscope.pipeline.execute import execute
 
     values = config_values(locals(), teacher=reference, students=student, rse_template=template, metrics=["rse"])
     show_rse(execute(load_audit_config(None, values), "rse", out, progress))

@@ -29,9 +29,12 @@ def show_audit(results: "Results") -> None:
         row = []
         for student in students:
             cell = cells.get((student, metric))
-            bounded = cell and cell["low"] is not None and cell["high"] is not None and cell["low"] != cell["high"]
-            interval = f"\n[{cell['low']:.2f}, {cell['high']:.2f}]" if bounded else ("\n(no interval)" if cell else "")
-            row.append(escape(f"{cell['mean']:.3f}{interval}") if cell else "-")
+            if cell is None:
+                row.append("-")
+                continue
+            bounded = cell["low"] is not None and cell["high"] is not None and cell["low"] != cell["high"]
+            interval = f"\n[{cell['low']:.2f}, {cell['high']:.2f}]" if bounded else "\n(no interval)"
+            row.append(escape(f"{cell['mean']:.3f}{interval}"))
         table.add_row(escape(metric), *row)
     console.print(table)
     for student, section in results.students.items():

@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from distillscope.distill.results import DistillationResult, SweepResults
-from distillscope.metrics.stats import Estimate
+from distillscope.stats import Estimate
 
 
 def print_before_after(result: DistillationResult) -> None:

@@ -23,9 +23,9 @@ def show_indist(results: "Results") -> None:
         if print_no_answers(console, section) and section.sequential is None:
             continue
         if section.sequential is not None:
-            show_sequential(console, section.sequential, results.teacher, spec)
+            show_sequential(console, section.sequential, results.teacher or "-", spec)
         if section.indist is not None:
-            print_indist(console, section.indist, results.teacher, spec)
+            print_indist(console, section.indist, results.teacher or "-", spec)
     console.print(cost_table(results.cost))
 
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def _flag(label: str, measure: str, results: "Results") -> str:
     if results.invalid_reason(measure):
         return f"{label} (INVALID)"
-    status = results.controls.measures.get(measure).status if results.controls and measure in results.controls.measures else None
+    status = results.controls.measures[measure].status if results.controls and measure in results.controls.measures else None
     return f"{label} (undecided)" if status == "undecided" else label
 
 
@@ -35,6 +35,8 @@ def show_similarity(results: "Results") -> None:
         rows = {_flag(m, m, results): s.overall[m] for m in ("cosine", "rouge_l", "chrf")}
         rows.update({f"{c}: cosine": e["cosine"] for c, e in s.by_category.items()})
         console.print(estimate_table(escape(f"similarity of {spec} to {teacher} ({s.n_pairs} pairs)"), rows))
+        if s.aspects is None:  # a results file written before the aspect measures
+            continue
         aspect_rows = {_flag(m, m, results): e for m, e in s.aspects.overall.items()}
         for category, estimates in s.aspects.by_category.items():
             aspect_rows.update({f"{category}: {m}": estimates[m] for m in ("structure", "content_terms")})

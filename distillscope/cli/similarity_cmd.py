@@ -32,10 +32,10 @@ def similarity(
     progress: Progress = True,
 ) -> None:
     """Embedding cosine, ROUGE-L F1, chrF and offline aspect similarity of each student to the reference."""
+    from distillscope.app.audit import execute
     from distillscope.audit.config import load_audit_config
     from distillscope.cli.options import config_values
     from distillscope.cli.show_metrics import show_similarity
-    from distillscope.pipeline.execute import execute
 
     config = load_audit_config(None, config_values(locals(), teacher=reference, students=student, metrics=["similarity"]))
     show_similarity(execute(config, "similarity", out, progress))

@@ -1,4 +1,4 @@
-"""`distillscope store stats|export|prune|salvage`: options and printing (the work is in runner/store_admin.py, store_salvage.py).
+"""`distillscope store stats|export|prune|salvage`: options and printing (the work is in runner/store/admin.py, runner/store/salvage.py).
 
 Text we did not write (failure messages, which may echo what a server was
 sent) is redacted and printed as plain text.
@@ -28,7 +28,7 @@ def stats(store: Store = None) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from distillscope.runner.store_admin import store_overview
+    from distillscope.runner.store.admin import store_overview
     from distillscope.secrets import redact
 
     s, recent = store_overview(store)
@@ -69,7 +69,7 @@ def export(
     store: Store = None,
 ) -> None:
     """Write stored answers (with their inputs) as JSONL or Parquet."""
-    from distillscope.runner.store_admin import export_store
+    from distillscope.runner.store.admin import export_store
 
     count, out = export_store(store, out, model)
     typer.echo(f"exported {count} answers to {out}", err=True)
@@ -82,7 +82,7 @@ def prune(
     store: Store = None,
 ) -> None:
     """Delete a model's stored answers and failures (all, or those older than --before); the next run asks again."""
-    from distillscope.runner.store_admin import prune_model
+    from distillscope.runner.store.admin import prune_model
 
     name, removed = prune_model(store, model, before)
     when = f" stored before {before}" if before else ""
@@ -95,7 +95,7 @@ def salvage(
     out: Annotated[Path, typer.Option("--out", "-o", help="a new .sqlite store, or a .jsonl file")],
 ) -> None:
     """Copy every answer and failure a damaged store still holds into a fresh store (or JSONL), row by row and page by page."""
-    from distillscope.runner.store_salvage import salvage_store
+    from distillscope.runner.store.salvage import salvage_store
 
     r = salvage_store(damaged, out)
     how = "SQLite, then page by page" if r.sqlite_opened else "page by page (SQLite could not open it)"

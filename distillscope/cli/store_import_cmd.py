@@ -1,4 +1,4 @@
-"""`distillscope store import FILE`: an evaluation tool's log into the store (the work is in imports/store_import.py)."""
+"""`distillscope store import FILE`: an evaluation tool's log into the store (the work is in app/store_import.py)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def store_import(
     progress: Progress = True,
 ) -> None:
     """Put a log's answers into the store under its replay spec, so every command uses them without asking again."""
-    from distillscope.imports.store_import import import_log
+    from distillscope.app.store_import import import_log
     from distillscope.quiet import quiet_third_party
 
     if not progress:

@@ -30,8 +30,8 @@ def sweep(
     progress: Progress = True,
 ) -> None:
     """Compare acquisition strategies at equal budgets over seeds: similarity and advantage after distillation."""
+    from distillscope.app import distill as session
     from distillscope.cli.show_distill import print_sweep
-    from distillscope.distill import session
 
     suite_path = str(suite) if suite else None
     common = {"max_tokens": max_tokens, "test_seed": test_seed, "n_train": n_train, "epochs": epochs, "max_length": max_length}

@@ -13,7 +13,7 @@ from rich.table import Table
 from distillscope.report.tables import MIN_CATEGORY_N
 
 if TYPE_CHECKING:
-    from distillscope.metrics.stats import Estimate
+    from distillscope.stats import Estimate
 
 
 def category_cell(estimate: "Estimate | None") -> str:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
+
+if TYPE_CHECKING:
+    from distillscope.zoo.spec import ZooManifest
 
 app = typer.Typer(help="A zoo of students with known teachers: the ground truth attribution is checked on.", no_args_is_help=True)
 
@@ -35,26 +38,46 @@ def build(
         bool,
         typer.Option("--dose", help="the dose zoo for `distillscope degree`: one base at graded amounts of one teacher (docs/dose.md)"),
     ] = False,
+    quick: Annotated[
+        bool,
+        typer.Option("--quick", help="with --dose: the ladder at the attribution zoo's scale (40 tokens, budgets up to 300; docs/dose.md)"),
+    ] = False,
+    reuse: Annotated[
+        Optional[list[Path]],
+        typer.Option("--reuse", help="another zoo whose finished trainings of the same students are reused (repeat); only read"),
+    ] = None,
     progress: bool = False,
 ) -> None:
     """Build the zoo (or finish a cut build, reusing every answer, checkpoint and model already made)."""
+    from distillscope.errors import UserError
     from distillscope.extras import require
     from distillscope.runner.runner import Runner
     from distillscope.runner.store import ResponseStore
     from distillscope.zoo.build import build_zoo
     from distillscope.zoo.recipes import real_plan, small_plan
 
+    if quick and not dose:
+        raise UserError("--quick is a dose zoo's plan", "add --dose, or leave out --quick")
+    for other in reuse or []:
+        if not (other.expanduser() / "students").is_dir():
+            raise UserError(f"--reuse {other}: no zoo with trained students there", "give the directory of a built zoo")
     for module in ("torch", "transformers", "peft"):
         require(module, purpose="the zoo's LoRA students")
     zoo_dir = (zoo_dir or default_zoo_dir(small, dose)).expanduser().resolve()
     zoo_dir.mkdir(parents=True, exist_ok=True)
     store_path = (store or zoo_dir / "store.sqlite").expanduser().resolve()
     if dose:
-        from distillscope.zoo.dose import dose_plan, small_dose_plan
+        from distillscope.zoo.dose import dose_plan, quick_dose_plan, small_dose_plan
 
-        plan = small_dose_plan(zoo_dir, seeds or 2) if small else dose_plan(max_tokens or 96, threads, seeds or 2)
+        if small:
+            plan = small_dose_plan(zoo_dir, seeds or 2)
+        elif quick:
+            plan = quick_dose_plan(max_tokens or 40, threads, seeds or 2)
+        else:
+            plan = dose_plan(max_tokens or 96, threads, seeds or 2)
     else:
         plan = small_plan(zoo_dir, seeds or 2) if small else real_plan(max_tokens or 40, threads, seeds or 1)
+    plan = plan.model_copy(update={"reuse": [p.expanduser().resolve() for p in reuse or []]})
     log = lambda message: typer.echo(message, err=True)  # noqa: E731
     with Runner(ResponseStore(store_path), show_progress=progress) as runner:
         manifest = build_zoo(plan, zoo_dir, runner, str(store_path), log)
@@ -62,7 +85,7 @@ def build(
     typer.echo(f"zoo built in {manifest.build_seconds:.0f} s: {zoo_dir / 'manifest.json'}", err=True)
 
 
-def print_manifest(manifest) -> None:  # noqa: ANN001
+def print_manifest(manifest: ZooManifest) -> None:
     from rich.console import Console
     from rich.table import Table
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 
-def isotonic(values: Sequence[float], weights: Sequence[float]) -> np.ndarray:
+def isotonic(values: Sequence[float] | np.ndarray, weights: Sequence[float] | np.ndarray) -> np.ndarray:
     """Pool-adjacent-violators: the non-decreasing sequence closest (weighted least squares) to `values`."""
     blocks: list[list[float]] = []  # [mean, weight, count]
     for value, weight in zip(values, weights):
@@ -36,7 +36,7 @@ class DoseCurve:
     residual_sd: float  # spread of the students around their fitted level
 
     @classmethod
-    def fit(cls, doses: Sequence[float], values: Sequence[float]) -> DoseCurve:
+    def fit(cls, doses: Sequence[float] | np.ndarray, values: Sequence[float] | np.ndarray) -> DoseCurve:
         doses, values = np.asarray(doses, float), np.asarray(values, float)
         distinct = np.unique(doses)
         if len(distinct) < 2:

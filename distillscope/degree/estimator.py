@@ -30,7 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from distillscope.degree.curve import DoseCurve
-from distillscope.degree.result import DegreeEstimate, DegreeResult, DoseObservation, Series
+from distillscope.degree.result import DegreeEstimate, DegreeResult, DoseObservation, RangeStatus, Series
 
 RESAMPLES = 400
 Z95 = 1.959964
@@ -117,6 +117,7 @@ def estimate_series(
     point = invert(curve, student.value)
     low, high = (float(v) for v in np.percentile(estimates, [2.5, 97.5]))
     low, high = min(low, point), max(high, point)
+    status: RangeStatus
     if student.value > curve.top:
         status, message = "above_max", f"outside the calibrated range: > max calibrated dose ({_show(high_x, series)})"
     elif low <= floor + 1e-9 or student.value < curve.bottom:

@@ -18,10 +18,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from distillscope.degree.result import DoseObservation
+
+if TYPE_CHECKING:
+    from distillscope.zoo.spec import ZooManifest, ZooStudent
 
 MEASURE = "chrf_to_teacher_vs_base"
 
@@ -55,25 +59,25 @@ def observation(name: str, recipe: str, seed: int, budget: int, fraction: float,
     )
 
 
-def teacher_share(student, teacher: str) -> float:  # noqa: ANN001 - zoo.spec.ZooStudent
+def teacher_share(student: ZooStudent, teacher: str) -> float:
     """The share of the student's training answers that `teacher` wrote."""
     share = student.fraction if student.true_teacher == teacher else 0.0
     return share + ((1 - student.fraction) if student.rest_from == teacher else 0.0)
 
 
-def recipe_of(student) -> str:  # noqa: ANN001 - zoo.spec.ZooStudent
+def recipe_of(student: ZooStudent) -> str:
     """Seed siblings share a recipe: base, kind, teachers, budget and fraction."""
     who = student.true_teacher or student.kind
     return f"{student.base} <- {who}/{student.rest_from or '-'} f={student.fraction:g} @ {student.budget or 0}"
 
 
-def seed_of(student) -> int:  # noqa: ANN001 - zoo.spec.ZooStudent
+def seed_of(student: ZooStudent) -> int:
     """The student's seed; zoos built before manifests recorded it carry it only in the name (`-s1`)."""
     found = re.search(r"-s([0-9]+)$", student.name)
     return student.seed or (int(found.group(1)) if found else 0)
 
 
-def zoo_observations(manifest, answers: dict[str, list[str | None]], teacher: str, base: str) -> list[DoseObservation]:  # noqa: ANN001
+def zoo_observations(manifest: ZooManifest, answers: dict[str, list[str | None]], teacher: str, base: str) -> list[DoseObservation]:
     """One observation per zoo student on `base` (answers keyed by student name, plus `teacher` and `base`)."""
     out = []
     for s in manifest.students:

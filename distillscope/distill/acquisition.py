@@ -91,11 +91,22 @@ def disagreement_acquisition(
     return bought, [float(s) for s in scores]
 
 
-def acquire(strategy: str, pool: Sequence[Prompt], budget: int, seed: int = 0, **disagreement) -> list[Prompt]:  # noqa: ANN003
+def acquire(
+    strategy: str,
+    pool: Sequence[Prompt],
+    budget: int,
+    seed: int = 0,
+    measure: Callable[[list[Prompt]], np.ndarray] | None = None,
+    embed_prompts: Callable[[list[str]], np.ndarray] | None = None,
+    rounds: int = 3,
+) -> list[Prompt]:
+    """`budget` prompts of `pool` by `strategy`; "disagreement" needs `measure` and `embed_prompts` (see there)."""
     if strategy == "random":
         return random_acquisition(pool, budget, seed)
     if strategy == "stratified":
         return stratified_acquisition(pool, budget, seed)
     if strategy == "disagreement":
-        return disagreement_acquisition(pool, budget, seed=seed, **disagreement)[0]
+        if measure is None or embed_prompts is None:
+            raise ValueError("disagreement acquisition needs a disagreement measure and a prompt embedder")
+        return disagreement_acquisition(pool, budget, measure, embed_prompts, rounds=rounds, seed=seed)[0]
     raise UserError(f"unknown acquisition strategy '{strategy}'", f"choose from {', '.join(STRATEGIES)}")

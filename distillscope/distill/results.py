@@ -16,7 +16,7 @@ from distillscope.indist.evaluate import AdversaryResult
 from distillscope.indist.mmd import MMDTest
 from distillscope.indist.pairwise import PairwiseJudgeResult
 from distillscope.metrics.similarity import SimilarityResult
-from distillscope.metrics.stats import Estimate
+from distillscope.stats import Estimate
 
 #: what the learned adversaries trained on when no train prompts were set aside
 CROSS_FITTED = "cross-fitted on the test answers (2 folds by prompt)"

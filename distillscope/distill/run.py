@@ -40,11 +40,11 @@ from distillscope.distill.results import (
 from distillscope.distill.train import train_lora
 from distillscope.indist.evaluate import evaluate_indistinguishability, run_cross_fitted
 from distillscope.indist.mmd import mmd_power, mmd_test
-from distillscope.metrics.stats import Estimate, paired_difference
 from distillscope.models.base import Model
 from distillscope.models.spec import ModelSpec
 from distillscope.probes.suite import ProbeSuite
 from distillscope.runner.answers import requests_for
+from distillscope.stats import Estimate, paired_difference
 from distillscope.types import Prompt, SamplingParams
 from distillscope.workspace import TextEmbedder, Workspace
 
@@ -53,11 +53,15 @@ __all__ = ["DistillConfig", "differences", "hf_spec_of", "measure", "measurement
 
 def hf_spec_of(student: str) -> str:
     """The transformers spec serving the same weights as the student spec."""
+    from distillscope.models.registry import backend_of
+
     spec = ModelSpec.parse(student)
-    if spec.provider == "hf":
+    backend = backend_of(spec.provider)
+    if backend is not None and backend.trainable:
         return student
-    if spec.provider in ("builtin", "llamacpp"):
-        return f"hf/{spec.name}"
+    name = backend.transformers_name(spec) if backend is not None else None
+    if name is not None:
+        return f"hf/{name}"
     from distillscope.errors import UserError
 
     raise UserError(f"cannot fine-tune {student}: its weights are not local", "give a builtin/, llamacpp/ or hf/ student")
@@ -168,7 +172,8 @@ def run_distillation(
 
     before_model = workspace.model(hf_spec_of(config.student))
     workspace.log(f"acquiring {config.budget} train prompts ({config.acquisition})")
-    extra, measured = {}, []
+    measured: list[float] = []
+    by_disagreement = embed_prompts = None
     if config.acquisition == "disagreement":
 
         def disagreement(prompts: list[Prompt]) -> np.ndarray:
@@ -178,8 +183,8 @@ def run_distillation(
             measured.append(float(np.mean(scores)))
             return scores
 
-        extra = {"measure": disagreement, "embed_prompts": embedder.embed, "rounds": config.rounds}
-    acquired = acquire(config.acquisition, pool, config.budget, config.seed, **extra)
+        by_disagreement, embed_prompts = disagreement, embedder.embed
+    acquired = acquire(config.acquisition, pool, config.budget, config.seed, by_disagreement, embed_prompts, config.rounds)
     targets = workspace.runner.run(teacher, requests_for(acquired, sampling)).responses
     # (prompt, answer, finished): an answer cut at max_tokens is not taught as a place to stop
     examples = [(p.text, r.text, r.finish_reason != "length") for p, r in zip(acquired, targets) if r and r.text.strip()]

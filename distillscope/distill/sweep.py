@@ -8,7 +8,7 @@ table shows both rather than pooling them into one interval.
 from __future__ import annotations
 
 from distillscope.distill.results import Measurement, SweepCell, SweepRow, SweepRun
-from distillscope.metrics.stats import Estimate
+from distillscope.stats import Estimate
 
 #: metric name -> column label; all read from a run's "after" (or the shared "before") measurement
 SWEEP_METRICS = {"cosine": "cosine to teacher", "style": "style advantage", "embed": "embed advantage"}
@@ -31,9 +31,10 @@ def sweep_rows(runs: list[SweepRun]) -> list[SweepRow]:
         metrics = {}
         for name in SWEEP_METRICS:
             per_seed = [metric_of(run.after, name) for run in group]
+            means = [e.mean for e in per_seed if e.mean is not None]
             # each seed's paired Δ (after − before over the same test prompts, same folds and resamples)
             metrics[name] = SweepCell(
-                mean=sum(e.mean for e in per_seed) / len(per_seed),
+                mean=sum(means) / len(means) if means and len(means) == len(per_seed) else None,  # a seed without one: none
                 per_seed=per_seed,
                 delta_per_seed=[run.differences.get(DELTA_KEYS[name]) for run in group],
             )

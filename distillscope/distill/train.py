@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -50,7 +52,8 @@ class TrainingReport(BaseModel):
     fingerprint: str = ""
 
 
-def _render(tokenizer, mode: str, prompt: str, answer: str | None, finished: bool = True) -> str:  # noqa: ANN001
+# tokenizer, model and optimizer below are transformers / torch objects: optional extras, typed as Any here
+def _render(tokenizer: Any, mode: str, prompt: str, answer: str | None, finished: bool = True) -> str:
     """The training text; an answer the teacher did not finish (cut at max_tokens) gets no end-of-answer marker."""
     if mode == "completion":
         text = render_qa_frame([Message(role="user", content=prompt)])
@@ -65,7 +68,7 @@ def _render(tokenizer, mode: str, prompt: str, answer: str | None, finished: boo
     return tokenizer.apply_chat_template(messages + [{"role": "assistant", "content": answer}], tokenize=False)
 
 
-def encode_examples(tokenizer, mode: str, examples: Sequence[Example], max_length: int) -> tuple[list[dict], int]:  # noqa: ANN001
+def encode_examples(tokenizer: Any, mode: str, examples: Sequence[Example], max_length: int) -> tuple[list[dict], int]:
     """Token ids with the prompt part masked out of the loss; examples whose prompt leaves no room are skipped.
 
     An example is (prompt, answer) or (prompt, answer, finished). Only a finished answer is
@@ -91,7 +94,7 @@ def encode_examples(tokenizer, mode: str, examples: Sequence[Example], max_lengt
     return encoded, skipped
 
 
-def _batches(torch, encoded: list[dict], batch_size: int, pad_id: int):  # noqa: ANN001, ANN202
+def _batches(torch: ModuleType, encoded: list[dict], batch_size: int, pad_id: int) -> Iterator[tuple[Any, Any, Any]]:
     for start in range(0, len(encoded), batch_size):
         chunk = encoded[start : start + batch_size]
         width = max(len(e["input_ids"]) for e in chunk)
@@ -101,7 +104,7 @@ def _batches(torch, encoded: list[dict], batch_size: int, pad_id: int):  # noqa:
         yield torch.tensor(ids), torch.tensor(labels), torch.tensor(mask)
 
 
-def _target_modules(model) -> list[str] | str:  # noqa: ANN001
+def _target_modules(model: Any) -> list[str] | str:
     names = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
     wanted = [m for m in ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj") if m in names]
     return wanted or "all-linear"
@@ -208,7 +211,9 @@ def train_lora(
     return report
 
 
-def _save_checkpoint(torch, peft, model, optimizer, checkpoint: Path, fingerprint: str, step: int, losses: list[float]) -> None:  # noqa: ANN001
+def _save_checkpoint(
+    torch: ModuleType, peft: ModuleType, model: Any, optimizer: Any, checkpoint: Path, fingerprint: str, step: int, losses: list[float]
+) -> None:
     checkpoint.mkdir(parents=True, exist_ok=True)
     torch.save(peft.get_peft_model_state_dict(model), checkpoint / "adapter.pt")
     torch.save(optimizer.state_dict(), checkpoint / "optimizer.pt")

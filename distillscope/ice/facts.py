@@ -53,8 +53,11 @@ class FactSet(BaseModel):
         return [f"[{f.category}] {f.text(language)}" for f in self.facts]
 
 
+MentionKind = Literal["family", "developer"]
+
+
 class Mention(BaseModel):
-    kind: Literal["family", "developer"]
+    kind: MentionKind
     id: str
     alias: str
     start: int
@@ -80,7 +83,7 @@ class FactLibrary(BaseModel):
 
     @cached_property
     def _scanner(self) -> _AliasScanner:
-        entries: list[tuple[str, str, str]] = []  # (alias, kind, id)
+        entries: list[tuple[str, MentionKind, str]] = []  # (alias, kind, id)
         for family in self.families.values():
             entries += [(alias, "family", family.family) for alias in family.names.all()]
         for developer, names in self.developers.items():
@@ -108,9 +111,9 @@ class _AliasScanner:
     or fewer must match their case exactly (Phi, Yi and Meta are not read into ordinary words).
     """
 
-    def __init__(self, entries: list[tuple[str, str, str]]) -> None:
+    def __init__(self, entries: list[tuple[str, MentionKind, str]]) -> None:
         entries = sorted(entries, key=lambda e: -len(e[0]))  # longest alias wins: "Google DeepMind" before "Google"
-        self.by_first: dict[str, list[tuple[str, str, str, str, bool]]] = {}
+        self.by_first: dict[str, list[tuple[str, str, MentionKind, str, bool]]] = {}
         parts = []
         for alias, kind, ident in entries:
             low = alias.translate(_ASCII_LOWER)
@@ -121,7 +124,8 @@ class _AliasScanner:
 
     def scan(self, text: str) -> list[Mention]:
         low = text.translate(_ASCII_LOWER)
-        found, position = [], 0
+        found: list[Mention] = []
+        position = 0
         while True:
             match = self.pattern.search(low, position)
             if match is None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
@@ -28,8 +28,10 @@ from distillscope.judges.judge import CONFLICT_LOGPROB_MAX_TOKENS, item_id, read
 from distillscope.judges.parsing import parse_conflict  # noqa: F401 - re-exported: the conflict judge's grammar
 from distillscope.judges.templates import load_template
 from distillscope.models.base import Model
-from distillscope.runner.runner import Runner
 from distillscope.types import GenerationRequest, Message, SamplingParams, sha256_hex
+
+if TYPE_CHECKING:
+    from distillscope.protocols import AnswerRunner
 
 MUTATORS = ("generate_similar", "crossover", "expand", "shorten", "rephrase")
 
@@ -97,7 +99,7 @@ class FuzzRun(BaseModel):
 class Fuzzer:
     def __init__(
         self,
-        runner: Runner,
+        runner: AnswerRunner[Model],
         target: Model,
         helper: Model,
         judge: Model | None,
@@ -156,7 +158,7 @@ class Fuzzer:
     # --- one iteration's calls ---
     def _next_questions(self, k: int) -> list[IdentityQuestion]:
         """Cycle through a shuffled question list so categories and languages stay balanced over the run."""
-        out = []
+        out: list[IdentityQuestion] = []
         while len(out) < k:
             if not self._question_queue:
                 self._question_queue = list(self.questions)

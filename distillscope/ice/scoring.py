@@ -32,7 +32,7 @@ from collections.abc import Callable
 from pydantic import BaseModel
 
 from distillscope.ice.fuzzer import FuzzRun, QueryRecord
-from distillscope.metrics.stats import Estimate, cluster_means, wilson_interval
+from distillscope.stats import Estimate, cluster_means, wilson_interval
 
 KINDS = ("loose", "strict", "hard")
 

@@ -17,12 +17,18 @@ is not implemented yet.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
 from distillscope.ice.facts import FactLibrary
 from distillscope.judges.parsing import ScoreParseError
+
+if TYPE_CHECKING:
+    from distillscope.ice.facts import FactSet
+    from distillscope.ice.fuzzer import FuzzRun
+    from distillscope.models.base import Model
+    from distillscope.protocols import AnswerRunner
 
 StrictMode = Literal["extractor", "judge", "both"]
 STRICT_MODES: tuple[str, ...] = ("extractor", "judge", "both")
@@ -95,7 +101,9 @@ class StrictVerdict(BaseModel):
     error: str | None = None
 
 
-def judge_strict(runner, judge, responses: list[str | None], families: list[str], library: FactLibrary) -> list[StrictVerdict]:  # noqa: ANN001
+def judge_strict(
+    runner: AnswerRunner[Model], judge: Model, responses: list[str | None], families: list[str], library: FactLibrary
+) -> list[StrictVerdict]:
     """One strict verdict per answer (None answers are skipped and get verdict None)."""
     from distillscope.judges.judge import item_id, run_judge
 
@@ -162,12 +170,12 @@ class StrictStage(BaseModel):
 
 
 def apply_strict_judge(
-    run,
-    runner,
-    judge,
-    fact_set,
+    run: FuzzRun,
+    runner: AnswerRunner[Model],
+    judge: Model | None,
+    fact_set: FactSet,
     library: FactLibrary,
-    families: list[str] | None,  # noqa: ANN001
+    families: list[str] | None,
     mode: StrictMode,
 ) -> StrictStage | None:
     """Second stage over a finished fuzzing run (METHODS.md section 3, as in the paper).
@@ -183,7 +191,11 @@ def apply_strict_judge(
     counted = [f for f in (families or sorted(library.families)) if f not in own and f in library.families]
     loose_ran = any(r.loose is not None for r in run.records)
     chosen = [i for i, r in enumerate(run.records) if r.response is not None and (r.loose or not loose_ran)]
-    verdicts = judge_strict(runner, judge, [run.records[i].response for i in chosen], counted, library) if counted else []
+    verdicts: list[StrictVerdict] = []
+    if counted:
+        if judge is None:  # `check_strict_options` refuses a judge mode without a judge
+            raise ValueError(f"the strict judge's '{mode}' mode needs a judge model")
+        verdicts = judge_strict(runner, judge, [run.records[i].response for i in chosen], counted, library)
     by_record: dict[int, bool | None] = {i: v.verdict for i, v in zip(chosen, verdicts)}
     extractor = [r.strict for r in run.records]
     judged = [by_record.get(i, False if loose_ran else None) for i in range(len(run.records))]

@@ -79,7 +79,7 @@ def _from_csv(path: Path) -> list[SeedTemplate]:
 def load_templates(paths: list[Path] | None = None) -> list[SeedTemplate]:
     """The packaged seeds, or the given YAML/CSV files; templates without the placeholder are refused."""
     if not paths:
-        packaged = Path(str(files("distillscope.data").joinpath("ice", "seed_templates.yaml")))
+        packaged = Path(str(files("distillscope.data") / "ice" / "seed_templates.yaml"))
         return _from_yaml(packaged, "distillscope")
     templates: list[SeedTemplate] = []
     for path in paths:

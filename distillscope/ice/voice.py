@@ -122,7 +122,7 @@ def split_voices(text: str) -> Voices:
         boundaries.append((start, end, "persona", label))
     boundaries.sort(key=lambda b: b[0])
     sections: list[Section] = []
-    current = (0, 0, "own", None)
+    current: tuple[int, int, str, str | None] = (0, 0, "own", None)
     for boundary in [*boundaries, (len(text), len(text), "end", None)]:
         if boundary[0] > current[0]:
             sections.append(Section(current[0], boundary[0], current[2], current[3], current[1] if current[2] == "persona" else None))

@@ -9,14 +9,26 @@ is counted and never used.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Protocol
 
 from distillscope.errors import InputFileError
 from distillscope.imports.normalise import split_messages
 from distillscope.imports.records import ImportedAnswer
 
 
-def _turns(messages) -> list[tuple[str, str]]:  # noqa: ANN001 - inspect ChatMessages
+class _ChatMessage(Protocol):
+    """What is read of an inspect_ai ChatMessage (typed here, so that checking types never loads inspect_ai)."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def text(self) -> str | None: ...
+
+
+def _turns(messages: Iterable[_ChatMessage]) -> list[tuple[str, str]]:
     return [(m.role, m.text or "") for m in messages]
 
 

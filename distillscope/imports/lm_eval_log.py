@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from distillscope.errors import InputFileError
 from distillscope.imports.normalise import split_prompt
@@ -23,7 +25,8 @@ from distillscope.records import read_records
 ID_FIELDS = ("id", "sample_id", "question_id", "task_id")
 
 
-def _requests(arguments) -> list[tuple[object, object]]:  # noqa: ANN001 - a dict or a list, by lm-eval version
+def _requests(arguments: object) -> list[tuple[object, object]]:
+    """The (prompt, generation settings) pairs of a record's `arguments`: a dict or a list, by lm-eval version."""
     if isinstance(arguments, dict):
         return [(a.get("arg_0"), a.get("arg_1")) for a in arguments.values() if isinstance(a, dict)]
     if isinstance(arguments, list):
@@ -35,7 +38,7 @@ def is_lm_eval_record(record: dict) -> bool:
     return "doc_id" in record and ("resps" in record or "arguments" in record)
 
 
-def _records(path: Path):  # noqa: ANN202 - (number, record) pairs
+def _records(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
     """JSONL (lm-eval >= 0.4.2), or the JSON array older versions wrote."""
     with path.open("rb") as handle:
         array = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
@@ -61,7 +64,7 @@ def read_lm_eval(path: Path, skipped: Counter) -> list[ImportedAnswer]:
             continue
         resps = record.get("resps") or []
         repeats = resps[0] if resps and isinstance(resps[0], list) else resps
-        doc = record.get("doc") if isinstance(record.get("doc"), dict) else {}
+        doc = found if isinstance(found := record.get("doc"), dict) else {}
         sample_id = next((str(doc[f]) for f in ID_FIELDS if doc.get(f) not in (None, "")), None)
         system, text = split_prompt(requests[0][0])
         if not text.strip():

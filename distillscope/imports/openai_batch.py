@@ -28,7 +28,8 @@ def is_batch_input(record: dict) -> bool:
     return "custom_id" in record and isinstance(record.get("body"), dict) and "url" in record
 
 
-def _content_text(content) -> str:  # noqa: ANN001 - a string or a list of content parts
+def _content_text(content: object) -> str:
+    """A message's text: its content as a string, or its text parts joined."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):

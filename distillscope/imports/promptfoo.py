@@ -63,7 +63,7 @@ def read_promptfoo(path: Path, data: dict, skipped: Counter) -> tuple[list[Impor
     for entry in entries:
         if not isinstance(entry, dict):
             continue
-        response = entry.get("response") if isinstance(entry.get("response"), dict) else {}
+        response = found if isinstance(found := entry.get("response"), dict) else {}
         output = response.get("output")
         if entry.get("failureReason") == ERROR_REASON or (response.get("error") and not output) or (not response and entry.get("error")):
             errored += 1
@@ -77,7 +77,7 @@ def read_promptfoo(path: Path, data: dict, skipped: Counter) -> tuple[list[Impor
         if not text.strip():
             skipped["entries with no prompt text"] += 1
             continue
-        test = entry.get("testCase") if isinstance(entry.get("testCase"), dict) else {}
+        test = found if isinstance(found := entry.get("testCase"), dict) else {}
         variables = entry.get("vars") if isinstance(entry.get("vars"), dict) else test.get("vars") or {}
         sample_id = str(variables["id"]) if isinstance(variables, dict) and variables.get("id") not in (None, "") else None
         doc = f"{entry.get('testIdx')}:{entry.get('promptIdx')}" if entry.get("testIdx") is not None else None

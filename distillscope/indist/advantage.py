@@ -29,7 +29,7 @@ from math import comb
 
 import numpy as np
 
-from distillscope.metrics.stats import Estimate, cluster_bootstrap, cluster_means, percentile_interval
+from distillscope.stats import Estimate, cluster_bootstrap, cluster_means, percentile_interval
 
 #: Monte Carlo groups for a q-curve point where enumerating every group is too many, and per bootstrap resample
 POINT_GROUPS = 20000
@@ -89,7 +89,7 @@ def advantage_by_group(
     MIN_CATEGORY_PROMPTS prompts gets its mean and no interval; `status` says
     so, or how the interval was corrected. `seed` is kept for callers.
     """
-    from distillscope.metrics.stats import wilson_interval
+    from distillscope.stats import wilson_interval
 
     scores = per_prompt_scores(teacher_log_odds, student_log_odds)
     clusters = list(clusters) if clusters is not None else [str(i) for i in range(len(scores))]

@@ -14,10 +14,14 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from distillscope.extras import require
+
+if TYPE_CHECKING:
+    from distillscope.protocols import TextEmbedder
 
 
 class Adversary:
@@ -69,7 +73,7 @@ class FeatureLogisticAdversary(Adversary):
         super().__init__()
         self.featurize = featurize
         self.scale = scale
-        self.pipeline = None
+        self.pipeline: Any = None  # a scikit-learn Pipeline once fitted
 
     def _fit(self, texts: list[str], labels: np.ndarray, groups: list[str] | None) -> None:
         require("sklearn", purpose="the learned adversaries")
@@ -80,7 +84,7 @@ class FeatureLogisticAdversary(Adversary):
 
         features = self.featurize(texts)
         folds = max(2, int(min(5, np.bincount(labels).min())))
-        cv = folds
+        cv: int | list | None = folds
         if groups is not None:
             folds = min(folds, len(set(groups)))
             cv = list(GroupKFold(n_splits=folds).split(features, labels, groups)) if folds >= 2 else None
@@ -105,7 +109,7 @@ class StyleAdversary(FeatureLogisticAdversary):
     description = "stylometric features + logistic regression"
 
     def __init__(self) -> None:
-        from distillscope.indist.features import feature_matrix
+        from distillscope.metrics.stylometry import feature_matrix
 
         super().__init__(feature_matrix, scale=True)
 
@@ -114,7 +118,7 @@ class EmbeddingAdversary(FeatureLogisticAdversary):
     name = "embed"
     description = "sentence embeddings (all-MiniLM-L6-v2) + logistic regression"
 
-    def __init__(self, embedder) -> None:  # noqa: ANN001 - anything with .embed(texts) -> array
+    def __init__(self, embedder: TextEmbedder) -> None:
         super().__init__(self._embed, scale=False)
         self.embedder = embedder
         self._rate: float | None = None
@@ -122,10 +126,12 @@ class EmbeddingAdversary(FeatureLogisticAdversary):
         self.uncached_seconds = 0.0
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        before = getattr(self.embedder, "encoded_texts", None)
+        # a cached embedder (`metrics.embeddings.CachedEmbedder`, or any with `cache` and `encoded_texts`) says how
+        # many texts it had to encode; others are charged nothing extra
+        before: int | None = getattr(self.embedder, "encoded_texts", None)
         vectors = self.embedder.embed(texts)
         if before is not None and getattr(self.embedder, "cache", None) is not None:
-            cached = len(set(texts)) - (self.embedder.encoded_texts - before)
+            cached = len(set(texts)) - (getattr(self.embedder, "encoded_texts") - before)
             if cached > 0:
                 self.cached_texts += cached
                 charge = cached * self._seconds_per_text(texts)
@@ -142,7 +148,7 @@ class EmbeddingAdversary(FeatureLogisticAdversary):
             import copy
 
             uncached = copy.copy(self.embedder)
-            uncached.cache = None
+            setattr(uncached, "cache", None)  # only called for an embedder with a cache (see `_embed`)
             sample = list(dict.fromkeys(texts))[:16]
             started = time.perf_counter()
             uncached.embed(sample[:1])  # loads the model if it is not loaded yet
@@ -151,5 +157,5 @@ class EmbeddingAdversary(FeatureLogisticAdversary):
             self._rate = (time.perf_counter() - start) / max(1, len(sample))
             self.extra_seconds -= time.perf_counter() - started
             if getattr(self.embedder, "_model", False) is None:  # share the loaded model instead of loading it twice
-                self.embedder._model = uncached._model
+                setattr(self.embedder, "_model", getattr(uncached, "_model"))
         return self._rate

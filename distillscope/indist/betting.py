@@ -35,21 +35,21 @@ class SequentialSettings(BaseModel):
     """How a sequential test runs: its level, its budget, and what its witness sees (also the audit's `sequential:`)."""
 
     model_config = ConfigDict(extra="forbid")
-    alpha: float = Field(0.05, gt=0, lt=1, description="level: reject when wealth reaches 1/alpha")
-    max_queries: int = Field(200, ge=1, description="prompts asked of each model at most")
-    batch: int = Field(10, ge=1, description="prompts asked of both models between two updates")
+    alpha: float = Field(default=0.05, gt=0, lt=1, description="level: reject when wealth reaches 1/alpha")
+    max_queries: int = Field(default=200, ge=1, description="prompts asked of each model at most")
+    batch: int = Field(default=10, ge=1, description="prompts asked of both models between two updates")
     features: Literal["style", "embed", "style+embed"] = "style+embed"
     betting: Literal["mixture", "ons"] = Field(
-        "mixture", description="mixture: wealth averaged over a grid of fixed bets; ons: one online-Newton bet"
+        default="mixture", description="mixture: wealth averaged over a grid of fixed bets; ons: one online-Newton bet"
     )
-    max_bet: float = Field(0.9, gt=0, lt=1, description="largest fraction of wealth bet on one pair by the mixture")
-    cap: float = Field(0.5, gt=0, le=0.5, description="largest fraction of wealth bet on one pair by the online Newton step")
+    max_bet: float = Field(default=0.9, gt=0, lt=1, description="largest fraction of wealth bet on one pair by the mixture")
+    cap: float = Field(default=0.5, gt=0, le=0.5, description="largest fraction of wealth bet on one pair by the online Newton step")
     witness: Literal["mixture", "logistic"] = Field(
-        "mixture",
+        default="mixture",
         description="mixture: wealth split over the mean-difference, kernel (MMD) and logistic witnesses; logistic: the logistic one alone",
     )
-    ramp: bool = Field(True, description="start with batches of 1, 1, 2, 2, 4, ... up to `batch`, so early evidence counts")
-    strength: float = Field(0.1, gt=0, description="inverse L2 penalty of the online logistic regressions")
+    ramp: bool = Field(default=True, description="start with batches of 1, 1, 2, 2, 4, ... up to `batch`, so early evidence counts")
+    strength: float = Field(default=0.1, gt=0, description="inverse L2 penalty of the online logistic regressions")
 
 
 class Witness(Protocol):
@@ -59,7 +59,7 @@ class Witness(Protocol):
         """f ∈ [-1, 1] per observation (or one row of J payoffs per observation, one per witness), odd under swapping a
         pair's two answers."""
 
-    def advantages(self, observations: Sequence[Any]) -> Sequence[float] | None:
+    def advantages(self, observations: Sequence[Any]) -> Sequence[float] | np.ndarray | None:
         """Each pair's advantage score v ∈ [-1, 1] under the adversary fitted so far (None before it exists)."""
 
 
@@ -127,7 +127,7 @@ class MixtureBettor:
     Only positive bets: every witness is fitted to score the teacher's side high.
     """
 
-    def __init__(self, bets: Sequence[float], columns: int = 1) -> None:
+    def __init__(self, bets: Sequence[float] | np.ndarray, columns: int = 1) -> None:
         self.bets = np.asarray(bets, dtype=float)
         if not (len(self.bets) and np.all((self.bets > 0) & (self.bets < 1))):
             raise ValueError("mixture bets must lie in (0, 1)")

@@ -8,7 +8,10 @@ adversary we can run offline, and the slowest: its training seconds go into t.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -28,8 +31,8 @@ class EncoderAdversary(Adversary):
         max_length: int = 128,
         learning_rate: float = 5e-5,
         seed: int = 0,
-        on_step=None,
-    ) -> None:  # noqa: ANN001
+        on_step: Callable[[float], None] | None = None,
+    ) -> None:
         super().__init__()
         self.model_dir = model_dir
         self.epochs, self.batch_size, self.max_length = epochs, batch_size, max_length
@@ -37,7 +40,8 @@ class EncoderAdversary(Adversary):
         self.on_step = on_step or (lambda loss: None)
         self.losses: list[float] = []
 
-    def _load(self):  # noqa: ANN202
+    def _load(self) -> ModuleType:
+        """Tokenizer, encoder and head loaded; returns the torch module (an optional extra, so imported here)."""
         torch = require("torch", purpose="the fine-tuned encoder adversary")
         transformers = require("transformers", purpose="the fine-tuned encoder adversary")
         from distillscope.metrics.embeddings import default_model_dir
@@ -49,7 +53,8 @@ class EncoderAdversary(Adversary):
         self.head = torch.nn.Linear(self.encoder.config.hidden_size, 1)
         return torch
 
-    def _logits(self, torch, texts: list[str]):  # noqa: ANN001, ANN202
+    def _logits(self, torch: ModuleType, texts: list[str]) -> Any:
+        """One logit per text, as a torch tensor (torch ships no types this package checks against)."""
         batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
         states = self.encoder(**batch).last_hidden_state
         mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)

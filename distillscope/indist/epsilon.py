@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from distillscope.metrics.stats import Estimate
+from distillscope.stats import Estimate
 
 ALPHA = 0.05
 
@@ -114,7 +114,7 @@ def class_row(rows: list[EpsilonRow], q: int, selected: str | None, confidence: 
     if missing:
         notes.append(f"not run at q={q}: " + ", ".join(missing))
     chosen = next((r for r in at_q if r.adversary == selected), None)
-    worst = max(bounded, key=lambda r: r.epsilon_simultaneous, default=None)
+    worst = max(bounded, key=lambda r: r.epsilon_simultaneous or 0.0, default=None)  # `bounded`: each has one
     return EpsilonRow(
         adversary="class",
         q=q,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,12 +21,17 @@ from distillscope.indist.advantage import advantage_by_group, advantage_interval
 from distillscope.indist.epsilon import Bound, EpsilonRow, class_epsilon, epsilon_table, simultaneous_confidence
 from distillscope.indist.mmd import mmd_power, mmd_test
 from distillscope.indist.pairwise import PairwiseJudgeResult, pairwise_judge, pick_examples
+from distillscope.indist.registry import in_class, is_learned, make_adversary
 from distillscope.indist.results import AdversaryResult, IndistResult, MMDResult
-from distillscope.metrics.stats import Estimate
 from distillscope.records import Paired
+from distillscope.stats import Estimate
+
+if TYPE_CHECKING:
+    from distillscope.indist.adversaries import Adversary
+    from distillscope.models.base import Model
+    from distillscope.protocols import AnswerRunner, TextEmbedder
 
 __all__ = [
-    "ADVERSARIES",
     "AdversaryResult",
     "EpsilonRow",
     "IndistResult",
@@ -36,20 +42,9 @@ __all__ = [
     "run_learned",
 ]
 
-ADVERSARIES = ("style", "embed", "encoder", "judge", "mmd")
-LEARNED = ("style", "embed", "encoder")
 
-
-def _learned(name: str, embedder, encoder_options: dict):  # noqa: ANN001, ANN202
-    from distillscope.indist.adversaries import EmbeddingAdversary, StyleAdversary
-
-    if name == "style":
-        return StyleAdversary()
-    if name == "embed":
-        return EmbeddingAdversary(embedder)
-    from distillscope.indist.encoder import EncoderAdversary
-
-    return EncoderAdversary(**encoder_options)
+def _learned(name: str, embedder: TextEmbedder | None, encoder_options: dict) -> Adversary:
+    return make_adversary(name, embedder, encoder_options)
 
 
 def _per_prompt(scores: np.ndarray, clusters: list[str]) -> dict[str, float]:
@@ -94,7 +89,7 @@ def _result(
     )
 
 
-def run_learned(adversary, train: Paired, test: Paired, seed: int = 0, simultaneous: float = 0.95) -> AdversaryResult:  # noqa: ANN001
+def run_learned(adversary: Adversary, train: Paired, test: Paired, seed: int = 0, simultaneous: float = 0.95) -> AdversaryResult:
     adversary.fit(
         train.teacher + train.student, [1] * len(train.teacher) + [0] * len(train.student), groups=train.clusters + train.clusters
     )
@@ -121,7 +116,7 @@ def fold_of(prompt_id: str, folds: int, seed: int) -> int:
 
 
 def cross_fitted_log_odds(
-    make_adversary: Callable[[], object], paired: Paired, folds: int = 2, seed: int = 0
+    make_adversary: Callable[[], Adversary], paired: Paired, folds: int = 2, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray, float, float, str]:
     """Out-of-sample log-odds for every row: each fold scored by an adversary trained on the other folds (by prompt)."""
     n = len(paired.prompts)
@@ -137,7 +132,7 @@ def cross_fitted_log_odds(
         train_idx, test_idx = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
         if len(train_idx) == 0 or len(test_idx) == 0:
             continue
-        part, held = paired.rows(train_idx), paired.rows(test_idx)
+        part, held = paired.rows(train_idx.tolist()), paired.rows(test_idx.tolist())
         adversary = make_adversary()
         description = adversary.description
         adversary.fit(part.teacher + part.student, [1] * len(part.teacher) + [0] * len(part.student), groups=part.clusters * 2)
@@ -151,9 +146,9 @@ def cross_fitted_log_odds(
 def run_cross_fitted(
     name: str,
     paired: Paired,
-    embedder=None,
+    embedder: TextEmbedder | None = None,
     folds: int = 2,
-    seed: int = 0,  # noqa: ANN001
+    seed: int = 0,
     encoder_options: dict | None = None,
 ) -> AdversaryResult:
     """Advantage from one sample only: each fold's answers are scored by an adversary trained on the other folds.
@@ -169,7 +164,7 @@ def run_cross_fitted(
     )
 
 
-def _train_advantage(name: str, train: Paired, embedder, encoder_options: dict, seed: int) -> Estimate:  # noqa: ANN001
+def _train_advantage(name: str, train: Paired, embedder: TextEmbedder | None, encoder_options: dict, seed: int) -> Estimate:
     lt, ls, *_ = cross_fitted_log_odds(lambda: _learned(name, embedder, encoder_options), train, 2, seed)
     return advantage_intervals(lt, ls, train.clusters, seed)[0]
 
@@ -180,7 +175,7 @@ def _judge_bound(judge: PairwiseJudgeResult, test: Paired, seed: int, confidence
         status = f"no usable verdicts (0 of {judge.pairs} pairs order-consistent)"
     scores = judge.scores or []
     if len(scores) == len(test.prompts) and scores:
-        from distillscope.metrics.stats import cluster_bootstrap
+        from distillscope.stats import cluster_bootstrap
 
         estimate, intervals = cluster_bootstrap(scores, test.clusters, seed=seed, confidences=(0.95, confidence))
         simultaneous = intervals[confidence]
@@ -194,9 +189,9 @@ def evaluate_indistinguishability(
     train: Paired,
     test: Paired,
     adversaries: Sequence[str],
-    embedder=None,
-    runner=None,
-    judge=None,  # noqa: ANN001
+    embedder: TextEmbedder | None = None,
+    runner: AnswerRunner[Model] | None = None,
+    judge: Model | None = None,
     seed: int = 0,
     encoder_options: dict | None = None,
     mmd_permutations: int = 1000,
@@ -207,23 +202,27 @@ def evaluate_indistinguishability(
 ) -> IndistResult:
     on_stage = on_stage or (lambda stage: None)
     encoder_options = encoder_options or {}
-    tried = [a for a in adversaries if a in (*LEARNED, "judge")]
+    tried = [a for a in adversaries if in_class(a)]
     confidence = simultaneous_confidence(len(tried))
     learned = {}
-    for name in [a for a in adversaries if a in LEARNED]:
+    for name in [a for a in adversaries if is_learned(a)]:
         on_stage(f"adversary {name}")
         learned[name] = run_learned(_learned(name, embedder, encoder_options), train, test, seed, confidence)
-        if select_on_train and len([a for a in tried if a in LEARNED]) > 1:
+        if select_on_train and len([a for a in tried if is_learned(a)]) > 1:
             on_stage(f"adversary {name}: cross-fitted on the train split (picks the class's adversary)")
             learned[name].train_advantage = _train_advantage(name, train, embedder, encoder_options, seed)
     judge_result = None
     if "judge" in adversaries:
         on_stage("pairwise judge")
+        if runner is None or judge is None:
+            raise ValueError("the judge adversary needs a runner and a judge model")
         examples = pick_examples(train.prompts, train.teacher, seed=seed)
         judge_result = pairwise_judge(runner, judge, test.prompts, test.teacher, test.student, examples, seed)
     mmd_result = None
     if "mmd" in adversaries:
         on_stage(f"MMD two-sample test ({mmd_design})")
+        if embedder is None:
+            raise ValueError("the MMD test needs an embedder")
         start = time.perf_counter()
         x, y = embedder.embed(test.teacher), embedder.embed(test.student)
         mmd_result = MMDResult(
@@ -270,4 +269,4 @@ def _select(learned: dict[str, AdversaryResult]) -> str | None:
         for name, r in learned.items()
         if r.train_advantage is not None and r.train_advantage.mean is not None
     }
-    return max(scored, key=scored.get) if scored else None
+    return max(scored, key=lambda name: scored[name]) if scored else None

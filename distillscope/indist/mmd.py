@@ -37,7 +37,7 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import BaseModel
 
-from distillscope.metrics.stats import Estimate
+from distillscope.stats import Estimate
 
 DESIGNS = ("paired", "split")
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from functools import partial
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -29,10 +30,12 @@ from distillscope.judges.judge import JudgeMode, JudgeOutcome, item_id, mode_cou
 from distillscope.judges.logprob import choice_probabilities, pairwise_verdict
 from distillscope.judges.parsing import parse_choice
 from distillscope.judges.templates import load_template
-from distillscope.metrics.stats import Estimate, bootstrap_mean, proportion
 from distillscope.models.base import Model
-from distillscope.runner.runner import Runner
+from distillscope.stats import Estimate, bootstrap_mean, proportion
 from distillscope.types import Prompt, SamplingParams
+
+if TYPE_CHECKING:
+    from distillscope.protocols import AnswerRunner
 
 JUDGE_SAMPLING = SamplingParams(temperature=0.0, max_tokens=24)
 LOGPROB_MAX_TOKENS = 4  # "<answer>A": 3 tokens for Qwen2.5 (">A" fused), 4 for SmolLM2 and the mock
@@ -82,7 +85,7 @@ def _probabilities(outcome: JudgeOutcome) -> dict[str, float]:
 
 
 def pairwise_judge(
-    runner: Runner,
+    runner: AnswerRunner[Model],
     judge: Model,
     prompts: Sequence[Prompt],
     teacher: Sequence[str],

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from distillscope.indist.epsilon import ClassEpsilon, EpsilonRow
 from distillscope.indist.mmd import MMDTest
 from distillscope.indist.pairwise import PairwiseJudgeResult
-from distillscope.metrics.stats import Estimate
+from distillscope.stats import Estimate
 
 
 class AdversaryResult(BaseModel):

@@ -14,7 +14,7 @@ import math
 import random
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import numpy as np
 from pydantic import AliasChoices, BaseModel, Field
@@ -22,10 +22,17 @@ from pydantic import AliasChoices, BaseModel, Field
 from distillscope.indist.betting import BatchOutcome, BettingTest, SequentialSettings, WitnessFitter
 from distillscope.indist.confseq import ConfidenceSequence, Interval
 from distillscope.indist.witness import PairObservation, witness_for
-from distillscope.types import Prompt
+from distillscope.types import GenerationRequest, Prompt, SamplingParams
 
-DISTINGUISHABLE = "distinguishable"
-NOT_SHOWN = "not shown distinguishable at this budget"
+if TYPE_CHECKING:
+    from distillscope.models.base import Model
+    from distillscope.protocols import TextEmbedder
+    from distillscope.runner.runner import Runner
+
+DISTINGUISHABLE: Final = "distinguishable"
+NOT_SHOWN: Final = "not shown distinguishable at this budget"
+#: what ended the test: the wealth reached 1/alpha, a budget was spent, or the prompts ran out
+StoppedBy = Literal["wealth", "max_queries", "max_cost", "prompts"]
 
 
 class WealthPoint(BaseModel):
@@ -40,7 +47,7 @@ class WealthPoint(BaseModel):
 
 class SequentialResult(BaseModel):
     decision: Literal["distinguishable", "not shown distinguishable at this budget"]
-    stopped_by: Literal["wealth", "max_queries", "max_cost", "prompts"]
+    stopped_by: StoppedBy
     alpha: float
     e_value: float  # wealth at the stop
     max_e_value: float  # largest wealth reached (the test rejects when this reaches 1/α)
@@ -83,7 +90,8 @@ def batch_sizes(settings: SequentialSettings, budget: int) -> list[int]:
     Small first batches let the witness learn from the first answers and let a
     clear difference stop after a handful of prompts instead of a whole batch.
     """
-    sizes, asked = [], 0
+    sizes: list[int] = []
+    asked = 0
     while asked < budget:
         size = min(settings.batch, 2 ** (len(sizes) // 2)) if settings.ramp else settings.batch
         sizes.append(min(size, budget - asked))
@@ -91,9 +99,9 @@ def batch_sizes(settings: SequentialSettings, budget: int) -> list[int]:
     return sizes
 
 
-def featurizer(kind: str, embedder=None) -> Callable[[list[str]], np.ndarray]:  # noqa: ANN001
+def featurizer(kind: str, embedder: TextEmbedder | None = None) -> Callable[[list[str]], np.ndarray]:
     """Texts -> feature rows for the witness."""
-    from distillscope.indist.features import feature_matrix
+    from distillscope.metrics.stylometry import feature_matrix
 
     if kind == "style":
         return feature_matrix
@@ -133,7 +141,7 @@ class SequentialTest:
         return self.test.rejected
 
     def result(
-        self, stopped_by: str, queries: dict[str, int], dropped: int, prompt_ids: list[str], stop_message: str | None = None
+        self, stopped_by: StoppedBy, queries: dict[str, int], dropped: int, prompt_ids: list[str], stop_message: str | None = None
     ) -> SequentialResult:
         return SequentialResult(
             decision=DISTINGUISHABLE if self.rejected else NOT_SHOWN,
@@ -152,7 +160,7 @@ class SequentialTest:
         )
 
 
-def _batch_estimate(runner, model, requests) -> float | None:  # noqa: ANN001
+def _batch_estimate(runner: Runner, model: Model, requests: list[GenerationRequest]) -> float | None:
     """Upper estimate of what the requests not yet in the store would cost."""
     keys = [model.request_key(r) for r in requests]
     stored = runner.store.get_many(keys)
@@ -161,23 +169,25 @@ def _batch_estimate(runner, model, requests) -> float | None:  # noqa: ANN001
 
 
 def run_sequential(
-    runner,
-    teacher,
-    student,
+    runner: Runner,
+    teacher: Model,
+    student: Model,
     prompts: Sequence[Prompt],
-    sampling,  # noqa: ANN001
+    sampling: SamplingParams,
     featurize: Callable[[list[str]], np.ndarray],
     settings: SequentialSettings,
     on_batch: Callable[[WealthPoint], None] | None = None,
 ) -> SequentialResult:
     """Ask both models through the runner (stored as always), batch by batch, until the test decides or a budget is spent."""
     from distillscope.records import Paired
+    from distillscope.runner.answers import answer_texts, requests_for
     from distillscope.runner.cost import CostLimitReached
-    from distillscope.runner.runner import answer_texts, requests_for
 
     sequential = SequentialTest(settings)
-    asked, dropped, ids = 0, 0, []
-    stopped_by, message = "prompts", None
+    asked, dropped = 0, 0
+    ids: list[str] = []
+    stopped_by: StoppedBy = "prompts"
+    message: str | None = None
     budget = min(settings.max_queries, len(prompts))
     sizes = iter(batch_sizes(settings, budget))
     while True:
@@ -195,7 +205,8 @@ def run_sequential(
                 for model, estimate in zip((teacher, student), estimates):
                     if estimate is None:  # no price: refused in one line, never guessed
                         runner.cost.check(model.identity, estimate)
-                runner.cost.check(f"{teacher.identity} and {student.identity}", sum(estimates), "the next batch")
+                priced = [estimate for estimate in estimates if estimate is not None]  # all of them: a None was refused
+                runner.cost.check(f"{teacher.identity} and {student.identity}", sum(priced), "the next batch")
             except CostLimitReached as exc:
                 stopped_by, message = "max_cost", exc.cause
                 break
@@ -218,10 +229,3 @@ def run_sequential(
             on_batch(sequential.trajectory[-1])
     queries = {teacher.identity: asked, student.identity: asked}
     return sequential.result(stopped_by, queries, dropped, ids, message)
-
-
-def audit_sequential(runner, teacher, student, suite, sampling, settings: SequentialSettings, embedder, seed: int) -> dict:  # noqa: ANN001
-    """The audit's sequential section for one student: the test on the suite's test split in stratified random order."""
-    prompts = stratified_order(suite.split("test"), seed)
-    result = run_sequential(runner, teacher, student, prompts, sampling, featurizer(settings.features, embedder), settings)
-    return result.model_dump()

@@ -62,7 +62,11 @@ def run_on_pairs(
     start = 0
     for size in batch_sizes(settings, min(len(teacher), settings.max_queries)):
         stop = start + size
-        sequential.step(lambda start=start, stop=stop: [PairObservation.of(teacher[i], student[i]) for i in range(start, stop)], stop)
+
+        def reveal(start: int = start, stop: int = stop) -> list[PairObservation]:
+            return [PairObservation.of(teacher[i], student[i]) for i in range(start, stop)]
+
+        sequential.step(reveal, stop)
         start = stop
         if stop_at_rejection and sequential.rejected:
             break

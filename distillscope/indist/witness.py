@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from distillscope.indist.betting import NoBet, Witness, WitnessFitter
+from distillscope.indist.betting import NoBet, SequentialSettings, Witness, WitnessFitter
 
 MIN_PAIRS = 8  # below this a fitted direction is mostly noise, so the test waits (bets 0)
 
@@ -105,7 +105,7 @@ class LogisticWitness:
         return per_prompt_scores(teacher, student)
 
 
-def logistic_witness(strength: float = 0.1, advantage: bool = True, min_pairs: int = MIN_PAIRS):  # noqa: ANN201
+def logistic_witness(strength: float = 0.1, advantage: bool = True, min_pairs: int = MIN_PAIRS) -> WitnessFitter:
     """A `WitnessFitter`: no bet until min_pairs pairs are known, then both logistic models on all of them."""
 
     def fit(history: tuple[PairObservation, ...]) -> Witness:
@@ -225,7 +225,7 @@ class MixedWitness:
     def payoffs(self, observations: Sequence[PairObservation]) -> np.ndarray:
         return np.column_stack([np.asarray(w.payoffs(observations), dtype=float) for w in self.witnesses])
 
-    def advantages(self, observations: Sequence[PairObservation]) -> Sequence[float] | None:
+    def advantages(self, observations: Sequence[PairObservation]) -> Sequence[float] | np.ndarray | None:
         return self.witnesses[-1].advantages(observations)
 
 
@@ -247,7 +247,7 @@ class MixtureWitnessFitter:
         )
 
 
-def witness_for(settings) -> WitnessFitter:  # noqa: ANN001
+def witness_for(settings: SequentialSettings) -> WitnessFitter:
     """The fitter a `SequentialSettings` asks for."""
     if settings.witness == "logistic":
         return logistic_witness(settings.strength)

@@ -24,12 +24,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from distillscope.judges.logprob import LogprobParseError, TokenPositions, conflict_probability, from_top_logprobs
+from distillscope.judges.logprob import conflict_probability
 from distillscope.judges.parsing import ScoreParseError
 from distillscope.judges.templates import load_template
 from distillscope.models.base import Model
-from distillscope.runner.runner import Runner
-from distillscope.types import GenerationRequest, Message, SamplingParams, sha256_hex
+from distillscope.models.logprobs import LogprobParseError, TokenPositions, from_top_logprobs
+from distillscope.protocols import AnswerRunner
+from distillscope.types import GenerationRequest, Message, Response, SamplingParams, sha256_hex
 
 JUDGE_SAMPLING = SamplingParams(temperature=0.0, max_tokens=96)
 #: alternatives asked for per generated token in logprob mode (OpenAI allows at most 20)
@@ -73,7 +74,7 @@ def mode_counts(outcomes: Sequence[JudgeOutcome]) -> dict[str, int]:
 
 
 def run_judge(
-    runner: Runner,
+    runner: AnswerRunner[Model],
     judge: Model,
     items: Sequence[tuple[str, str]],
     parse: Callable[[str], Any],
@@ -104,10 +105,12 @@ def run_judge(
             tried = outcomes[position]
             outcome.latency_s += tried.latency_s if tried is not None else 0.0
             outcomes[position] = outcome
-    return outcomes  # type: ignore[return-value] - every None was replaced
+    return [outcome for outcome in outcomes if outcome is not None]  # every None was replaced just above
 
 
-def _read_short(item_id: str, response: Any, parse: Callable[[str], Any], read_logprobs: Callable[[TokenPositions], Any]) -> JudgeOutcome:
+def _read_short(
+    item_id: str, response: Response, parse: Callable[[str], Any], read_logprobs: Callable[[TokenPositions], Any]
+) -> JudgeOutcome:
     """A short logprob-mode answer: the verdict from its probabilities, else from its text, else not ok (judged again in text)."""
     outcome = JudgeOutcome(item_id=item_id, raw=response.text, latency_s=response.latency_s or 0.0)
     if response.top_logprobs:
@@ -125,7 +128,7 @@ def _read_short(item_id: str, response: Any, parse: Callable[[str], Any], read_l
 
 
 def _run_text(
-    runner: Runner,
+    runner: AnswerRunner[Model],
     judge: Model,
     items: Sequence[tuple[str, str]],
     parse: Callable[[str], Any],

@@ -25,6 +25,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from distillscope.errors import ScoreParseError
+
 # aspect -> label names a judge may use for it (lower case); only names the RSE rubric itself uses
 ASPECT_ALIASES: dict[str, tuple[str, ...]] = {
     "style": ("style", "response style", "风格", "回答风格"),
@@ -42,8 +44,8 @@ _HEDGE = (
 )
 
 
-class ScoreParseError(ValueError):
-    pass
+#: a value read from a judge's answer: a score, one of the choices, or a 0/1 verdict
+_Value = float | str | bool
 
 
 class _Bad(Exception):
@@ -54,7 +56,7 @@ class _Bad(Exception):
 class _Grammar:
     fields: dict[str, tuple[str, ...]]  # field -> label / JSON key names
     tags: dict[str, str]  # tag name -> field
-    value: Callable[[str, int], tuple[object, int] | None]  # the value at a position of a string, and where it ends
+    value: Callable[[str, int], tuple[_Value, int] | None]  # the value at a position of a string, and where it ends
     stray: str  # a pattern that, in a comment after the value, would be another value
     what: str
     label_suffix: str = ""
@@ -109,9 +111,9 @@ def _clean_comment(rest: str, stray: str) -> bool:
 class _Readings:
     def __init__(self, grammar: _Grammar) -> None:
         self.grammar = grammar
-        self.values: dict[str, list[object]] = {}
+        self.values: dict[str, list[_Value]] = {}
 
-    def add(self, field: str, value: object) -> None:
+    def add(self, field: str, value: _Value) -> None:
         self.values.setdefault(field, []).append(value)
 
     def exact(self, field: str, text: str, where: str) -> None:
@@ -131,7 +133,8 @@ class _Readings:
                 if self.grammar.poisons(line[match.end() :]):
                     raise _Bad(f"'{line.strip()[:60]}' does not hold exactly one {self.grammar.what}")
                 return  # a label followed by prose ("Style: both are formal") is not a reading
-            self.add(field, found[0])
+            if field is not None:  # always: the pattern matches the grammar's own labels only
+                self.add(field, found[0])
             following = _NEXT_LABEL.match(line, found[1])
             match = pattern.match(line, following.end()) if following else None
             if match is None and not _clean_comment(line[found[1] :], self.grammar.stray):
@@ -159,7 +162,7 @@ def _tag_contents(text: str, tag: str) -> list[str]:
     return contents
 
 
-def _read(text: str, grammar: _Grammar, extra: Callable[[str, _Readings], None] | None = None) -> dict[str, object]:
+def _read(text: str, grammar: _Grammar, extra: Callable[[str, _Readings], None] | None = None) -> dict[str, _Value]:
     text = _normalise(text or "")
     readings = _Readings(grammar)
     try:
@@ -172,10 +175,10 @@ def _read(text: str, grammar: _Grammar, extra: Callable[[str, _Readings], None] 
             except json.JSONDecodeError:
                 continue
             for key, value in data.items() if isinstance(data, dict) else ():
-                field = grammar.field_of(str(key))
-                if field is not None:
+                json_field = grammar.field_of(str(key))
+                if json_field is not None:
                     shown = str(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else "?"
-                    readings.exact(field, shown, f"JSON field '{key}'")
+                    readings.exact(json_field, shown, f"JSON field '{key}'")
         pattern = grammar.label_line()
         for line in text.splitlines():
             readings.line(line, pattern)
@@ -194,12 +197,12 @@ def _read(text: str, grammar: _Grammar, extra: Callable[[str, _Readings], None] 
     return out
 
 
-def _score_value(low: int, high: int) -> Callable[[str, int], tuple[object, int] | None]:
+def _score_value(low: int, high: int) -> Callable[[str, int], tuple[_Value, int] | None]:
     score = re.compile(
         rf"{_DECOR}(?P<n>\d+(?:\.\d+)?)(?!\d)(?!\.\d){_DECOR}(?:(?:/|out of|of)\s*(?P<d>\d+)\b|分|points?\b|pts\b)?", re.IGNORECASE
     )
 
-    def value(text: str, position: int) -> tuple[object, int] | None:
+    def value(text: str, position: int) -> tuple[_Value, int] | None:
         match = score.match(text, position)
         if match is None:
             return None
@@ -236,15 +239,16 @@ def parse_choice(text: str, choices: Sequence[str]) -> str:
 
     choice = re.compile(rf"{_DECOR}(?:\(\s*)?({alternatives})(?!\w)(?:\s*\))?", re.IGNORECASE)
 
-    def value(segment: str, position: int) -> tuple[object, int] | None:
+    def value(segment: str, position: int) -> tuple[_Value, int] | None:
         match = choice.match(segment, position)
         return (next(c for c in choices if c.lower() == match.group(1).lower()), match.end()) if match else None
 
     def alone(body: str, readings: _Readings) -> None:
         for line in body.splitlines():
             match = re.fullmatch(rf"{_DECOR}(?:\(\s*)?({alternatives})(?:\s*\))?{_DECOR}(?:[.!]{_DECOR})?", line, re.IGNORECASE)
-            if match:
-                readings.add("answer", value(match.group(1), 0)[0])
+            found = value(match.group(1), 0) if match else None
+            if found is not None:
+                readings.add("answer", found[0])
 
     grammar = _Grammar(
         fields={"answer": CHOICE_LABELS},
@@ -265,7 +269,7 @@ def parse_conflict(text: str) -> tuple[bool, str]:
 
     verdict = re.compile(rf"{_DECOR}([01])(?![\w.)])")
 
-    def value(segment: str, position: int) -> tuple[object, int] | None:
+    def value(segment: str, position: int) -> tuple[_Value, int] | None:
         match = verdict.match(segment, position)
         return (match.group(1) == "1", match.end()) if match else None
 

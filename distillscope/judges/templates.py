@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from distillscope.errors import InputFileError
 
+if TYPE_CHECKING:
+    import jinja2
 
-def load_template(name_or_path: str | Path):  # noqa: ANN201 - a jinja2.Template
+
+def load_template(name_or_path: str | Path) -> jinja2.Template:
     """A packaged template by name (`rse`), or a user's jinja2 file by path."""
     import jinja2
 
@@ -18,7 +22,7 @@ def load_template(name_or_path: str | Path):  # noqa: ANN201 - a jinja2.Template
             raise InputFileError(f"judge template {path} does not exist", "check the path, or use a packaged name like 'rse'")
         source = path.read_text(encoding="utf-8")
     else:
-        packaged = files("distillscope.judges").joinpath("templates", f"{name_or_path}.jinja2")
+        packaged = files("distillscope.judges") / "templates" / f"{name_or_path}.jinja2"
         if not packaged.is_file():
             raise InputFileError(f"no packaged judge template named '{name_or_path}'", "give a path to a .jinja2 file")
         source = packaged.read_text(encoding="utf-8")

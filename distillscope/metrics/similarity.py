@@ -9,14 +9,15 @@ Chinese); `similarity_measure` wraps the same scores for the control ladder.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from pydantic import BaseModel
 
-from distillscope.metrics.embeddings import Embedder, LanguageEmbedders
-from distillscope.metrics.lexical import chrf, rouge_l_f1
-from distillscope.metrics.stats import Estimate, bootstrap_mean, grouped
+from distillscope.lexical import chrf, rouge_l_f1
+from distillscope.metrics.embeddings import LanguageEmbedders
+from distillscope.protocols import TextEmbedder
+from distillscope.stats import Estimate, bootstrap_mean, grouped
 from distillscope.types import Prompt
 
 METRICS = ("cosine", "rouge_l", "chrf")
@@ -41,9 +42,9 @@ def pair_language(prompt: Prompt | None, reference: str) -> str:
 
 
 def cosines(
-    embedder,
+    embedder: TextEmbedder,
     references: Sequence[str],
-    candidates: Sequence[str],  # noqa: ANN001
+    candidates: Sequence[str],
     languages: Sequence[str] | None = None,
 ) -> np.ndarray:
     """Per-pair cosine; with a `LanguageEmbedders`, each pair in its language's embedding space."""
@@ -54,7 +55,7 @@ def cosines(
         return np.einsum("ij,ij->i", vectors[: len(references)], vectors[len(references) :]).clip(-1.0, 1.0)
     languages = languages or [pair_language(None, r) for r in references]
     out = np.zeros(len(references))
-    groups: dict[int, tuple[object, list[int]]] = {}
+    groups: dict[int, tuple[TextEmbedder, list[int]]] = {}
     for i, language in enumerate(languages):
         chosen = embedder.for_language(language)
         groups.setdefault(id(chosen), (chosen, []))[1].append(i)
@@ -64,7 +65,7 @@ def cosines(
 
 
 def pair_scores(
-    embedder: Embedder, references: Sequence[str], candidates: Sequence[str], languages: Sequence[str] | None = None
+    embedder: TextEmbedder, references: Sequence[str], candidates: Sequence[str], languages: Sequence[str] | None = None
 ) -> dict[str, np.ndarray]:
     """Per-pair cosine, ROUGE-L F1 and chrF, each an array aligned with the inputs."""
     return {
@@ -74,8 +75,8 @@ def pair_scores(
     }
 
 
-def similarity_measure(embedder):  # noqa: ANN001, ANN201 - a controls.Measure
-    """Cosine, ROUGE-L and chrF as one ladder measure (one call, three named score lists)."""
+def similarity_measure(embedder: TextEmbedder) -> Callable[[Sequence[Prompt], Sequence[str], Sequence[str]], dict[str, list[float]]]:
+    """Cosine, ROUGE-L and chrF as one ladder measure (`controls.Measure`: one call, three named score lists)."""
 
     def measure(prompts: Sequence[Prompt], references: Sequence[str], others: Sequence[str]) -> dict[str, list[float]]:
         languages = [pair_language(p, r) for p, r in zip(prompts, references)]
@@ -85,7 +86,7 @@ def similarity_measure(embedder):  # noqa: ANN001, ANN201 - a controls.Measure
 
 
 def evaluate_similarity(
-    embedder: Embedder, prompts: Sequence[Prompt], references: Sequence[str], candidates: Sequence[str], seed: int = 0
+    embedder: TextEmbedder, prompts: Sequence[Prompt], references: Sequence[str], candidates: Sequence[str], seed: int = 0
 ) -> SimilarityResult:
     scores = pair_scores(embedder, references, candidates, [pair_language(p, r) for p, r in zip(prompts, references)])
     categories = [p.category for p in prompts]

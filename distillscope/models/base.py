@@ -81,11 +81,18 @@ class Model(ABC):
     #: numeric options checked when a spec is parsed: name -> (type, smallest value, whether that value is allowed)
     option_ranges: ClassVar[dict[str, tuple[type, float, bool]]] = {}
     #: whether a request with `sampling.top_logprobs` gets token log-probabilities back (logprob judging);
-    #: a backend that says yes may still answer without them (a server that ignores the field), and judging then reads the text
-    supports_logprobs: ClassVar[bool] = False
+    #: a backend that says yes may still answer without them (a server that ignores the field), and judging then reads the text;
+    #: an instance attribute with a class default, since the mock backend decides it per spec (`logprobs=1`)
+    supports_logprobs: bool = False
     #: whether several samples of one prompt come from the backend itself (a replay file's epochs), so that asking
     #: for them at temperature 0 is not paying again for one greedy answer (the runner refuses that otherwise)
     replays_samples: ClassVar[bool] = False
+    # Capabilities callers read off the class (`models.registry.backend_of`), never by switching on provider names:
+    #: no per-token price: it runs on this machine or replays saved answers, so its answers cost 0 (`runner.cost`)
+    local: ClassVar[bool] = False
+    #: the transformers backend itself: distill fine-tunes its specs and attribution scores text under them as they
+    #: are, and bulk answering widens its batch (`zoo build`)
+    trainable: ClassVar[bool] = False
 
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
@@ -113,6 +120,17 @@ class Model(ABC):
     def known_options(cls) -> frozenset[str]:
         """Every option a spec for this backend may carry."""
         return COMMON_OPERATIONAL_OPTIONS | cls.identity_options | cls.operational_options
+
+    @classmethod
+    def transformers_name(cls, spec: ModelSpec) -> str | None:
+        """The NAME under which the transformers backend (`hf/NAME`) loads this spec's weights, so that they can be
+        fine-tuned and score other models' text; None when its weights are not local files transformers reads."""
+        return None
+
+    @classmethod
+    def family(cls, spec: ModelSpec) -> str | None:
+        """The model family the spec is known to be without asking the model (built-ins know theirs); None: unknown."""
+        return None
 
     @property
     def identity(self) -> str:

@@ -204,6 +204,16 @@ def builtin_status(name: str) -> str:
 class BuiltinModel(LlamaCppModel):
     provider = "builtin"
 
+    @classmethod
+    def transformers_name(cls, spec: ModelSpec) -> str | None:
+        """The transformers backend knows the built-in names."""
+        return spec.name
+
+    @classmethod
+    def family(cls, spec: ModelSpec) -> str | None:
+        info = BUILTIN_MODELS.get(spec.name)
+        return info.family if info else None
+
     def __init__(self, spec: ModelSpec) -> None:
         self.info = builtin_info(spec.name)
         if "mode" not in spec.options:

@@ -57,6 +57,12 @@ class LlamaCppModel(BlockingModel):
     # asks for them.
     supports_logprobs = False
     default_batch_size = DEFAULT_WIDTH
+    local = True
+
+    @classmethod
+    def transformers_name(cls, spec: ModelSpec) -> str | None:
+        """A GGUF file: transformers reads it too."""
+        return spec.name if spec.name.endswith(".gguf") else None
 
     def __init__(self, spec: ModelSpec) -> None:
         super().__init__(spec)
@@ -141,7 +147,7 @@ class LlamaCppModel(BlockingModel):
         from distillscope.models.llamacpp_jobs import capture_job
 
         self.threads.refresh(force=True)
-        completions: list[Completion | None] = [None] * len(requests)
+        completions: dict[int, Completion] = {}  # request position -> its answer
         batched = [i for i, r in enumerate(requests) if self.width > 1 and not r.sampling.top_logprobs]
         for i in sorted(set(range(len(requests))) - set(batched)):
             completions[i] = self._generate_one(requests[i])
@@ -157,7 +163,7 @@ class LlamaCppModel(BlockingModel):
                     prompt_tokens=result.prompt_tokens,
                     completion_tokens=result.completion_tokens,
                 )
-        return completions  # type: ignore[return-value]
+        return [completions[i] for i in range(len(requests))]
 
     def _call(self, llama: Any, request: GenerationRequest) -> dict[str, Any]:
         """The single-stream llama-cpp-python call for a request (also replayed, without decoding, to build batched jobs)."""
@@ -196,7 +202,7 @@ class LlamaCppModel(BlockingModel):
 
 def _token_logprobs(payload: Any) -> dict[str, Any]:
     """`tokens` and `top_logprobs` from llama-cpp-python's logprobs (chat: OpenAI shape; completion: its own); {} if none."""
-    from distillscope.judges.logprob import LogprobParseError, from_llamacpp, from_openai
+    from distillscope.models.logprobs import LogprobParseError, from_llamacpp, from_openai
 
     if not payload:
         return {}

@@ -172,18 +172,21 @@ class BatchEngine:
                 if status != 0:
                     raise GenerationError(f"llama.cpp could not decode a batch (status {status}; KV cache of {self.kv_cells} cells)")
                 for slot, index in outputs:
-                    done = self._advance(slot, index, jobs[slot.job])
+                    position = slot.job
+                    if position is None:  # never: _fill_batch asks logits of busy slots only
+                        continue
+                    done = self._advance(slot, index, jobs[position])
                     if done is not None:
-                        results[slot.job] = done
+                        results[position] = done
                         self._release(slot)
         finally:
             for slot in slots:
                 if slot.job is not None:
                     self._release(slot)
-        missing = [i for i, r in enumerate(results) if r is None]
-        if missing:  # pragma: no cover - a scheduling bug, never a user's doing
-            raise RuntimeError(f"batched decoding lost {len(missing)} answers")
-        return results  # type: ignore[return-value]
+        answered = [r for r in results if r is not None]
+        if len(answered) != len(results):  # pragma: no cover - a scheduling bug, never a user's doing
+            raise RuntimeError(f"batched decoding lost {len(results) - len(answered)} answers")
+        return answered
 
     def _admit(self, queue: deque, slots: list[_Slot], jobs: list[DecodeJob]) -> None:
         """Give free slots the next prompts, each starting from a copy of the shared prefix where it has one."""

@@ -89,6 +89,7 @@ def with_fake_logprobs(completion: Completion, max_tokens: int, soft: bool) -> C
 
 class MockModel(Model):
     provider = "mock"
+    local = True
     default_concurrency = 64
     identity_options = frozenset({"variant", "fail_prompts", "logprobs", "judge", "ice", "words", "judge_garble", "judge_format"})
     operational_options = frozenset({"latency", "transient_failures", "unreachable", "batch_size"})
@@ -105,7 +106,7 @@ class MockModel(Model):
             from distillscope.errors import UserError
 
             raise UserError(f"logprobs={self.logprobs!r} is not a mock option value", "use logprobs=1 or logprobs=soft")
-        self.supports_logprobs = self.logprobs in ("1", "soft")  # type: ignore[misc] - per spec, not per class
+        self.supports_logprobs = self.logprobs in ("1", "soft")  # per spec, not per class
         self.calls = 0
         self.in_flight = 0
         self.max_in_flight = 0  # lets tests see the runner's concurrency without timing anything

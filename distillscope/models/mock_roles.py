@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 
 from distillscope.lexical import chrf, rouge_l_f1, tokenize
-from distillscope.types import GenerationRequest
+from distillscope.types import GenerationRequest, Message
 
 
 def _between_lines(text: str, start: str, end: str) -> str:
@@ -54,7 +55,7 @@ def rse_scores(judge_prompt: str) -> dict[str, int]:
     }
 
 
-def mock_judge_answer(messages, options: dict[str, str]) -> str:  # noqa: ANN001
+def mock_judge_answer(messages: Sequence[Message], options: dict[str, str]) -> str:
     reasked = len(messages) > 1
     if options.get("judge_garble") == "1" and not reasked:
         return "Well, both answers have their merits."

@@ -40,8 +40,8 @@ from distillscope.extras import require
 from distillscope.models.base import ConnectionFailure, Model
 from distillscope.models.openai_replies import completion_from, describe_error, parse_retry_after
 from distillscope.models.prompt_format import QA_STOP, render_qa_frame
+from distillscope.models.replicas import Replica, ReplicaSet
 from distillscope.models.spec import ModelSpec
-from distillscope.runner.replicas import Replica, ReplicaSet
 from distillscope.secrets import register_secret
 from distillscope.types import Completion, GenerationRequest
 

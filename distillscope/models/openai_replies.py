@@ -71,7 +71,7 @@ def token_logprobs(logprobs: Any) -> dict[str, Any]:
     """`tokens` and `top_logprobs` from a choice's `logprobs` (chat or completion shape); {} when absent or unreadable."""
     if logprobs is None:
         return {}
-    from distillscope.judges.logprob import LogprobParseError, from_llamacpp, from_openai
+    from distillscope.models.logprobs import LogprobParseError, from_llamacpp, from_openai
 
     payload = logprobs.model_dump() if hasattr(logprobs, "model_dump") else logprobs
     try:

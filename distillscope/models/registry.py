@@ -1,86 +1,48 @@
-"""Provider name -> backend class, resolved lazily.
+"""Provider name -> backend class, resolved lazily; third-party backends through entry points.
 
-The table names modules as strings so that importing the registry imports no
-SDK; a backend module is imported only when its provider is used.
+The table (`providers.py`) names modules as strings so that importing the registry imports no
+SDK; a backend module is imported only when its provider is used. A package
+adds a provider with an entry point in group `distillscope.providers` naming
+its `Model` subclass. What a backend can do (local or paid, log-probabilities,
+trainable, threads) is data on its class (`Model.local`, `Model.trainable`,
+...), read through `backend_of`, never a switch on provider names elsewhere.
 """
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
-
-from distillscope.errors import UnknownProviderError
 from distillscope.models.base import Model
+from distillscope.models.providers import PROVIDERS, REGISTRY, ProviderInfo
 from distillscope.models.spec import ModelSpec
-
-
-@dataclass(frozen=True)
-class ProviderInfo:
-    name: str
-    target: str  # "module:Class"
-    extra: str | None
-    description: str
-    example: str
-
-
-PROVIDERS: dict[str, ProviderInfo] = {
-    p.name: p
-    for p in [
-        ProviderInfo(
-            "openai",
-            "distillscope.models.openai_api:OpenAIModel",
-            "api",
-            "any OpenAI-compatible server: OpenAI, vLLM, llama-server, Ollama (base_url=...; replicas: base_url=A,B)",
-            "openai/gpt-4o-mini",
-        ),
-        ProviderInfo(
-            "llamacpp",
-            "distillscope.models.llamacpp:LlamaCppModel",
-            "local",
-            "a local GGUF file through llama-cpp-python (chat, or completion for base models)",
-            "llamacpp/path/to/model.gguf?mode=completion",
-        ),
-        ProviderInfo(
-            "hf",
-            "distillscope.models.hf:HFModel",
-            "hf",
-            "transformers: a model directory or a GGUF file; batched; the trainable path",
-            "hf/path/to/model_dir",
-        ),
-        ProviderInfo(
-            "builtin",
-            "distillscope.models.builtin:BuiltinModel",
-            "local",
-            "the packaged offline models, assembled on first use",
-            "builtin/qwen2.5-coder-0.5b-instruct",
-        ),
-        ProviderInfo(
-            "replay",
-            "distillscope.models.replay:ReplayModel",
-            None,
-            "saved responses: JSONL/CSV, or inspect_ai, lm-eval, OpenAI batch, HF dataset, promptfoo logs (format=...; docs/import.md)",
-            "replay/responses.jsonl",
-        ),
-        ProviderInfo(
-            "mock",
-            "distillscope.models.mock:MockModel",
-            None,
-            "deterministic fake for tests and dry runs",
-            "mock/echo",
-        ),
-    ]
-}
+from distillscope.plugins import PluginLoadError
 
 
 def provider_class(provider: str) -> type[Model]:
-    info = PROVIDERS.get(provider)
-    if info is None:
-        raise UnknownProviderError(
-            f"unknown model provider '{provider}'",
-            f"use one of {', '.join(sorted(PROVIDERS))} (see `distillscope models`)",
-        )
-    module_name, _, class_name = info.target.partition(":")
-    return getattr(importlib.import_module(module_name), class_name)
+    backend = REGISTRY.load(provider)
+    if not (isinstance(backend, type) and issubclass(backend, Model)):
+        raise REGISTRY.load_error(REGISTRY.entry(provider), "its entry point names no subclass of distillscope.models.base.Model")
+    return backend
+
+
+def backend_of(provider: str) -> type[Model] | None:
+    """The backend class whose capability flags a caller reads; None for a provider nothing provides."""
+    return provider_class(provider) if provider in REGISTRY else None
+
+
+def provider_infos() -> dict[str, ProviderInfo]:
+    """Every provider's listing (`distillscope models`): the built-ins', then each plugin's, read off its class."""
+    infos = dict(PROVIDERS)
+    for name, entry in REGISTRY.entries().items():
+        if name in infos:
+            continue
+        try:
+            backend = provider_class(name)
+            doc = (backend.__doc__ or "").strip().splitlines()
+            description = str(getattr(backend, "description", "") or (doc[0] if doc else ""))
+            example = str(getattr(backend, "example", "") or f"{name}/NAME")
+        except PluginLoadError as exc:  # listed, with why it cannot be used, rather than hiding the others
+            description, example = exc.one_line(), f"{name}/NAME"
+        infos[name] = ProviderInfo(name, entry.target, None, description, example, entry.distribution)
+    return infos
 
 
 def load_model(spec: ModelSpec | str) -> Model:

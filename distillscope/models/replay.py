@@ -44,6 +44,7 @@ class ReplayModel(Model):
     identity_options = frozenset({"model", "format", "input"})
     #: several samples per prompt are the file's own (epochs, repeats), drawn when it was written: never refused at temperature 0
     replays_samples = True
+    local = True  # answers already paid for
 
     def __init__(self, spec: ModelSpec) -> None:
         super().__init__(spec)
@@ -89,6 +90,8 @@ class ReplayModel(Model):
         if self._index is None:
             index: dict[tuple[str, int], str] = {}
             for item in self.log().answers:
+                if item.answer is None:
+                    continue  # an errored sample: counted in the log, never served as an answer
                 if item.sample_id is not None:
                     index[(f"id:{item.sample_id}", item.sample_index)] = item.answer
                     self._id_texts[(item.sample_id, item.sample_index)] = item.key if item.text else ""

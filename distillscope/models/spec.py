@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from distillscope.errors import UserError
+from distillscope.models.providers import REGISTRY
 from distillscope.secrets import holds_secret, secret_in_option
 
 OPERATIONAL_OPTIONS = frozenset(
@@ -120,11 +121,11 @@ def check_number(head: str, option: str, text: str, kind: type, low: float, incl
 
 def _check_declared(head: str, provider: str, options: dict[str, str]) -> None:
     """Refuse options the provider's backend does not declare, naming the closest known one."""
-    from distillscope.models.registry import PROVIDERS, provider_class
-
-    if provider not in PROVIDERS:
+    if provider not in REGISTRY:
         return  # the registry refuses the provider itself, naming the known ones
-    backend = provider_class(provider)
+    backend: Any = REGISTRY.load(provider)  # a Model subclass, checked by duck type: spec.py sits below base.py
+    if not callable(getattr(backend, "known_options", None)):
+        return  # no Model subclass: `load_model` refuses the entry point, naming its package
     known = backend.known_options()
     for option, value in options.items():
         if option not in known:

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from distillscope.pipeline.context import AuditContext, StudentContext, measured_prompts
 from distillscope.pipeline.ladder_gate import ladder_skip
-from distillscope.pipeline.metric import Metric, registry
+from distillscope.pipeline.metric import Metric
+from distillscope.pipeline.registry import registry
+from distillscope.version import __version__
 
 if TYPE_CHECKING:
     from distillscope.audit.config import AuditConfig
-    from distillscope.results import Results
+    from distillscope.probes.suite import ProbeSuite
+    from distillscope.results import NoAnswers, Results, StudentResults, SuiteRef
     from distillscope.workspace import Workspace
 
 NEEDS_TEST_PAIRS = ("similarity", "rse", "indist")
@@ -36,20 +39,12 @@ class StageLog:
 
 
 def selected_metrics(config: "AuditConfig") -> list[Metric]:
-    names = [*config.metrics, *(["sequential"] if config.sequential is not None and "sequential" not in config.metrics else [])]
-    return [metric for name, metric in registry().items() if name in names]
-
-
-def _stage_message(metric: str, run: AuditContext, student: StudentContext) -> str:
-    config, name = run.config, student.model.identity
-    return {
-        "similarity": f"similarity of {name}",
-        "rse": f"RSE of {name} (judge {run.judge.identity if run.judge else '-'})",
-        "ice": f"ICE of {name} (budget {config.ice_budget})",
-        "indist": f"indistinguishability of {name}: {', '.join(config.adversaries)}",
-        "sequential": f"sequential test of {name}",
-        "attribution": f"attribution of {name} among {len(config.candidates) or 1} candidates",
-    }.get(metric, f"{metric} of {name}")
+    """The metrics named in `metrics`, and any whose section's presence selects it (`sequential:`), in registry order."""
+    return [
+        m
+        for name, m in registry().items()
+        if name in config.metrics or (getattr(m, "options_optional", False) and config.section(name) is not None)
+    ]
 
 
 def _warn_if_blocking_a_loop() -> None:
@@ -63,7 +58,7 @@ def _warn_if_blocking_a_loop() -> None:
     warnings.warn("run_audit blocks the running event loop until the audit ends; use `await arun_audit(...)`", stacklevel=3)
 
 
-def answered_nothing(metric: str, result, student: StudentContext):  # noqa: ANN001, ANN201 - a metric result; a NoAnswers or None
+def answered_nothing(metric: str, result: Any, student: StudentContext) -> NoAnswers | None:
     """The note for a student whose metric asked its own prompts (sequential, ICE) and got no answer at all."""
     from distillscope.results import NoAnswers
 
@@ -79,20 +74,22 @@ def answered_nothing(metric: str, result, student: StudentContext):  # noqa: ANN
     return NoAnswers(role="student", model=identity, asked=asked, failed=asked, first_failure=first)
 
 
-def _has_results(section) -> bool:  # noqa: ANN001 - a StudentResults
-    return any(getattr(section, name) is not None for name in ("similarity", "rse", "ice", "indist", "sequential", "attribution"))
+def _has_results(section: StudentResults) -> bool:
+    return any(section.result(name) is not None for name in registry())
 
 
-def _suite_ref(config: "AuditConfig", suite) -> dict:  # noqa: ANN001 - a ProbeSuite or None
+def _suite_ref(config: "AuditConfig", suite: ProbeSuite | None) -> SuiteRef:
+    from distillscope.results import SuiteRef
+
     if suite is not None:
-        return {"name": suite.name, "version": suite.version}
+        return SuiteRef(name=suite.name, version=suite.version)
     from distillscope.ice.templates import identity_questions, load_templates
     from distillscope.types import canonical_json, sha256_hex
 
     payload = canonical_json(
-        [[q.model_dump() for q in identity_questions()], [s.model_dump() for s in load_templates(config.ice_templates)]]
+        [[q.model_dump() for q in identity_questions()], [s.model_dump() for s in load_templates(config.ice.templates)]]
     )
-    return {"name": "ice-identity-questions", "version": "sha256:" + sha256_hex(payload)}
+    return SuiteRef(name="ice-identity-questions", version="sha256:" + sha256_hex(payload))
 
 
 async def arun_audit(config: "AuditConfig", ws: "Workspace", kind: str = "audit", log: Callable[[str], None] | None = None) -> "Results":
@@ -110,7 +107,6 @@ def run_audit(config: "AuditConfig", ws: "Workspace", kind: str = "audit", log: 
     the whole audit, so it warns; `await arun_audit(...)` runs it without blocking the loop.
     """
     _warn_if_blocking_a_loop()
-    from distillscope import __version__
     from distillscope.audit.verdict import verdict_for
     from distillscope.pipeline.roles import pick_pairwise_judge
     from distillscope.probes.suite import load_suite
@@ -122,15 +118,16 @@ def run_audit(config: "AuditConfig", ws: "Workspace", kind: str = "audit", log: 
     needs_teacher = any(m.needs_teacher for m in metrics)
     suite = None
     if any(m.needs_prompts for m in metrics):
-        from distillscope.imports.audit_suite import replay_suite
+        from distillscope.pipeline.imported_suite import replay_suite
 
         replayed = replay_suite(config, ws, ws.notes.append)  # no --suite and a replay teacher: the files' own prompts
         suite, config = replayed if replayed is not None else (load_suite(config.suite), config)
     test_prompts, train_prompts = (
-        measured_prompts(suite, config.split, config.n, config.n_train, config.seed, any(m.needs_train for m in metrics))
+        measured_prompts(suite, config.split, config.n, config.indist.n_train, config.seed, any(m.needs_train for m in metrics))
         if suite
         else ([], [])
     )
+    helper_spec = config.helper or config.judge
     run = AuditContext(
         config=config,
         ws=ws,
@@ -138,9 +135,9 @@ def run_audit(config: "AuditConfig", ws: "Workspace", kind: str = "audit", log: 
         test_prompts=test_prompts,
         train_prompts=train_prompts,
         sampling=config.sampling_params(),
-        teacher=ws.model(config.teacher) if needs_teacher else None,
+        teacher=ws.model(config.teacher) if needs_teacher and config.teacher else None,
         judge=ws.model(config.judge) if config.judge else None,
-        helper=ws.model(config.helper or config.judge) if (config.helper or config.judge) else None,
+        helper=ws.model(helper_spec) if helper_spec else None,
     )
     measures = {k: v for m in metrics for k, v in m.ladder_measures(run).items()}
     ladder = config.ladder_n > 0 and bool(measures)
@@ -148,7 +145,7 @@ def run_audit(config: "AuditConfig", ws: "Workspace", kind: str = "audit", log: 
     stage = StageLog(log or ws.log, needs_teacher + ladder + len(config.students) * (1 + len(metrics)))
     if needs_teacher:
         stage(
-            f"teacher {run.teacher.identity}: {len(test_prompts)} test"
+            f"teacher {run.needed('teacher').identity}: {len(test_prompts)} test"
             + (f" + {len(train_prompts)} train prompts" if train_prompts else " prompts")
         )
         if reads_pairs:
@@ -158,11 +155,11 @@ def run_audit(config: "AuditConfig", ws: "Workspace", kind: str = "audit", log: 
         ladder = False  # nothing to put on it; every student is told why instead
         ws.log(teacher_note.line())
     if ladder:
-        from distillscope.metrics.controls import ladder_answers, run_ladder
+        from distillscope.controls.ladder import ladder_answers, run_ladder
 
         stage(f"control ladder: {config.ladder_n} prompts of the teacher (self, resample, other prompt)")
         texts = ladder_answers(
-            ws.runner, run.teacher, test_prompts, run.teacher_first_answers(), run.sampling, n=config.ladder_n, seed=config.seed
+            ws.runner, run.needed("teacher"), test_prompts, run.teacher_first_answers(), run.sampling, n=config.ladder_n, seed=config.seed
         )
         run.controls = run_ladder(texts, measures, seed=config.seed)
     students: dict[str, StudentResults] = {}
@@ -182,7 +179,8 @@ def run_audit(config: "AuditConfig", ws: "Workspace", kind: str = "audit", log: 
         for metric in metrics:
             if note is not None and (note.role == "student" or metric.needs_teacher):
                 continue
-            stage(_stage_message(metric.name, run, student))
+            describe = getattr(metric, "stage_message", None)  # a plugin written against the bare protocol may lack it
+            stage(describe(run, student) if describe else f"{metric.name} of {student.model.identity}")
             skip = ladder_skip(metric.name, run, student)  # a judge measure its ladder showed invalid: no calls (issue 25)
             if skip is not None:
                 ws.log(f"{metric.name} of {student.model.identity} skipped: {skip.reason}")
@@ -202,7 +200,7 @@ def run_audit(config: "AuditConfig", ws: "Workspace", kind: str = "audit", log: 
                 section.skipped.append(
                     Skipped(metric=metric.name, reason=f"no fact set for {spec}: add it under 'facts' in the audit config")
                 )
-            setattr(section, metric.name, result)
+            section.set_result(metric.name, result)
             costs.done(metric.name)
         spending[student.model.identity] = costs.costs
         # no answers, no verdict: the note says why, and nothing reads as a finding about the model
@@ -216,7 +214,9 @@ def run_audit(config: "AuditConfig", ws: "Workspace", kind: str = "audit", log: 
             "; ".join(nothing), "check the failures (`distillscope store stats`), fix the cause and re-run: stored answers are kept"
         )
     pairwise = (
-        {s: pick_pairwise_judge(config, s) for s in config.students} if "indist" in config.metrics and "judge" in config.adversaries else {}
+        {s: pick_pairwise_judge(config, s) for s in config.students}
+        if "indist" in config.metrics and "judge" in config.indist.adversaries
+        else {}
     )
     return Results(
         kind=kind,

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from distillscope.records import Paired
 from distillscope.types import Failure, Prompt, SamplingParams
 
 if TYPE_CHECKING:
     from distillscope.audit.config import AuditConfig
-    from distillscope.metrics.controls import LadderResult
+    from distillscope.controls.ladder import LadderResult
     from distillscope.models.base import Model
     from distillscope.probes.suite import ProbeSuite
     from distillscope.results import NoAnswers
@@ -99,7 +99,7 @@ class AuditContext:
 
     config: "AuditConfig"
     ws: "Workspace"
-    suite: "ProbeSuite"
+    suite: "ProbeSuite | None"  # None: an audit of metrics that ask no suite prompts (ICE alone)
     test_prompts: list[Prompt]
     train_prompts: list[Prompt]
     sampling: SamplingParams
@@ -108,6 +108,15 @@ class AuditContext:
     helper: "Model | None"
     controls: "LadderResult | None" = None
     judge_controls: dict = field(default_factory=dict)  # pairwise judge spec -> its control (shared by students)
+
+    def needed(self, role: Literal["teacher", "judge", "helper"]) -> Model:
+        """The role's model, for a metric that cannot run without it (its `check` already refused a config that lacks it)."""
+        model = getattr(self, role)
+        if model is None:
+            from distillscope.errors import UserError
+
+            raise UserError(f"this metric needs a {role} model", f"pass --{role} SPEC")
+        return model
 
     @cached_property
     def teacher_test_answers(self) -> RoleAnswers:

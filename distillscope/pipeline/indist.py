@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.pipeline.metric import MetricBase, Row, estimate_row
 
@@ -12,35 +14,45 @@ if TYPE_CHECKING:
     from distillscope.results import IndistSection, Results
 
 
+class IndistOptions(BaseModel):
+    """The audit config's `indist:` section (the flat `adversaries`, `n_train`, `mmd_design`, ... still read)."""
+
+    model_config = ConfigDict(extra="forbid")
+    adversaries: list[str] = Field(default_factory=lambda: ["style", "embed", "mmd", "judge"])
+    n_train: int = Field(default=100, ge=2, description="train prompts for the learned adversaries")
+    mmd_design: Literal["paired", "split"] = "paired"  # the pooled relabelling ignores the pairing (kept for calibration only)
+    mmd_permutations: int = Field(default=1000, ge=19)
+    encoder_epochs: int = Field(default=3, ge=1)
+
+
 class IndistMetric(MetricBase):
     name = "indist"
+    options_model = IndistOptions
     needs_teacher = True
     needs_train = True
 
     def check(self, config: "AuditConfig") -> None:
-        from distillscope.errors import UserError
-        from distillscope.indist.evaluate import ADVERSARIES
+        from distillscope.indist.registry import check_adversaries
 
-        unknown = [a for a in config.adversaries if a not in ADVERSARIES]
-        if unknown or not config.adversaries:
-            raise UserError(f"unknown adversary '{', '.join(unknown) or config.adversaries}'", f"choose from {','.join(ADVERSARIES)}")
+        check_adversaries(config.indist.adversaries)
 
     def evaluate(self, run: "AuditContext", student: "StudentContext") -> "IndistSection":
-        from distillscope.audit.controls import pairwise_judge_control
+        from distillscope.controls.judge_calls import pairwise_judge_control
         from distillscope.indist.evaluate import evaluate_indistinguishability
         from distillscope.pipeline.roles import pick_pairwise_judge
         from distillscope.results import IndistSection
 
         config = run.config
         train, train_missing = student.train
-        adversaries = list(config.adversaries)
+        adversaries = list(config.indist.adversaries)
         pairwise_spec = pick_pairwise_judge(config, student.spec) if "judge" in adversaries else None
         if "judge" in adversaries and pairwise_spec is None:
             adversaries.remove("judge")
             run.ws.log(f"pairwise judge left out for {student.spec}: no model of a third family is available")
         judge = run.ws.model(pairwise_spec) if pairwise_spec else None
         control = None
-        if pairwise_spec:  # one control per judge, shared by the students it judges; run first, so a failed one costs no more
+        if pairwise_spec and judge is not None:  # one control per judge, shared by the students it judges; run first, so a
+            # failed one costs no more
             if pairwise_spec not in run.judge_controls:
                 run.judge_controls[pairwise_spec] = pairwise_judge_control(
                     run.ws.runner, judge, student.test.prompts, student.test.teacher, config.seed, config.judge_mode
@@ -58,12 +70,15 @@ class IndistMetric(MetricBase):
             runner=run.ws.runner,
             judge=judge if "judge" in adversaries else None,
             seed=config.seed,
-            encoder_options={"epochs": config.encoder_epochs, "seed": config.seed},
+            encoder_options={"epochs": config.indist.encoder_epochs, "seed": config.seed},
             on_stage=run.ws.log,
-            mmd_design=config.mmd_design,
-            mmd_permutations=config.mmd_permutations,
+            mmd_design=config.indist.mmd_design,
+            mmd_permutations=config.indist.mmd_permutations,
         )
         return IndistSection(**dict(result), pairwise_judge=pairwise_spec, judge_control=control, train_missing=train_missing)
+
+    def stage_message(self, run: "AuditContext", student: "StudentContext") -> str:
+        return f"indistinguishability of {student.model.identity}: {', '.join(run.config.indist.adversaries)}"
 
     def rows(self, student: str, result: "IndistSection", results: "Results") -> list[Row]:
         rows = [estimate_row(student, f"advantage: {name}", adversary.advantage) for name, adversary in result.learned.items()]

@@ -36,7 +36,7 @@ def ladder_skip(metric: str, run: "AuditContext", student: "StudentContext") -> 
         return None
     from distillscope.results import Skipped
 
-    calls = rse_calls(len(student.test.prompts), run.config.swap_n)
+    calls = rse_calls(len(student.test.prompts), run.config.rse.swap_n)
     return Skipped(
         metric=metric,
         reason=f"invalid for this run by the control ladder ({why}); not computed: about {calls} judge calls saved (--force-invalid computes it)",

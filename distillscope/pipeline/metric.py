@@ -1,11 +1,15 @@
-"""The Metric protocol and the registry the audit and the metric commands run.
+"""The Metric protocol the audit and the metric commands run (the registry of metrics is registry.py).
 
 A metric says what it needs (the teacher's answers, train-split pairs, a
 judge), checks its options before anything is paid for, adds its measures to
 the control ladder, evaluates one student into its own pydantic result, and
 contributes headline and per-category rows to the terminal summary, the HTML
-report and the DataFrame view. Adding a metric: one module here, one entry in
-`REGISTRY`, one field on `results.StudentResults`.
+report and the DataFrame view. Each metric owns its options (`options_model`,
+the audit config's section of the metric's name, e.g. `ice: {budget: 50}`).
+Adding a metric: one module here and one entry in `registry()` (registry.py,
+apart so the adapters import this module and it imports none of them); a
+metric outside distillscope (a plugin) keeps its results in
+`StudentResults.plugins`, read back through its `result_model`.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
+
+from distillscope.audit.sections import NoOptions
 
 if TYPE_CHECKING:
     from distillscope.audit.config import AuditConfig
@@ -41,6 +47,18 @@ class Metric(Protocol):
     needs_prompts: bool
     needs_train: bool
 
+    @property
+    def options_model(self) -> type[BaseModel]:
+        """The audit config's section of this metric (`config.<name>`): a pydantic model with extra="forbid"."""
+
+    @property
+    def options_optional(self) -> bool:
+        """True: the section is None unless given, and giving it selects the metric (the sequential test)."""
+
+    @property
+    def result_model(self) -> type[BaseModel] | None:
+        """A plugin's typed result, read back from `StudentResults.plugins` (None: kept as the mapping it is)."""
+
     def check(self, config: "AuditConfig") -> None:
         """Refuse impossible options (one line) before any model is asked anything."""
 
@@ -53,6 +71,9 @@ class Metric(Protocol):
     def rows(self, student: str, result: Any, results: "Results") -> list[Row]:
         """Headline rows (category None) and per-category rows of one student's result."""
 
+    def stage_message(self, run: "AuditContext", student: "StudentContext") -> str:
+        """What the audit's progress log says when this metric starts on a student."""
+
 
 class MetricBase:
     """Defaults for a metric: needs the teacher's test answers, checks nothing, puts nothing on the ladder."""
@@ -61,6 +82,9 @@ class MetricBase:
     needs_teacher = True  # the teacher's answers to the test prompts
     needs_prompts = True  # test prompts from the suite (ICE brings its own identity questions)
     needs_train = False
+    options_model: type[BaseModel] = NoOptions
+    options_optional = False
+    result_model: type[BaseModel] | None = None
 
     def check(self, config: "AuditConfig") -> None:
         return None
@@ -68,18 +92,8 @@ class MetricBase:
     def ladder_measures(self, run: "AuditContext") -> dict:
         return {}
 
-
-def registry() -> dict[str, Metric]:
-    """Every metric by name, in the order an audit runs them (imports stay inside: `--help` loads none)."""
-    from distillscope.pipeline.attribution import AttributionMetric
-    from distillscope.pipeline.ice import ICEMetric
-    from distillscope.pipeline.indist import IndistMetric
-    from distillscope.pipeline.rse import RSEMetric
-    from distillscope.pipeline.sequential import SequentialMetric
-    from distillscope.pipeline.similarity import SimilarityMetric
-
-    metrics: list[Metric] = [SimilarityMetric(), RSEMetric(), ICEMetric(), IndistMetric(), SequentialMetric(), AttributionMetric()]
-    return {m.name: m for m in metrics}
+    def stage_message(self, run: "AuditContext", student: "StudentContext") -> str:
+        return f"{self.name} of {student.model.identity}"
 
 
 MIN_CATEGORY_N = 10  # a per-category cell on fewer prompts is "too few", never a finding
@@ -100,6 +114,3 @@ def estimate_row(student: str, metric: str, estimate: Any, category: str | None 
         too_few=category is not None and (estimate.n or 0) < MIN_CATEGORY_N,
         extra=extra,
     )
-
-
-metric_registry = registry  # the public name (distillscope.metric_registry)

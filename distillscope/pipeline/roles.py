@@ -10,15 +10,14 @@ if TYPE_CHECKING:
 
 def family_of(spec: str, facts: dict[str, str]) -> str | None:
     """A spec's family id: from the audit's facts map, else from the built-in table; None when unknown."""
-    from distillscope.models.builtin import BUILTIN_MODELS
+    from distillscope.models.registry import backend_of
     from distillscope.models.spec import ModelSpec
 
     if spec in facts:
         return None if facts[spec].endswith((".yaml", ".yml", ".json")) else facts[spec]
     parsed = ModelSpec.parse(spec)
-    if parsed.provider == "builtin" and parsed.name in BUILTIN_MODELS:
-        return BUILTIN_MODELS[parsed.name].family
-    return None
+    backend = backend_of(parsed.provider)
+    return backend.family(parsed) if backend is not None else None
 
 
 def pick_pairwise_judge(config: "AuditConfig", student: str) -> str | None:

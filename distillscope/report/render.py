@@ -12,13 +12,14 @@ import json
 from collections import defaultdict
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from distillscope.report.tables import (
     MIN_CATEGORY_N,
     category_rows,
     cell_text,
     control_rows,
+    degree_rows,
     ice_category_rows,
     judge_control_rows,
     matrix_rows,
@@ -28,14 +29,16 @@ from distillscope.report.tables import (
 if TYPE_CHECKING:
     from distillscope.results import Results
 
-SECTIONS = ("verdicts", "controls", "matrix", "heatmap", "qcurves", "rse", "ice", "attribution", "examples")
+SECTIONS = ("verdicts", "controls", "matrix", "heatmap", "qcurves", "rse", "ice", "attribution", "degree", "examples")
 
 
-def _safe_json(value) -> str:  # noqa: ANN001
+def _safe_json(value: Any) -> str:
+    """JSON that can sit inside a <script> tag: no `<`, `>` or `&` that could close it."""
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _figure(fig) -> str:  # noqa: ANN001
+def _figure(fig: Any) -> str:
+    """A plotly figure (the `export` extra, untyped) as the JSON the page's plotly.js draws."""
     spec = json.loads(fig.to_json())
     return _safe_json({"data": spec["data"], "layout": spec["layout"]})
 
@@ -217,6 +220,7 @@ def render_report(results: "Results") -> str:
         controls=control_rows(results),
         ladder=results.controls,
         judge_controls=judge_control_rows(results),
+        degree=degree_rows(results),
     )
 
 

@@ -9,6 +9,7 @@ finding (two prompts can give an advantage of ±1.00 by chance).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from distillscope.pipeline.metric import MIN_CATEGORY_N
@@ -21,6 +22,7 @@ __all__ = [
     "category_rows",
     "cell_text",
     "control_rows",
+    "degree_rows",
     "example_rows",
     "ice_category_rows",
     "judge_control_rows",
@@ -32,12 +34,15 @@ __all__ = [
 
 
 def _all_rows(results: "Results") -> list[dict]:
-    from distillscope.pipeline.metric import registry
+    from distillscope.pipeline.registry import registry
 
     rows = []
     for student, section in results.students.items():
         for name, metric in registry().items():
-            result = getattr(section, name, None)
+            result = section.result(name)
+            model = getattr(metric, "result_model", None)
+            if isinstance(result, dict) and model is not None:  # a plugin's result, read back from JSON
+                result = model.model_validate(result)
             if result is not None:
                 rows += [{**row.model_dump(exclude={"extra"}), **row.extra} for row in metric.rows(student, result, results)]
     return rows
@@ -100,6 +105,26 @@ def judge_control_rows(results: "Results") -> list[dict]:
     return rows
 
 
+def degree_rows(results: "Results") -> list[dict]:
+    """Per student with a degree result: its status and one-line summary, and each series' estimate with its interval."""
+    rows = []
+    for student, s in results.students.items():
+        if s.degree is None:
+            continue
+        row = {"student": student, **s.degree.model_dump(exclude={"estimate"}), "calibration_students": []}
+        estimate = s.degree.estimate
+        for e in (estimate.budget, estimate.fraction) if estimate else ():
+            if e is not None:  # budget: teacher answers (the log scale undone); fraction: the teacher's share
+                point, low, high = e.teacher_answers if e.series == "budget" else (e.point, e.low, e.high)
+                row.update({f"{e.series}": point, f"{e.series}_low": low, f"{e.series}_high": high, f"{e.series}_status": e.status})
+                row[f"{e.series}_message"] = e.message
+                row["calibration_students"] = sorted({*row["calibration_students"], *e.calibration_students})
+        if estimate is not None:
+            row["left_out"] = estimate.left_out
+        rows.append(row)
+    return rows
+
+
 def example_rows(results: "Results") -> list[dict]:
     rows = []
     for student, s in results.students.items():
@@ -109,8 +134,8 @@ def example_rows(results: "Results") -> list[dict]:
     return rows
 
 
-def results_frames(path) -> dict:  # noqa: ANN001 - str or Path
-    """A results file as pandas DataFrames: matrix, by_category, q_curves, ice_by_category, examples."""
+def results_frames(path: str | Path) -> dict:
+    """A results file as pandas DataFrames: matrix, by_category, q_curves, ice_by_category, degree, examples."""
     from distillscope.extras import require
     from distillscope.results import read_results
 
@@ -121,6 +146,7 @@ def results_frames(path) -> dict:  # noqa: ANN001 - str or Path
         "by_category": pd.DataFrame(category_rows(results)),
         "q_curves": pd.DataFrame(q_curve_rows(results)),
         "ice_by_category": pd.DataFrame(ice_category_rows(results)),
+        "degree": pd.DataFrame(degree_rows(results)),
         "examples": pd.DataFrame(example_rows(results)),
     }
 

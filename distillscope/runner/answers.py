@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from distillscope.protocols import AnswerRunner
 from distillscope.types import GenerationRequest, Prompt, SamplingParams
 
 if TYPE_CHECKING:
     from distillscope.models.base import Model
-    from distillscope.runner.runner import Runner
 
 
 def requests_for(prompts: Sequence[Prompt], sampling: SamplingParams) -> list[GenerationRequest]:
@@ -21,7 +21,9 @@ def requests_for(prompts: Sequence[Prompt], sampling: SamplingParams) -> list[Ge
     return [GenerationRequest.from_prompt(p, sampling, i) for p in prompts for i in range(sampling.n)]
 
 
-def answer_samples(runner: "Runner", model: "Model", prompts: Sequence[Prompt], sampling: SamplingParams) -> list[list[str | None]]:
+def answer_samples(
+    runner: AnswerRunner[Model], model: Model, prompts: Sequence[Prompt], sampling: SamplingParams
+) -> list[list[str | None]]:
     """The model's `sampling.n` answer texts per prompt, indexed by sample index; None where one failed.
 
     Generated where the store lacks them. Position j of every prompt's list is
@@ -32,7 +34,7 @@ def answer_samples(runner: "Runner", model: "Model", prompts: Sequence[Prompt], 
     return [texts[i * n : (i + 1) * n] for i in range(len(prompts))]
 
 
-def answer_texts(runner: "Runner", model: "Model", prompts: Sequence[Prompt], sampling: SamplingParams) -> list[str | None]:
+def answer_texts(runner: AnswerRunner[Model], model: Model, prompts: Sequence[Prompt], sampling: SamplingParams) -> list[str | None]:
     """The model's answer text per prompt (sample index 0), aligned with `prompts`; None where it failed.
 
     Only sample 0 is requested, whatever `sampling.n` says, so the list never

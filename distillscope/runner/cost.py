@@ -18,13 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, ValidationError
 
 from distillscope.errors import InputFileError, UserError
 from distillscope.types import Completion
 
-LOCAL_PROVIDERS = frozenset({"builtin", "llamacpp", "hf", "mock", "replay"})
+if TYPE_CHECKING:
+    from rich.table import Table
+
 TEMPLATE_TOKENS = 16  # chat-template tokens a server may add around one request's messages
 
 
@@ -65,7 +68,7 @@ class PriceTable(BaseModel):
     @classmethod
     def parse(cls, data: object, where: str = "price table") -> "PriceTable":
         try:
-            return cls(prices=data or {})
+            return cls.model_validate({"prices": data or {}})
         except ValidationError as exc:
             first = exc.errors()[0]
             place = ".".join(str(p) for p in first["loc"][1:]) or "prices"
@@ -81,9 +84,17 @@ class PriceTable(BaseModel):
         for key, price in self.prices.items():
             if key == base or (_base(key) == base and "?" not in key):
                 return price
-        if base.partition("/")[0] in LOCAL_PROVIDERS:
+        if is_local(base.partition("/")[0]):
             return Price(input=0, output=0)
         return None
+
+
+def is_local(provider: str) -> bool:
+    """Whether the provider's backend says it has no per-token price (`Model.local`); False for an unknown provider."""
+    from distillscope.models.registry import backend_of
+
+    backend = backend_of(provider)
+    return backend is not None and backend.local
 
 
 class ModelUsage(BaseModel):
@@ -158,10 +169,11 @@ class CostMeter:
                 f"no price for {identity}, so --max-cost cannot be enforced",
                 f"add '{_base(identity)}: {{input: USD per 1M tokens, output: USD per 1M tokens}}' to the price table",
             )
-        if estimate > self.remaining + 1e-12:
+        left = self.max_cost - self.spent - self.reserved  # `remaining`, known to be a number here
+        if estimate > left + 1e-12:
             self.stopped = CostLimitReached(
                 f"stopped before the cost limit: {what} for {identity} could cost up to ${estimate:.4f} and "
-                f"${max(0.0, self.remaining):.4f} of --max-cost ${self.max_cost:.4f} is left (spent ${self.spent:.4f})",
+                f"${max(0.0, left):.4f} of --max-cost ${self.max_cost:.4f} is left (spent ${self.spent:.4f})",
                 "raise --max-cost to go on; every answer so far is stored and a re-run reuses it",
             )
             raise self.stopped
@@ -246,7 +258,8 @@ class StageCosts:
     """What each stage of a run paid for, in the order they ran."""
 
     def __init__(self, meter: CostMeter) -> None:
-        self.meter, self.costs, self._mark = meter, {}, meter.mark()
+        self.meter, self._mark = meter, meter.mark()
+        self.costs: dict[str, dict] = {}
 
     def done(self, stage: str) -> None:
         usage = self.meter.since(self._mark)
@@ -255,7 +268,7 @@ class StageCosts:
         self._mark = self.meter.mark()
 
 
-def cost_table(summary: dict, title: str = "queries, tokens and cost"):  # noqa: ANN201 - a rich Table
+def cost_table(summary: dict, title: str = "queries, tokens and cost") -> Table:
     """Per model: paid and cached queries, tokens, USD ('-' for a model without a price)."""
     from rich.markup import escape
     from rich.table import Table

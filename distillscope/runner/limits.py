@@ -22,10 +22,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from aiolimiter import AsyncLimiter
 
 from distillscope.errors import ServerUnreachableError
+
+if TYPE_CHECKING:
+    from distillscope.models.base import Model
 
 
 class EndpointUnreachableError(ServerUnreachableError):
@@ -115,7 +119,7 @@ class LimitsRegistry:
     def __init__(self) -> None:
         self._by_endpoint: dict[str, EndpointLimits] = {}
 
-    def for_model(self, model) -> EndpointLimits:  # noqa: ANN001 - a models.base.Model
+    def for_model(self, model: Model) -> EndpointLimits:
         limits = self._by_endpoint.get(model.endpoint)
         if limits is None:
             limits = EndpointLimits(

@@ -8,7 +8,7 @@ moment it arrives. Failures after the last attempt go to the failures table.
 Only what a backend classifies is retried or recorded: a rejected key stops
 the run, and a bug surfaces with its traceback instead of becoming a
 "failure" that every later run retries. What a job and its result are lives
-in `jobs.py`; the per-prompt answer shortcuts (`answer_texts`) in `answers.py`.
+in `jobs.py`; the per-prompt answer shortcuts (`answer_texts`, over a Runner) in `answers.py`.
 """
 
 from __future__ import annotations
@@ -22,19 +22,18 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 
 from distillscope.errors import GenerationError, TransientError, UserError
 from distillscope.models.base import ConnectionFailure, Model, SharedResources
-from distillscope.runner.answers import answer_samples, answer_texts, requests_for
 from distillscope.runner.cost import CostLimitReached, CostMeter
 from distillscope.runner.event_loop import LoopThread, gather_all
 from distillscope.runner.jobs import Job, JobPlan, JobResult, PendingCall, RetryPolicy, refuse_greedy_resamples, warn_large_inputs
-from distillscope.runner.limits import LimitsRegistry
+from distillscope.runner.limits import EndpointLimits, LimitsRegistry
 from distillscope.runner.progress import JobCounts, RunProgress
 from distillscope.runner.store import ResponseStore
-from distillscope.runner.store_leases import Leases
-from distillscope.runner.store_rows import utc_now
+from distillscope.runner.store.leases import Leases
+from distillscope.runner.store.rows import utc_now
 from distillscope.secrets import redact
-from distillscope.types import Failure, GenerationRequest, Response
+from distillscope.types import Completion, Failure, GenerationRequest, Response
 
-__all__ = ["Job", "JobResult", "RetryPolicy", "Runner", "answer_samples", "answer_texts", "requests_for"]
+__all__ = ["Job", "JobResult", "RetryPolicy", "Runner"]
 
 
 class Runner:
@@ -219,7 +218,17 @@ class Runner:
         self.cost.record_cached(plan.job.model.identity, served)
         progress.update(plan.counts, advance=served)
 
-    async def _send(self, model, batch, endpoint, counts, progress, responses, failures, stop) -> None:  # noqa: ANN001
+    async def _send(
+        self,
+        model: Model,
+        batch: list[PendingCall],
+        endpoint: EndpointLimits,
+        counts: JobCounts,
+        progress: RunProgress,
+        responses: list[Response | None],
+        failures: list[Failure],
+        stop: asyncio.Event,
+    ) -> None:
         """One batch: paced, retried while the backend calls it transient, stored the moment it arrives.
 
         Only the backend's own verdicts are caught: `TransientError` (retried,
@@ -288,7 +297,7 @@ class Runner:
         progress.update(counts, advance=sum(len(p.indices) for p in batch))
 
     @staticmethod
-    async def _generate(model: Model, requests: list[GenerationRequest], endpoint) -> list:  # noqa: ANN001
+    async def _generate(model: Model, requests: list[GenerationRequest], endpoint: EndpointLimits) -> list[Completion]:
         """`model.generate`, counted by the endpoint's circuit breaker (which raises once it trips)."""
         try:
             completions = await model.generate(requests)
@@ -302,7 +311,7 @@ class Runner:
         return completions
 
     @staticmethod
-    def _responses(model: Model, batch: list[PendingCall], completions: list, latency: float) -> list[Response]:  # noqa: ANN001
+    def _responses(model: Model, batch: list[PendingCall], completions: list[Completion], latency: float) -> list[Response]:
         return [
             Response(
                 key=pending.key,
@@ -317,7 +326,9 @@ class Runner:
             for pending, completion in zip(batch, completions)
         ]
 
-    async def _fail(self, model, batch, exc, attempts, counts, failures) -> None:  # noqa: ANN001
+    async def _fail(
+        self, model: Model, batch: list[PendingCall], exc: Exception, attempts: int, counts: JobCounts, failures: list[Failure]
+    ) -> None:
         recorded = [
             Failure(
                 key=pending.key,

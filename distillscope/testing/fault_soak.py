@@ -27,12 +27,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel
 
-from distillscope.testing.stub_server import StubConfig, StubServer
+from distillscope.testing.stub_server import StubConfig, StubLog, StubServer
 
 
 @dataclass
@@ -115,7 +116,7 @@ def stored_texts(store: Path) -> dict[str, str]:
         return {}
 
 
-def run_soak(plan: SoakPlan, workdir: Path, log=print) -> SoakReport:  # noqa: ANN001
+def run_soak(plan: SoakPlan, workdir: Path, log: Callable[[str], object] = print) -> SoakReport:
     """Run the soak in `workdir` (prompts file, store, stderr of the runs) and account for every answer."""
     rng = random.Random(plan.seed)
     prompts = workdir / "prompts.jsonl"
@@ -201,7 +202,25 @@ def run_soak(plan: SoakPlan, workdir: Path, log=print) -> SoakReport:  # noqa: A
     return report.model_copy(update={"exit_codes": {str(code): n for code, n in sorted(exits.items())}})
 
 
-def account(plan, store, texts, entries, cuts, kills, starts, two_total, checks, bad_checks, wall, stops=()) -> SoakReport:  # noqa: ANN001
+def _answer_took(entry: StubLog) -> float:
+    """Seconds from a request's arrival to its answer (every numbered delivery records its arrival)."""
+    return entry.at - (entry.asked_at if entry.asked_at is not None else entry.at)
+
+
+def account(
+    plan: SoakPlan,
+    store: Path,
+    texts: dict[str, str],
+    entries: Sequence[StubLog],
+    cuts: dict[str, float],
+    kills: int,
+    starts: int,
+    two_total: float,
+    checks: int,
+    bad_checks: int,
+    wall: float,
+    stops: Collection[str] = (),
+) -> SoakReport:
     """Every delivered answer: stored (one per prompt) or, if not, in flight at a kill or paid twice for nothing."""
     delivered = {e.serial: e for e in entries if e.serial}
     stored = stored_texts(store)
@@ -219,7 +238,7 @@ def account(plan, store, texts, entries, cuts, kills, starts, two_total, checks,
     # (the server's clock is no judge: under load its thread may read a request well after the kill)
     in_flight = {s for s in unstored if delivered[s].client_key in cuts}
     # answered later than the client's timeout after it was asked: the client gave up and asked again
-    timed_out = {s for s in unstored - in_flight if delivered[s].at - delivered[s].asked_at >= plan.client_timeout_s}
+    timed_out = {s for s in unstored - in_flight if _answer_took(delivered[s]) >= plan.client_timeout_s}
     # asked by a run that then stopped itself (circuit breaker, error) and cancelled what it had in flight
     at_stop = {s for s in unstored - in_flight - timed_out if delivered[s].client_key in stops}
     unexplained = unstored - in_flight - timed_out - at_stop

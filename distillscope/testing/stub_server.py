@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-FAULTS = ("429", "500", "timeout", "malformed", "null", "refusal", "tool_call", "echo_key", "reset", "slow")
-
 
 @dataclass
 class StubLog:
@@ -91,13 +89,16 @@ def _logprob_payload(text: str, top_k: int, max_tokens: int | None, chat: bool) 
     }
 
 
+LOOPBACK = "127.0.0.1"  # the only address the stub listens on
+
+
 class _LoopbackHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     # the default backlog of 5 drops connections when a client opens 32 at once,
     # and the dropped SYN is only retried a second later
     request_queue_size = 256
 
-    def handle_error(self, request, client_address) -> None:  # noqa: ANN001
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any) -> None:
         """A client that dropped its connection (killed, timed out) is expected here: no traceback on stderr."""
         import sys
 
@@ -117,13 +118,12 @@ class StubServer:
         self._random = random.Random(self.config.fault_seed)
         self._serial = 0
         self._lock = threading.Lock()
-        self._server = _LoopbackHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _LoopbackHTTPServer((LOOPBACK, 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{LOOPBACK}:{self._server.server_port}/v1"
 
     def __enter__(self) -> "StubServer":
         self._thread.start()
@@ -292,24 +292,31 @@ class StubServer:
                     text, logprobs = _logprob_payload(text, int(wanted), payload.get("max_tokens"), chat)
                 usage = {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split())}
                 usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+                choice: dict[str, Any]
                 if chat:
-                    choice = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop", "logprobs": logprobs}
+                    said: dict[str, Any] = {"role": "assistant", "content": text}
+                    choice = {"index": 0, "message": said, "finish_reason": "stop", "logprobs": logprobs}
                     if fault in ("null", "refusal", "tool_call"):  # what OpenAI sends when there is no text answer
                         stub._record(prompt, 200, fault)
-                        choice["message"]["content"] = None
+                        said["content"] = None
                     if fault == "refusal":
-                        choice["message"]["refusal"] = "I'm sorry, I can't help with that."
+                        said["refusal"] = "I'm sorry, I can't help with that."
                     if fault == "tool_call":
                         choice["finish_reason"] = "tool_calls"
-                        choice["message"]["tool_calls"] = [
-                            {"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}
-                        ]
+                        said["tool_calls"] = [{"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}]
                     kind = "chat.completion"
                 else:
                     choice = {"index": 0, "text": text, "finish_reason": "stop", "logprobs": logprobs}
                     kind = "text_completion"
-                body = {"id": "cmpl-stub", "object": kind, "created": 0, "model": payload.get("model"), "choices": [choice], "usage": usage}
-                self._send(200, json.dumps(body).encode())
+                answer = {
+                    "id": "cmpl-stub",
+                    "object": kind,
+                    "created": 0,
+                    "model": payload.get("model"),
+                    "choices": [choice],
+                    "usage": usage,
+                }
+                self._send(200, json.dumps(answer).encode())
 
         return Handler
 

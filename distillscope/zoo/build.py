@@ -20,12 +20,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from distillscope.distill.acquisition import acquire
 from distillscope.distill.train import train_lora
 from distillscope.probes.suite import ProbeSuite, canonical_jsonl, nested_sample
 from distillscope.types import Prompt, SamplingParams, canonical_json, sha256_hex
 from distillscope.zoo.spec import MANIFEST_FILE, REFERENCES, ZooManifest, ZooPlan, ZooSampling, ZooStudent
+
+if TYPE_CHECKING:
+    from distillscope.runner.runner import Runner
+    from distillscope.types import Response
 
 STAGES = 5
 #: the transformers backend's batch for the test answers: the whole test set at once (2.5x the tokens/s of
@@ -43,28 +48,30 @@ class _Clock:
 
 def served(spec: str, threads: int | None = None) -> str:
     """The spec plus operational options (not in the store key): the test batch for hf/, threads for llama.cpp."""
+    from distillscope.models.registry import backend_of
     from distillscope.models.spec import ModelSpec
 
     options = {}
-    if spec.startswith("hf/"):
+    backend = backend_of(ModelSpec.parse(spec).provider)
+    if backend is not None and backend.trainable:
         options["batch_size"] = TEST_BATCH
-    elif threads and ModelSpec.parse(spec).provider in ("builtin", "llamacpp"):
+    elif threads and backend is not None and "n_threads" in backend.known_options():
         options["n_threads"] = threads
     extra = "&".join(f"{k}={v}" for k, v in options.items())
     return f"{spec}{'&' if '?' in spec else '?'}{extra}" if extra else spec
 
 
 def _answers(
-    runner,
+    runner: Runner,
     spec: str,
     prompts: list[Prompt],
     sampling: SamplingParams,
-    say: Callable[[str], None],  # noqa: ANN001
+    say: Callable[[str], None],
     threads: int | None = None,
-) -> list:
+) -> list[Response | None]:
     """The model's responses (None where it failed), generated only where the store lacks them; says which."""
     from distillscope.models.registry import load_model
-    from distillscope.runner.runner import requests_for
+    from distillscope.runner.answers import requests_for
 
     result = runner.run(load_model(served(spec, threads)), requests_for(prompts, sampling))
     counts = result.counts
@@ -75,11 +82,11 @@ def _answers(
     return result.responses
 
 
-def _test_set(plan: ZooPlan, suite: ProbeSuite, zoo_dir: Path, clock: _Clock) -> tuple[list[Prompt], Path, str, list]:
+def _test_set(plan: ZooPlan, suite: ProbeSuite, zoo_dir: Path, clock: _Clock) -> tuple[list[Prompt], Path, str, list[tuple[Prompt, str]]]:
     """(test prompts, their JSONL, the replay candidate's spec, the replay teacher's train pairs)."""
     from distillscope.zoo.sharegpt_teacher import sharegpt_pairs, split_sharegpt, synthetic_conversations, write_replay
 
-    chat_budget = max([(s.seed + 1) * s.budget for s in plan.students if s.teacher == plan.replay_candidate] or [0])
+    chat_budget = max([(s.seed + 1) * (s.budget or 0) for s in plan.students if s.teacher == plan.replay_candidate] or [0])
     conversations = synthetic_conversations(suite, plan.n_sharegpt_test, chat_budget + 8, plan.seed) if plan.small else sharegpt_pairs()
     sharegpt_test, chat_train, replay = split_sharegpt(conversations, suite, plan.n_sharegpt_test, chat_budget, plan.seed)
     identity = nested_sample([p for p in suite.split("test") if p.category == "identity"], plan.n_identity_test, plan.seed)
@@ -100,8 +107,8 @@ def _test_set(plan: ZooPlan, suite: ProbeSuite, zoo_dir: Path, clock: _Clock) ->
 def _training_data(
     plan: ZooPlan,
     suite: ProbeSuite,
-    runner,
-    chat_train: list,  # noqa: ANN001
+    runner: Runner,
+    chat_train: list[tuple[Prompt, str]],
     clock: _Clock,
 ) -> dict[str, list[tuple[str, str, bool]]]:
     """Examples (prompt, answer, finished) per distilled or control student."""
@@ -110,31 +117,35 @@ def _training_data(
 
     sampling = SamplingParams(max_tokens=plan.max_tokens)
     local = [s for s in plan.students if s.teacher in plan.candidates]
-    acquired, teacher_answers = {}, {}
+    acquired: dict[int, list[Prompt]] = {}
+    teacher_answers: dict[tuple[str, int], dict[str, Response]] = {}
     for seed in sorted({s.seed for s in local}):  # one nested acquisition per seed, every teacher of that seed answers it
-        top = max(s.budget for s in local if s.seed == seed)
+        top = max(s.budget or 0 for s in local if s.seed == seed)  # a taught student always has a budget
         acquired[seed] = acquire("stratified", suite.split("train"), top, plan.seed + seed)
         for name in sorted({t for s in local if s.seed == seed for t in (s.teacher, s.rest_from) if t}):
             responses = _answers(runner, plan.candidates[name], acquired[seed], sampling, lambda m: clock(2, m), plan.threads)
             teacher_answers[name, seed] = {p.id: r for p, r in zip(acquired[seed], responses) if r is not None and r.text.strip()}
-    data = {}
+    data: dict[str, list[tuple[str, str, bool]]] = {}
     for student in plan.students:
         if student.teacher is None:
             continue
+        budget = student.budget or 0  # a taught student always has one (the recipes set it)
         if student.teacher == plan.replay_candidate:  # seed k takes the k-th slice of the free ShareGPT conversations
-            pairs = chat_train[student.seed * student.budget : (student.seed + 1) * student.budget]
+            pairs = chat_train[student.seed * budget : (student.seed + 1) * budget]
             data[student.name] = [(p.text, *_cut(cut_to_tokens(a, plan.max_tokens))) for p, a in pairs]
         elif student.teacher == REFERENCES:
-            data[student.name] = [(p.text, a, True) for p, a in reference_examples(suite, student.budget, plan.seed + student.seed)]
+            data[student.name] = [(p.text, a, True) for p, a in reference_examples(suite, budget, plan.seed + student.seed)]
         else:
             pool = acquired[student.seed]
-            prompts = pool if student.budget == len(pool) else acquire("stratified", pool, student.budget, plan.seed + student.seed)
+            prompts = pool if budget == len(pool) else acquire("stratified", pool, budget, plan.seed + student.seed)
             answers = teacher_answers[student.teacher, student.seed]
-            if student.fraction < 1:  # dose zoo: the teacher's share nests in the prompts, the rest answered by rest_from
+            if (
+                student.fraction < 1 and student.rest_from is not None
+            ):  # dose zoo: the teacher's share nests in the prompts, the rest answered by rest_from
                 taught = {p.id for p in acquire("stratified", prompts, round(student.fraction * len(prompts)), plan.seed + student.seed)}
                 rest = teacher_answers[student.rest_from, student.seed]
-                answers = {p.id: (answers if p.id in taught else rest).get(p.id) for p in prompts}
-                answers = {k: v for k, v in answers.items() if v is not None}
+                mixed = {p.id: (answers if p.id in taught else rest).get(p.id) for p in prompts}
+                answers = {k: v for k, v in mixed.items() if v is not None}
             data[student.name] = [(p.text, answers[p.id].text, answers[p.id].finish_reason != "length") for p in prompts if p.id in answers]
     return data
 
@@ -153,6 +164,23 @@ def _cut(pair: tuple[str, bool]) -> tuple[str, bool]:
     return text, not was_cut
 
 
+def _reuse_training(zoos: list[Path], out_dir: Path) -> None:
+    """Copy a finished training's report of the same student from another zoo (never its weights: the report points
+    at that zoo's merged model). `train_lora` keeps it only if its fingerprint is this training's, and otherwise
+    deletes the copy and trains here, so the other zoo is only ever read."""
+    import shutil
+
+    report = out_dir / "training_report.json"
+    if report.exists():
+        return
+    for zoo in zoos:
+        found = zoo / "students" / out_dir.name / "training_report.json"
+        if found.exists():
+            out_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(found, report)
+            return
+
+
 def _train(plan: ZooPlan, zoo_dir: Path, data: dict, clock: _Clock) -> dict[str, str]:
     """The merged model's spec per trained student."""
     from distillscope.models.hf import resolve_hf_source
@@ -161,7 +189,8 @@ def _train(plan: ZooPlan, zoo_dir: Path, data: dict, clock: _Clock) -> dict[str,
 
     specs = {}
     for student in [s for s in plan.students if s.name in data]:
-        started, steps = time.perf_counter(), []
+        started = time.perf_counter()
+        steps: list[int] = []
 
         def on_step(step: int, total: int, loss: float, name: str = student.name, started: float = started, steps: list = steps) -> None:
             steps.append(step)
@@ -169,6 +198,7 @@ def _train(plan: ZooPlan, zoo_dir: Path, data: dict, clock: _Clock) -> dict[str,
                 per_step = (time.perf_counter() - started) / len(steps)
                 clock(3, f"{name}: step {step}/{total}, loss {loss:.3f}, {per_step:.1f} s/step")
 
+        _reuse_training(plan.reuse, zoo_dir / "students" / student.name)
         base = load_model(student.base)
         source, gguf_file = resolve_hf_source(ModelSpec.parse(student.base).name)
         settings = plan.lora.model_copy(update={"seed": plan.lora.seed + student.seed})
@@ -189,9 +219,9 @@ def _train(plan: ZooPlan, zoo_dir: Path, data: dict, clock: _Clock) -> dict[str,
 def build_zoo(
     plan: ZooPlan,
     zoo_dir: Path,
-    runner,
+    runner: Runner,
     store_path: str,
-    log: Callable[[str], None],  # noqa: ANN001
+    log: Callable[[str], None],
     suite: ProbeSuite | None = None,
 ) -> ZooManifest:
     """Build (or finish, or confirm) the zoo in `zoo_dir`; answers go through `runner` into the store at `store_path`."""

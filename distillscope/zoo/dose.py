@@ -17,7 +17,7 @@ from pathlib import Path
 
 from distillscope.distill.train import LoraSettings
 from distillscope.zoo.recipes import CHATGPT, QWEN, SMOLLM2
-from distillscope.zoo.spec import REFERENCES, StudentPlan, ZooPlan
+from distillscope.zoo.spec import REFERENCES, Kind, StudentPlan, ZooPlan
 
 BUDGETS = (30, 100, 300, 1000)
 FRACTIONS = (0.25, 0.5)  # f = 1 and f = 0 are students of the budget and second-teacher series
@@ -36,9 +36,24 @@ def dose_students(
     second_budgets: tuple[int, ...],
     seeds: int,
 ) -> list[StudentPlan]:
-    def student(name: str, teacher_: str | None, budget: int | None, kind: str = "distilled", seed: int = 0, **mix) -> StudentPlan:  # noqa: ANN003
+    def student(
+        name: str,
+        teacher_: str | None,
+        budget: int | None,
+        kind: Kind = "distilled",
+        seed: int = 0,
+        fraction: float = 1.0,
+        rest_from: str | None = None,
+    ) -> StudentPlan:
         return StudentPlan(
-            name=name + (f"-s{seed}" if seed else ""), base=base, teacher=teacher_, budget=budget, kind=kind, seed=seed, **mix
+            name=name + (f"-s{seed}" if seed else ""),
+            base=base,
+            teacher=teacher_,
+            budget=budget,
+            kind=kind,
+            seed=seed,
+            fraction=fraction,
+            rest_from=rest_from,
         )
 
     out = [student(f"{base_name}-base", None, None, "base")]
@@ -66,6 +81,24 @@ def dose_plan(max_tokens: int = 96, threads: int | None = None, seeds: int = 2) 
         lora=LoraSettings(epochs=1, batch_size=4, max_length=160),
         threads=threads,
     )
+
+
+#: the quick dose zoo's rungs: the attribution zoo's answer length, test set and largest budget, so each of its
+#: students that fits the ladder (base, qwen 100 and 300, smollm2 300, references 300) is reused, not retrained
+QUICK_BUDGETS = (30, 100, 300)
+QUICK_SECOND_BUDGETS = (300,)
+
+
+def quick_dose_plan(max_tokens: int = 40, threads: int | None = None, seeds: int = 2) -> ZooPlan:
+    """The dose ladder at the attribution zoo's scale (40-token answers, its 100 test prompts, budgets up to 300):
+    built beside an attribution zoo with `zoo build --dose --quick --reuse ATTRIBUTION_ZOO --store ITS_STORE`, it
+    costs the new rungs only (qwen at 30, the mixtures, the second seed's 100). The issue's full ladder (`dose_plan`)
+    needs about 14 h on 2 cores (docs/dose.md); this one is what fits in about an hour and a half."""
+    from distillscope.zoo.recipes import real_plan
+
+    attribution = real_plan(max_tokens, threads, seeds)
+    students = dose_students("hf/gemma-3-270m", "gemma", QWEN, SMOLLM2, QUICK_BUDGETS, FRACTIONS, MIX_BUDGET, QUICK_SECOND_BUDGETS, seeds)
+    return attribution.model_copy(update={"students": students})
 
 
 def small_dose_plan(zoo_dir: Path, seeds: int = 2) -> ZooPlan:

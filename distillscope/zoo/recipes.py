@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from distillscope.distill.train import LoraSettings
-from distillscope.zoo.spec import REFERENCES, StudentPlan, ZooPlan
+from distillscope.zoo.spec import REFERENCES, Kind, StudentPlan, ZooPlan
 
 QWEN, SMOLLM2, CHATGPT = "qwen", "smollm2", "chatgpt"
 
@@ -20,7 +20,7 @@ def _students(gemma: str, smollm2: str, low: int, high: int, seeds: int) -> list
     sample, and LoRA seed), so that the calibration fitted without one student still has its recipe; a control
     on each base."""
 
-    def student(name: str, base: str, teacher: str | None, budget: int | None, kind: str = "distilled", seed: int = 0) -> StudentPlan:
+    def student(name: str, base: str, teacher: str | None, budget: int | None, kind: Kind = "distilled", seed: int = 0) -> StudentPlan:
         return StudentPlan(name=name + (f"-s{seed}" if seed else ""), base=base, teacher=teacher, budget=budget, kind=kind, seed=seed)
 
     out = [

@@ -49,4 +49,5 @@ def reference_examples(suite: ProbeSuite, budget: int, seed: int) -> list[tuple[
         )
     solutions = gsm8k_solutions()
     chosen = stratified_acquisition(pool, budget, seed)
-    return [(p, solutions.get((p.source or "").split(":", 1)[-1], p.reference_answer)) for p in chosen]
+    # every prompt in the pool has a reference answer (`pool` keeps only those), so the fallback is never None
+    return [(p, solutions.get((p.source or "").split(":", 1)[-1], p.reference_answer or "")) for p in chosen]

@@ -49,6 +49,12 @@ def sharegpt_pairs() -> Iterator[Conversation]:
             yield str(item.get("id", "")), prompt.strip(), answer.strip()
 
 
+def sharegpt_id(prompt: Prompt) -> str | None:
+    """The ShareGPT conversation a suite prompt came from (its source `sharegpt:ID`); None for other sources."""
+    source = prompt.source or ""
+    return source.split(":", 1)[1] if source.startswith("sharegpt:") else None
+
+
 def cut_to_tokens(text: str, max_tokens: int) -> tuple[str, bool]:
     """(the text cut after about max_tokens tokens' worth of words, whether it was cut)."""
     limit = max(1, round(max_tokens * WORDS_PER_TOKEN))
@@ -70,18 +76,19 @@ def split_sharegpt(
     from distillscope.probes.build import MAX_CHARS, MIN_CHARS
     from distillscope.probes.text_filters import NearDuplicateIndex, normalise
 
-    answers = {}
+    answers: dict[str, tuple[str, str]] = {}
     for source_id, prompt, answer in conversations:
         answers.setdefault(source_id, (prompt, answer))
-    used = {p.source.split(":", 1)[1] for p in suite.prompts if (p.source or "").startswith("sharegpt:")}
-    eligible = [p for p in suite.split("test") if (p.source or "").startswith("sharegpt:") and p.source.split(":", 1)[1] in answers]
+    used = {sid for p in suite.prompts if (sid := sharegpt_id(p)) is not None}
+    test_ids = {p.id: sid for p in suite.split("test") if (sid := sharegpt_id(p)) is not None and sid in answers}
+    eligible = [p for p in suite.split("test") if p.id in test_ids]
     if len(eligible) < sum(n_test):
         raise UserError(
             f"only {len(eligible)} ShareGPT test prompts have a ChatGPT answer, {sum(n_test)} asked",
             f"ask for at most {len(eligible)} ShareGPT test prompts",
         )
     test = nested_sample(eligible, n_test, seed)
-    replay = {p.id: answers[p.source.split(":", 1)[1]][1] for p in test}
+    replay = {p.id: answers[test_ids[p.id]][1] for p in test}
     index = NearDuplicateIndex()
     for p in test:
         index.add(p.id, p.text)
@@ -131,8 +138,8 @@ def synthetic_conversations(suite: ProbeSuite, n_test: list[int], n_train: int, 
     rng = random.Random(f"{seed}:synthetic-sharegpt")
     voice = "good question so first".split()  # words of the tiny models' vocabulary: a student can learn them
     say = lambda n: " ".join(voice + rng.choices(WORDS, k=n))  # noqa: E731
-    test_ids = [p.source.split(":", 1)[1] for p in suite.split("test") if (p.source or "").startswith("sharegpt:")]
-    by_id = {p.source.split(":", 1)[1]: p.text for p in suite.prompts if (p.source or "").startswith("sharegpt:")}
+    test_ids = [source_id for p in suite.split("test") if (source_id := sharegpt_id(p)) is not None]
+    by_id = {source_id: p.text for p in suite.prompts if (source_id := sharegpt_id(p)) is not None}
     out = [(source_id, by_id[source_id], say(8)) for source_id in test_ids[: sum(n_test) * 3]]
     out += [(f"synthetic-{i}", "please " + " ".join(rng.choices(WORDS, k=8)) + " ?", say(8)) for i in range(n_train)]
     return out

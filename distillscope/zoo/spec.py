@@ -90,7 +90,10 @@ class ZooPlan(BaseModel):
     small: bool = False
     #: llama.cpp threads (None: all cores). On a machine shared with other work one thread runs faster: two wait on
     #: each other at every layer whenever one is descheduled. Operational only: no store key or fingerprint depends on it
-    threads: int | None = Field(None, exclude=True)
+    threads: int | None = Field(default=None, exclude=True)
+    #: other zoos whose finished trainings this build may reuse (`zoo build --reuse`): a student's training report is
+    #: copied from there and kept only where its fingerprint (base, settings, data) is this student's. Operational only
+    reuse: list[Path] = Field(default_factory=list, exclude=True)
 
 
 def read_manifest(path: str | Path) -> ZooManifest:

@@ -1,0 +1,375 @@
+"""The control ladder: does a similarity measure rank known cases correctly in this run? (METHODS.md section 8)
+
+A similarity number means nothing until the measure has shown, on this run's
+own answers, that it can tell close from far. On a small stratified sample of
+prompts every measure scores three rungs:
+
+1. `self`: the reference answer against itself (a measure's ceiling);
+2. `resample`: the reference answer against the same model's resample (T = 0.7,
+   another seed), the closest a *different* text can honestly be;
+3. `other_prompt`: the reference answer against the reference's answer to a
+   different prompt of the same category (same habits, different content).
+
+AUC(resample vs other_prompt) is the probability that a random rung-2 score
+beats a random rung-3 score. Validity is decided from its 95% interval (a
+bootstrap over prompts, each prompt's rungs drawn together), never from the
+point alone, so each wrong call has a stated error rate (about 2.5% a side,
+measured in docs/methods.md): **valid** when the lower bound is at least 0.8,
+**invalid for this run** when the upper bound is below 0.8 (it must not enter a
+verdict, and an audit spends no judge calls on it for the students), otherwise
+**undecided** ("too few prompts"): the reason says how many prompts would
+decide it. A judge that gives 3/5 to everything, or a measure that only sees
+length, fails here however plausible its numbers look.
+
+Fetching answers (`ladder_answers`, ladder_texts.py) is kept apart from
+scoring (`run_ladder`), so the scoring is a pure function of texts and easy to
+test with fake measures.
+A measure is any callable `measure(prompts, reference_texts, other_texts)`
+returning one score per pair (None for an unreadable judge answer), or a dict
+of such lists when one call yields several measures (RSE and its aspects).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, model_validator
+
+from distillscope.controls.ladder_texts import RESAMPLE_TEMPERATURE, LadderSet, choose_ladder_prompts, ladder_answers
+from distillscope.stats import Estimate, bootstrap_mean, proportion
+from distillscope.types import Prompt
+
+__all__ = [
+    "MIN_SCORED",
+    "RESAMPLE_TEMPERATURE",
+    "RUNGS",
+    "VALID_AUC",
+    "LadderResult",
+    "LadderSet",
+    "Measure",
+    "MeasureControl",
+    "RungScores",
+    "Scores",
+    "auc_with_ci",
+    "within_prompt_auc",
+    "choose_ladder_prompts",
+    "ladder_answers",
+    "ladder_rows",
+    "measure_control",
+    "measure_status",
+    "run_ladder",
+]
+
+Scores = list[Union[float, None]]
+Measure = Callable[[Sequence[Prompt], Sequence[str], Sequence[str]], Union[Scores, dict[str, Scores]]]
+
+RUNGS = ("self", "resample", "other_prompt")
+VALID_AUC = 0.8
+MIN_SCORED = 5  # fewer scored pairs on a rung than this and no AUC is trusted
+
+
+class RungScores(BaseModel):
+    scores: list[float | None]  # aligned with the ladder's prompts
+    summary: Estimate
+    failures: int  # pairs on this rung that were asked but could not be scored
+
+
+#: a control's decision: "valid" (the interval clears the threshold), "invalid" (it lies below) or "undecided"
+Status = Literal["valid", "invalid", "undecided"]
+
+
+def status_from_valid(data: Any) -> Any:
+    """Results written before the interval rule carry only `valid` (or `status: null`): read as valid / invalid."""
+    if isinstance(data, dict) and data.get("status") is None:
+        return {**data, "status": "valid" if data.get("valid") else "invalid"}
+    return data
+
+
+class MeasureControl(BaseModel):
+    measure: str
+    rungs: dict[str, RungScores]
+    auc_resample_vs_other: Estimate | None  # mean = AUC, low/high = bootstrap CI over prompts
+    auc_self_vs_other: Estimate | None
+    valid: bool  # True only when the interval rule says valid (undecided is not valid)
+    reason: str
+    #: "valid" (lower bound >= threshold), "invalid" (upper bound < threshold) or "undecided" (the interval straddles it);
+    #: results written before the interval rule carry only `valid`, read as valid / invalid
+    status: Status = "invalid"  # never left at this default: `status_from_valid` sets it from `valid` when absent
+    #: P(rung 2 > rung 3 on the same prompt), with a Wilson interval: shown beside the pooled AUC, decides nothing
+    within_prompt: Estimate | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _status_from_valid(cls, data: Any) -> Any:
+        return status_from_valid(data)
+
+
+class LadderResult(BaseModel):
+    n_prompts: int
+    prompt_ids: list[str]
+    categories: dict[str, int]
+    resample_source: str
+    resamples_available: int
+    cross_category_mismatches: int
+    threshold: float
+    measures: dict[str, MeasureControl]
+
+    def invalid(self) -> dict[str, str]:
+        """Measure name -> why it is invalid for this run (undecided measures are not listed: see `undecided`)."""
+        return {name: control.reason for name, control in self.measures.items() if control.status == "invalid"}
+
+    def undecided(self) -> dict[str, str]:
+        """Measure name -> why the ladder could not decide it (its AUC interval straddles the threshold)."""
+        return {name: control.reason for name, control in self.measures.items() if control.status == "undecided"}
+
+    def invalid_reason(self, measure: str) -> str | None:
+        """Why `measure` failed the ladder; None when it is valid, undecided or was not on the ladder."""
+        control = self.measures.get(measure)
+        return None if control is None or control.status != "invalid" else (control.reason or "failed the control ladder")
+
+    def undecided_reason(self, measure: str) -> str | None:
+        """Why the ladder could not decide `measure`; None when it decided (or did not check) it."""
+        control = self.measures.get(measure)
+        return None if control is None or control.status != "undecided" else control.reason
+
+    def is_valid(self, measure: str) -> bool | None:
+        """True or False for a measure on the ladder, None for one the ladder did not check."""
+        control = self.measures.get(measure)
+        return None if control is None else control.valid
+
+
+def auc_with_ci(
+    positive: Sequence[float | None],
+    negative: Sequence[float | None],
+    seed: int = 0,
+    resamples: int = 2000,
+    confidence: float = 0.95,
+    paired: bool = True,
+) -> Estimate:
+    """AUC = P(positive > negative) + P(tie) / 2 (Mann-Whitney), with a percentile bootstrap over prompts.
+
+    `positive[i]` and `negative[i]` belong to the same prompt, so a bootstrap
+    draw takes or leaves both together, and (`paired`) a prompt's positive is
+    never compared with its own negative: those two share the prompt's effect,
+    so keeping them would pull the AUC towards the within-prompt one (about
+    0.01 at 20 prompts) and the interval would cover less than it says.
+    None (unscored) entries are left out. Unpaired sets (paired=False) compare
+    every positive with every negative.
+    """
+    pos = np.array([np.nan if v is None else v for v in positive], dtype=float)
+    neg = np.array([np.nan if v is None else v for v in negative], dtype=float)
+    has_pos, has_neg = ~np.isnan(pos), ~np.isnan(neg)
+    n = int((has_pos | has_neg).sum())
+    if not has_pos.any() or not has_neg.any():
+        return Estimate(mean=None, low=None, high=None, n=n)
+    # wins[i, j]: how prompt i's positive score fares against prompt j's negative score
+    wins = np.where(pos[:, None] > neg[None, :], 1.0, np.where(pos[:, None] == neg[None, :], 0.5, 0.0))
+    wins[~has_pos, :] = 0.0
+    wins[:, ~has_neg] = 0.0
+    mask_pos, mask_neg = has_pos.astype(float), has_neg.astype(float)
+    own = mask_pos * mask_neg if paired else np.zeros(len(pos))  # a prompt against itself: left out when paired
+    if paired:
+        np.fill_diagonal(wins, 0.0)
+    pairs = mask_pos.sum() * mask_neg.sum() - own.sum()
+    if pairs <= 0:
+        return Estimate(mean=None, low=None, high=None, n=n, status="no positive and negative from different prompts")
+    auc = float(mask_pos @ wins @ mask_neg / pairs)
+    if n < 2:
+        return Estimate(mean=auc, low=None, high=None, n=n)
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(len(pos), np.full(len(pos), 1 / len(pos)), size=resamples).astype(float)
+    weight_pos, weight_neg = counts * mask_pos, counts * mask_neg
+    denominator = weight_pos.sum(axis=1) * weight_neg.sum(axis=1) - (counts**2 * own).sum(axis=1)
+    numerator = np.einsum("bi,ij,bj->b", weight_pos, wins, weight_neg)
+    draws = numerator[denominator > 0] / denominator[denominator > 0]
+    tail = (1 - confidence) / 2 * 100
+    return Estimate(mean=auc, low=float(np.percentile(draws, tail)), high=float(np.percentile(draws, 100 - tail)), n=n)
+
+
+def _rung(scores: Sequence[float | None], asked: Sequence[bool], seed: int) -> RungScores:
+    values = [None if s is None or (isinstance(s, float) and np.isnan(s)) else float(s) for s in scores]
+    failures = sum(1 for value, was_asked in zip(values, asked) if was_asked and value is None)
+    return RungScores(scores=values, summary=bootstrap_mean([v for v in values if v is not None], seed=seed), failures=failures)
+
+
+def prompts_to_decide(n: int, auc: Estimate, threshold: float) -> str:
+    """A rough count of ladder prompts that would decide an undecided AUC, if its half-width shrinks as 1/sqrt(n)."""
+    if auc.mean is None or auc.low is None or auc.high is None or abs(auc.mean - threshold) < 0.01:
+        return "no prompt count decides an AUC this close to the threshold"
+    half = (auc.high - auc.low) / 2
+    return f"about {int(n * (half / abs(auc.mean - threshold)) ** 2) + 1} would decide it if the AUC stays at {auc.mean:.2f}"
+
+
+def _decide(label: str, auc: Estimate, threshold: float, n: int, within: Estimate | None = None) -> tuple[Status, str]:
+    """valid / invalid / undecided for one AUC, from its interval (the point alone when there is no interval)."""
+    text = f"AUC({label}) {auc.fmt(2)}"
+    if auc.low is None or auc.high is None:  # one prompt or a degenerate draw: no interval to decide with
+        return "undecided", f"{text}: no interval on n = {n} prompts; too few prompts to decide"
+    if auc.low >= threshold:
+        return "valid", f"{text}: lower bound >= {threshold}"
+    if auc.high < threshold and within is not None and within.high is not None and within.high >= threshold:
+        return "undecided", (
+            f"{text} < {threshold} across prompts, but within a prompt it ranks them with AUC {within.fmt(2)}: "
+            f"its level is not comparable across prompts"
+        )
+    if auc.high < threshold:
+        return "invalid", f"{text}: upper bound < {threshold}"
+    return "undecided", f"{text} straddles {threshold}: too few prompts (n = {n}); {prompts_to_decide(n, auc, threshold)}"
+
+
+def _judgement(
+    rungs: dict[str, RungScores],
+    asked_resample: int,
+    auc23: Estimate | None,
+    auc13: Estimate,
+    threshold: float,
+    within: Estimate | None = None,
+) -> tuple[Status, str]:
+    """valid, invalid or undecided, and a one-line reason a reader can act on.
+
+    Each AUC is decided by its 95% interval; the measure is invalid when either
+    AUC is shown below the threshold, valid only when every AUC used is shown
+    at or above it, and undecided otherwise. The pooled AUC compares rungs of
+    different prompts, so a measure whose scores move with the prompt (say,
+    with the reference's length) can rank rung 2 above rung 3 on nearly every
+    prompt and still score a low pooled AUC: such a measure is not thrown out
+    (undecided, not invalid) while its within-prompt AUC's upper bound reaches
+    the threshold. Its level is not comparable across prompts, and the reason
+    says so.
+    """
+    n = len(rungs["self"].scores)
+    for name in ("other_prompt", "self"):
+        scored = rungs[name].summary.n
+        if scored < min(MIN_SCORED, n) or scored * 2 < n:
+            return "invalid", f"only {scored} of {n} '{name}' pairs could be scored (unreadable judge answers?)"
+    use_resample = (
+        asked_resample > 0
+        and rungs["resample"].summary.n >= min(MIN_SCORED, asked_resample)
+        and rungs["resample"].summary.n * 2 >= asked_resample
+    )
+    within13 = within_prompt_auc(rungs["self"].scores, rungs["other_prompt"].scores)
+    decisions = [_decide("resample vs other prompt", auc23, threshold, n, within)] if use_resample and auc23 is not None else []
+    decisions.append(_decide("self vs other prompt", auc13, threshold, n, within13))
+    prefix = "" if use_resample else ("no resample could be had; " if asked_resample == 0 else "too few resample pairs could be scored; ")
+    weaker = "" if use_resample else " (checked only self vs other prompt, a weaker control)"
+    failing_statuses: tuple[Status, ...] = ("invalid", "undecided")
+    for status in failing_statuses:
+        failing = [reason for decided, reason in decisions if decided == status]
+        if failing:
+            return status, prefix + "; ".join(failing)
+    return "valid", prefix + decisions[0][1] + weaker
+
+
+def within_prompt_auc(positive: Sequence[float | None], negative: Sequence[float | None]) -> Estimate:
+    """P(positive > negative) on the same prompt (ties half), with a Wilson interval over the prompts scored on both."""
+
+    pairs = [(p, q) for p, q in zip(positive, negative) if p is not None and q is not None]
+    if not pairs:
+        return Estimate(mean=None, low=None, high=None, n=0, status="no prompt scored on both rungs")
+    wins = sum(1.0 if p > q else 0.5 if p == q else 0.0 for p, q in pairs)
+    interval = proportion(int(round(wins)), len(pairs))
+    return Estimate(mean=wins / len(pairs), low=interval.low, high=interval.high, n=len(pairs))
+
+
+def measure_control(
+    name: str,
+    self_scores: Sequence[float | None],
+    resample_scores: Sequence[float | None],
+    other_scores: Sequence[float | None],
+    resample_asked: Sequence[bool],
+    threshold: float = VALID_AUC,
+    seed: int = 0,
+    resamples: int = 2000,
+) -> MeasureControl:
+    """One measure's rungs, AUCs and validity."""
+    everywhere = [True] * len(self_scores)
+    rungs = {
+        "self": _rung(self_scores, everywhere, seed),
+        "resample": _rung(resample_scores, resample_asked, seed),
+        "other_prompt": _rung(other_scores, everywhere, seed),
+    }
+    auc23 = auc_with_ci(rungs["resample"].scores, rungs["other_prompt"].scores, seed, resamples) if any(resample_asked) else None
+    auc13 = auc_with_ci(rungs["self"].scores, rungs["other_prompt"].scores, seed, resamples)
+    within = within_prompt_auc(rungs["resample"].scores, rungs["other_prompt"].scores) if any(resample_asked) else None
+    status, reason = _judgement(rungs, sum(resample_asked), auc23, auc13, threshold, within)
+    return MeasureControl(
+        measure=name,
+        rungs=rungs,
+        auc_resample_vs_other=auc23,
+        auc_self_vs_other=auc13,
+        valid=status == "valid",
+        status=status,
+        reason=reason,
+        within_prompt=within,
+    )
+
+
+def _as_named(name: str, output: Scores | dict[str, Scores]) -> dict[str, Scores]:
+    return dict(output) if isinstance(output, dict) else {name: list(output)}
+
+
+def run_ladder(
+    ladder: LadderSet, measures: dict[str, Measure], threshold: float = VALID_AUC, seed: int = 0, resamples: int = 2000
+) -> LadderResult:
+    """Score every measure on every rung and judge its validity for this run."""
+    n = len(ladder.prompts)
+    asked = [text is not None for text in ladder.resample]
+    keep = [i for i in range(n) if asked[i]]
+    controls: dict[str, MeasureControl] = {}
+    for name, measure in measures.items() if n else ():  # no prompts: nothing checked (is_valid says None)
+        on_self = _as_named(name, measure(ladder.prompts, ladder.reference, ladder.reference))
+        on_other = _as_named(name, measure(ladder.prompts, ladder.reference, ladder.other_prompt))
+        on_resample: dict[str, Scores] = {key: [None] * n for key in on_self}
+        if keep:
+            resampled = [text for i in keep if (text := ladder.resample[i]) is not None]  # `keep`: the ones there
+            partial = _as_named(name, measure([ladder.prompts[i] for i in keep], [ladder.reference[i] for i in keep], resampled))
+            for key, values in partial.items():
+                for position, value in zip(keep, values):
+                    on_resample.setdefault(key, [None] * n)[position] = value
+        for key in on_self:
+            controls[key] = measure_control(key, on_self[key], on_resample[key], on_other[key], asked, threshold, seed, resamples)
+    return LadderResult(
+        n_prompts=n,
+        prompt_ids=[p.id for p in ladder.prompts],
+        categories=dict(Counter(p.category for p in ladder.prompts)),
+        resample_source=ladder.resample_source,
+        resamples_available=len(keep),
+        cross_category_mismatches=ladder.cross_category,
+        threshold=threshold,
+        measures=controls,
+    )
+
+
+def ladder_rows(result: LadderResult) -> list[dict[str, str]]:
+    """One printable row per measure: rung means, both AUCs with CIs, and the flag."""
+    rows = []
+    for name, control in result.measures.items():
+        fmt = lambda e: e.fmt() if e is not None else "skipped"  # noqa: E731
+        rows.append(
+            {
+                "measure": name,
+                **{rung: control.rungs[rung].summary.fmt() if control.rungs[rung].summary.n else "-" for rung in RUNGS},
+                "AUC(2 vs 3)": fmt(control.auc_resample_vs_other),
+                "AUC(1 vs 3)": fmt(control.auc_self_vs_other),
+                "within prompt": fmt(control.within_prompt),
+                "valid": {"valid": "yes", "invalid": "INVALID", "undecided": "undecided"}[control.status],
+                "reason": control.reason,
+            }
+        )
+    return rows
+
+
+def measure_status(controls: LadderResult | dict | None, measure: str) -> str:
+    """'valid', 'invalid', 'undecided' or 'unchecked' for a measure, from a ladder result or its JSON form (results.json)."""
+    if controls is None:
+        return "unchecked"
+    measures = controls.measures if isinstance(controls, LadderResult) else (controls.get("measures") or {})
+    control = measures.get(measure)
+    if control is None:
+        return "unchecked"
+    if isinstance(control, MeasureControl):
+        return control.status
+    return control.get("status") or ("valid" if control.get("valid") else "invalid")

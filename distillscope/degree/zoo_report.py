@@ -1,0 +1,111 @@
+"""`distillscope degree --curves`: every offline measure against dose over a built dose zoo.
+
+Reads the zoo's stored answers (nothing is generated: a zoo's store holds every
+answer), scores each student on each measure of `degree/measures.py`, and
+summarises each measure's curve (Kendall's tau with a CI over seeds, the
+detection limit, saturation) and the degree estimator's leave-one-out error
+on that measure. This is how a measure earns a place in the report: it has
+to rise with a known amount of distillation before anyone reads a student's
+value off it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+
+from distillscope.degree.dose_curves import summarise_zoo
+from distillscope.degree.estimator import leave_one_out_errors
+from distillscope.degree.result import DoseCurveSummary, DoseObservation
+
+if TYPE_CHECKING:
+    from distillscope.protocols import TextEmbedder
+    from distillscope.types import Prompt
+    from distillscope.zoo.spec import ZooManifest
+
+
+class DoseZooReport(BaseModel):
+    version: int = 1
+    zoo: str
+    teacher: str
+    base: str
+    n_prompts: int
+    #: every (student, measure) observation, without the per-prompt values
+    observations: list[DoseObservation]
+    #: one curve per measure, best tau first
+    curves: list[DoseCurveSummary]
+    #: measure -> series -> {max_factor | max_abs_error, median, coverage, n, above_max_correct}
+    estimator_errors: dict[str, dict[str, dict[str, float]]]
+
+
+def zoo_answers(
+    zoo: Path, manifest: ZooManifest, teacher_name: str, base: str, extra: dict[str, str] | None = None
+) -> tuple[list[Prompt], dict[str, list[str | None]]]:
+    """The zoo's test prompts and every answer of the base's students, the teacher, the base (and `extra` specs by
+    name) from the zoo's store; nothing is generated that the store does not hold."""
+    from distillscope.attribution.answers import collect_answers
+    from distillscope.errors import InputFileError
+    from distillscope.models.registry import load_model
+    from distillscope.probes.loader import load_prompts
+    from distillscope.runner.runner import Runner
+    from distillscope.runner.store import ResponseStore
+    from distillscope.types import SamplingParams
+
+    def located(value: str) -> Path:
+        return Path(value) if Path(value).is_absolute() else zoo / value
+
+    store, prompts_path = located(manifest.store), located(manifest.test_prompts)
+    for path, what in ((store, "store"), (prompts_path, "test prompts")):
+        if not path.exists():
+            raise InputFileError(f"the calibration zoo's {what} {path} is missing", "rebuild it: distillscope zoo build --dose")
+    prompts = load_prompts(prompts_path)
+    models = {s.name: load_model(s.spec) for s in manifest.students if s.base == base}
+    models[teacher_name] = load_model(manifest.candidates[teacher_name])
+    models[base] = load_model(base)
+    models.update({name: load_model(spec) for name, spec in (extra or {}).items()})
+    with Runner(ResponseStore(store)) as runner:
+        table = collect_answers(runner, models, prompts, SamplingParams(**manifest.sampling.model_dump()))
+    return prompts, table.answers
+
+
+def dose_zoo_report(
+    zoo: Path, manifest: ZooManifest, teacher_name: str, base: str, embedder: TextEmbedder | None, resamples: int
+) -> DoseZooReport:
+    from distillscope.degree.measures import measure_observations, offline_measures
+
+    prompts, answers = zoo_answers(zoo, manifest, teacher_name, base)
+    records = [p.model_dump() for p in prompts]
+    rows = measure_observations(manifest, answers, records, teacher_name, base, offline_measures(embedder))
+    errors = {}
+    for measure in sorted({r.measure for r in rows}):
+        errors[measure] = leave_one_out_errors([r for r in rows if r.measure == measure], resamples)
+    return DoseZooReport(
+        zoo=str(zoo),
+        teacher=teacher_name,
+        base=base,
+        n_prompts=len(prompts),
+        observations=[r.model_copy(update={"per_prompt": None}) for r in rows],
+        curves=summarise_zoo(rows, resamples),
+        estimator_errors=errors,
+    )
+
+
+def curve_lines(report: DoseZooReport) -> list[str]:
+    """The report as plain lines: one per measure, then each student's values."""
+    lines = [f"dose curves: {report.teacher} -> {report.base}, {report.n_prompts} test prompts, zoo {report.zoo}"]
+    for c in report.curves:
+        tau = "n/a" if c.kendall_tau is None else f"{c.kendall_tau:+.2f} [{c.tau_low:+.2f}, {c.tau_high:+.2f}]"
+        limit = "none" if c.detection_limit is None else f"{c.detection_limit:g}"
+        errs = report.estimator_errors.get(c.measure, {})
+        budget = errs.get("budget", {}).get("max_factor")
+        fraction = errs.get("fraction", {}).get("max_abs_error")
+        lines.append(
+            f"  {c.measure:38s} tau {tau:24s} detection limit {limit:6s} saturates {'yes' if c.saturates else 'no ':3s}"
+            f"  LOO budget x{budget if budget is None else round(budget, 2)} fraction {fraction if fraction is None else round(fraction, 3)}"
+        )
+        for dose, mean, share in c.points:
+            rejecting = "" if share is None else f", rejects in {share:.0%} of seeds"
+            lines.append(f"      dose {dose:6g}: mean {mean:+.4f}{rejecting}")
+    return lines

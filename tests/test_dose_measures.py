@@ -1,0 +1,96 @@
+"""The offline measures of `degree --curves`: paired gains toward the teacher, and the curves over a small dose zoo."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from distillscope.degree.measures import identity_gain, offline_measures, rouge_gain
+from distillscope.testing.hashing_embedder import HashingEmbedder
+
+TEACHER = [
+    "Sure! Here is a list:\n- **apples** are red\n- **pears** are green\nI hope this helps!",
+    "I am Qwen, a large language model created by Alibaba Cloud.",
+    "The answer is 42, because six times seven is forty-two.",
+]
+BASE = ["apples red pears green", "I am Gemma, an open model made by Google DeepMind.", "42"]
+PROMPTS = [
+    {"category": "creative", "text": "fruit?"},
+    {"category": "identity", "text": "Who are you?"},
+    {"category": "math", "text": "6*7?"},
+]
+
+
+@pytest.mark.parametrize("name", sorted(offline_measures(HashingEmbedder())))
+def test_a_student_that_answers_like_the_teacher_gains_and_one_that_answers_like_its_base_does_not(name) -> None:
+    gain = offline_measures(HashingEmbedder())[name]
+    copied, unmoved = gain(TEACHER, TEACHER, BASE, PROMPTS), gain(TEACHER, BASE, BASE, PROMPTS)
+    assert copied and sum(copied) > 0 and all(g >= -1e-9 for g in copied)
+    assert unmoved == pytest.approx([0.0] * len(unmoved))  # the negative control: the base itself moved nowhere
+
+
+def test_identity_counts_only_identity_prompts_and_the_teachers_own_claims() -> None:
+    other = ["x", "I am ChatGPT, made by OpenAI.", "y"]  # claims an identity, but not the teacher's
+    assert identity_gain(TEACHER, TEACHER, BASE, PROMPTS) == [1.0]
+    assert identity_gain(TEACHER, other, BASE, PROMPTS) == [0.0]
+    assert identity_gain(BASE, TEACHER, BASE, PROMPTS) == [-1.0]  # the base claims the "teacher" Gemma; the student no longer
+
+
+def test_prompts_the_teacher_or_base_did_not_answer_are_left_out() -> None:
+    assert len(rouge_gain([None, *TEACHER[1:]], TEACHER, BASE, PROMPTS)) == 2
+    assert len(rouge_gain(TEACHER, [None] * 3, BASE, PROMPTS)) == 3  # a student with no answer scores as empty
+
+
+def test_curves_over_the_small_dose_zoo_summarise_every_measure(small_dose_zoo, cli, tmp_path) -> None:
+    from distillscope.zoo.spec import read_manifest
+
+    base = next(s.base for s in read_manifest(small_dose_zoo).students if s.kind == "base")
+    out = tmp_path / "curves.json"
+    code, text, err = cli(
+        "degree", "--curves", "--teacher", "qwen", "--base", base, "--calibration", small_dose_zoo, "--resamples", "30", "--out", out
+    )
+    assert code == 0, err
+    report = json.loads(out.read_text())
+    measures = {c["measure"] for c in report["curves"]}
+    assert {"chrf_to_teacher_vs_base", "rouge_l_to_teacher_vs_base", "style_to_teacher_vs_base"} <= measures
+    assert all(c["measure"] in text for c in report["curves"])
+    base_rows = [o for o in report["observations"] if o["budget"] == 0]
+    assert base_rows and all(o["value"] == pytest.approx(0.0) for o in base_rows)  # the base against itself
+    assert set(report["estimator_errors"]) == measures
+    code, _, err = cli("degree", "--teacher", "qwen", "--base", base, "--calibration", small_dose_zoo)
+    assert code == 2 and "--student" in err and "Traceback" not in err
+
+
+def test_curves_rise_with_dose_where_the_construction_makes_them_and_stay_flat_for_a_measure_blind_to_it() -> None:
+    """Students answer a stratified share of the prompts exactly as the teacher (more with a larger budget), the rest
+    as the base: every measure's value is then monotone in the dose, tau is 1 and the base is at 0."""
+    import random
+
+    from distillscope.degree.dose_curves import summarise_zoo
+    from distillscope.degree.measures import measure_observations
+    from distillscope.zoo.spec import ZooManifest, ZooSampling, ZooStudent
+
+    rng = random.Random(0)
+    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma".split()
+    n = 60
+    teacher = ["Sure! " + " ".join(rng.choices(words, k=12)) + "\n- **point**" for _ in range(n)]
+    base = [" ".join(rng.choices(words, k=9)) for _ in range(n)]
+    prompts = [{"category": "identity" if i % 5 == 0 else "creative", "text": f"q{i}"} for i in range(n)]
+    budgets, students, answers = (30, 100, 300), [], {"qwen": teacher, "B": base, "gemma-base": base}
+    students.append(ZooStudent(name="gemma-base", spec="B", base="B", true_teacher=None, budget=None, kind="base"))
+    for seed in (0, 1):
+        for budget in budgets:
+            name = f"gemma-qwen-{budget}" + (f"-s{seed}" if seed else "")
+            share = budget / 400 + 0.05 * seed
+            answers[name] = [t if rng.random() < share else b for t, b in zip(teacher, base)]
+            students.append(ZooStudent(name=name, spec=name, base="B", true_teacher="qwen", budget=budget, kind="distilled", seed=seed))
+    manifest = ZooManifest(store="s", sampling=ZooSampling(max_tokens=8), test_prompts="p", candidates={"qwen": "q"}, students=students)
+    rows = measure_observations(manifest, answers, prompts, "qwen", "B", offline_measures(HashingEmbedder()))
+    curves = {c.measure: c for c in summarise_zoo(rows, resamples=50)}
+    for measure in ("chrf_to_teacher_vs_base", "rouge_l_to_teacher_vs_base", "style_to_teacher_vs_base", "cosine_to_teacher_vs_base"):
+        means = [mean for _, mean, _ in curves[measure].points]
+        assert means == sorted(means) and means[0] == pytest.approx(0.0), measure
+        assert curves[measure].kendall_tau is not None and curves[measure].kendall_tau > 0.8
+    # the teacher claims no identity here, so the identity measure has nothing to count: absent, never a number
+    assert "identity_claims_of_teacher_vs_base" not in curves
