@@ -66,7 +66,8 @@ def main() -> int:
     parser.add_argument("--shift", type=float, default=1.0, help="style shift of the alternative (noise scale 1, topic scale 3)")
     parser.add_argument("--no-cli", action="store_true", help="skip the two CLI runs on replayed answers")
     args = parser.parse_args()
-    from distillscope.calibration.checks import coverage_rows, run_checks, statistics_rows
+    from distillscope.calibration.checks import run_checks
+    from distillscope.calibration.printed_checks import coverage_rows, statistics_rows
 
     start = time.perf_counter()
     rows = run_checks(datasets=args.datasets, q_datasets=args.q_datasets, shift=args.shift)

@@ -47,7 +47,7 @@ _EXPORTS = {
     "ladder_answers": "distillscope.controls.ladder_texts",
     "run_ladder": "distillscope.controls.ladder",
     "LadderSet": "distillscope.controls.ladder_texts",
-    "LadderResult": "distillscope.controls.ladder",
+    "LadderResult": "distillscope.controls.ladder_result",
     "pairwise_control": "distillscope.controls.judges",
     "conflict_control": "distillscope.controls.judges",
     "extract_claims": "distillscope.ice.claims",

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from distillscope.attribution.result import AttributionResult
 from distillscope.controls.judges import JudgeControl
-from distillscope.controls.ladder import LadderResult
+from distillscope.controls.ladder_result import LadderResult
 from distillscope.degree.result import DegreeResult
 from distillscope.errors import InputFileError
 from distillscope.ice.scoring import ICEResult

@@ -13,14 +13,9 @@ from distillscope.controls.judges import (
     pairwise_control,
     per_item,
 )
-from distillscope.controls.ladder import (
-    LadderResult,
-    auc_with_ci,
-    choose_ladder_prompts,
-    ladder_answers,
-    measure_status,
-    run_ladder,
-)
+from distillscope.controls.ladder import choose_ladder_prompts, ladder_answers, run_ladder
+from distillscope.controls.ladder_auc import auc_with_ci
+from distillscope.controls.ladder_result import LadderResult, measure_status
 from distillscope.ice.facts import load_library
 from distillscope.lexical import rouge_l_f1, tokenize
 from distillscope.models.registry import load_model
@@ -293,7 +288,7 @@ def test_a_ladder_without_prompts_checks_nothing_rather_than_passing_anything():
 
 def test_controls_written_before_the_interval_rule_read_their_status_from_valid():
     from distillscope.controls.judges import JudgeControl
-    from distillscope.controls.ladder import MeasureControl
+    from distillscope.controls.ladder_result import MeasureControl
     from distillscope.stats import Estimate
 
     estimate = Estimate(mean=0.9, low=0.85, high=0.95, n=20).model_dump()

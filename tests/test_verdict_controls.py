@@ -13,7 +13,7 @@ def _estimate(mean: float, low: float, high: float, n: int = 60) -> dict:
 
 
 def _controls(**validity: bool):
-    from distillscope.controls.ladder import LadderResult
+    from distillscope.controls.ladder_result import LadderResult
 
     return complete(
         LadderResult,

@@ -30,7 +30,7 @@ from distillscope.attribution.evidence import Evidence
 from distillscope.attribution.result import AttributionResult
 
 if TYPE_CHECKING:
-    from distillscope.attribution.zoo_eval import Case
+    from distillscope.attribution.zoo_cases import Case
     from distillscope.zoo.spec import Kind, ZooStudent
 
 
@@ -57,8 +57,8 @@ def _student(name: str, base: str, teacher: str | None, kind: Kind) -> ZooStuden
 
 
 def simulate_zoo(settings: SimSettings, rng: np.random.Generator) -> list[Case]:
-    """The cases of one simulated zoo (`zoo_eval.Case`, evidence filled in, results left undecided)."""
-    from distillscope.attribution.zoo_eval import Case
+    """The cases of one simulated zoo (`zoo_cases.Case`, evidence filled in, results left undecided)."""
+    from distillscope.attribution.zoo_cases import Case
 
     cands, n, k = list(settings.candidates), settings.n_prompts, settings.signals
     cases = []

@@ -11,14 +11,8 @@ is made of every untaught (case, candidate) pair and written beside the
 manifest for `attribute --student ... --calibration DIR`; each case is decided
 against it with every case of its own recipe (base, teacher, budget, kind)
 left out, so no seed sibling, and none of the case's own statistics, enter its
-null. Rates (`summarise`):
-
-- detection: distilled students (teacher listed) whose test names exactly their teacher;
-- false accusation: cases that can fail and whose answer is "none" (trained
-  controls, teacher-left-out cases) in which any candidate's test rejects.
-  Untouched bases are listed, never counted: each margin against itself is 0;
-- wrong teacher: distilled students whose test rejects another candidate;
-- closed-set top-1: the ranking's first candidate is the true teacher.
+null. What a case is and how the rates (detection, false accusation, wrong
+teacher, closed-set top-1) are counted over the cases live in `zoo_cases.py`.
 
 Over resampled test sets every noise source is redrawn: the prompts (with
 replacement; the per-prompt margins and the POS profiles recomputed on the
@@ -27,58 +21,26 @@ draw) and the adversaries' training (their fold splits drawn with replacement).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from distillscope.attribution.hypothesis import ALPHA, holm, predictive_p
-from distillscope.attribution.result import AblationRow, AttributionResult, CurvePoint, ZooAttribution, ZooStudentRow
+from distillscope.attribution.result import AttributionResult, CurvePoint, ZooAttribution, ZooStudentRow
 from distillscope.attribution.signals import ADVERSARY_SPLITS
+from distillscope.attribution.zoo_cases import GOAL_BUDGET, Case, mean_share, recipe_of, summarise
 from distillscope.errors import InputFileError
 
 if TYPE_CHECKING:
-    from distillscope.attribution.evidence import Evidence
     from distillscope.attribution.null_population import NullPopulation, Role
     from distillscope.runner.runner import Runner
     from distillscope.zoo.spec import ZooManifest, ZooStudent
 
-GOAL_BUDGET = 300
 RESAMPLES = 200
 CURVE_ALPHAS = (0.01, 0.02, 0.05, 0.1, 0.2)
-
-
-@dataclass
-class Case:
-    student: ZooStudent
-    listed: bool  # False: its true teacher left out of the candidates
-    recipe: str
-    result: AttributionResult  # uncalibrated first, then decided against the leave-one-recipe-out null
-    evidence: Evidence | None
-
-    @property
-    def key(self) -> str:
-        return self.student.name if self.listed else f"{self.student.name} (teacher left out)"
-
-    @property
-    def role(self) -> str:
-        if self.student.kind == "base":
-            return "base"
-        if not self.student.true_teacher:
-            return "control"
-        return "distilled" if self.listed else "unlisted"
-
-
-def recipe_of(student: ZooStudent) -> str:
-    """Students that differ only by seed share a recipe: the base, the teacher (or kind), the budget."""
-    teacher = student.true_teacher or ("none" if student.kind == "base" else re.sub(r"-s[0-9]+$", "", student.name))
-    fraction = getattr(student, "fraction", 1.0)
-    mixture = "" if fraction >= 1.0 else f" f={fraction:g} rest {getattr(student, 'rest_from', None)}"
-    return f"{student.base} <- {teacher} @ {student.budget}{mixture} ({student.kind})"
 
 
 def read_manifest(zoo: Path) -> ZooManifest:
@@ -94,38 +56,6 @@ def read_manifest(zoo: Path) -> ZooManifest:
 def _resolve(zoo: Path, value: str) -> Path:
     path = Path(value).expanduser()
     return path if path.is_absolute() else Path(zoo) / path
-
-
-def _share(values: Sequence[float]) -> float | None:
-    return round(float(np.mean(values)), 4) if len(values) else None
-
-
-def summarise(cases: Sequence[Case], rejected: dict[str, list[set[str]]], signals: list[str], first: dict[str, str | None]) -> AblationRow:
-    """The zoo's rates from each case's rejected candidates, one set per test set (one: the point; many: resampled)."""
-
-    def share(case: Case, hit: Callable[[set[str]], bool]) -> float:
-        draws = rejected[case.key]
-        return float(np.mean([hit(r) for r in draws]))
-
-    distilled = [c for c in cases if c.role == "distilled"]
-    goal = [c for c in distilled if (c.student.budget or 0) >= GOAL_BUDGET]
-    controls = [c for c in cases if c.role == "control"]
-    unlisted = [c for c in cases if c.role == "unlisted"]
-    named = lambda c: share(c, lambda r: r == {c.student.true_teacher})  # noqa: E731
-    accused = lambda c: share(c, lambda r: bool(r))  # noqa: E731
-    return AblationRow(
-        signals=signals,
-        detection=_share([named(c) for c in goal]),
-        detection_all=_share([named(c) for c in distilled]),
-        ranking_top1=_share([first[c.key] == c.student.true_teacher for c in goal]),
-        false_accusation=_share([accused(c) for c in controls + unlisted]),
-        false_accusation_controls=_share([accused(c) for c in controls]),
-        false_accusation_unlisted=_share([accused(c) for c in unlisted]),
-        wrong_teacher=_share([share(c, lambda r: bool(r - {c.student.true_teacher})) for c in distilled]),
-        n_distilled=len(distilled),
-        n_controls=len(controls),
-        n_unlisted=len(unlisted),
-    )
 
 
 def null_population(cases: Sequence[Case], source: str, n_prompts: int) -> NullPopulation:
@@ -223,7 +153,7 @@ def evaluate_zoo(
     budgets = sorted({s.budget for s in manifest.students if s.true_teacher and s.budget is not None})
     for b in budgets:
         at = [c for c in cases if c.role == "distilled" and c.student.budget == b]
-        out.by_budget[str(b)] = _share([point[c.key][0] == {c.student.true_teacher} for c in at])
+        out.by_budget[str(b)] = mean_share([point[c.key][0] == {c.student.true_teacher} for c in at])
     draws = _resampled_p_values(cases, final, population, resamples, seed)
     if draws:
         out.resampled, out.resamples = summarise(cases, {**point, **_rejections(draws, alpha)}, signals, first), resamples
@@ -318,6 +248,6 @@ def _resampled_rows(out: ZooAttribution, cases: Sequence[Case], rejected: dict[s
         teacher = case.student.true_teacher
         row = rows[case.student.name]
         if case.listed:
-            row.resampled = _share([(r == {teacher}) if teacher else bool(r) for r in draws])
+            row.resampled = mean_share([(r == {teacher}) if teacher else bool(r) for r in draws])
         else:
-            row.unlisted_resampled = _share([bool(r) for r in draws])
+            row.unlisted_resampled = mean_share([bool(r) for r in draws])

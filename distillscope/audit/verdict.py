@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from distillscope.stats import Estimate
 
 if TYPE_CHECKING:
-    from distillscope.controls.ladder import LadderResult
+    from distillscope.controls.ladder_result import LadderResult
     from distillscope.ice.scoring import ScoreSet
     from distillscope.metrics.rse import RSEResult
     from distillscope.results import ICESection, IndistSection, StudentResults, Verdict

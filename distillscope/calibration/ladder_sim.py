@@ -71,7 +71,7 @@ def misclassification(auc: float, n: int, datasets: int, seed: int = 0, threshol
 
 def point_rule_misclassification(auc: float, n: int, datasets: int, seed: int = 0, threshold: float = 0.8) -> float:
     """The same error rate for the old rule (the point AUC against the threshold), for the table's comparison."""
-    from distillscope.controls.ladder import auc_with_ci
+    from distillscope.controls.ladder_auc import auc_with_ci
 
     wrong = 0
     for i in range(datasets):

@@ -25,7 +25,7 @@ def show_ladder(console: Console, results: "Results") -> None:
     )
     for column in ("measure", "1: self", "2: resample", "3: other prompt", "AUC(2 vs 3)", "AUC(1 vs 3)", "2 > 3 within prompt", "valid"):
         table.add_column(column, justify="left" if column == "measure" else "right")
-    from distillscope.controls.ladder import ladder_rows
+    from distillscope.controls.ladder_result import ladder_rows
 
     for row in ladder_rows(ladder):
         table.add_row(

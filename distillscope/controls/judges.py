@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, model_validator
 
-from distillscope.controls.ladder import VALID_AUC, Status, auc_with_ci, choose_ladder_prompts, status_from_valid
+from distillscope.controls.ladder import VALID_AUC, choose_ladder_prompts
+from distillscope.controls.ladder_auc import auc_with_ci
+from distillscope.controls.ladder_result import Status, status_from_valid
 from distillscope.stats import Estimate, proportion
 from distillscope.types import Prompt, SamplingParams
 

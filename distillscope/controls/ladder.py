@@ -23,7 +23,8 @@ length, fails here however plausible its numbers look.
 
 Fetching answers (`ladder_answers`, ladder_texts.py) is kept apart from
 scoring (`run_ladder`), so the scoring is a pure function of texts and easy to
-test with fake measures.
+test with fake measures. The AUCs themselves are in ladder_auc.py; the result's
+models (`LadderResult`, `MeasureControl`) and their readers in ladder_result.py.
 A measure is any callable `measure(prompts, reference_texts, other_texts)`
 returning one score per pair (None for an unreadable judge answer), or a dict
 of such lists when one call yields several measures (RSE and its aspects).
@@ -33,160 +34,34 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, Union
+from typing import Union
 
 import numpy as np
-from pydantic import BaseModel, model_validator
 
+from distillscope.controls.ladder_auc import auc_with_ci, within_prompt_auc
+from distillscope.controls.ladder_result import LadderResult, MeasureControl, RungScores, Status
 from distillscope.controls.ladder_texts import RESAMPLE_TEMPERATURE, LadderSet, choose_ladder_prompts, ladder_answers
-from distillscope.stats import Estimate, bootstrap_mean, proportion
+from distillscope.stats import Estimate, bootstrap_mean
 from distillscope.types import Prompt
 
 __all__ = [
     "MIN_SCORED",
     "RESAMPLE_TEMPERATURE",
-    "RUNGS",
     "VALID_AUC",
-    "LadderResult",
     "LadderSet",
     "Measure",
-    "MeasureControl",
-    "RungScores",
     "Scores",
-    "auc_with_ci",
-    "within_prompt_auc",
     "choose_ladder_prompts",
     "ladder_answers",
-    "ladder_rows",
     "measure_control",
-    "measure_status",
     "run_ladder",
 ]
 
 Scores = list[Union[float, None]]
 Measure = Callable[[Sequence[Prompt], Sequence[str], Sequence[str]], Union[Scores, dict[str, Scores]]]
 
-RUNGS = ("self", "resample", "other_prompt")
 VALID_AUC = 0.8
 MIN_SCORED = 5  # fewer scored pairs on a rung than this and no AUC is trusted
-
-
-class RungScores(BaseModel):
-    scores: list[float | None]  # aligned with the ladder's prompts
-    summary: Estimate
-    failures: int  # pairs on this rung that were asked but could not be scored
-
-
-#: a control's decision: "valid" (the interval clears the threshold), "invalid" (it lies below) or "undecided"
-Status = Literal["valid", "invalid", "undecided"]
-
-
-def status_from_valid(data: Any) -> Any:
-    """Results written before the interval rule carry only `valid` (or `status: null`): read as valid / invalid."""
-    if isinstance(data, dict) and data.get("status") is None:
-        return {**data, "status": "valid" if data.get("valid") else "invalid"}
-    return data
-
-
-class MeasureControl(BaseModel):
-    measure: str
-    rungs: dict[str, RungScores]
-    auc_resample_vs_other: Estimate | None  # mean = AUC, low/high = bootstrap CI over prompts
-    auc_self_vs_other: Estimate | None
-    valid: bool  # True only when the interval rule says valid (undecided is not valid)
-    reason: str
-    #: "valid" (lower bound >= threshold), "invalid" (upper bound < threshold) or "undecided" (the interval straddles it);
-    #: results written before the interval rule carry only `valid`, read as valid / invalid
-    status: Status = "invalid"  # never left at this default: `status_from_valid` sets it from `valid` when absent
-    #: P(rung 2 > rung 3 on the same prompt), with a Wilson interval: shown beside the pooled AUC, decides nothing
-    within_prompt: Estimate | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _status_from_valid(cls, data: Any) -> Any:
-        return status_from_valid(data)
-
-
-class LadderResult(BaseModel):
-    n_prompts: int
-    prompt_ids: list[str]
-    categories: dict[str, int]
-    resample_source: str
-    resamples_available: int
-    cross_category_mismatches: int
-    threshold: float
-    measures: dict[str, MeasureControl]
-
-    def invalid(self) -> dict[str, str]:
-        """Measure name -> why it is invalid for this run (undecided measures are not listed: see `undecided`)."""
-        return {name: control.reason for name, control in self.measures.items() if control.status == "invalid"}
-
-    def undecided(self) -> dict[str, str]:
-        """Measure name -> why the ladder could not decide it (its AUC interval straddles the threshold)."""
-        return {name: control.reason for name, control in self.measures.items() if control.status == "undecided"}
-
-    def invalid_reason(self, measure: str) -> str | None:
-        """Why `measure` failed the ladder; None when it is valid, undecided or was not on the ladder."""
-        control = self.measures.get(measure)
-        return None if control is None or control.status != "invalid" else (control.reason or "failed the control ladder")
-
-    def undecided_reason(self, measure: str) -> str | None:
-        """Why the ladder could not decide `measure`; None when it decided (or did not check) it."""
-        control = self.measures.get(measure)
-        return None if control is None or control.status != "undecided" else control.reason
-
-    def is_valid(self, measure: str) -> bool | None:
-        """True or False for a measure on the ladder, None for one the ladder did not check."""
-        control = self.measures.get(measure)
-        return None if control is None else control.valid
-
-
-def auc_with_ci(
-    positive: Sequence[float | None],
-    negative: Sequence[float | None],
-    seed: int = 0,
-    resamples: int = 2000,
-    confidence: float = 0.95,
-    paired: bool = True,
-) -> Estimate:
-    """AUC = P(positive > negative) + P(tie) / 2 (Mann-Whitney), with a percentile bootstrap over prompts.
-
-    `positive[i]` and `negative[i]` belong to the same prompt, so a bootstrap
-    draw takes or leaves both together, and (`paired`) a prompt's positive is
-    never compared with its own negative: those two share the prompt's effect,
-    so keeping them would pull the AUC towards the within-prompt one (about
-    0.01 at 20 prompts) and the interval would cover less than it says.
-    None (unscored) entries are left out. Unpaired sets (paired=False) compare
-    every positive with every negative.
-    """
-    pos = np.array([np.nan if v is None else v for v in positive], dtype=float)
-    neg = np.array([np.nan if v is None else v for v in negative], dtype=float)
-    has_pos, has_neg = ~np.isnan(pos), ~np.isnan(neg)
-    n = int((has_pos | has_neg).sum())
-    if not has_pos.any() or not has_neg.any():
-        return Estimate(mean=None, low=None, high=None, n=n)
-    # wins[i, j]: how prompt i's positive score fares against prompt j's negative score
-    wins = np.where(pos[:, None] > neg[None, :], 1.0, np.where(pos[:, None] == neg[None, :], 0.5, 0.0))
-    wins[~has_pos, :] = 0.0
-    wins[:, ~has_neg] = 0.0
-    mask_pos, mask_neg = has_pos.astype(float), has_neg.astype(float)
-    own = mask_pos * mask_neg if paired else np.zeros(len(pos))  # a prompt against itself: left out when paired
-    if paired:
-        np.fill_diagonal(wins, 0.0)
-    pairs = mask_pos.sum() * mask_neg.sum() - own.sum()
-    if pairs <= 0:
-        return Estimate(mean=None, low=None, high=None, n=n, status="no positive and negative from different prompts")
-    auc = float(mask_pos @ wins @ mask_neg / pairs)
-    if n < 2:
-        return Estimate(mean=auc, low=None, high=None, n=n)
-    rng = np.random.default_rng(seed)
-    counts = rng.multinomial(len(pos), np.full(len(pos), 1 / len(pos)), size=resamples).astype(float)
-    weight_pos, weight_neg = counts * mask_pos, counts * mask_neg
-    denominator = weight_pos.sum(axis=1) * weight_neg.sum(axis=1) - (counts**2 * own).sum(axis=1)
-    numerator = np.einsum("bi,ij,bj->b", weight_pos, wins, weight_neg)
-    draws = numerator[denominator > 0] / denominator[denominator > 0]
-    tail = (1 - confidence) / 2 * 100
-    return Estimate(mean=auc, low=float(np.percentile(draws, tail)), high=float(np.percentile(draws, 100 - tail)), n=n)
 
 
 def _rung(scores: Sequence[float | None], asked: Sequence[bool], seed: int) -> RungScores:
@@ -263,17 +138,6 @@ def _judgement(
     return "valid", prefix + decisions[0][1] + weaker
 
 
-def within_prompt_auc(positive: Sequence[float | None], negative: Sequence[float | None]) -> Estimate:
-    """P(positive > negative) on the same prompt (ties half), with a Wilson interval over the prompts scored on both."""
-
-    pairs = [(p, q) for p, q in zip(positive, negative) if p is not None and q is not None]
-    if not pairs:
-        return Estimate(mean=None, low=None, high=None, n=0, status="no prompt scored on both rungs")
-    wins = sum(1.0 if p > q else 0.5 if p == q else 0.0 for p, q in pairs)
-    interval = proportion(int(round(wins)), len(pairs))
-    return Estimate(mean=wins / len(pairs), low=interval.low, high=interval.high, n=len(pairs))
-
-
 def measure_control(
     name: str,
     self_scores: Sequence[float | None],
@@ -341,35 +205,3 @@ def run_ladder(
         threshold=threshold,
         measures=controls,
     )
-
-
-def ladder_rows(result: LadderResult) -> list[dict[str, str]]:
-    """One printable row per measure: rung means, both AUCs with CIs, and the flag."""
-    rows = []
-    for name, control in result.measures.items():
-        fmt = lambda e: e.fmt() if e is not None else "skipped"  # noqa: E731
-        rows.append(
-            {
-                "measure": name,
-                **{rung: control.rungs[rung].summary.fmt() if control.rungs[rung].summary.n else "-" for rung in RUNGS},
-                "AUC(2 vs 3)": fmt(control.auc_resample_vs_other),
-                "AUC(1 vs 3)": fmt(control.auc_self_vs_other),
-                "within prompt": fmt(control.within_prompt),
-                "valid": {"valid": "yes", "invalid": "INVALID", "undecided": "undecided"}[control.status],
-                "reason": control.reason,
-            }
-        )
-    return rows
-
-
-def measure_status(controls: LadderResult | dict | None, measure: str) -> str:
-    """'valid', 'invalid', 'undecided' or 'unchecked' for a measure, from a ladder result or its JSON form (results.json)."""
-    if controls is None:
-        return "unchecked"
-    measures = controls.measures if isinstance(controls, LadderResult) else (controls.get("measures") or {})
-    control = measures.get(measure)
-    if control is None:
-        return "unchecked"
-    if isinstance(control, MeasureControl):
-        return control.status
-    return control.get("status") or ("valid" if control.get("valid") else "invalid")

@@ -20,7 +20,7 @@ from distillscope.types import Failure, Prompt, SamplingParams
 
 if TYPE_CHECKING:
     from distillscope.audit.config import AuditConfig
-    from distillscope.controls.ladder import LadderResult
+    from distillscope.controls.ladder_result import LadderResult
     from distillscope.models.base import Model
     from distillscope.probes.suite import ProbeSuite
     from distillscope.results import NoAnswers

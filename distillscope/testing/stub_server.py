@@ -9,8 +9,8 @@ on generation while `/models` stays open, a 400 whose body quotes the key
 request it saw. It never listens beyond loopback. `reply` makes it answer like
 a judge; a request asking for `logprobs` gets a payload in the OpenAI shape
 (chat `logprobs.content`, completion `tokens`/`top_logprobs`) unless
-`logprobs=False` plays a server that ignores the field. Fake log-probabilities
-are the mock model's soft ones (`models.mock`), cut to `max_tokens` tokens.
+`logprobs=False` plays a server that ignores the field. The answer bodies
+themselves (fake log-probabilities included) are written by `stub_answers.py`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from distillscope.testing.stub_answers import NO_TEXT_FAULTS, completion_answer
 
 
 @dataclass
@@ -61,32 +63,6 @@ class StubConfig:
     dead: bool = False
     #: end every answer with " #<serial>", so a stored answer names the delivery it came from
     number_answers: bool = False
-
-
-def _logprob_payload(text: str, top_k: int, max_tokens: int | None, chat: bool) -> tuple[str, Any]:
-    """(text cut to max_tokens tokens, its logprobs object in the OpenAI chat or completion shape)."""
-    from distillscope.models.mock import _alternatives, mock_tokens
-
-    tokens = mock_tokens(text)[: max_tokens or None]
-    tops = [dict(sorted(_alternatives(t, soft=True).items(), key=lambda kv: -kv[1])[:top_k]) for t in tokens]
-    if chat:
-        content = [
-            {
-                "token": t,
-                "logprob": top[t],
-                "bytes": list(t.encode()),
-                "top_logprobs": [{"token": a, "logprob": lp, "bytes": list(a.encode())} for a, lp in top.items()],
-            }
-            for t, top in zip(tokens, tops)
-        ]
-        return "".join(tokens), {"content": content, "refusal": None}
-    offsets = [sum(len(t) for t in tokens[:i]) for i in range(len(tokens))]
-    return "".join(tokens), {
-        "tokens": tokens,
-        "token_logprobs": [top[t] for t, top in zip(tokens, tops)],
-        "top_logprobs": tops,
-        "text_offset": offsets,
-    }
 
 
 LOOPBACK = "127.0.0.1"  # the only address the stub listens on
@@ -286,36 +262,9 @@ class StubServer:
                     text += f" #{serial}"
                 if payload.get("temperature", 0) > 0:
                     text += f" (seed {payload.get('seed')})"
-                logprobs = None
-                wanted = payload.get("top_logprobs") if chat and payload.get("logprobs") else payload.get("logprobs")
-                if wanted and stub.config.logprobs:
-                    text, logprobs = _logprob_payload(text, int(wanted), payload.get("max_tokens"), chat)
-                usage = {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split())}
-                usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
-                choice: dict[str, Any]
-                if chat:
-                    said: dict[str, Any] = {"role": "assistant", "content": text}
-                    choice = {"index": 0, "message": said, "finish_reason": "stop", "logprobs": logprobs}
-                    if fault in ("null", "refusal", "tool_call"):  # what OpenAI sends when there is no text answer
-                        stub._record(prompt, 200, fault)
-                        said["content"] = None
-                    if fault == "refusal":
-                        said["refusal"] = "I'm sorry, I can't help with that."
-                    if fault == "tool_call":
-                        choice["finish_reason"] = "tool_calls"
-                        said["tool_calls"] = [{"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}]
-                    kind = "chat.completion"
-                else:
-                    choice = {"index": 0, "text": text, "finish_reason": "stop", "logprobs": logprobs}
-                    kind = "text_completion"
-                answer = {
-                    "id": "cmpl-stub",
-                    "object": kind,
-                    "created": 0,
-                    "model": payload.get("model"),
-                    "choices": [choice],
-                    "usage": usage,
-                }
+                if chat and fault in NO_TEXT_FAULTS:  # a `content: null` answer, logged as its fault
+                    stub._record(prompt, 200, fault)
+                answer = completion_answer(payload, prompt, text, chat, fault, stub.config.logprobs)
                 self._send(200, json.dumps(answer).encode())
 
         return Handler
