@@ -37,17 +37,12 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from local_backend import PROMPTS as BASE_PROMPTS  # noqa: E402
+
+#: the single-stream benchmark's prompts, and six more so a batch of 8 refills
 PROMPTS = [
-    "Explain what a hash table is.",
-    "Write a haiku about autumn.",
-    "What causes the seasons on Earth?",
-    "Give three tips for writing unit tests.",
-    "Summarise the plot of Romeo and Juliet.",
-    "How does a binary search work?",
-    "Why do we need sleep?",
-    "Describe the water cycle.",
-    "What is the difference between a list and a tuple in Python?",
-    "Write a short motivational message for a student.",
+    *BASE_PROMPTS,
     "Who are you and who made you?",
     "Name three uses of a paperclip.",
     "What is photosynthesis?",

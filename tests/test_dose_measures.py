@@ -60,6 +60,11 @@ def test_curves_over_the_small_dose_zoo_summarise_every_measure(small_dose_zoo, 
     assert set(report["estimator_errors"]) == measures
     code, _, err = cli("degree", "--teacher", "qwen", "--base", base, "--calibration", small_dose_zoo)
     assert code == 2 and "--student" in err and "Traceback" not in err
+    manifest = read_manifest(small_dose_zoo)
+    for input_file in (small_dose_zoo / "manifest.json", manifest.located(small_dose_zoo, manifest.test_prompts)):
+        before = input_file.read_bytes()
+        code, _, err = cli("degree", "--curves", "--teacher", "qwen", "--base", base, "--calibration", small_dose_zoo, "--out", input_file)
+        assert code == 2 and "would destroy it" in err and input_file.read_bytes() == before
 
 
 def test_curves_rise_with_dose_where_the_construction_makes_them_and_stay_flat_for_a_measure_blind_to_it() -> None:

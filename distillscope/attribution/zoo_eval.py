@@ -53,11 +53,6 @@ def read_manifest(zoo: Path) -> ZooManifest:
     return manifest
 
 
-def _resolve(zoo: Path, value: str) -> Path:
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else Path(zoo) / path
-
-
 def null_population(cases: Sequence[Case], source: str, n_prompts: int) -> NullPopulation:
     """Every (case, candidate) pair whose candidate did not teach the student, bases left out (see null_population.py)."""
     from distillscope.attribution.null_population import NullEntry, NullPopulation
@@ -107,7 +102,7 @@ def evaluate_zoo(
     from distillscope.types import SamplingParams
 
     manifest = read_manifest(zoo)
-    prompts = load_prompts(_resolve(zoo, manifest.test_prompts))
+    prompts = load_prompts(manifest.located(zoo, manifest.test_prompts))
     sampling = SamplingParams(**manifest.sampling.model_dump())
     columns = dict(manifest.candidates)
     student_column = {}
@@ -116,7 +111,7 @@ def evaluate_zoo(
         # an untouched base is its base's column: its numbers are the reference's, computed once
         student_column[s.name] = f"base:{s.base}" if s.spec == s.base else f"student:{s.name}"
         columns[student_column[s.name]] = s.spec
-    with runner_factory(_resolve(zoo, manifest.store)) as runner:
+    with runner_factory(manifest.located(zoo, manifest.store)) as runner:
         table = collect_answers(runner, {name: load_model(spec) for name, spec in columns.items()}, prompts, sampling)
         families = {n: candidate_family(n, spec, family_overrides) for n, spec in manifest.candidates.items()}
         bank = build_bank(runner, table, manifest.candidates, families, signals, seed)

@@ -35,17 +35,19 @@ def degree(
     from distillscope.degree.student import zoo_teacher
     from distillscope.errors import UserError
     from distillscope.paths import atomic_write_text, check_parent, guard_outputs
-    from distillscope.zoo.spec import read_manifest
+    from distillscope.zoo.spec import MANIFEST_FILE, read_manifest
 
     if not teacher or not base:
         raise UserError("degree needs --teacher and --base", "give the zoo's teacher (name or spec) and the base spec")
     if not curves and not student:
         raise UserError("degree needs --student (or --curves for the zoo's dose curves)", "give --student SPEC or NAME")
     zoo = (calibration or default_zoo_dir(False, dose=True)).expanduser()
-    if out is not None:
-        check_parent(out, "results file")
-        guard_outputs({"--out": out}, inputs={"--calibration": calibration})
     manifest = read_manifest(zoo)
+    if out is not None:  # the zoo's manifest, test prompts and store are this command's inputs
+        check_parent(out, "results file")
+        inputs = {"the calibration zoo's manifest": zoo / MANIFEST_FILE if zoo.is_dir() else zoo}
+        inputs["its test prompts"] = manifest.located(zoo, manifest.test_prompts)
+        guard_outputs({"--out": out}, inputs=inputs, store=manifest.located(zoo, manifest.store))
     teacher_name = zoo_teacher(manifest, teacher)
     if teacher_name is None:
         raise UserError(

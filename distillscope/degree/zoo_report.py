@@ -53,10 +53,7 @@ def zoo_answers(
     from distillscope.runner.store import ResponseStore
     from distillscope.types import SamplingParams
 
-    def located(value: str) -> Path:
-        return Path(value) if Path(value).is_absolute() else zoo / value
-
-    store, prompts_path = located(manifest.store), located(manifest.test_prompts)
+    store, prompts_path = manifest.located(zoo, manifest.store), manifest.located(zoo, manifest.test_prompts)
     for path, what in ((store, "store"), (prompts_path, "test prompts")):
         if not path.exists():
             raise InputFileError(f"the calibration zoo's {what} {path} is missing", "rebuild it: distillscope zoo build --dose")

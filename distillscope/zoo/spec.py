@@ -57,6 +57,11 @@ class ZooManifest(BaseModel):
     small: bool = False
     build_seconds: float = 0.0
 
+    def located(self, zoo: Path, value: str) -> Path:
+        """A path the manifest names (`store`, `test_prompts`): as written if absolute, else inside the zoo `zoo`."""
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else Path(zoo) / path
+
 
 class StudentPlan(BaseModel):
     """One student to make: `teacher` is a candidate name, `references`, or None for the untouched base."""
