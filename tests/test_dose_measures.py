@@ -22,12 +22,75 @@ PROMPTS = [
 ]
 
 
-@pytest.mark.parametrize("name", sorted(offline_measures(HashingEmbedder())))
+PER_PROMPT = [name for name in sorted(offline_measures(HashingEmbedder())) if "adversary" not in name and "mmd" not in name]
+SUMMARISED = sorted(set(offline_measures(HashingEmbedder())) - set(PER_PROMPT))
+
+
+@pytest.mark.parametrize("name", PER_PROMPT)
 def test_a_student_that_answers_like_the_teacher_gains_and_one_that_answers_like_its_base_does_not(name) -> None:
     gain = offline_measures(HashingEmbedder())[name]
     copied, unmoved = gain(TEACHER, TEACHER, BASE, PROMPTS), gain(TEACHER, BASE, BASE, PROMPTS)
     assert copied and sum(copied) > 0 and all(g >= -1e-9 for g in copied)
     assert unmoved == pytest.approx([0.0] * len(unmoved))  # the negative control: the base itself moved nowhere
+
+
+def _styled(n: int, seed: int) -> tuple[list[str], list[str], list[dict]]:
+    """A teacher with a markdown, chatty style and a terse base, on n prompts of varied content."""
+    import random
+
+    rng = random.Random(seed)
+    words = "apple river stone cloud music garden window paper engine silver forest candle bridge".split()
+    teacher = [
+        f"Sure! Here is what I think:\n- **{rng.choice(words)}** and {' '.join(rng.choices(words, k=8))}\nI hope this helps!"
+        for _ in range(n)
+    ]
+    base = [" ".join(rng.choices(words, k=6)) for _ in range(n)]
+    return teacher, base, [{"category": "creative", "text": f"question {i}"} for i in range(n)]
+
+
+@pytest.mark.parametrize("name", SUMMARISED)
+def test_trained_and_u_statistic_measures_see_a_copied_teacher_and_not_the_base_itself(name) -> None:
+    from distillscope.degree.signal_measures import Summary
+
+    teacher, base, prompts = _styled(40, 0)
+    gain = offline_measures(HashingEmbedder())[name]
+    copied, unmoved = gain(teacher, teacher, base, prompts), gain(teacher, base, base, prompts)
+    assert isinstance(copied, Summary) and copied.value > 0 and copied.p_closer() is not None and copied.p_closer() < 0.01
+    assert isinstance(unmoved, Summary) and unmoved.value == pytest.approx(0.0) and unmoved.se == 0
+    assert gain(teacher[:3], teacher[:3], base[:3], prompts[:3]) == []  # too few prompts: no value, never a made-up one
+
+
+@pytest.mark.parametrize("name", SUMMARISED)
+def test_summarised_measures_are_not_fooled_by_a_student_that_moved_elsewhere(name) -> None:
+    """A control trained toward a third style is no closer to the teacher: its p is not small (5 draws of prompts)."""
+    rejected = 0
+    for seed in range(5):
+        teacher, base, prompts = _styled(40, seed)
+        elsewhere = [b.upper() + " !!" for b in base]  # changed, but in no direction of the teacher
+        out = offline_measures(HashingEmbedder())[name](teacher, elsewhere, base, prompts)
+        rejected += out.p_closer() is not None and out.p_closer() < 0.05
+    assert rejected == 0
+
+
+def test_the_mmd_jackknife_interval_covers_the_statistic_over_redrawn_prompts() -> None:
+    """Its standard error is the spread of the statistic over fresh prompt sets, not the row sums' (2x too small)."""
+    import numpy as np
+
+    from distillscope.degree.signal_measures import _jackknifed_u_statistic, _paired_h
+
+    rng = np.random.default_rng(0)
+    values, errors = [], []
+    for _ in range(200):
+        n = 40
+        prompt = rng.normal(size=(n, 8))  # a strong per-prompt effect shared by the three models
+        t = prompt + rng.normal(size=(n, 8)) * 0.5
+        b = prompt + 0.6 + rng.normal(size=(n, 8)) * 0.5
+        s = prompt + 0.3 + rng.normal(size=(n, 8)) * 0.5
+        out = _jackknifed_u_statistic(_paired_h(t, b, 8.0) - _paired_h(t, s, 8.0))
+        values.append(out.value)
+        errors.append(out.se)
+    assert np.mean(values) > 0
+    assert 0.75 < np.mean(errors) / np.std(values) < 1.35
 
 
 def test_identity_counts_only_identity_prompts_and_the_teachers_own_claims() -> None:

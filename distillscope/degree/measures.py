@@ -25,14 +25,16 @@ import numpy as np
 from distillscope.degree.observe import MEASURE as CHRF
 from distillscope.degree.observe import observation, paired_gain, recipe_of, seed_of, teacher_share
 from distillscope.degree.result import DoseObservation
+from distillscope.degree.signal_measures import AdversaryGain, MMDGain, Summary
 
 if TYPE_CHECKING:
     from distillscope.protocols import TextEmbedder
     from distillscope.zoo.spec import ZooManifest
 
 Answers = Sequence[str | None]
-#: per prompt kept (teacher and base answered), the student's gain over the base; `texts` are the prompts' records
-Gain = Callable[[Answers, Answers, Answers, Sequence[dict]], list[float]]
+#: per prompt kept (teacher and base answered), the student's gain over the base; `texts` are the prompts' records. A
+#: measure whose interval is not the prompts' standard error (a trained adversary, a U-statistic) returns a `Summary`
+Gain = Callable[[Answers, Answers, Answers, Sequence[dict]], "list[float] | Summary"]
 
 
 def _kept(teacher: Answers, student: Answers, base: Answers) -> list[tuple[str, str, str, int]]:
@@ -110,15 +112,18 @@ def _unit(matrix: np.ndarray) -> np.ndarray:
 
 
 def offline_measures(embedder: TextEmbedder | None = None) -> dict[str, Gain]:
-    """The measures a dose zoo is scored on, by name; cosine only where an embedder is given."""
+    """The measures a dose zoo is scored on, by name; the embedding measures only where an embedder is given."""
     measures: dict[str, Gain] = {
         CHRF: lambda t, s, b, p: paired_gain(t, s, b),
         "rouge_l_to_teacher_vs_base": rouge_gain,
         "style_to_teacher_vs_base": StyleGain(),
         "identity_claims_of_teacher_vs_base": identity_gain,
+        "style_adversary_advantage_base_minus_student": AdversaryGain("style"),
     }
     if embedder is not None:
         measures["cosine_to_teacher_vs_base"] = CosineGain(embedder)
+        measures["embed_adversary_advantage_base_minus_student"] = AdversaryGain("embed", embedder)
+        measures["paired_mmd2_base_minus_student"] = MMDGain(embedder)
     return measures
 
 
@@ -139,8 +144,29 @@ def measure_observations(
         share = teacher_share(s, teacher) if budget else 1.0
         for name, gain in measures.items():
             gains = gain(answers[teacher], answers[s.name], answers[base], prompts)
-            if not gains:
+            if isinstance(gains, Summary):
+                row = summary_observation(s.name, recipe_of(s), seed_of(s), budget, share, gains)
+            elif gains:
+                row = observation(s.name, recipe_of(s), seed_of(s), budget, share, gains)
+            else:
                 continue
-            row = observation(s.name, recipe_of(s), seed_of(s), budget, share, gains)
             out.append(row.model_copy(update={"measure": name}))
     return out
+
+
+def summary_observation(name: str, recipe: str, seed: int, budget: int, fraction: float, summary: Summary) -> DoseObservation:
+    """A `Summary`'s observation: a normal interval, the one-sided p, no per-prompt values (so the degree estimator
+    redraws it from its interval, which holds the noise the prompts' values would leave out)."""
+    half = 1.96 * summary.se
+    return DoseObservation(
+        student=name,
+        recipe=recipe,
+        seed=seed,
+        budget=budget,
+        fraction=fraction,
+        measure=CHRF,
+        value=summary.value,
+        ci_low=summary.value - half if half > 0 else None,
+        ci_high=summary.value + half if half > 0 else None,
+        p=summary.p_closer(),
+    )

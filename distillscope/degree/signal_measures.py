@@ -1,0 +1,152 @@
+"""Dose measures whose interval is not a mean over prompts: the adversaries' advantage and the paired MMD².
+
+`degree/measures.py`'s measures are per-prompt gains, so a student's value is
+their mean and its interval the prompts' standard error. Two of the
+distinguishability paper's statistics do not fit that shape:
+
+- an adversary is *trained*, so its per-prompt scores carry its training
+  noise on top of the prompts'. As in attribution (issue 31.6) it is refitted
+  on `ADVERSARY_SPLITS` fold splits, the per-prompt margins are averaged over
+  them, and the between-split variance enters the interval: an interval over
+  prompts alone was 20% too narrow;
+- MMD² is a U-statistic over pairs of prompts: its per-prompt row sums are
+  correlated, and their standard error understates the statistic's by about
+  a factor 2. Its interval is the delete-one-prompt jackknife's, which is
+  consistent for U-statistics.
+
+Both return a `Summary` (value, standard error, no per-prompt values), which
+`measure_observations` turns into an observation with a normal interval and a
+one-sided p (student closer to the teacher than its base).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from distillscope.attribution.signals import SignalBank
+    from distillscope.protocols import TextEmbedder
+
+Answers = Sequence[str | None]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A student's gain toward the teacher over its base, with a standard error that holds every noise source."""
+
+    value: float
+    se: float
+    n_prompts: int
+
+    def p_closer(self) -> float | None:
+        """One-sided normal p that the student is closer to the teacher than its base. With no spread at all (every
+        prompt moved by the same amount) the sign test's 0.5^n where it moved toward the teacher; None where it did not."""
+        if self.se <= 0:
+            return 0.5**self.n_prompts if self.value > 0 else None
+        return 0.5 * math.erfc(self.value / self.se / math.sqrt(2))
+
+
+def _kept(teacher: Answers, student: Answers, base: Answers) -> list[int]:
+    return [i for i, (t, b) in enumerate(zip(teacher, base)) if t is not None and b is not None]
+
+
+class AdversaryGain:
+    """The adversary's advantage telling the base's answers from the teacher's, minus the same for the student's
+    (positive: the student became harder to tell from the teacher), refitted on several splits."""
+
+    def __init__(self, kind: str, embedder: TextEmbedder | None = None, seed: int = 0) -> None:
+        if kind not in ("style", "embed"):
+            raise ValueError(f"unknown adversary {kind!r}")
+        self.kind, self.embedder, self.seed = kind, embedder, seed
+        self._banks: dict[tuple, tuple[SignalBank, dict[tuple, str]]] = {}
+
+    def __call__(self, teacher: Answers, student: Answers, base: Answers, prompts: Sequence[dict]) -> Summary | list[float]:
+        from distillscope.attribution.signals import adversary_margin
+
+        kept = _kept(teacher, student, base)
+        if len(kept) < 8:
+            return []  # the cross-fitted adversary needs 8 prompts: no value, never a made-up one
+        bank, students = self._bank(teacher, base, prompts, kept)
+        texts = tuple(student[i] or "" for i in kept)
+        if texts not in students:
+            students[texts] = f"student-{len(students)}"
+            bank.table.answers[students[texts]] = list(texts)
+        margin = adversary_margin(bank, self.kind, students[texts], "base", "teacher")
+        if margin.mean is None:
+            return []
+        se = 0.0 if margin.low is None or margin.high is None else (margin.high - margin.low) / (2 * 1.96)
+        return Summary(value=float(margin.mean), se=se, n_prompts=len(kept))
+
+    def _bank(self, teacher: Answers, base: Answers, prompts: Sequence[dict], kept: list[int]) -> tuple[SignalBank, dict[tuple, str]]:
+        """One signal bank per (teacher, base) answers: the base's adversaries are fitted once for all students."""
+        from distillscope.attribution.answers import AnswerTable
+        from distillscope.attribution.signals import SignalBank
+        from distillscope.types import Prompt
+
+        key = (tuple(teacher), tuple(base), tuple(kept))
+        if key not in self._banks:
+            table = AnswerTable(
+                prompts=[Prompt(**{"text": f"prompt {i}", **prompts[i]}) for i in kept],
+                answers={"teacher": [teacher[i] for i in kept], "base": [base[i] for i in kept]},
+            )
+            self._banks[key] = (SignalBank(table, self.embedder, families={}, seed=self.seed), {})
+        return self._banks[key]
+
+
+class MMDGain:
+    """Paired MMD² between the base's and the teacher's answer embeddings minus the student's (positive: closer).
+
+    One Gaussian kernel per (teacher, base), its bandwidth the median distance over their pooled answers, so
+    every student is measured on one scale (a bandwidth per student would move with the student)."""
+
+    def __init__(self, embedder: TextEmbedder) -> None:
+        self.embedder = embedder
+        self._fixed: dict[tuple, tuple[np.ndarray, np.ndarray, float]] = {}
+
+    def __call__(self, teacher: Answers, student: Answers, base: Answers, prompts: Sequence[dict]) -> Summary | list[float]:
+        kept = _kept(teacher, student, base)
+        if len(kept) < 4:
+            return []
+        t, b, bandwidth = self._teacher_and_base(teacher, base, kept)
+        s = np.asarray(self.embedder.embed([student[i] or "" for i in kept]), float)
+        difference = _paired_h(t, b, bandwidth) - _paired_h(t, s, bandwidth)  # h_ij(base) - h_ij(student)
+        return _jackknifed_u_statistic(difference)
+
+    def _teacher_and_base(self, teacher: Answers, base: Answers, kept: list[int]) -> tuple[np.ndarray, np.ndarray, float]:
+        key = (tuple(teacher), tuple(base), tuple(kept))
+        if key not in self._fixed:
+            t = np.asarray(self.embedder.embed([teacher[i] or "" for i in kept]), float)
+            b = np.asarray(self.embedder.embed([base[i] or "" for i in kept]), float)
+            pooled = _squared_distances(np.vstack([t, b]), np.vstack([t, b]))
+            upper = pooled[np.triu_indices(len(pooled), k=1)]
+            positive = upper[upper > 0]
+            self._fixed[key] = (t, b, float(np.median(positive)) if len(positive) else 1.0)
+        return self._fixed[key]
+
+
+def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.maximum(np.sum(a**2, axis=1)[:, None] + np.sum(b**2, axis=1)[None, :] - 2 * a @ b.T, 0.0)
+
+
+def _paired_h(t: np.ndarray, x: np.ndarray, bandwidth: float) -> np.ndarray:
+    """h_ij = k(t_i,t_j) + k(x_i,x_j) - k(t_i,x_j) - k(t_j,x_i), diagonal 0: the paired MMD² is its mean off the diagonal."""
+    kernel = lambda a, b: np.exp(-_squared_distances(a, b) / bandwidth)  # noqa: E731
+    cross = kernel(t, x)
+    h = kernel(t, t) + kernel(x, x) - cross - cross.T
+    np.fill_diagonal(h, 0.0)
+    return h
+
+
+def _jackknifed_u_statistic(h: np.ndarray) -> Summary:
+    """The mean of a symmetric zero-diagonal matrix off its diagonal, with its delete-one-prompt jackknife error."""
+    n = len(h)
+    total = float(h.sum())
+    value = total / (n * (n - 1))
+    without = (total - 2 * h.sum(axis=1)) / ((n - 1) * (n - 2))  # prompt k's row and column removed
+    se = math.sqrt((n - 1) / n * float(np.sum((without - without.mean()) ** 2)))
+    return Summary(value=value, se=se, n_prompts=n)
