@@ -365,6 +365,43 @@ def test_embedding_adversary_t_does_not_depend_on_the_cache():
     assert 0.55 <= warm.uncached_seconds <= 3.0 and warm.train_seconds >= 0.55 and cold.train_seconds >= 0.55
 
 
+def test_a_rerun_charges_cached_texts_at_the_stored_encoding_rate_and_loads_no_model():
+    """The store keeps each encoding's seconds per text; an adversary over cached texts reads it and loads nothing."""
+    from distillscope.indist.adversaries import EmbeddingAdversary
+    from distillscope.metrics.embeddings import CachedEmbedder, EmbeddingCache
+
+    class SlowEmbedder(CachedEmbedder):
+        name = "slow-test-embedder"
+        loads = 0
+
+        def __init__(self, cache):
+            self.cache, self._model, self.encoded_texts = cache, None, 0
+
+        def model(self):
+            if self._model is None:
+                type(self).loads += 1
+                self._model = object()
+            return self._model
+
+        def _encode(self, texts):
+            import time
+
+            time.sleep(0.02 * len(texts))
+            return [np.asarray([len(t) % 7, t.count("beta")], dtype=np.float32) for t in texts]
+
+    cache = EmbeddingCache(":memory:")
+    texts = [f"answer {i} {'beta' if i % 2 else 'alpha'}" for i in range(30)]
+    labels = [i % 2 for i in range(30)]
+    EmbeddingAdversary(SlowEmbedder(cache)).fit(texts, labels)  # encodes all 30: the rate is kept
+    assert cache.rate("slow-test-embedder") is not None and 0.015 <= cache.rate("slow-test-embedder") <= 0.2
+    SlowEmbedder.loads = 0
+    warm = EmbeddingAdversary(SlowEmbedder(cache)).fit(texts, labels)  # a re-run: every text cached
+    assert SlowEmbedder.loads == 0 and warm.cached_texts == 30
+    assert 0.45 <= warm.uncached_seconds <= 6.0  # 30 texts at the kept rate (about 20 ms each)
+    cache.record_rate("slow-test-embedder", 1.0, 2)  # a measurement of 2 texts replaces no earlier one
+    assert cache.rate("slow-test-embedder") < 0.5
+
+
 def test_mmd_power_interval_counts_disjoint_blocks_not_subsamples():
     data = prompt_effect_embeddings(2)
     prompts = len(set(data.clusters))

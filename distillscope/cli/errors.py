@@ -9,6 +9,7 @@ lost.
 from __future__ import annotations
 
 import importlib
+import os
 import sqlite3
 import sys
 from typing import TYPE_CHECKING
@@ -50,6 +51,9 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI: usage errors exit 2 with typer's usage line, user errors print one line and exit 2."""
     from distillscope.errors import EXIT_USER_ERROR, UserError
 
+    # numpy's OpenBLAS on one thread unless the user says otherwise: distillscope's matrices are small, and idle
+    # BLAS threads spin, which on a busy machine made a cached demo 2.7x slower (docs/local-models.md)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     usage_error = _usage_error_type()
     try:
         code = app(args=argv, standalone_mode=False)

@@ -49,6 +49,20 @@ class EmbeddingCache:
         self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, dim INTEGER NOT NULL, vector BLOB NOT NULL)")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS encoding_rates (embedder TEXT, host TEXT, seconds_per_text REAL NOT NULL, texts INTEGER NOT NULL,"
+            " PRIMARY KEY (embedder, host))"
+        )
+
+    def rate(self, embedder: str) -> float | None:
+        """Seconds per text this embedder last took to encode on this host (None: never measured here)."""
+        row = self._db.execute("SELECT seconds_per_text FROM encoding_rates WHERE embedder=? AND host=?", (embedder, _host())).fetchone()
+        return None if row is None else float(row[0])
+
+    def record_rate(self, embedder: str, seconds_per_text: float, texts: int) -> None:
+        """Keep the latest measurement of at least `MIN_RATE_TEXTS` texts (a smaller one only where none is kept)."""
+        replace = "REPLACE" if texts >= MIN_RATE_TEXTS else "IGNORE"
+        self._db.execute(f"INSERT OR {replace} INTO encoding_rates VALUES (?,?,?,?)", (embedder, _host(), seconds_per_text, texts))
 
     def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
@@ -72,10 +86,23 @@ class EmbeddingCache:
         self._db.close()
 
 
+#: encodings of fewer texts than this time mostly overhead: their rate replaces no earlier one
+MIN_RATE_TEXTS = 8
+
+
+def _host() -> str:
+    """Rates are kept per host: a store copied to another machine measures its own."""
+    import socket
+
+    return socket.gethostname()
+
+
 class CachedEmbedder:
     """Embeddings keyed by sha256(embedder name, text) in an `EmbeddingCache`; subclasses only encode.
 
-    The model loads only on a cache miss, so a re-run of a finished measurement loads none.
+    The model loads only on a cache miss, so a re-run of a finished measurement loads none. Each encoding's
+    seconds per text (the model load left out) is kept beside the vectors: an adversary whose time budget t
+    charges cached texts at the encoding rate reads it there instead of loading the model to measure it.
     """
 
     name: str
@@ -90,12 +117,25 @@ class CachedEmbedder:
         cached = self.cache.get_many(keys) if self.cache else {}
         missing = {k: t for t, k in zip(texts, keys) if k not in cached}  # one entry per distinct text
         if missing:
+            import time
+
+            self.model()  # loaded before the clock starts: the rate is the encoding's
+            started = time.perf_counter()
             fresh = dict(zip(missing, self._encode(list(missing.values()))))
             if self.cache:
                 self.cache.put_many(fresh)
+                self.cache.record_rate(self.name, (time.perf_counter() - started) / len(missing), len(missing))
             cached.update(fresh)
             self.encoded_texts += len(missing)
         return np.stack([cached[k] for k in keys]) if keys else np.zeros((0, 0), dtype=np.float32)
+
+    def known_rate(self) -> float | None:
+        """Seconds per text of this embedder's last encoding on this host, from the cache (None where unknown)."""
+        return self.cache.rate(self.name) if self.cache else None
+
+    def model(self) -> Any:
+        """The encoder, loaded on first use (subclasses)."""
+        return None
 
     def _encode(self, texts: list[str]) -> list[np.ndarray]:
         raise NotImplementedError
