@@ -160,3 +160,23 @@ def test_the_degree_metric_without_a_calibration_gives_no_number(cli, tmp_path) 
     )
     code, _, err = cli("audit", "--config", config, "-o", tmp_path / "missing", "--no-progress")
     assert code == 2 and "no zoo manifest" in err and "Traceback" not in err
+
+
+def test_a_manifests_relative_local_paths_are_read_inside_the_zoo_and_nothing_else_changes(tmp_path, monkeypatch) -> None:
+    """A zoo built with a relative --dir, or copied, names its replay files and merged models relative to itself."""
+    from distillscope.zoo.spec import ZooManifest, ZooSampling
+
+    zoo, elsewhere = tmp_path / "zoo", tmp_path / "elsewhere"
+    (zoo / "replay").mkdir(parents=True)
+    (zoo / "replay" / "a.jsonl").write_text("{}\n")
+    (elsewhere / "replay").mkdir(parents=True)
+    (elsewhere / "replay" / "b.jsonl").write_text("{}\n")
+    (zoo / "replay" / "b.jsonl").write_text("{}\n")
+    monkeypatch.chdir(elsewhere)
+    manifest = ZooManifest(store="s", sampling=ZooSampling(max_tokens=8), test_prompts="p", candidates={}, students=[])
+    assert manifest.model_spec(zoo, "replay/replay/a.jsonl?x=1") == f"replay/{(zoo / 'replay' / 'a.jsonl').resolve()}?x=1"
+    assert manifest.model_spec(zoo, "replay/replay/b.jsonl") == "replay/replay/b.jsonl"  # resolves from here: kept as written
+    assert manifest.model_spec(zoo, "hf/gemma-3-270m") == "hf/gemma-3-270m"  # a name, not a path
+    assert manifest.model_spec(zoo, "mock/replay/a.jsonl") == "mock/replay/a.jsonl"  # a provider without local paths
+    absolute = f"replay/{tmp_path / 'nowhere.jsonl'}"
+    assert manifest.model_spec(zoo, absolute) == absolute

@@ -112,7 +112,8 @@ def evaluate_zoo(
         student_column[s.name] = f"base:{s.base}" if s.spec == s.base else f"student:{s.name}"
         columns[student_column[s.name]] = s.spec
     with runner_factory(manifest.located(zoo, manifest.store)) as runner:
-        table = collect_answers(runner, {name: load_model(spec) for name, spec in columns.items()}, prompts, sampling)
+        models = {name: load_model(manifest.model_spec(zoo, spec)) for name, spec in columns.items()}
+        table = collect_answers(runner, models, prompts, sampling)
         families = {n: candidate_family(n, spec, family_overrides) for n, spec in manifest.candidates.items()}
         bank = build_bank(runner, table, manifest.candidates, families, signals, seed)
         cases = []

@@ -58,9 +58,9 @@ def zoo_answers(
         if not path.exists():
             raise InputFileError(f"the calibration zoo's {what} {path} is missing", "rebuild it: distillscope zoo build --dose")
     prompts = load_prompts(prompts_path)
-    models = {s.name: load_model(s.spec) for s in manifest.students if s.base == base}
-    models[teacher_name] = load_model(manifest.candidates[teacher_name])
-    models[base] = load_model(base)
+    models = {s.name: load_model(manifest.model_spec(zoo, s.spec)) for s in manifest.students if s.base == base}
+    models[teacher_name] = load_model(manifest.model_spec(zoo, manifest.candidates[teacher_name]))
+    models[base] = load_model(manifest.model_spec(zoo, base))
     models.update({name: load_model(spec) for name, spec in (extra or {}).items()})
     with Runner(ResponseStore(store)) as runner:
         table = collect_answers(runner, models, prompts, SamplingParams(**manifest.sampling.model_dump()))

@@ -62,6 +62,24 @@ class ZooManifest(BaseModel):
         path = Path(value).expanduser()
         return path if path.is_absolute() else Path(zoo) / path
 
+    def model_spec(self, zoo: Path, spec: str) -> str:
+        """A model spec the manifest names, its local path read inside the zoo where it is relative and exists there
+        but not from here (a zoo copied or built with a relative `--dir`, its replay files beside the manifest).
+
+        Only a path that does not resolve as written is changed, so a spec that loads today loads the same model."""
+        provider, slash, rest = spec.partition("/")
+        if not slash or provider not in LOCAL_PATH_PROVIDERS:
+            return spec
+        path, question, query = rest.partition("?")
+        written = Path(path).expanduser()
+        if written.is_absolute() or written.exists() or not (Path(zoo) / written).exists():
+            return spec
+        return f"{provider}/{(Path(zoo) / written).resolve()}{question}{query}"
+
+
+#: providers whose spec names a local file or directory (`models/providers.py`)
+LOCAL_PATH_PROVIDERS = ("replay", "hf", "llamacpp")
+
 
 class StudentPlan(BaseModel):
     """One student to make: `teacher` is a candidate name, `references`, or None for the untouched base."""
