@@ -25,7 +25,7 @@ import numpy as np
 from distillscope.degree.observe import MEASURE as CHRF
 from distillscope.degree.observe import observation, paired_gain, recipe_of, seed_of, teacher_share
 from distillscope.degree.result import DoseObservation
-from distillscope.degree.signal_measures import AdversaryGain, MMDGain, Summary
+from distillscope.degree.signal_measures import AdversaryGain, MMDGain, PosGain, Summary
 
 if TYPE_CHECKING:
     from distillscope.protocols import TextEmbedder
@@ -120,6 +120,8 @@ def offline_measures(embedder: TextEmbedder | None = None) -> dict[str, Gain]:
         "identity_claims_of_teacher_vs_base": identity_gain,
         "style_adversary_advantage_base_minus_student": AdversaryGain("style"),
     }
+    if _pos_tagger_installed():
+        measures["pos_templates_to_teacher_vs_base"] = PosGain()
     if embedder is not None:
         measures["cosine_to_teacher_vs_base"] = CosineGain(embedder)
         measures["embed_adversary_advantage_base_minus_student"] = AdversaryGain("embed", embedder)
@@ -170,3 +172,9 @@ def summary_observation(name: str, recipe: str, seed: int, budget: int, fraction
         ci_high=summary.value + half if half > 0 else None,
         p=summary.p_closer(),
     )
+
+
+def _pos_tagger_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("denckring_en_pos") is not None

@@ -14,7 +14,10 @@ distinguishability paper's statistics do not fit that shape:
   a factor 2. Its interval is the delete-one-prompt jackknife's, which is
   consistent for U-statistics.
 
-Both return a `Summary` (value, standard error, no per-prompt values), which
+Part-of-speech template profiles (`PosGain`, attribution's `pos` signal) are
+a corpus statistic too: their interval is attribution's bootstrap over prompts.
+
+All three return a `Summary` (value, standard error, no per-prompt values), which
 `measure_observations` turns into an observation with a normal interval and a
 one-sided p (student closer to the teacher than its base).
 """
@@ -24,12 +27,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from distillscope.stats import Estimate
+
 if TYPE_CHECKING:
-    from distillscope.attribution.signals import SignalBank
+    from distillscope.attribution.answers import AnswerTable
     from distillscope.protocols import TextEmbedder
 
 Answers = Sequence[str | None]
@@ -55,6 +60,42 @@ def _kept(teacher: Answers, student: Answers, base: Answers) -> list[int]:
     return [i for i, (t, b) in enumerate(zip(teacher, base)) if t is not None and b is not None]
 
 
+class _Tables:
+    """One answer table per (teacher, base) answers, students added by their answers: what is fitted or tagged on the
+    teacher and the base (the base's adversaries, the POS vocabulary) is done once for all students."""
+
+    def __init__(self) -> None:
+        self._tables: dict[tuple, tuple[AnswerTable, dict[tuple, str], Any]] = {}
+
+    def get(self, teacher: Answers, student: Answers, base: Answers, prompts: Sequence[dict], make: Any) -> tuple[Any, str]:
+        """(the scorer `make(table)` built once per table, the student's name in it)."""
+        from distillscope.attribution.answers import AnswerTable
+        from distillscope.types import Prompt
+
+        kept = _kept(teacher, student, base)
+        key = (tuple(teacher), tuple(base), tuple(kept))
+        if key not in self._tables:
+            table = AnswerTable(
+                prompts=[Prompt(**{"text": f"prompt {i}", **prompts[i]}) for i in kept],
+                answers={"teacher": [teacher[i] for i in kept], "base": [base[i] for i in kept]},
+            )
+            self._tables[key] = (table, {}, make(table))
+        table, students, scorer = self._tables[key]
+        texts = tuple(student[i] or "" for i in kept)
+        if texts not in students:
+            students[texts] = f"student-{len(students)}"
+            table.answers[students[texts]] = list(texts)
+        return scorer, students[texts]
+
+
+def _from_interval(estimate: Estimate | None, n: int) -> Summary | list[float]:
+    """A margin's estimate as a Summary: its 95% interval read back as a standard error (none: no value)."""
+    if estimate is None or estimate.mean is None:
+        return []
+    se = 0.0 if estimate.low is None or estimate.high is None else (estimate.high - estimate.low) / (2 * 1.96)
+    return Summary(value=float(estimate.mean), se=se, n_prompts=n)
+
+
 class AdversaryGain:
     """The adversary's advantage telling the base's answers from the teacher's, minus the same for the student's
     (positive: the student became harder to tell from the teacher), refitted on several splits."""
@@ -63,39 +104,34 @@ class AdversaryGain:
         if kind not in ("style", "embed"):
             raise ValueError(f"unknown adversary {kind!r}")
         self.kind, self.embedder, self.seed = kind, embedder, seed
-        self._banks: dict[tuple, tuple[SignalBank, dict[tuple, str]]] = {}
+        self._tables = _Tables()
 
     def __call__(self, teacher: Answers, student: Answers, base: Answers, prompts: Sequence[dict]) -> Summary | list[float]:
-        from distillscope.attribution.signals import adversary_margin
+        from distillscope.attribution.signals import SignalBank, adversary_margin
 
-        kept = _kept(teacher, student, base)
-        if len(kept) < 8:
+        n = len(_kept(teacher, student, base))
+        if n < 8:
             return []  # the cross-fitted adversary needs 8 prompts: no value, never a made-up one
-        bank, students = self._bank(teacher, base, prompts, kept)
-        texts = tuple(student[i] or "" for i in kept)
-        if texts not in students:
-            students[texts] = f"student-{len(students)}"
-            bank.table.answers[students[texts]] = list(texts)
-        margin = adversary_margin(bank, self.kind, students[texts], "base", "teacher")
-        if margin.mean is None:
+        make = lambda table: SignalBank(table, self.embedder, families={}, seed=self.seed)  # noqa: E731
+        bank, name = self._tables.get(teacher, student, base, prompts, make)
+        return _from_interval(adversary_margin(bank, self.kind, name, "base", "teacher"), n)
+
+
+class PosGain:
+    """Part-of-speech template profiles (attribution's `pos` signal): the student's closeness to the teacher minus
+    the base's, the profiles centred on the teacher's and the base's mean, with its bootstrap over prompts."""
+
+    def __init__(self) -> None:
+        self._tables = _Tables()
+
+    def __call__(self, teacher: Answers, student: Answers, base: Answers, prompts: Sequence[dict]) -> Summary | list[float]:
+        from distillscope.attribution.pos_templates import TemplateProfiles
+
+        n = len(_kept(teacher, student, base))
+        if n < 4:
             return []
-        se = 0.0 if margin.low is None or margin.high is None else (margin.high - margin.low) / (2 * 1.96)
-        return Summary(value=float(margin.mean), se=se, n_prompts=len(kept))
-
-    def _bank(self, teacher: Answers, base: Answers, prompts: Sequence[dict], kept: list[int]) -> tuple[SignalBank, dict[tuple, str]]:
-        """One signal bank per (teacher, base) answers: the base's adversaries are fitted once for all students."""
-        from distillscope.attribution.answers import AnswerTable
-        from distillscope.attribution.signals import SignalBank
-        from distillscope.types import Prompt
-
-        key = (tuple(teacher), tuple(base), tuple(kept))
-        if key not in self._banks:
-            table = AnswerTable(
-                prompts=[Prompt(**{"text": f"prompt {i}", **prompts[i]}) for i in kept],
-                answers={"teacher": [teacher[i] for i in kept], "base": [base[i] for i in kept]},
-            )
-            self._banks[key] = (SignalBank(table, self.embedder, families={}, seed=self.seed), {})
-        return self._banks[key]
+        profiles, name = self._tables.get(teacher, student, base, prompts, TemplateProfiles)
+        return _from_interval(profiles.score(name, "base", "teacher", ["teacher", "base"]).margin, n)
 
 
 class MMDGain:
