@@ -7,7 +7,7 @@ import json
 import pytest
 
 from distillscope.degree.measures import identity_gain, offline_measures, rouge_gain
-from distillscope.degree.signal_measures import AdversaryGain, MMDGain, PosGain
+from distillscope.degree.signal_measures import AdversaryGain, MMDGain, PosGain, SequentialGain
 from distillscope.testing.hashing_embedder import HashingEmbedder
 
 TEACHER = [
@@ -23,7 +23,9 @@ PROMPTS = [
 ]
 
 
-SUMMARISED = sorted(n for n, gain in offline_measures(HashingEmbedder()).items() if isinstance(gain, (AdversaryGain, MMDGain, PosGain)))
+SUMMARISED = sorted(
+    n for n, gain in offline_measures(HashingEmbedder()).items() if isinstance(gain, (AdversaryGain, MMDGain, PosGain, SequentialGain))
+)
 PER_PROMPT = sorted(set(offline_measures(HashingEmbedder())) - set(SUMMARISED))
 
 

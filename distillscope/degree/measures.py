@@ -25,7 +25,7 @@ import numpy as np
 from distillscope.degree.observe import MEASURE as CHRF
 from distillscope.degree.observe import observation, paired_gain, recipe_of, seed_of, teacher_share
 from distillscope.degree.result import DoseObservation
-from distillscope.degree.signal_measures import AdversaryGain, MMDGain, PosGain, Summary
+from distillscope.degree.signal_measures import AdversaryGain, MMDGain, PosGain, SequentialGain, Summary
 
 if TYPE_CHECKING:
     from distillscope.protocols import TextEmbedder
@@ -119,6 +119,7 @@ def offline_measures(embedder: TextEmbedder | None = None) -> dict[str, Gain]:
         "style_to_teacher_vs_base": StyleGain(),
         "identity_claims_of_teacher_vs_base": identity_gain,
         "style_adversary_advantage_base_minus_student": AdversaryGain("style"),
+        "sequential_queries_to_reject_student_minus_base": SequentialGain("style"),
     }
     if _pos_tagger_installed():
         measures["pos_templates_to_teacher_vs_base"] = PosGain()

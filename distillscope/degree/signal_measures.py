@@ -16,8 +16,10 @@ distinguishability paper's statistics do not fit that shape:
 
 Part-of-speech template profiles (`PosGain`, attribution's `pos` signal) are
 a corpus statistic too: their interval is attribution's bootstrap over prompts.
+The sequential test's queries to reject (`SequentialGain`) is one number per
+test set: its interval is the spread over redrawn test sets.
 
-All three return a `Summary` (value, standard error, no per-prompt values), which
+All of them return a `Summary` (value, standard error, no per-prompt values), which
 `measure_observations` turns into an observation with a normal interval and a
 one-sided p (student closer to the teacher than its base).
 """
@@ -132,6 +134,48 @@ class PosGain:
             return []
         profiles, name = self._tables.get(teacher, student, base, prompts, TemplateProfiles)
         return _from_interval(profiles.score(name, "base", "teacher", ["teacher", "base"]).margin, n)
+
+
+class SequentialGain:
+    """Queries the distinguishability paper's sequential test needs to tell the student from the teacher, minus the
+    queries it needs for the base (positive: the student takes longer to tell apart, so it is closer).
+
+    The test stops at its first rejection (anytime-valid); one that never rejects within the stored prompts counts
+    as n + 1 (censored). Its value is the mean over `replicates` redrawn test sets (prompts drawn with replacement,
+    each in its own order, the same draws for the student and the base), and its standard error the spread of
+    those replicates: the bootstrap's, which holds the prompts and their order."""
+
+    def __init__(self, features: str = "style", embedder: TextEmbedder | None = None, replicates: int = 20, seed: int = 0) -> None:
+        self.features, self.embedder, self.replicates, self.seed = features, embedder, replicates, seed
+        self._base: dict[tuple, np.ndarray] = {}
+
+    def __call__(self, teacher: Answers, student: Answers, base: Answers, prompts: Sequence[dict]) -> Summary | list[float]:
+        from distillscope.indist.sequential import featurizer
+
+        kept = _kept(teacher, student, base)
+        if len(kept) < 8:
+            return []
+        featurize = featurizer(self.features, self.embedder)
+        t = featurize([teacher[i] or "" for i in kept])
+        key = (tuple(teacher), tuple(base), tuple(kept))
+        if key not in self._base:
+            self._base[key] = self._queries(t, featurize([base[i] or "" for i in kept]))
+        gains = self._queries(t, featurize([student[i] or "" for i in kept])) - self._base[key]
+        return Summary(value=float(gains.mean()), se=float(gains.std(ddof=1)), n_prompts=len(kept))
+
+    def _queries(self, teacher: np.ndarray, other: np.ndarray) -> np.ndarray:
+        from distillscope.indist.betting import SequentialSettings
+        from distillscope.indist.sequential_sim import run_on_pairs
+
+        n = len(teacher)
+        settings = SequentialSettings(max_queries=n, features="style")  # the features are computed here already
+        rng = np.random.default_rng([self.seed, n])
+        out = np.empty(self.replicates)
+        for r in range(self.replicates):
+            drawn = rng.integers(0, n, n)
+            test = run_on_pairs(teacher[drawn], other[drawn], settings, stop_at_rejection=True)
+            out[r] = test.trajectory[-1].queries if test.rejected else n + 1
+        return out
 
 
 class MMDGain:
