@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from distillscope.degree.observe import MEASURE as CHRF
-from distillscope.degree.observe import observation, paired_gain, recipe_of, seed_of, teacher_share
+from distillscope.degree.observe import observation, observed, paired_gain, recipe_of, seed_of, teacher_share
 from distillscope.degree.result import DoseObservation
 from distillscope.degree.signal_measures import AdversaryGain, MMDGain, PosGain, SequentialGain, Summary
 
@@ -160,19 +160,7 @@ def measure_observations(
 def summary_observation(name: str, recipe: str, seed: int, budget: int, fraction: float, summary: Summary) -> DoseObservation:
     """A `Summary`'s observation: a normal interval, the one-sided p, no per-prompt values (so the degree estimator
     redraws it from its interval, which holds the noise the prompts' values would leave out)."""
-    half = 1.96 * summary.se
-    return DoseObservation(
-        student=name,
-        recipe=recipe,
-        seed=seed,
-        budget=budget,
-        fraction=fraction,
-        measure=CHRF,
-        value=summary.value,
-        ci_low=summary.value - half if half > 0 else None,
-        ci_high=summary.value + half if half > 0 else None,
-        p=summary.p_closer(),
-    )
+    return observed(name, recipe, seed, budget, fraction, summary.value, summary.se, summary.p_closer(), None)
 
 
 def _pos_tagger_installed() -> bool:

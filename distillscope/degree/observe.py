@@ -44,6 +44,22 @@ def observation(name: str, recipe: str, seed: int, budget: int, fraction: float,
     mean = float(values.mean()) if len(values) else 0.0
     se = float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else 0.0
     p = float(ttest_1samp(values, 0.0, alternative="greater").pvalue) if len(values) > 1 and se > 0 else None
+    return observed(name, recipe, seed, budget, fraction, mean, se, p, values.tolist())
+
+
+def observed(
+    name: str,
+    recipe: str,
+    seed: int,
+    budget: int,
+    fraction: float,
+    value: float,
+    se: float,
+    p: float | None,
+    per_prompt: list[float] | None,
+) -> DoseObservation:
+    """A student's observation of the degree measure: its value with a normal 95% interval."""
+    half = 1.96 * se
     return DoseObservation(
         student=name,
         recipe=recipe,
@@ -51,11 +67,11 @@ def observation(name: str, recipe: str, seed: int, budget: int, fraction: float,
         budget=budget,
         fraction=fraction,
         measure=MEASURE,
-        value=mean,
-        ci_low=mean - 1.96 * se,
-        ci_high=mean + 1.96 * se,
+        value=value,
+        ci_low=value - half,
+        ci_high=value + half,
         p=p,
-        per_prompt=values.tolist(),
+        per_prompt=per_prompt,
     )
 
 
