@@ -49,12 +49,14 @@ class Summary:
     value: float
     se: float
     n_prompts: int
+    #: whether no spread means every prompt moved alike (a sign test applies); not for a statistic over test sets
+    per_prompt_spread: bool = True
 
     def p_closer(self) -> float | None:
         """One-sided normal p that the student is closer to the teacher than its base. With no spread at all (every
-        prompt moved by the same amount) the sign test's 0.5^n where it moved toward the teacher; None where it did not."""
+        prompt moved by the same amount) the sign test's 0.5^n where it moved toward the teacher; None otherwise."""
         if self.se <= 0:
-            return 0.5**self.n_prompts if self.value > 0 else None
+            return 0.5**self.n_prompts if self.value > 0 and self.per_prompt_spread else None
         return 0.5 * math.erfc(self.value / self.se / math.sqrt(2))
 
 
@@ -161,7 +163,7 @@ class SequentialGain:
         if key not in self._base:
             self._base[key] = self._queries(t, featurize([base[i] or "" for i in kept]))
         gains = self._queries(t, featurize([student[i] or "" for i in kept])) - self._base[key]
-        return Summary(value=float(gains.mean()), se=float(gains.std(ddof=1)), n_prompts=len(kept))
+        return Summary(value=float(gains.mean()), se=float(gains.std(ddof=1)), n_prompts=len(kept), per_prompt_spread=False)
 
     def _queries(self, teacher: np.ndarray, other: np.ndarray) -> np.ndarray:
         from distillscope.indist.betting import SequentialSettings
