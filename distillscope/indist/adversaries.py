@@ -96,7 +96,7 @@ class FeatureLogisticAdversary(Adversary):
         else:
             classifier = LogisticRegressionCV(Cs=np.logspace(-3, 3, 7), cv=cv, max_iter=5000, scoring="neg_log_loss")
         self.pipeline = make_pipeline(StandardScaler(), classifier) if self.scale else make_pipeline(classifier)
-        from threadpoolctl import threadpool_limits  # scikit-learn's own dependency
+        from threadpoolctl import threadpool_limits
 
         # one BLAS thread: a fit is hundreds of tiny L-BFGS steps, and OpenBLAS threads that spin between them took
         # 2.7x the time beside one busy process (`distillscope demo`, cached: 26.3 s against 9.9 s)
