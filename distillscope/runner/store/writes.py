@@ -61,12 +61,7 @@ class StoreWriter:
             self._gave_up = None  # the other writer is gone: back to normal writes
         if self._gave_up is None:
             try:
-                for attempt in Retrying(
-                    stop=stop_after_delay(self.deadline_s),
-                    wait=wait_exponential_jitter(multiplier=0.05, max=5.0, jitter=0.1),
-                    retry=retry_if_exception(is_busy),
-                    reraise=True,
-                ):
+                for attempt in self._retrying():
                     with attempt:
                         return self._write_once(rows, replace)
             except sqlite3.DatabaseError as exc:
@@ -81,51 +76,49 @@ class StoreWriter:
 
     def _write_once(self, rows: Sequence[Row], replace: bool) -> int:
         verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+
+        def insert(db: sqlite3.Connection) -> int:
+            inserted = 0
+            for table, columns, values in rows:
+                marks = ",".join("?" * len(columns))
+                inserted += db.execute(f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({marks})", values).rowcount
+            return inserted
+
+        return self._locked_transaction(insert)
+
+    def _retrying(self) -> Retrying:
+        """Attempts of one write, retried with backoff while the database is busy, up to `deadline_s`."""
+        return Retrying(
+            stop=stop_after_delay(self.deadline_s),
+            wait=wait_exponential_jitter(multiplier=0.05, max=5.0, jitter=0.1),
+            retry=retry_if_exception(is_busy),
+            reraise=True,
+        )
+
+    def _locked_transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`work(connection)` between BEGIN IMMEDIATE and COMMIT under the writer's lock, rolled back on any error."""
         with self._lock:
             db = self._connection()
-            inserted = 0
             try:
                 db.execute("BEGIN IMMEDIATE")
-                for table, columns, values in rows:
-                    marks = ",".join("?" * len(columns))
-                    cursor = db.execute(f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({marks})", values)
-                    inserted += cursor.rowcount
+                result = work(db)
                 db.execute("COMMIT")
             except BaseException:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
-            return inserted
+            return result
 
     def transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """`work(connection)` inside one write transaction (BEGIN IMMEDIATE), retried while the database is busy; never spilled."""
-        for attempt in Retrying(
-            stop=stop_after_delay(self.deadline_s),
-            wait=wait_exponential_jitter(multiplier=0.05, max=5.0, jitter=0.1),
-            retry=retry_if_exception(is_busy),
-            reraise=True,
-        ):
-            with attempt, self._lock:
-                db = self._connection()
-                try:
-                    db.execute("BEGIN IMMEDIATE")
-                    result = work(db)
-                    db.execute("COMMIT")
-                except BaseException:
-                    if db.in_transaction:
-                        db.execute("ROLLBACK")
-                    raise
-                return result
+        for attempt in self._retrying():
+            with attempt:
+                return self._locked_transaction(work)
         raise RuntimeError("unreachable: tenacity re-raises the last error")
 
     def execute(self, sql: str, args: tuple = ()) -> int:
         """One statement (deletes, maintenance), retried like inserts but never spilled."""
-        for attempt in Retrying(
-            stop=stop_after_delay(self.deadline_s),
-            wait=wait_exponential_jitter(multiplier=0.05, max=5.0, jitter=0.1),
-            retry=retry_if_exception(is_busy),
-            reraise=True,
-        ):
+        for attempt in self._retrying():
             with attempt, self._lock:
                 return self._connection().execute(sql, args).rowcount
         return 0  # unreachable: tenacity re-raises
