@@ -46,27 +46,6 @@ def same_model(a: str, b: str) -> bool:
     return ModelSpec.parse(a).name == ModelSpec.parse(b).name
 
 
-def attribute(
-    bank: SignalBank,
-    student: str,
-    candidates: dict[str, str],
-    base: str | None = None,
-    base_spec: str | None = None,
-    signals: Sequence[str] = DEFAULT_SIGNALS,
-    null: NullPopulation | None = None,
-    null_source: str | None = None,
-    student_spec: str | None = None,
-    alpha: float = ALPHA,
-    exclude_recipe: str | None = None,
-    looks: int = 1,
-) -> AttributionResult:
-    """`candidates` maps a name to its spec; `student`, `base` and the names are columns of the bank's table."""
-    result, _ = attribute_with_evidence(
-        bank, student, candidates, base, base_spec, signals, null, null_source, student_spec, alpha, exclude_recipe, looks
-    )
-    return result
-
-
 def attribute_with_evidence(
     bank: SignalBank,
     student: str,
@@ -81,7 +60,9 @@ def attribute_with_evidence(
     exclude_recipe: str | None = None,
     looks: int = 1,
 ) -> tuple[AttributionResult, Evidence | None]:
-    """`attribute`, and the per-prompt evidence its test rests on (None without a base), for re-deciding it later."""
+    """Attribution of one student: `candidates` maps a name to its spec; `student`, `base` and the names are columns of
+    the bank's table. Returns the result and the per-prompt evidence its test rests on (None without a base), for
+    re-deciding it later."""
     signals = list(signals)
     kept, excluded = [], []
     for name, spec in candidates.items():

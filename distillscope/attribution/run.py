@@ -74,7 +74,7 @@ def attribute_student(
     looks: int = 1,
 ) -> AttributionResult:
     from distillscope.attribution.answers import collect_answers
-    from distillscope.attribution.attribute import attribute
+    from distillscope.attribution.attribute import attribute_with_evidence
     from distillscope.attribution.families import candidate_family
     from distillscope.models.registry import load_model
 
@@ -98,7 +98,7 @@ def attribute_student(
         raise UserError(f"the student {student} answered none of the {len(prompts)} prompts", "check the student spec")
     families = {name: candidate_family(name, spec, family_overrides) for name, spec in named.items()}
     bank = build_bank(runner, table, named, families, signals, seed)
-    return attribute(
+    result, _ = attribute_with_evidence(
         bank,
         "__student__",
         named,
@@ -111,3 +111,4 @@ def attribute_student(
         alpha=alpha,
         looks=looks,
     )
+    return result
