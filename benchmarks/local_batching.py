@@ -12,6 +12,10 @@ In one run, for each built-in model:
   floating-point order flipped a near tie, not a bug;
 - the prefill rate (prompt tokens/s of one long prompt), the compute
   ceiling that batched decoding approaches;
+- (also alone: --step-cost) the kernels' own ceiling: the cost of one
+  decoding step carrying W sequences' next tokens against one, W 1-32, so
+  W x t(1) / t(W) is the most any batching engine can gain with llama.cpp's
+  CPU kernels on this machine;
 - judge calls (the packaged RSE rubric) at the default width with and
   without prefix reuse, and single-stream, per call, with prefill tokens saved;
 - (--loaded MODELS) built-in throughput with one competing CPU-bound process
@@ -127,6 +131,47 @@ def prefill_rate(model, n_tokens: int = 384) -> float:  # noqa: ANN001
     return len(tokens) / (time.perf_counter() - started)
 
 
+def step_cost(model, widths=(1, 2, 4, 8, 16, 32), steps: int = 30) -> dict:  # noqa: ANN001
+    """The kernels' own ceiling: seconds of one llama_decode step carrying W sequences' next tokens, against one.
+
+    A step's cost on a CPU grows with the tokens in it; batching can gain at most W x t(1) / t(W) over
+    decoding one sequence with the same kernels, whatever the engine around them does. Measured
+    steady-state: each sequence first holds a 20-token prompt, then `steps` steps decode one token each.
+    """
+    import llama_cpp
+
+    from distillscope.models import llamacpp_batch
+
+    llama = model.llama()
+    tokens = llama.tokenize(" ".join(PROMPTS * 4).encode(), add_bos=True)
+    engine = llamacpp_batch.BatchEngine(llama, max(widths), 256, model.n_threads)
+    out: dict = {}
+    try:
+        for width in widths:
+            for seq in range(width):
+                llama_cpp.llama_memory_seq_rm(engine.mem, seq, -1, -1)
+                for i in range(20):
+                    engine._put(i, tokens[i], i, seq, False)
+                engine.batch.n_tokens = 20
+                llama_cpp.llama_decode(engine.ctx, engine.batch)
+            started = 0.0
+            for step in range(steps + 1):  # step 0 warms up, untimed
+                for seq in range(width):
+                    engine._put(seq, tokens[20 + step], 20 + step, seq, True)
+                engine.batch.n_tokens = width
+                llama_cpp.llama_decode(engine.ctx, engine.batch)
+                started = started or time.perf_counter()
+            out[width] = (time.perf_counter() - started) / steps
+    finally:
+        engine.close()
+    one = out[widths[0]]
+    return {
+        "ms_per_step": {w: round(t * 1e3, 1) for w, t in out.items()},
+        "kernel_ceiling_vs_one_sequence": {w: round(w * one / t, 2) for w, t in out.items()},
+        "raw_tok_s_one_sequence": round(1 / one, 1),
+    }
+
+
 def judge_jobs(model, answers: list[str], n: int):  # noqa: ANN001, ANN201
     from distillscope.judges.judge import JUDGE_SAMPLING
     from distillscope.judges.templates import load_template
@@ -183,6 +228,7 @@ def bench_model(name: str, args: argparse.Namespace) -> dict:
             "identical": f"{sum(same)}/{len(same)}",
             "first_difference": margins,
         }
+    row["step_cost"] = step_cost(model)
     row["prefill_tok_s"] = round(prefill_rate(model), 1)
     row["default_vs_prefill"] = round(row["widths"][DEFAULT_WIDTH]["tok_s"] / row["prefill_tok_s"], 2)
     # batched decoding cannot beat the prefill rate (the same arithmetic, no memory-bound slack): the most it can gain
@@ -263,6 +309,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="8 prompts of 32 tokens, 8 judge calls")
     parser.add_argument("--loaded", default="", help="models (comma-separated) also measured beside a competing CPU-bound process")
     parser.add_argument("--out", type=Path, help="write the numbers as JSON")
+    parser.add_argument("--step-cost", action="store_true", help="only the kernels' ceiling: one decode step's cost at 1-32 sequences")
     parser.add_argument("--probe", help=argparse.SUPPRESS)
     parser.add_argument("--probe-old", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -270,6 +317,12 @@ def main() -> None:
         args.prompts, args.max_tokens, args.judge_calls = 8, 32, 8
     if args.probe:
         probe(args)
+        return
+    if args.step_cost:
+        from distillscope.models.registry import load_model
+
+        for name in args.models.split(","):
+            print(json.dumps({"model": name, "load": load_avg(), **step_cost(load_model(f"builtin/{name}"))}, indent=1), flush=True)
         return
     args.widths = [int(w) for w in args.widths.split(",")]
     report: dict = {"cores": os.cpu_count(), "load_start": load_avg(), "models": [], "loaded": []}
