@@ -2,11 +2,18 @@
 
     python benchmarks/attribution_test.py curve --zoos 200          # detection vs false accusation over alpha
     python benchmarks/attribution_test.py margins --runs 20000      # adversary margins under the null: share with |z| >= 2
+    python benchmarks/attribution_test.py power --eval FILE --zoo DIR   # a real zoo: how far each true teacher is from rejection
 
 `curve`: simulated zoos with the real structure (`distillscope/attribution/simulation.py`: students of each
 candidate on two bases, two seeds per recipe, controls toward styles no candidate has, every distilled student
 again with its teacher left out, strong per-prompt effects, three answers per prompt), each case tested against its
 leave-one-recipe-out null population, Holm across candidates; the uncalibrated rule beside it.
+
+`power`: on a real zoo's `attribute --zoo DIR --out FILE`, for each distilled student with its teacher listed, the
+statistic U its true teacher reached, its leave-one-recipe-out null (mean, SD, cases k), and the U that Holm's first step
+would need at alpha (mean + t(1 - alpha/m, k - 1) SD sqrt(1 + 1/k), m candidates tested), in null SDs; then the effect
+(U - mean) / SD that 80% detection would need at k and at larger null populations. It says whether a zoo can detect at all
+before anyone tunes a threshold.
 
 `margins`: the null of issue 31.6: an adversary margin whose true value is 0, with prompt noise and training noise (each
 refit of the adversary shifts every pair score), its z from one fit's prompt SE (the old interval) and from three refits
@@ -58,6 +65,44 @@ def curve(zoos: int, seed: int, effect: float) -> None:
         print(f"| {mode} | {a:g} | {np.mean(h['fa']):.3f} | {np.mean(h['det']):.3f} | {np.mean(h['wrong']):.3f} |")
 
 
+def power(eval_file: str, zoo: str, alpha: float) -> None:
+    import json
+
+    from scipy.stats import norm, t
+
+    from distillscope.attribution.null_population import load
+
+    population = load(zoo)
+    evaluation = json.loads(open(eval_file, encoding="utf-8").read())
+    effects, needs = [], []
+    print(f"{'student':28} {'U':>6} {'null mean':>9} {'null SD':>7} {'k':>3} {'U needed':>8} {'effect':>6} {'needed':>6}")
+    for student in evaluation["students"]:
+        result = student["result"]
+        test = result.get("test") or {}
+        teacher = next((c for c in result["candidates"] if c["name"] == student.get("true_teacher")), None)
+        if student["kind"] != "distilled" or teacher is None or not (teacher.get("test") or {}).get("statistic"):
+            continue
+        kind, used = teacher["test"]["kind"], test["signals"]
+        sample, k = population.statistics(kind, used, student["recipe"]), population.n_cases(kind, student["recipe"])
+        m = sum(1 for c in result["candidates"] if (c.get("test") or {}).get("p_value") is not None)
+        mean, sd = float(np.mean(sample)), float(np.std(sample, ddof=1))
+        crit = float(t.isf(alpha / m, k - 1)) * (1 + 1 / k) ** 0.5
+        u = teacher["test"]["statistic"]
+        effects.append((u - mean) / sd)
+        needs.append(crit)
+        print(f"{student['name']:28} {u:6.2f} {mean:9.2f} {sd:7.2f} {k:3d} {mean + crit * sd:8.2f} {effects[-1]:6.2f} {crit:6.2f}")
+    if not effects:
+        print("no distilled student with its teacher listed and tested")
+        return
+    m_typical = 3
+    print(f"\nthe true teacher's effect (U - null mean) / null SD: median {np.median(effects):.2f}, range {min(effects):.2f}-{max(effects):.2f}")
+    print(f"rejection at alpha {alpha} needs an effect of {min(needs):.2f}-{max(needs):.2f} null SDs at this zoo's null")
+    print("80% detection (the effect's own SD taken as one null SD) needs, by null cases k (Holm's first step, 3 candidates):")
+    for k in (8, 12, 20, 40, 100):
+        crit = float(t.isf(alpha / m_typical, k - 1)) * (1 + 1 / k) ** 0.5
+        print(f"  k = {k:3d}: {crit + float(norm.isf(0.2)):.2f} null SDs")
+
+
 def margins(runs: int, n: int, seed: int, training_sd: float = 0.042, prompt_sd: float = 0.48) -> None:
     """The margin's null with training noise, at the sizes of issue 31.6 (prompt SE 0.062, true SD 0.075 at n = 60):
     per prompt a paired difference with a strong prompt effect, plus for each adversary refit a shift common to every
@@ -80,11 +125,21 @@ def margins(runs: int, n: int, seed: int, training_sd: float = 0.042, prompt_sd:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=("curve", "margins"))
+    parser.add_argument("what", choices=("curve", "margins", "power"))
     parser.add_argument("--zoos", type=int, default=200)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--n", type=int, default=60)
     parser.add_argument("--effect", type=float, default=0.3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--eval", help="power: the JSON `distillscope attribute --zoo DIR --out FILE` wrote")
+    parser.add_argument("--zoo", help="power: the zoo directory (its attribution_null.json) or that file")
+    parser.add_argument("--alpha", type=float, default=0.05)
     args = parser.parse_args()
-    curve(args.zoos, args.seed, args.effect) if args.what == "curve" else margins(args.runs, args.n, args.seed)
+    if args.what == "power":
+        if not (args.eval and args.zoo):
+            parser.error("power needs --eval FILE and --zoo DIR")
+        power(args.eval, args.zoo, args.alpha)
+    elif args.what == "curve":
+        curve(args.zoos, args.seed, args.effect)
+    else:
+        margins(args.runs, args.n, args.seed)
