@@ -596,3 +596,38 @@ def test_sequential_looks_grow_the_prompts_and_split_alpha(cli, world, tmp_path)
     assert result["test"]["looks"] == 2 and result["predicted"] == "qwen_teacher"
     assert any(n.startswith("sequential: look 1 of 2 at 20 prompts") for n in result["notes"]), result["notes"]
     assert result["n_prompts"] == 20  # decided at the first look: the second half was never asked
+
+
+def test_a_mixture_student_has_two_teachers_and_naming_either_is_no_accusation():
+    """A dose zoo's mixture learnt from its teacher and from `rest_from`: both are its teachers in every rate, its
+    teacher-left-out audit lists neither, and neither enters the null population as an untaught pair."""
+    from distillscope.attribution.zoo_cases import Case, summarise, teachers_of, unlisted_candidates
+    from distillscope.attribution.zoo_eval import null_population
+    from distillscope.zoo.spec import ZooStudent
+
+    mix = ZooStudent(name="m", spec="m", base="b", true_teacher="qwen", budget=300, kind="distilled", fraction=0.25, rest_from="smollm2")
+    pure = ZooStudent(name="p", spec="p", base="b", true_teacher="qwen", budget=300, kind="distilled")
+    candidates = {"qwen": "q", "smollm2": "s", "chatgpt": "c"}
+    assert teachers_of(mix) == {"qwen", "smollm2"} and teachers_of(pure) == {"qwen"}
+    assert unlisted_candidates(mix, candidates) == {"chatgpt": "c"}
+    assert unlisted_candidates(pure, candidates) == {"smollm2": "s", "chatgpt": "c"}
+    assert unlisted_candidates(mix, {"qwen": "q", "smollm2": "s"}) is None  # nobody left to list
+    cases = [Case(mix, True, "r1", None, None), Case(mix, False, "r1", None, None), Case(pure, True, "r2", None, None)]  # type: ignore[arg-type]
+    rejected = {cases[0].key: [{"smollm2"}], cases[1].key: [set()], cases[2].key: [{"smollm2"}]}
+    first = {cases[0].key: "smollm2", cases[1].key: "chatgpt", cases[2].key: "qwen"}
+    row = summarise(cases, rejected, ["similarity"], first)
+    # the mixture named one of its teachers (detected); the pure student named a candidate that never taught it
+    assert row.detection == 0.5 and row.wrong_teacher == 0.5
+    assert row.false_accusation == 0.0 and row.ranking_top1 == 1.0
+
+    listed = list(candidates)
+
+    class Evidence:
+        candidates = listed
+        ids = list(range(20))
+
+        def z(self, kind: str) -> tuple[dict[str, dict[str, float]], dict]:
+            return {c: {"similarity": 1.0} for c in self.candidates}, {}
+
+    population = null_population([Case(mix, True, "r1", None, Evidence())], "test", 20)  # type: ignore[arg-type]
+    assert {e.candidate for e in population.entries} == {"chatgpt"}

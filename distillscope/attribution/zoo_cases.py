@@ -6,12 +6,18 @@ which cases share a recipe, and how the rates (`summarise`) are counted from
 each case's rejected candidates (the simulated zoos of `simulation.py` build
 the same cases). The rates:
 
-- detection: distilled students (teacher listed) whose test names exactly their teacher;
+- detection: distilled students (teacher listed) whose test names their teacher
+  and no one else;
 - false accusation: cases that can fail and whose answer is "none" (trained
   controls, teacher-left-out cases) in which any candidate's test rejects.
   Untouched bases are listed, never counted: each margin against itself is 0;
-- wrong teacher: distilled students whose test rejects another candidate;
-- closed-set top-1: the ranking's first candidate is the true teacher.
+- wrong teacher: distilled students whose test rejects a candidate that did not teach them;
+- closed-set top-1: the ranking's first candidate is a true teacher.
+
+A dose zoo's mixture student (`fraction` < 1) learnt from two candidates: its
+teacher and `rest_from`, which answered the rest of the same prompts. Both
+are its teachers (`teachers_of`): naming either is no accusation, its
+teacher-left-out case leaves both out, and neither enters the null population.
 """
 
 from __future__ import annotations
@@ -54,6 +60,26 @@ class Case:
         return "distilled" if self.listed else "unlisted"
 
 
+def teachers_of(student: ZooStudent) -> set[str]:
+    """Every candidate whose answers trained the student: its teacher and, for a mixture, the source of the rest."""
+    teachers = {student.true_teacher} if student.true_teacher else set()
+    if student.fraction < 1.0 and student.rest_from:
+        teachers.add(student.rest_from)
+    return teachers
+
+
+def taught_by(rejected: set[str], student: ZooStudent) -> bool:
+    """A test outcome that names the student's teacher(s) and no one else."""
+    return bool(rejected) and rejected <= teachers_of(student)
+
+
+def unlisted_candidates(student: ZooStudent, candidates: dict[str, str]) -> dict[str, str] | None:
+    """The audit that lists none of the student's teachers ("none" is then right); None where there is no such audit."""
+    teachers = teachers_of(student)
+    rest = {name: spec for name, spec in candidates.items() if name not in teachers}
+    return rest if teachers and teachers & set(candidates) and rest else None
+
+
 def recipe_of(student: ZooStudent) -> str:
     """Students that differ only by seed share a recipe: the base, the teacher (or kind), the budget."""
     teacher = student.true_teacher or ("none" if student.kind == "base" else re.sub(r"-s[0-9]+$", "", student.name))
@@ -77,17 +103,17 @@ def summarise(cases: Sequence[Case], rejected: dict[str, list[set[str]]], signal
     goal = [c for c in distilled if (c.student.budget or 0) >= GOAL_BUDGET]
     controls = [c for c in cases if c.role == "control"]
     unlisted = [c for c in cases if c.role == "unlisted"]
-    named = lambda c: share(c, lambda r: r == {c.student.true_teacher})  # noqa: E731
+    named = lambda c: share(c, lambda r: taught_by(r, c.student))  # noqa: E731
     accused = lambda c: share(c, lambda r: bool(r))  # noqa: E731
     return AblationRow(
         signals=signals,
         detection=mean_share([named(c) for c in goal]),
         detection_all=mean_share([named(c) for c in distilled]),
-        ranking_top1=mean_share([first[c.key] == c.student.true_teacher for c in goal]),
+        ranking_top1=mean_share([first[c.key] in teachers_of(c.student) for c in goal]),
         false_accusation=mean_share([accused(c) for c in controls + unlisted]),
         false_accusation_controls=mean_share([accused(c) for c in controls]),
         false_accusation_unlisted=mean_share([accused(c) for c in unlisted]),
-        wrong_teacher=mean_share([share(c, lambda r: bool(r - {c.student.true_teacher})) for c in distilled]),
+        wrong_teacher=mean_share([share(c, lambda r: bool(r - teachers_of(c.student))) for c in distilled]),
         n_distilled=len(distilled),
         n_controls=len(controls),
         n_unlisted=len(unlisted),

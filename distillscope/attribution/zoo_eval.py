@@ -31,7 +31,16 @@ import numpy as np
 from distillscope.attribution.hypothesis import ALPHA, holm, predictive_p
 from distillscope.attribution.result import AttributionResult, CurvePoint, ZooAttribution, ZooStudentRow
 from distillscope.attribution.signals import ADVERSARY_SPLITS
-from distillscope.attribution.zoo_cases import GOAL_BUDGET, Case, mean_share, recipe_of, summarise
+from distillscope.attribution.zoo_cases import (
+    GOAL_BUDGET,
+    Case,
+    mean_share,
+    recipe_of,
+    summarise,
+    taught_by,
+    teachers_of,
+    unlisted_candidates,
+)
 from distillscope.errors import InputFileError
 
 if TYPE_CHECKING:
@@ -64,7 +73,7 @@ def null_population(cases: Sequence[Case], source: str, n_prompts: int) -> NullP
         raw, _ = case.evidence.z("raw")
         specific = case.evidence.z("specific")[0] if len(case.evidence.candidates) >= 2 else None
         for name in case.evidence.candidates:
-            if name == case.student.true_teacher:
+            if name in teachers_of(case.student):
                 continue
             role: Role = "control" if case.role == "control" else ("teacher-left-out" if case.role == "unlisted" else "other-teacher")
             entries.append(
@@ -119,8 +128,9 @@ def evaluate_zoo(
         cases = []
         for s in manifest.students:
             listings = [(True, manifest.candidates)]
-            if s.true_teacher and len(manifest.candidates) > 1:  # the audit that did not list the real teacher: "none" is right
-                listings.append((False, {n: spec for n, spec in manifest.candidates.items() if n != s.true_teacher}))
+            unlisted = unlisted_candidates(s, manifest.candidates)
+            if unlisted:  # the audit that did not list the real teacher(s): "none" is right
+                listings.append((False, unlisted))
             for listed, candidates in listings:
                 result, evidence = attribute_with_evidence(
                     bank, student_column[s.name], candidates, base=f"base:{s.base}", base_spec=s.base, signals=signals,
@@ -149,7 +159,7 @@ def evaluate_zoo(
     budgets = sorted({s.budget for s in manifest.students if s.true_teacher and s.budget is not None})
     for b in budgets:
         at = [c for c in cases if c.role == "distilled" and c.student.budget == b]
-        out.by_budget[str(b)] = mean_share([point[c.key][0] == {c.student.true_teacher} for c in at])
+        out.by_budget[str(b)] = mean_share([taught_by(point[c.key][0], c.student) for c in at])
     draws = _resampled_p_values(cases, final, population, resamples, seed)
     if draws:
         out.resampled, out.resamples = summarise(cases, {**point, **_rejections(draws, alpha)}, signals, first), resamples
@@ -191,7 +201,7 @@ def _rows(students: Sequence[ZooStudent], cases: Sequence[Case], final: dict[str
                 true_teacher=s.true_teacher,
                 recipe=mine[True].recipe,
                 result=result,
-                correct=rejected == ({s.true_teacher} if s.true_teacher else set()),
+                correct=taught_by(rejected, s) if s.true_teacher else not rejected,
                 unlisted=final[mine[False].key] if False in mine else None,
             )
         )
@@ -241,9 +251,8 @@ def _resampled_rows(out: ZooAttribution, cases: Sequence[Case], rejected: dict[s
         if case.key not in rejected:
             continue
         draws = rejected[case.key]
-        teacher = case.student.true_teacher
         row = rows[case.student.name]
         if case.listed:
-            row.resampled = mean_share([(r == {teacher}) if teacher else bool(r) for r in draws])
+            row.resampled = mean_share([taught_by(r, case.student) if case.student.true_teacher else bool(r) for r in draws])
         else:
             row.unlisted_resampled = mean_share([bool(r) for r in draws])
