@@ -95,7 +95,9 @@ def power(eval_file: str, zoo: str, alpha: float) -> None:
         print("no distilled student with its teacher listed and tested")
         return
     m_typical = 3
-    print(f"\nthe true teacher's effect (U - null mean) / null SD: median {np.median(effects):.2f}, range {min(effects):.2f}-{max(effects):.2f}")
+    print(
+        f"\nthe true teacher's effect (U - null mean) / null SD: median {np.median(effects):.2f}, range {min(effects):.2f}-{max(effects):.2f}"
+    )
     print(f"rejection at alpha {alpha} needs an effect of {min(needs):.2f}-{max(needs):.2f} null SDs at this zoo's null")
     print("80% detection (the effect's own SD taken as one null SD) needs, by null cases k (Holm's first step, 3 candidates):")
     for k in (8, 12, 20, 40, 100):
