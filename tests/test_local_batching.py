@@ -147,3 +147,13 @@ def test_common_prefix_length():
     assert common_prefix_length([1, 2, 3], [1, 2, 4]) == 2
     assert common_prefix_length([1, 2], [1, 2, 3]) == 2
     assert common_prefix_length([], [1]) == 0
+
+
+def test_a_stop_is_not_looked_for_inside_a_multi_byte_character():
+    from distillscope.models.llamacpp_jobs import multibyte_tail
+
+    assert multibyte_tail(b"a whole answer") == 0
+    assert multibyte_tail("ok é".encode()) == multibyte_tail("ok 中".encode()) == multibyte_tail("ok 😀".encode()) == 0
+    assert multibyte_tail("ok é".encode()[:-1]) == 1  # 2-byte character, 1 byte seen
+    assert multibyte_tail("ok 中".encode()[:-1]) == 1 and multibyte_tail("ok 中".encode()[:-2]) == 2
+    assert multibyte_tail("ok 😀".encode()[:-1]) == 1 and multibyte_tail("ok 😀".encode()[:-3]) == 3

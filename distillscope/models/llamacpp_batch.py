@@ -33,33 +33,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from distillscope.errors import GenerationError, UserError
+from distillscope.models.llamacpp_jobs import DecodeJob, DecodeResult, multibyte_tail
 
 #: shorter common prefixes are not worth a sequence copy
 MIN_SHARED_PREFIX = 16
 #: tokens per llama_decode call (prompt chunks and next tokens together)
 DECODE_BATCH = 512
-
-
-@dataclass
-class DecodeJob:
-    """One request, already rendered to the exact tokens single-stream decoding would use."""
-
-    tokens: list[int]
-    max_tokens: int
-    stop: list[bytes] = field(default_factory=list)
-    temperature: float = 0.0
-    seed: int = 0
-    sampler: dict[str, Any] = field(default_factory=dict)  # llama-cpp-python's `_init_sampler` arguments
-
-
-@dataclass
-class DecodeResult:
-    text: str
-    finish_reason: str
-    prompt_tokens: int
-    completion_tokens: int
-    reused_prefix: int = 0  # prompt tokens taken from the shared prefix instead of computed
-    tokens: list[int] = field(default_factory=list)  # the generated token ids (agreement checks)
 
 
 @dataclass
@@ -255,11 +234,7 @@ class BatchEngine:
         slot.out.append(token)
         slot.last = token
         text = detokenize(slot.out, prev_tokens=job.tokens)
-        for k, char in enumerate(text[-3:]):  # llama-cpp-python's guard: never stop inside a multi-byte character
-            k = 3 - k
-            for num, pattern in [(2, 192), (3, 224), (4, 240)]:
-                if num > k and pattern & char == pattern:
-                    slot.multibyte_fix = num - k
+        slot.multibyte_fix = multibyte_tail(text) or slot.multibyte_fix  # never stop inside a multi-byte character
         if slot.multibyte_fix > 0:
             slot.multibyte_fix -= 1
             return None

@@ -13,16 +13,50 @@ chat handler added. Nothing is evaluated; it costs one tokenisation.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from distillscope.errors import GenerationError
-from distillscope.models.llamacpp_batch import DecodeJob
 
 #: the `generate` arguments that `Llama._init_sampler` takes (its sampler chain)
 SAMPLER_ARGUMENTS = frozenset(
     {"top_k", "top_p", "min_p", "typical_p", "temp", "repeat_penalty", "frequency_penalty", "presence_penalty", "tfs_z"}
     | {"mirostat_mode", "mirostat_eta", "mirostat_tau", "penalize_nl"}
 )
+
+
+@dataclass
+class DecodeJob:
+    """One request, already rendered to the exact tokens single-stream decoding would use."""
+
+    tokens: list[int]
+    max_tokens: int
+    stop: list[bytes] = field(default_factory=list)
+    temperature: float = 0.0
+    seed: int = 0
+    sampler: dict[str, Any] = field(default_factory=dict)  # llama-cpp-python's `_init_sampler` arguments
+
+
+@dataclass
+class DecodeResult:
+    text: str
+    finish_reason: str
+    prompt_tokens: int
+    completion_tokens: int
+    reused_prefix: int = 0  # prompt tokens taken from the shared prefix instead of computed
+    tokens: list[int] = field(default_factory=list)  # the generated token ids (agreement checks)
+
+
+def multibyte_tail(text: bytes) -> int:
+    """Bytes still owed to a multi-byte UTF-8 character that `text` ends inside (0: none), as llama-cpp-python counts
+    them: a stop string is never looked for until the character is whole."""
+    owed = 0
+    for k, char in enumerate(text[-3:]):
+        k = 3 - k
+        for num, pattern in [(2, 192), (3, 224), (4, 240)]:
+            if num > k and pattern & char == pattern:
+                owed = num - k
+    return owed
 
 
 class _Captured(Exception):
