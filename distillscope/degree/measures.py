@@ -26,6 +26,7 @@ from distillscope.degree.observe import MEASURE as CHRF
 from distillscope.degree.observe import observation, observed, paired_gain, recipe_of, seed_of, teacher_share
 from distillscope.degree.result import DoseObservation
 from distillscope.degree.signal_measures import AdversaryGain, MMDGain, PosGain, SequentialGain, Summary
+from distillscope.extras import is_available
 
 if TYPE_CHECKING:
     from distillscope.protocols import TextEmbedder
@@ -121,7 +122,7 @@ def offline_measures(embedder: TextEmbedder | None = None) -> dict[str, Gain]:
         "style_adversary_advantage_base_minus_student": AdversaryGain("style"),
         "sequential_queries_to_reject_student_minus_base": SequentialGain("style"),
     }
-    if _pos_tagger_installed():
+    if is_available("denckring_en_pos"):  # the `attribution` extra's tagger
         measures["pos_templates_to_teacher_vs_base"] = PosGain()
     if embedder is not None:
         measures["cosine_to_teacher_vs_base"] = CosineGain(embedder)
@@ -161,9 +162,3 @@ def summary_observation(name: str, recipe: str, seed: int, budget: int, fraction
     """A `Summary`'s observation: a normal interval, the one-sided p, no per-prompt values (so the degree estimator
     redraws it from its interval, which holds the noise the prompts' values would leave out)."""
     return observed(name, recipe, seed, budget, fraction, summary.value, summary.se, summary.p_closer(), None)
-
-
-def _pos_tagger_installed() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("denckring_en_pos") is not None
