@@ -28,6 +28,7 @@ import tempfile
 
 POLICIES = {
     "PASSIVE": {"OMP_WAIT_POLICY": "PASSIVE"},
+    "PASSIVE spin 10k": {"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": "10000"},
     "ACTIVE": {"OMP_WAIT_POLICY": "ACTIVE"},
     "libgomp default": {},
 }
@@ -71,7 +72,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--busy", action="store_true", help="one competing CPU-bound process beside the training")
+    parser.add_argument("--only", default="", help="comma-separated policy names (default: all)")
     args = parser.parse_args()
+    if args.only:
+        for name in set(POLICIES) - set(args.only.split(",")):
+            del POLICIES[name]
     seen: dict[str, list[float]] = {name: [] for name in POLICIES}
     spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if args.busy else None
     try:

@@ -45,6 +45,15 @@ class Estimate(BaseModel):
         return self.low is not None and self.high is not None and self.low != self.high
 
 
+#: the two-sided 95% normal quantile: a 95% interval's half-width over it is the standard error it implies
+Z95 = 1.959964
+
+
+def se_from_interval(low: float | None, high: float | None) -> float:
+    """The standard error a symmetric 95% interval implies (0 without an interval: nothing known of the spread)."""
+    return 0.0 if low is None or high is None else (high - low) / (2 * Z95)
+
+
 def no_interval_status(values: np.ndarray) -> str:
     """Why a set of values gives no bootstrap interval: fewer than two, or all equal (the resamples collapse)."""
     if len(values) < 2:

@@ -13,7 +13,7 @@ from distillscope.controls.judges import (
     pairwise_control,
     per_item,
 )
-from distillscope.controls.ladder import choose_ladder_prompts, ladder_answers, run_ladder
+from distillscope.controls.ladder import CostlyMeasure, choose_ladder_prompts, ladder_answers, run_ladder
 from distillscope.controls.ladder_auc import auc_with_ci
 from distillscope.controls.ladder_result import LadderResult, measure_status
 from distillscope.ice.facts import load_library
@@ -108,6 +108,39 @@ def test_an_unreadable_judge_is_invalid_and_its_failures_are_counted(mock_ladder
     control = run_ladder(mock_ladder, {"judge": mostly_unreadable}).measures["judge"]
     assert not control.valid and "could be scored" in control.reason
     assert control.rungs["other_prompt"].failures == len(mock_ladder.prompts) - 3
+
+
+def test_a_costly_judge_that_cannot_be_scored_is_stopped_early_with_the_same_verdict(mock_ladder):
+    n = len(mock_ladder.prompts)
+    asked = []
+
+    def unreadable(prompts, references, others):
+        asked.append(len(prompts))
+        return [None] * len(prompts)
+
+    full = run_ladder(mock_ladder, {"judge": unreadable}).measures["judge"]
+    assert sum(asked) == 3 * n and full.calls_saved == 0
+    asked.clear()
+    stopped = run_ladder(mock_ladder, {"judge": CostlyMeasure(unreadable, chunk=4)}).measures["judge"]
+    # it stops after the first chunk of 4 that leaves fewer than half the ladder's pairs to be scored, on the first rung
+    assert sum(asked) == min(a for a in range(4, n + 4, 4) if (n - a) * 2 < n) and max(asked) == 4
+    assert stopped.status == full.status == "invalid"
+    assert f"only 0 of {sum(asked)} asked 'self' pairs could be scored" in stopped.reason, stopped.reason
+    assert stopped.calls_saved == 3 * n - sum(asked) and "stopped asking" in stopped.reason
+    assert stopped.rungs["self"].failures == sum(asked) and stopped.rungs["other_prompt"].failures == 0
+
+
+def test_a_costly_measure_that_can_be_scored_gets_the_full_ladder_and_the_same_numbers(mock_ladder):
+    readable = set(mock_ladder.reference[::2])
+
+    def half_unreadable(prompts, references, others):  # every other prompt unreadable: still scoreable, never stopped
+        return [rouge_l_f1(r, o) if r in readable else None for r, o in zip(references, others)]
+
+    plain = run_ladder(mock_ladder, {"m": lexical, "h": half_unreadable})
+    costly = run_ladder(mock_ladder, {"m": CostlyMeasure(lexical, chunk=3), "h": CostlyMeasure(half_unreadable, chunk=3)})
+    for name in ("m", "h"):
+        assert costly.measures[name].calls_saved == 0
+        assert costly.measures[name].model_dump() == plain.measures[name].model_dump()
 
 
 def replay_file(tmp_path, prompts, texts, resamples=None):

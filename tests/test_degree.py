@@ -165,6 +165,19 @@ def test_saturation_is_flagged_where_the_curve_stops_rising() -> None:
     assert summary.kendall_tau > 0.3
 
 
+def test_the_bases_constructed_zeros_do_not_narrow_the_saturation_spread() -> None:
+    def row(student: str, budget: int, value: float, ci: float | None) -> DoseObservation:
+        low, high = (None, None) if ci is None else (value - ci, value + ci)
+        return DoseObservation(student=student, recipe=f"r{budget}", budget=budget, measure="m", value=value, ci_low=low, ci_high=high)
+
+    # the top rung is 0.1 above the next, less than the 0.14 seed spread of the trained rungs: flat within a reseed.
+    # Pooling the two bases' zero spreads would bring the spread to 0.09 and call the curve still rising.
+    rows = [row("b1", 0, 0.0, 0.0), row("b2", 0, 0.0, 0.0)]
+    rows += [row("s100a", 100, 0.5, None), row("s100b", 100, 0.7, None), row("s300a", 300, 0.6, None), row("s300b", 300, 0.8, None)]
+    summary = summarise_measure(rows, resamples=50)
+    assert summary.saturates and summary.saturation_dose == 100
+
+
 def test_true_dose_scales() -> None:
     row = DoseObservation(student="a", recipe="r", budget=300, fraction=0.5, measure="m", value=0.0)
     assert true_dose(row, "budget") == pytest.approx(math.log1p(150)) and true_dose(row, "fraction") == 0.5

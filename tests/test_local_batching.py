@@ -9,7 +9,7 @@ import pytest
 from distillscope.errors import GenerationError, UserError
 from distillscope.models import llamacpp_threads
 from distillscope.models.llamacpp_batch import common_prefix_length
-from distillscope.models.llamacpp_threads import ThreadPolicy, auto_threads
+from distillscope.models.llamacpp_threads import StepTuner, ThreadPolicy, auto_threads
 from distillscope.models.registry import load_model
 from distillscope.runner.answers import requests_for
 from distillscope.runner.runner import Runner
@@ -141,6 +141,53 @@ def test_threads_leave_busy_cores_alone(monkeypatch):
     adaptive = ThreadPolicy(None)
     monkeypatch.setattr(llamacpp_threads, "runnable_elsewhere", lambda: 0)
     assert adaptive.refresh(force=True) and adaptive.current == 4
+
+
+def test_the_step_tuner_keeps_the_faster_thread_count_per_step_size_and_looks_again():
+    tuner = StepTuner()
+    seconds = {(1, 2): 0.020, (1, 1): 0.010, (8, 2): 0.030, (8, 1): 0.050}  # one sequence: 1 thread; eight: both
+
+    def step(tokens: int) -> int:
+        threads = tuner.choose(tokens, 2)
+        tuner.record(tokens, threads, seconds[tokens, threads])
+        return threads
+
+    assert tuner.single_token_threads(2) == 2  # nothing measured yet: the policy's count
+    tried = [step(1) for _ in range(2 * StepTuner.TRIALS)]
+    assert tried == [2] * StepTuner.TRIALS + [1] * StepTuner.TRIALS  # each option timed, the policy's first
+    assert [step(1) for _ in range(5)] == [1] * 5 and tuner.single_token_threads(2) == 1
+    assert {step(8) for _ in range(2 * StepTuner.TRIALS)} == {1, 2} and [step(8) for _ in range(5)] == [2] * 5
+    later = [step(1) for _ in range(StepTuner.RETRY + 1)]
+    assert later[: StepTuner.RETRY - 5] == [1] * (StepTuner.RETRY - 5) and 2 in later  # the loser is timed again
+    assert tuner.choose(1, 1) == 1  # one core: nothing to choose
+
+
+@pytest.mark.slow
+def test_switching_threads_between_steps_changes_no_answer(smol):
+    from distillscope.models.llamacpp_batch import BatchEngine
+    from distillscope.models.llamacpp_jobs import capture_job
+
+    class Alternating(StepTuner):  # the worst case for numerics: a different count on every step
+        def __init__(self) -> None:
+            super().__init__()
+            self.steps = 0
+
+        def choose(self, tokens: int, most: int) -> int:
+            self.steps += 1
+            return 1 + self.steps % 2
+
+    model = smol[3]
+    llama = model.llama()
+    requests = _requests(QUESTIONS, max_tokens=(12,))
+    jobs = [capture_job(llama, lambda m, r=r: model._call(m, r)) for r in requests]
+    answers = {}
+    for name, tuner in (("fixed", None), ("alternating", Alternating())):
+        engine = BatchEngine(llama, 3, model.n_ctx, 2, tuner=tuner)
+        try:
+            answers[name] = [r.tokens for r in engine.run(jobs)]
+        finally:
+            engine.close()
+    assert answers["alternating"] == answers["fixed"]
 
 
 def test_common_prefix_length():

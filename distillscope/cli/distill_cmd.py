@@ -13,6 +13,7 @@ import typer
 from distillscope.cli.distill_options import Epochs, MaxLength, NTest, NTrain, Pool, Student, Teacher, TestSeed
 from distillscope.cli.options import MaxTokens, Progress, Seed, Store, Suite
 from distillscope.indist.registry import help_text as adversary_help
+from distillscope.models.llamacpp_threads import prepare_openmp_for_training
 
 app = typer.Typer(
     help="Black-box LoRA distillation of a student toward a teacher, measured before and after.",
@@ -49,6 +50,7 @@ def distill(
     """Distill STUDENT toward TEACHER with LoRA on a query budget, and measure similarity and advantage before and after."""
     if ctx.invoked_subcommand is not None:
         return
+    prepare_openmp_for_training()  # before torch or llama.cpp loads libgomp
     from distillscope.app import distill as session
     from distillscope.cli.show_distill import print_before_after
 

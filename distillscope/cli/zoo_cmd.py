@@ -50,6 +50,9 @@ def build(
 ) -> None:
     """Build the zoo (or finish a cut build, reusing every answer, checkpoint and model already made)."""
     from distillscope.errors import UserError
+    from distillscope.models.llamacpp_threads import prepare_openmp_for_training
+
+    prepare_openmp_for_training()  # before torch or llama.cpp loads libgomp
     from distillscope.extras import require
     from distillscope.runner.runner import Runner
     from distillscope.runner.store import ResponseStore

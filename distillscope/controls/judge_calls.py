@@ -21,6 +21,7 @@ from distillscope.controls.judges import (
     pairwise_control,
     plain_identity_answers,
 )
+from distillscope.controls.ladder import CostlyMeasure
 from distillscope.indist.pairwise import ABSTAIN_BELOW, JUDGE_SAMPLING, LOGPROB_MAX_TOKENS, _clip
 from distillscope.judges.judge import CONFLICT_LOGPROB_MAX_TOKENS, JudgeMode, JudgeOutcome, item_id, read_conflict, run_judge
 from distillscope.judges.logprob import choice_probabilities
@@ -37,7 +38,10 @@ if TYPE_CHECKING:
 
 
 def rse_measure(runner: AnswerRunner[Model], judge: Model, template: str = "rse", mode: JudgeMode = "auto") -> Measure:
-    """The RSE judge as a ladder measure: {'rse': mean of aspects, 'rse.style': ..., ...} per pair, None if unreadable."""
+    """The RSE judge as a ladder measure: {'rse': mean of aspects, 'rse.style': ..., ...} per pair, None if unreadable.
+
+    A CostlyMeasure: the ladder asks it 8 pairs at a time (one batch of a local judge) and stops once it cannot be scored.
+    """
 
     def measure(prompts: Sequence[Prompt], references: Sequence[str], others: Sequence[str]) -> dict[str, list[float | None]]:
         result = evaluate_rse(runner, judge, prompts, references, others, template=template, swap_n=0, mode=mode)
@@ -46,7 +50,7 @@ def rse_measure(runner: AnswerRunner[Model], judge: Model, template: str = "rse"
             out[f"rse.{aspect}"] = [pair.scores[aspect] if pair.scores else None for pair in result.pairs]
         return out
 
-    return measure
+    return CostlyMeasure(measure, chunk=8)
 
 
 def pairwise_callable(runner: AnswerRunner[Model], judge: Model, mode: JudgeMode = "auto") -> PairwiseJudge:

@@ -48,6 +48,7 @@ __all__ = [
     "MIN_SCORED",
     "RESAMPLE_TEMPERATURE",
     "VALID_AUC",
+    "CostlyMeasure",
     "LadderSet",
     "Measure",
     "Scores",
@@ -118,8 +119,12 @@ def _judgement(
     n = len(rungs["self"].scores)
     for name in ("other_prompt", "self"):
         scored = rungs[name].summary.n
+        asked = scored + rungs[name].failures
+        if asked == 0:  # never asked: a CostlyMeasure stopped on the other rung, whose count is the reason
+            continue
         if scored < min(MIN_SCORED, n) or scored * 2 < n:
-            return "invalid", f"only {scored} of {n} '{name}' pairs could be scored (unreadable judge answers?)"
+            of = f"{asked} asked" if asked < n else str(n)
+            return "invalid", f"only {scored} of {of} '{name}' pairs could be scored (unreadable judge answers?)"
     use_resample = (
         asked_resample > 0
         and rungs["resample"].summary.n >= min(MIN_SCORED, asked_resample)
@@ -147,13 +152,15 @@ def measure_control(
     threshold: float = VALID_AUC,
     seed: int = 0,
     resamples: int = 2000,
+    self_asked: Sequence[bool] | None = None,
+    other_asked: Sequence[bool] | None = None,
 ) -> MeasureControl:
-    """One measure's rungs, AUCs and validity."""
+    """One measure's rungs, AUCs and validity (`*_asked`: which pairs were asked; every one by default)."""
     everywhere = [True] * len(self_scores)
     rungs = {
-        "self": _rung(self_scores, everywhere, seed),
+        "self": _rung(self_scores, self_asked or everywhere, seed),
         "resample": _rung(resample_scores, resample_asked, seed),
-        "other_prompt": _rung(other_scores, everywhere, seed),
+        "other_prompt": _rung(other_scores, other_asked or everywhere, seed),
     }
     auc23 = auc_with_ci(rungs["resample"].scores, rungs["other_prompt"].scores, seed, resamples) if any(resample_asked) else None
     auc13 = auc_with_ci(rungs["self"].scores, rungs["other_prompt"].scores, seed, resamples)
@@ -175,26 +182,104 @@ def _as_named(name: str, output: Scores | dict[str, Scores]) -> dict[str, Scores
     return dict(output) if isinstance(output, dict) else {name: list(output)}
 
 
+class CostlyMeasure:
+    """A measure whose every pair costs a model call (a judge): the ladder asks it `chunk` prompts at a time.
+
+    After each chunk of the `self` and `other_prompt` rungs the ladder checks
+    whether the measure can still have enough readable pairs to be judged at
+    all (MIN_SCORED and half the ladder); once it cannot, whatever the
+    remaining answers say, the measure is invalid and no further pair is asked.
+    The stop is exact, not statistical: it decides nothing the full ladder
+    would not. Issue 25: a built-in judge that cannot follow the RSE format
+    used to cost 60 calls (and as many re-asks) before the ladder said so.
+    """
+
+    def __init__(self, measure: Measure, chunk: int = 8) -> None:
+        self.measure, self.chunk = measure, max(1, chunk)
+
+    def __call__(self, prompts: Sequence[Prompt], references: Sequence[str], others: Sequence[str]) -> Scores | dict[str, Scores]:
+        return self.measure(prompts, references, others)
+
+
+def _cannot_be_scored(scores: dict[str, Scores], asked: int, n: int) -> bool:
+    """True when even if every pair not yet asked were readable, each named measure would fail the readability rule."""
+    if not scores:
+        return False
+    best = [sum(v is not None for v in values) + (n - asked) for values in scores.values()]
+    return all(b < min(MIN_SCORED, n) or b * 2 < n for b in best)
+
+
+def _rung_texts(ladder: LadderSet, rung: str) -> Sequence[str | None]:
+    if rung == "resample":
+        return ladder.resample
+    return ladder.reference if rung == "self" else ladder.other_prompt
+
+
+def _ask_rungs(
+    name: str, measure: Measure, ladder: LadderSet, keep: list[int]
+) -> tuple[dict[str, dict[str, Scores]], dict[str, list[bool]]]:
+    """Each rung's scores (rung -> measure key -> scores aligned with the prompts) and which pairs were asked.
+
+    A CostlyMeasure is asked chunk by chunk and stops at the first rung on which it can no longer be scored.
+    """
+    n = len(ladder.prompts)
+    chunk = measure.chunk if isinstance(measure, CostlyMeasure) else n
+    scores: dict[str, dict[str, Scores]] = {}
+    asked: dict[str, list[bool]] = {}
+    stopped = False
+    for rung in ("self", "other_prompt", "resample"):
+        indices = keep if rung == "resample" else list(range(n))
+        texts = _rung_texts(ladder, rung)
+        asked[rung] = [False] * n
+        scores[rung] = {}
+        for start in range(0, len(indices), chunk) if not stopped else ():
+            part = indices[start : start + chunk]
+            out = _as_named(
+                name, measure([ladder.prompts[i] for i in part], [ladder.reference[i] for i in part], [texts[i] or "" for i in part])
+            )
+            for key, values in out.items():
+                for position, value in zip(part, values):
+                    scores[rung].setdefault(key, [None] * n)[position] = value
+            for i in part:
+                asked[rung][i] = True
+            if rung != "resample" and chunk < n and _cannot_be_scored(scores[rung], sum(asked[rung]), n):
+                stopped = True
+                break
+    keys = next((list(s) for s in scores.values() if s), [name])
+    for rung in scores:
+        for key in keys:
+            scores[rung].setdefault(key, [None] * n)
+    return scores, asked
+
+
 def run_ladder(
     ladder: LadderSet, measures: dict[str, Measure], threshold: float = VALID_AUC, seed: int = 0, resamples: int = 2000
 ) -> LadderResult:
     """Score every measure on every rung and judge its validity for this run."""
     n = len(ladder.prompts)
-    asked = [text is not None for text in ladder.resample]
-    keep = [i for i in range(n) if asked[i]]
+    resample_there = [text is not None for text in ladder.resample]
+    keep = [i for i in range(n) if resample_there[i]]
     controls: dict[str, MeasureControl] = {}
     for name, measure in measures.items() if n else ():  # no prompts: nothing checked (is_valid says None)
-        on_self = _as_named(name, measure(ladder.prompts, ladder.reference, ladder.reference))
-        on_other = _as_named(name, measure(ladder.prompts, ladder.reference, ladder.other_prompt))
-        on_resample: dict[str, Scores] = {key: [None] * n for key in on_self}
-        if keep:
-            resampled = [text for i in keep if (text := ladder.resample[i]) is not None]  # `keep`: the ones there
-            partial = _as_named(name, measure([ladder.prompts[i] for i in keep], [ladder.reference[i] for i in keep], resampled))
-            for key, values in partial.items():
-                for position, value in zip(keep, values):
-                    on_resample.setdefault(key, [None] * n)[position] = value
-        for key in on_self:
-            controls[key] = measure_control(key, on_self[key], on_resample[key], on_other[key], asked, threshold, seed, resamples)
+        scores, asked = _ask_rungs(name, measure, ladder, keep)
+        not_asked = (n - sum(asked["self"])) + (n - sum(asked["other_prompt"])) + (len(keep) - sum(asked["resample"]))
+        for key in scores["self"]:
+            control = measure_control(
+                key,
+                scores["self"][key],
+                scores["resample"][key],
+                scores["other_prompt"][key],
+                asked["resample"],
+                threshold,
+                seed,
+                resamples,
+                self_asked=asked["self"],
+                other_asked=asked["other_prompt"],
+            )
+            if not_asked:
+                control.reason += f"; the ladder stopped asking once it could not be scored: {not_asked} pairs not judged"
+                control.calls_saved = not_asked
+            controls[key] = control
     return LadderResult(
         n_prompts=n,
         prompt_ids=[p.id for p in ladder.prompts],

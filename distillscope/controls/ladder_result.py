@@ -56,6 +56,8 @@ class MeasureControl(BaseModel):
     status: Status = "invalid"  # never left at this default: `status_from_valid` sets it from `valid` when absent
     #: P(rung 2 > rung 3 on the same prompt), with a Wilson interval: shown beside the pooled AUC, decides nothing
     within_prompt: Estimate | None = None
+    #: pairs the ladder did not ask because the measure could no longer be scored (a CostlyMeasure's early stop)
+    calls_saved: int = 0
 
     @model_validator(mode="before")
     @classmethod

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from distillscope.degree.result import DoseCurveSummary, DoseObservation
+from distillscope.stats import se_from_interval
 
 ALPHA = 0.05
 DETECTION_SHARE = 0.8
@@ -77,18 +78,20 @@ def summarise_measure(rows: Sequence[DoseObservation], resamples: int = RESAMPLE
 def _saturation(rows: Sequence[DoseObservation], points: list[tuple[float, float, float | None]]) -> tuple[bool, float | None]:
     """Saturated: the top dose's mean is no more than the seed spread above the next dose's mean.
 
-    The seed spread is the pooled sd of the values among seeds of one dose (and the CIs' half-widths where a dose
-    has one seed), so a curve that rises less than a reseed moves it counts as flat."""
+    The seed spread is the pooled sd of the values among seeds of one dose (and the CIs' standard errors where a
+    dose has one seed), so a curve that rises less than a reseed moves it counts as flat. Dose 0 (the base) is
+    left out of the spread: its margins against itself are zero by construction, and pooling those zeros would
+    shrink the spread and call a curve still rising within noise "not saturated"."""
     if len(points) < 3:
         return False, None
     spreads = []
     for dose, _, _ in points:
-        values = [r.value for r in rows if r.teacher_answers == dose]
-        if len(values) > 1:
-            spreads.append(float(np.std(values, ddof=1)))
-        spreads += [
-            (r.ci_high - r.ci_low) / 2 / 1.96 for r in rows if r.teacher_answers == dose and r.ci_low is not None and r.ci_high is not None
-        ]
+        if dose <= 0:
+            continue
+        at = [r for r in rows if r.teacher_answers == dose]
+        if len(at) > 1:
+            spreads.append(float(np.std([r.value for r in at], ddof=1)))
+        spreads += [se_from_interval(r.ci_low, r.ci_high) for r in at if r.ci_low is not None and r.ci_high is not None]
     spread = float(np.sqrt(np.mean(np.square(spreads)))) if spreads else 0.0
     top = points[-1][1]
     if top - points[-2][1] > spread:

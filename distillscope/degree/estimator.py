@@ -31,9 +31,9 @@ import numpy as np
 
 from distillscope.degree.curve import DoseCurve
 from distillscope.degree.result import DegreeEstimate, DegreeResult, DoseObservation, RangeStatus, Series
+from distillscope.stats import se_from_interval
 
 RESAMPLES = 400
-Z95 = 1.959964
 
 
 def left_out_for(calibration: Sequence[DoseObservation], student: DoseObservation) -> list[str]:
@@ -82,8 +82,7 @@ def _value_draws(
             draws[b] = table[:, rng.integers(0, n, n)].mean(axis=1)
     else:
         for j, o in enumerate(everyone):
-            sd = (o.ci_high - o.ci_low) / (2 * Z95) if o.ci_low is not None and o.ci_high is not None else 0.0
-            draws[:, j] = o.value + rng.normal(0.0, sd, resamples)
+            draws[:, j] = o.value + rng.normal(0.0, se_from_interval(o.ci_low, o.ci_high), resamples)
     return draws[:, :-1], draws[:, -1]
 
 

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from distillscope.stats import Estimate
+from distillscope.stats import Estimate, se_from_interval
 
 if TYPE_CHECKING:
     from distillscope.attribution.answers import AnswerTable
@@ -96,8 +96,7 @@ def _from_interval(estimate: Estimate | None, n: int) -> Summary | list[float]:
     """A margin's estimate as a Summary: its 95% interval read back as a standard error (none: no value)."""
     if estimate is None or estimate.mean is None:
         return []
-    se = 0.0 if estimate.low is None or estimate.high is None else (estimate.high - estimate.low) / (2 * 1.96)
-    return Summary(value=float(estimate.mean), se=se, n_prompts=n)
+    return Summary(value=float(estimate.mean), se=se_from_interval(estimate.low, estimate.high), n_prompts=n)
 
 
 class AdversaryGain:

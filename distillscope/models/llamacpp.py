@@ -35,7 +35,7 @@ from distillscope.extras import require
 from distillscope.models.base import BlockingModel
 from distillscope.models.fingerprint import file_fingerprint
 from distillscope.models.gguf_file import check_gguf, has_chat_template
-from distillscope.models.llamacpp_threads import ThreadPolicy, prepare_openmp
+from distillscope.models.llamacpp_threads import StepTuner, ThreadPolicy, prepare_openmp
 from distillscope.models.prompt_format import QA_STOP, render_qa_frame
 from distillscope.models.spec import ModelSpec
 from distillscope.types import Completion, GenerationRequest
@@ -71,6 +71,7 @@ class LlamaCppModel(BlockingModel):
             raise UserError(f"mode={self.mode_option!r} is not a llama.cpp mode", f"use one of {', '.join(MODES)}")
         self.n_ctx = spec.opt_int("n_ctx", 2048) or 2048
         self.threads = ThreadPolicy(spec.opt_int("n_threads"))
+        self.tuner = StepTuner()  # shared by the batched engine (which times its steps) and the single stream
         # `batch_size` is the decoding width; the runner's batches are larger so slots refill within a call
         self.width = self.batch_size
         self.batch_size = self.width * REFILL_CHUNKS if self.width > 1 else 1
@@ -133,7 +134,7 @@ class LlamaCppModel(BlockingModel):
 
         llama = self.llama()
         if self._engine is None:
-            self._engine = BatchEngine(llama, self.width, self.n_ctx, self.n_threads, threads=self.threads)
+            self._engine = BatchEngine(llama, self.width, self.n_ctx, self.n_threads, threads=self.threads, tuner=self.tuner)
         return self._engine
 
     @property
@@ -179,8 +180,9 @@ class LlamaCppModel(BlockingModel):
         top_k = request.sampling.top_logprobs
         llama = self.llama(logits_all=bool(top_k))
         context = getattr(llama, "_ctx", None)  # the single-stream context follows the thread count too
-        if context is not None:
-            require("llama_cpp").llama_set_n_threads(context.ctx, self.n_threads, self.n_threads)
+        if context is not None:  # single-token steps on what the batched engine found faster, prompts on every thread
+            decode = self.n_threads if self.threads.fixed is not None else self.tuner.single_token_threads(self.n_threads)
+            require("llama_cpp").llama_set_n_threads(context.ctx, decode, self.n_threads)
         try:
             out = self._call(llama, request)
         except ValueError as exc:  # e.g. the prompt does not fit the context window

@@ -28,12 +28,14 @@ product flips a near tie (measured in benchmarks/local_batching.py).
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from distillscope.errors import GenerationError, UserError
 from distillscope.models.llamacpp_jobs import DecodeJob, DecodeResult, multibyte_tail
+from distillscope.models.llamacpp_threads import StepTuner
 
 #: shorter common prefixes are not worth a sequence copy
 MIN_SHARED_PREFIX = 16
@@ -71,12 +73,14 @@ class BatchEngine:
     single-stream path (log-probabilities).
     """
 
-    def __init__(self, llama: Any, width: int, n_ctx: int, n_threads: int, threads: Any = None) -> None:
+    def __init__(self, llama: Any, width: int, n_ctx: int, n_threads: int, threads: Any = None, tuner: StepTuner | None = None) -> None:
         import llama_cpp
 
         self._lib = llama_cpp
         self.llama, self.width, self.n_ctx = llama, width, n_ctx
         self.threads = threads  # a ThreadPolicy, looked at again during long runs
+        self.n_threads, self._threads_now = n_threads, n_threads
+        self.tuner: StepTuner | None = tuner  # one thread or all, per step size (None: always the policy's count)
         # One KV stream of n_ctx cells per sequence, as the single-stream context has. A unified cell pool would
         # share a copied prefix without copying it, but the cells' placement changes the attention's summation
         # order: measured on SmolLM2, 3 of 7 greedy answers matched single-stream with a unified pool, 6 of 7 without.
@@ -125,7 +129,22 @@ class BatchEngine:
             pass
 
     def set_threads(self, n_threads: int) -> None:
-        self._lib.llama_set_n_threads(self.ctx, n_threads, n_threads)
+        if n_threads != self._threads_now:
+            self._lib.llama_set_n_threads(self.ctx, n_threads, n_threads)
+            self._threads_now = n_threads
+
+    def _decode_timed(self) -> int:
+        """One llama_decode on the thread count the tuner picks for a step of this size (the policy's when fixed)."""
+        tokens = int(self.batch.n_tokens)
+        most = self.threads.current if self.threads is not None else self.n_threads
+        tune = self.tuner is not None and (self.threads is None or self.threads.fixed is None)
+        chosen = self.tuner.choose(tokens, most) if tune and self.tuner is not None else most
+        self.set_threads(chosen)
+        started = time.perf_counter()
+        status = int(self._lib.llama_decode(self.ctx, self.batch))
+        if tune and self.tuner is not None:
+            self.tuner.record(tokens, chosen, time.perf_counter() - started)
+        return status
 
     # --- the loop -------------------------------------------------------------------------------
 
@@ -144,10 +163,10 @@ class BatchEngine:
         try:
             while queue or any(s.job is not None for s in slots):
                 self._admit(queue, slots, jobs)
-                if self.threads is not None and self.threads.refresh():
-                    self.set_threads(self.threads.current)
+                if self.threads is not None:
+                    self.threads.refresh()
                 outputs = self._fill_batch(slots)
-                status = self._lib.llama_decode(self.ctx, self.batch)
+                status = self._decode_timed()
                 if status != 0:
                     raise GenerationError(f"llama.cpp could not decode a batch (status {status}; KV cache of {self.kv_cells} cells)")
                 for slot, index in outputs:

@@ -12,8 +12,17 @@ the very thread they wait for). Two defaults keep it standing:
   the other processes that are running right now (the kernel's count of
   runnable tasks in /proc/loadavg, sampled while our own threads sleep),
   looked at again every few seconds of decoding;
-- OpenMP threads that wait passively (`OMP_WAIT_POLICY=PASSIVE`) instead of
-  spinning, set before llama.cpp is first loaded unless the user set it.
+- OpenMP threads that wait passively (`OMP_WAIT_POLICY=PASSIVE`) after a
+  short spin (`GOMP_SPINCOUNT`, `DECODE_SPIN`) instead of spinning without
+  bound, set before llama.cpp is first loaded unless the user set it; a
+  process that trains with torch waits without the spin.
+
+- per decoding step, one thread or all of them, whichever has decoded a step
+  of that size faster in this process (`StepTuner`): on 2 cores a small
+  model's single-sequence step is faster on one thread, since its matrices
+  are too small to pay for a barrier after every operation (measured idle:
+  SmolLM2-135M 73 tok/s on one thread, 40 on two; Gemma-3-270m 47 and 38;
+  Qwen2.5-0.5B 25.5 and 26), while wide batched steps want every core.
 
 `n_threads=` in the spec fixes the count and turns the adaptation off.
 """
@@ -28,9 +37,25 @@ from pathlib import Path
 RECHECK_SECONDS = 2.0
 
 
+#: iterations an OpenMP thread spins in a barrier before it sleeps: llama.cpp meets a barrier after every operation,
+#: microseconds apart on a small model, and waking a sleeping thread for each cost SmolLM2-135M two thirds of its
+#: speed (measured idle, 2 threads: 37 tok/s passive, 106 with this spin, 112 spinning without bound)
+DECODE_SPIN = "10000"
+
+
 def prepare_openmp() -> None:
-    """Passive OpenMP waiting for llama.cpp's threads; must run before `llama_cpp` is imported (a user's setting wins)."""
+    """OpenMP waiting for llama.cpp's threads: passive after a short spin. Must run before `llama_cpp` (or torch)
+    first loads libgomp, which reads it once per process; a user's setting, or `prepare_openmp_for_training`'s, wins."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    os.environ.setdefault("GOMP_SPINCOUNT", DECODE_SPIN)
+
+
+def prepare_openmp_for_training() -> None:
+    """Passive waiting without the spin, for a process that trains with torch (`distill`, `zoo build`): torch's
+    LoRA steps keep two threads on a busy machine, and there the spin costs them (measured beside one competing
+    process: 5.6 s a step passive, 8.1 with the spin; benchmarks/omp_wait_policy.py). Call it before anything loads."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    os.environ.setdefault("GOMP_SPINCOUNT", "0")
 
 
 def available_cores() -> int:
@@ -91,3 +116,54 @@ class ThreadPolicy:
         new = auto_threads()
         changed, self._current = new != self._current, new
         return changed
+
+
+def _bucket(tokens: int) -> int:
+    """Steps of similar size share a measurement: 1, 2, 3-4, 5-8, 9-16, ... tokens."""
+    return max(0, (max(1, tokens) - 1).bit_length())
+
+
+class StepTuner:
+    """Per step size, whether one thread or the policy's count decodes faster here, from timed steps.
+
+    Each option is timed on `TRIALS` steps of a size before the faster one
+    (by median) is kept; after `RETRY` further steps of that size the other is
+    tried again, since the machine's load moves. ggml splits each operation's
+    output rows between threads, so the thread count changes the time of a
+    step, never its numbers (tested: greedy answers identical).
+    """
+
+    TRIALS = 3
+    RETRY = 256
+
+    def __init__(self) -> None:
+        self._times: dict[tuple[int, int], list[float]] = {}
+        self._since: dict[int, int] = {}  # steps of a size since its options were last compared
+
+    def choose(self, tokens: int, most: int) -> int:
+        """Threads for a step of `tokens` tokens, `most` being the policy's count."""
+        if most <= 1:
+            return 1
+        bucket = _bucket(tokens)
+        for option in (most, 1):  # each option's first trials, the policy's count first
+            if len(self._times.get((bucket, option), ())) < self.TRIALS:
+                return option
+        self._since[bucket] = self._since.get(bucket, 0) + 1
+        if self._since[bucket] > self.RETRY:  # measure both again: the load may have changed
+            self._since[bucket] = 0
+            self._times[(bucket, most)], self._times[(bucket, 1)] = [], []
+            return most
+        return min((most, 1), key=lambda option: sorted(self._times[(bucket, option)])[self.TRIALS // 2])
+
+    def record(self, tokens: int, threads: int, seconds: float) -> None:
+        times = self._times.setdefault((_bucket(tokens), threads), [])
+        if len(times) < self.TRIALS:
+            times.append(seconds)
+
+    def single_token_threads(self, most: int) -> int:
+        """The count for single-token steps once measured (the single-stream path's decode), else `most`."""
+        bucket = _bucket(1)
+        measured = [option for option in (most, 1) if len(self._times.get((bucket, option), ())) >= self.TRIALS]
+        if most <= 1 or len(measured) < 2:
+            return most
+        return min(measured, key=lambda option: sorted(self._times[(bucket, option)])[self.TRIALS // 2])
