@@ -90,7 +90,8 @@ def engine_run(model, jobs, width: int, reuse: bool = True) -> tuple[float, list
     from distillscope.models.llamacpp_threads import StepTuner
 
     tuner = StepTuner()  # fresh each run: the exploration of thread counts is part of the cost
-    engine = llamacpp_batch.BatchEngine(model.llama(), width, model.n_ctx, model.n_threads, threads=model.threads, tuner=tuner)
+    cores = len(os.sched_getaffinity(0))  # every core, each step on one thread or all as the tuner finds faster
+    engine = llamacpp_batch.BatchEngine(model.llama(), width, model.n_ctx, cores, tuner=tuner)
     try:
         started = time.perf_counter()
         results = engine.run(jobs)
@@ -147,7 +148,7 @@ def step_cost(model, widths=(1, 2, 4, 8, 16, 32), steps: int = 30) -> dict:  # n
 
     llama = model.llama()
     tokens = llama.tokenize(" ".join(PROMPTS * 4).encode(), add_bos=True)
-    engine = llamacpp_batch.BatchEngine(llama, max(widths), 256, model.n_threads)
+    engine = llamacpp_batch.BatchEngine(llama, max(widths), 256, len(os.sched_getaffinity(0)))  # every core, fixed
     out: dict = {}
     try:
         for width in widths:
@@ -222,13 +223,6 @@ def judge_row(model, answers: list[str], calls: int) -> dict:
     }
 
 
-class OneThreadDecode:
-    """A tuner stand-in that puts the single stream's token steps on one thread (its prompts stay on all)."""
-
-    def single_token_threads(self, most: int) -> int:
-        return 1
-
-
 def bench_model(name: str, args: argparse.Namespace) -> dict:
     from distillscope.models.llamacpp import DEFAULT_WIDTH
     from distillscope.models.llamacpp_jobs import capture_job
@@ -239,14 +233,14 @@ def bench_model(name: str, args: argparse.Namespace) -> dict:
     reqs = requests(args.prompts, args.max_tokens)
     jobs = [capture_job(llama, lambda m, r=r: model._call(m, r)) for r in reqs]
     row: dict = {"model": name, "threads": model.n_threads, "load_before": load_avg()}
-    seconds, single = single_stream(model, reqs)
-    tokens = sum(c.completion_tokens for c in single)
-    # the baseline is the best single stream: on 2 cores a small model decodes one sequence faster on one thread
-    saved, model.tuner = model.tuner, OneThreadDecode()
-    one_seconds, _ = single_stream(model, reqs)
-    model.tuner = saved
-    row["single_tok_s_all_threads"] = round(tokens / seconds, 2)
-    row["single_tok_s_one_thread"] = round(tokens / one_seconds, 2)
+    # the baseline is the best single stream, on every core or on one (a small model's single stream can be faster
+    # on one thread); each on a fixed count, so neither depends on what the automatic count saw at that moment
+    cores = len(os.sched_getaffinity(0))
+    for label, count in (("all_threads", cores), ("one_thread", 1)):
+        fixed = load_model(f"builtin/{name}?batch_size=1&n_threads={count}")
+        seconds, single = single_stream(fixed, reqs)
+        row[f"single_tok_s_{label}"] = round(sum(c.completion_tokens for c in single) / seconds, 2)
+        del fixed
     row["single_tok_s"] = max(row["single_tok_s_all_threads"], row["single_tok_s_one_thread"])
     _, reference, _ = engine_run(model, jobs, 1)  # the engine at width 1: token ids of the single-stream answers
     row["engine_w1_equals_single"] = sum(text_of(model, r) == c.text for r, c in zip(reference, single)) / len(single)

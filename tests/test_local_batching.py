@@ -8,7 +8,7 @@ import pytest
 
 from distillscope.errors import GenerationError, UserError
 from distillscope.models import llamacpp_threads
-from distillscope.models.llamacpp_batch import common_prefix_length
+from distillscope.models.llamacpp_jobs import common_prefix_length
 from distillscope.models.llamacpp_threads import StepTuner, ThreadPolicy, auto_threads
 from distillscope.models.registry import load_model
 from distillscope.runner.answers import requests_for

@@ -1,29 +1,26 @@
 """Several sequences decoded together in one llama.cpp context (continuous batching).
 
-One decoding step of a small model on a CPU reads every weight once whatever
-the number of sequences in the step, so decoding W sequences side by side
-costs little more than decoding one: the step is bound by memory traffic,
-not arithmetic, until W grows large. `BatchEngine` keeps up to `width`
-sequences in one llama.cpp context (one sequence id and KV stream per
-slot); when a sequence finishes, the next prompt takes its slot at once
-(continuous refill), its prompt tokens riding in the same `llama_decode`
-calls as the others' next tokens.
+`BatchEngine` keeps up to `width` sequences in one llama.cpp context (one
+sequence id and KV stream per slot) and hands their next tokens to one
+`llama_decode` call; when a sequence finishes, the next prompt takes its slot
+at once (continuous refill). What a step of W sequences costs against a step
+of one on this machine's CPU kernels, and so the most batching can gain, is
+measured in docs/local-models.md; each step runs on one thread or all,
+whichever the `StepTuner` found faster for steps of its size.
 
 Shared prefixes are computed once: the engine keeps one extra sequence
 holding the longest common token prefix of the prompts it was given (a
 judge template's constant rubric, the chat template's system header) and
-each new sequence starts from a copy of it (`llama_memory_seq_cp`, a
-memory copy of the prefix's KV stream, far cheaper than computing it).
-The prefix stays between calls, so the next batch of judge prompts skips it
-too. `prefill_tokens` / `reused_tokens` count what was computed and saved.
+each new sequence starts from a copy of it (`llama_memory_seq_cp`, far
+cheaper than computing it). The prefix stays between calls.
+`prefill_tokens` / `reused_tokens` count what was computed and saved.
 
 Every answer follows llama-cpp-python's own `create_completion` rules token
 by token (end-of-generation tokens, stop strings in list order, the
 multi-byte guard, max_tokens cut to the context window), and sampled
-requests use the same sampler chain and seed as the single-stream path, so
-batch width never changes what an answer means: greedy answers agree with
-single-stream ones except where floating-point order in a bigger matrix
-product flips a near tie (measured in benchmarks/local_batching.py).
+requests use the same sampler chain and seed as the single-stream path:
+greedy answers agree with single-stream ones except where floating-point
+order in a bigger matrix product flips a near tie (benchmarks/local_batching.py).
 """
 
 from __future__ import annotations
@@ -34,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from distillscope.errors import GenerationError, UserError
-from distillscope.models.llamacpp_jobs import DecodeJob, DecodeResult, multibyte_tail
+from distillscope.models.llamacpp_jobs import DecodeJob, DecodeResult, common_prefix_length, multibyte_tail
 from distillscope.models.llamacpp_threads import StepTuner
 
 #: shorter common prefixes are not worth a sequence copy
@@ -55,14 +52,6 @@ class _Slot:
     sampler: Any = None
     multibyte_fix: int = 0
     reused: int = 0
-
-
-def common_prefix_length(a: list[int], b: list[int]) -> int:
-    n = min(len(a), len(b))
-    for i in range(n):
-        if a[i] != b[i]:
-            return i
-    return n
 
 
 class BatchEngine:

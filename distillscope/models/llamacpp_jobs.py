@@ -98,3 +98,12 @@ def capture_job(llama: Any, call: Any) -> DecodeJob:
         seed=int(settings["seed"]),
         sampler={k: v for k, v in settings.items() if k in SAMPLER_ARGUMENTS and v is not None},
     )
+
+
+def common_prefix_length(a: list[int], b: list[int]) -> int:
+    """How many leading tokens two token lists share."""
+    n = min(len(a), len(b))
+    for i in range(n):
+        if a[i] != b[i]:
+            return i
+    return n
