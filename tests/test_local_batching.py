@@ -4,6 +4,8 @@ Runs the smallest built-in (SmolLM2-135M, about 100 MB, packaged with the
 `local` extra) on a few short prompts; skipped where it is not installed.
 """
 
+import os
+
 import pytest
 
 from distillscope.errors import GenerationError, UserError
@@ -188,6 +190,22 @@ def test_switching_threads_between_steps_changes_no_answer(smol):
         finally:
             engine.close()
     assert answers["alternating"] == answers["fixed"]
+
+
+def test_openmp_waits_after_a_short_spin_except_where_torch_trains_and_the_user_setting_wins(monkeypatch):
+    for name in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT"):
+        monkeypatch.delenv(name, raising=False)
+    llamacpp_threads.prepare_openmp()
+    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE" and os.environ["GOMP_SPINCOUNT"] == llamacpp_threads.DECODE_SPIN
+    monkeypatch.delenv("GOMP_SPINCOUNT")
+    llamacpp_threads.prepare_openmp_for_training()  # a training command, first thing
+    llamacpp_threads.prepare_openmp()  # then the llama.cpp backend loads: the training setting stays
+    assert os.environ["GOMP_SPINCOUNT"] == "0"
+    monkeypatch.setenv("GOMP_SPINCOUNT", "123")
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    llamacpp_threads.prepare_openmp_for_training()
+    llamacpp_threads.prepare_openmp()
+    assert (os.environ["OMP_WAIT_POLICY"], os.environ["GOMP_SPINCOUNT"]) == ("ACTIVE", "123")  # the user's own
 
 
 def test_common_prefix_length():
