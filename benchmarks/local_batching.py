@@ -126,7 +126,11 @@ def first_difference_margin(llama, prompt: list[int], ref: list[int], other: lis
 
 
 def prefill_rate(model, n_tokens: int = 384) -> float:  # noqa: ANN001
+    import llama_cpp
+
     llama = model.llama()
+    cores = len(os.sched_getaffinity(0))  # every core, fixed: not the automatic count of the moment
+    llama_cpp.llama_set_n_threads(llama._ctx.ctx, cores, cores)
     text = " ".join(PROMPTS * 8)
     tokens = llama.tokenize(text.encode(), add_bos=True)[:n_tokens]
     llama.reset()
@@ -340,7 +344,9 @@ def main() -> None:
         from distillscope.models.registry import load_model
 
         for name in args.models.split(","):
-            print(json.dumps({"model": name, "load": load_avg(), **step_cost(load_model(f"builtin/{name}"))}, indent=1), flush=True)
+            model = load_model(f"builtin/{name}")
+            row = {"model": name, "load": load_avg(), **step_cost(model), "prefill_tok_s": round(prefill_rate(model), 1)}
+            print(json.dumps(row, indent=1), flush=True)
         return
     args.widths = [int(w) for w in args.widths.split(",")]
     report: dict = {"cores": os.cpu_count(), "load_start": load_avg(), "models": [], "loaded": []}
