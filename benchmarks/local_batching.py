@@ -44,6 +44,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from local_backend import PROMPTS as BASE_PROMPTS  # noqa: E402
 
+from distillscope.models.llamacpp_threads import StepTuner, available_cores  # noqa: E402
+
 #: the single-stream benchmark's prompts, and six more so a batch of 8 refills
 PROMPTS = [
     *BASE_PROMPTS,
@@ -87,11 +89,8 @@ def engine_run(model, jobs, width: int, reuse: bool = True) -> tuple[float, list
 
     saved = llamacpp_batch.MIN_SHARED_PREFIX
     llamacpp_batch.MIN_SHARED_PREFIX = saved if reuse else 10**9
-    from distillscope.models.llamacpp_threads import StepTuner
-
-    tuner = StepTuner()  # fresh each run: the exploration of thread counts is part of the cost
-    cores = len(os.sched_getaffinity(0))  # every core, each step on one thread or all as the tuner finds faster
-    engine = llamacpp_batch.BatchEngine(model.llama(), width, model.n_ctx, cores, tuner=tuner)
+    # every core, each step on one thread or all as a fresh tuner finds faster (its exploration is part of the cost)
+    engine = llamacpp_batch.BatchEngine(model.llama(), width, model.n_ctx, available_cores(), tuner=StepTuner())
     try:
         started = time.perf_counter()
         results = engine.run(jobs)
@@ -129,7 +128,7 @@ def prefill_rate(model, n_tokens: int = 384) -> float:  # noqa: ANN001
     import llama_cpp
 
     llama = model.llama()
-    cores = len(os.sched_getaffinity(0))  # every core, fixed: not the automatic count of the moment
+    cores = available_cores()  # every core, fixed: not the automatic count of the moment
     llama_cpp.llama_set_n_threads(llama._ctx.ctx, cores, cores)
     text = " ".join(PROMPTS * 8)
     tokens = llama.tokenize(text.encode(), add_bos=True)[:n_tokens]
@@ -152,7 +151,7 @@ def step_cost(model, widths=(1, 2, 4, 8, 16, 32), steps: int = 30) -> dict:  # n
 
     llama = model.llama()
     tokens = llama.tokenize(" ".join(PROMPTS * 4).encode(), add_bos=True)
-    engine = llamacpp_batch.BatchEngine(llama, max(widths), 256, len(os.sched_getaffinity(0)))  # every core, fixed
+    engine = llamacpp_batch.BatchEngine(llama, max(widths), 256, available_cores())  # every core, fixed
     out: dict = {}
     try:
         for width in widths:
@@ -239,7 +238,7 @@ def bench_model(name: str, args: argparse.Namespace) -> dict:
     row: dict = {"model": name, "threads": model.n_threads, "load_before": load_avg()}
     # the baseline is the best single stream, on every core or on one (a small model's single stream can be faster
     # on one thread); each on a fixed count, so neither depends on what the automatic count saw at that moment
-    cores = len(os.sched_getaffinity(0))
+    cores = available_cores()
     for label, count in (("all_threads", cores), ("one_thread", 1)):
         fixed = load_model(f"builtin/{name}?batch_size=1&n_threads={count}")
         seconds, single = single_stream(fixed, reqs)
@@ -281,7 +280,8 @@ def probe(args: argparse.Namespace) -> None:
     from distillscope.models.registry import load_model
 
     if args.probe_old:  # the old settings: all cores, OpenMP's own waiting, one sequence at a time
-        os.environ.pop("OMP_WAIT_POLICY", None)
+        for name in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT"):  # the parent's settings, inherited: libgomp's own instead
+            os.environ.pop(name, None)
         llamacpp.prepare_openmp = lambda: None
         spec = f"builtin/{args.probe}?batch_size=1&n_threads={os.cpu_count()}"
     else:

@@ -71,7 +71,9 @@ class LlamaCppModel(BlockingModel):
             raise UserError(f"mode={self.mode_option!r} is not a llama.cpp mode", f"use one of {', '.join(MODES)}")
         self.n_ctx = spec.opt_int("n_ctx", 2048) or 2048
         self.threads = ThreadPolicy(spec.opt_int("n_threads"))
-        self.tuner = StepTuner()  # shared by the batched engine (which times its steps) and the single stream
+        # one thread or all per step size, shared by the batched engine (which times its steps) and the single stream;
+        # none where n_threads= fixes the count
+        self.tuner = StepTuner() if self.threads.fixed is None else None
         # `batch_size` is the decoding width; the runner's batches are larger so slots refill within a call
         self.width = self.batch_size
         self.batch_size = self.width * REFILL_CHUNKS if self.width > 1 else 1
@@ -156,7 +158,6 @@ class LlamaCppModel(BlockingModel):
             llama = self.llama()
             jobs = [capture_job(llama, lambda m, r=requests[i]: self._call(m, r)) for i in batched]
             engine = self.engine()
-            engine.set_threads(self.n_threads)
             for i, result in zip(batched, engine.run(jobs)):
                 completions[i] = Completion(
                     text=result.text.strip() if self.mode == "completion" else result.text,
@@ -181,7 +182,7 @@ class LlamaCppModel(BlockingModel):
         llama = self.llama(logits_all=bool(top_k))
         context = getattr(llama, "_ctx", None)  # the single-stream context follows the thread count too
         if context is not None:  # single-token steps on what the batched engine found faster, prompts on every thread
-            decode = self.n_threads if self.threads.fixed is not None else self.tuner.single_token_threads(self.n_threads)
+            decode = self.tuner.single_token_threads(self.n_threads) if self.tuner is not None else self.n_threads
             require("llama_cpp").llama_set_n_threads(context.ctx, decode, self.n_threads)
         try:
             out = self._call(llama, request)

@@ -69,7 +69,7 @@ class BatchEngine:
         self.llama, self.width, self.n_ctx = llama, width, n_ctx
         self.threads = threads  # a ThreadPolicy, looked at again during long runs
         self.n_threads, self._threads_now = n_threads, n_threads
-        self.tuner: StepTuner | None = tuner  # one thread or all, per step size (None: always the policy's count)
+        self.tuner = tuner  # one thread or all, per step size (None, as with a fixed n_threads=: always the count given)
         # One KV stream of n_ctx cells per sequence, as the single-stream context has. A unified cell pool would
         # share a copied prefix without copying it, but the cells' placement changes the attention's summation
         # order: measured on SmolLM2, 3 of 7 greedy answers matched single-stream with a unified pool, 6 of 7 without.
@@ -123,16 +123,15 @@ class BatchEngine:
             self._threads_now = n_threads
 
     def _decode_timed(self) -> int:
-        """One llama_decode on the thread count the tuner picks for a step of this size (the policy's when fixed)."""
-        tokens = int(self.batch.n_tokens)
+        """One llama_decode on the thread count the tuner picks for a step of this size (the policy's without one)."""
+        tokens, tuner = int(self.batch.n_tokens), self.tuner
         most = self.threads.current if self.threads is not None else self.n_threads
-        tune = self.tuner is not None and (self.threads is None or self.threads.fixed is None)
-        chosen = self.tuner.choose(tokens, most) if tune and self.tuner is not None else most
+        chosen = tuner.choose(tokens, most) if tuner is not None else most
         self.set_threads(chosen)
         started = time.perf_counter()
         status = int(self._lib.llama_decode(self.ctx, self.batch))
-        if tune and self.tuner is not None:
-            self.tuner.record(tokens, chosen, time.perf_counter() - started)
+        if tuner is not None:
+            tuner.record(tokens, chosen, time.perf_counter() - started)
         return status
 
     # --- the loop -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ CPU-bound process holds one of the cores, the thread that shares that core
 runs only part of the time and every barrier waits for it: measured on two
 cores, Qwen2.5-0.5B fell from 26 to 1.4-3.5 tok/s with one competing
 `while 1: pass` (the other threads spin while they wait, taking time from
-the very thread they wait for). Two defaults keep it standing:
+the very thread they wait for). Three defaults keep it standing:
 
 - threads = the cores this process may run on (`os.sched_getaffinity`) minus
   the other processes that are running right now (the kernel's count of
@@ -15,14 +15,14 @@ the very thread they wait for). Two defaults keep it standing:
 - OpenMP threads that wait passively (`OMP_WAIT_POLICY=PASSIVE`) after a
   short spin (`GOMP_SPINCOUNT`, `DECODE_SPIN`) instead of spinning without
   bound, set before llama.cpp is first loaded unless the user set it; a
-  process that trains with torch waits without the spin.
-
+  process that trains with torch waits without the spin;
 - per decoding step, one thread or all of them, whichever has decoded a step
-  of that size faster in this process (`StepTuner`): on 2 cores a small
-  model's single-sequence step is faster on one thread, since its matrices
-  are too small to pay for a barrier after every operation (measured idle:
-  SmolLM2-135M 73 tok/s on one thread, 40 on two; Gemma-3-270m 47 and 38;
-  Qwen2.5-0.5B 25.5 and 26), while wide batched steps want every core.
+  of that size faster in this process (`StepTuner`). Without the spin (a
+  training process) a small model's single-sequence step is faster on one
+  thread of two, its matrices too small to pay for waking a thread at every
+  barrier (measured idle: SmolLM2-135M 73 tok/s on one thread, 40 on two;
+  Gemma-3-270m 47 and 38; Qwen2.5-0.5B 25.5 and 26); with the spin two
+  threads win (SmolLM2 101 tok/s), and wide batched steps want every core.
 
 `n_threads=` in the spec fixes the count and turns the adaptation off.
 """
@@ -146,14 +146,14 @@ class StepTuner:
             return 1
         bucket = _bucket(tokens)
         for option in (most, 1):  # each option's first trials, the policy's count first
-            if len(self._times.get((bucket, option), ())) < self.TRIALS:
+            if not self._timed(bucket, option):
                 return option
         self._since[bucket] = self._since.get(bucket, 0) + 1
         if self._since[bucket] > self.RETRY:  # measure both again: the load may have changed
             self._since[bucket] = 0
             self._times[(bucket, most)], self._times[(bucket, 1)] = [], []
             return most
-        return min((most, 1), key=lambda option: sorted(self._times[(bucket, option)])[self.TRIALS // 2])
+        return self._faster(bucket, most)
 
     def record(self, tokens: int, threads: int, seconds: float) -> None:
         times = self._times.setdefault((_bucket(tokens), threads), [])
@@ -163,7 +163,13 @@ class StepTuner:
     def single_token_threads(self, most: int) -> int:
         """The count for single-token steps once measured (the single-stream path's decode), else `most`."""
         bucket = _bucket(1)
-        measured = [option for option in (most, 1) if len(self._times.get((bucket, option), ())) >= self.TRIALS]
-        if most <= 1 or len(measured) < 2:
+        if most <= 1 or not (self._timed(bucket, most) and self._timed(bucket, 1)):
             return most
-        return min(measured, key=lambda option: sorted(self._times[(bucket, option)])[self.TRIALS // 2])
+        return self._faster(bucket, most)
+
+    def _timed(self, bucket: int, option: int) -> bool:
+        return len(self._times.get((bucket, option), ())) >= self.TRIALS
+
+    def _faster(self, bucket: int, most: int) -> int:
+        """The option with the lower median time, both being timed."""
+        return min((most, 1), key=lambda option: sorted(self._times[(bucket, option)])[self.TRIALS // 2])
