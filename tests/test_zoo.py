@@ -121,6 +121,8 @@ def test_errors_are_one_line(cli, tmp_path):
     blocker.write_text("x")
     code, _, err = build(cli, blocker / "zoo")
     assert code == 2 and err.startswith("error: ") and len(err.strip().splitlines()) == 1
+    code, _, err = build(cli, tmp_path / "zoo", "--serve", "vllm")
+    assert code == 2 and "--serve vllm" in err and "hf, llamacpp" in err and len(err.strip().splitlines()) == 1
     from distillscope.errors import UserError
     from distillscope.probes.suite import load_default_suite
     from distillscope.zoo.sharegpt_teacher import split_sharegpt
@@ -193,3 +195,66 @@ def test_attribution_on_a_small_zoo_holds_what_the_construction_guarantees(cli, 
     accusations = [p["false_accusation"] for p in sorted(result["curve"], key=lambda p: p["alpha"])]
     assert accusations == sorted(accusations)  # Holm at a larger alpha rejects a superset
     assert "false accusation" in stdout and "not counted" in stdout
+
+
+@pytest.mark.slow
+def test_a_student_of_a_built_in_base_is_served_by_llama_cpp_with_its_adapter(tmp_path):
+    """`--serve llamacpp`: the base answers as the built-in GGUF, the student as the
+    same GGUF plus its exported LoRA adapter; a rebuild reuses the answers and the adapter file."""
+    pytest.importorskip("llama_cpp")
+    from distillscope.models.builtin import builtin_status
+    from distillscope.runner.runner import Runner
+    from distillscope.runner.store import ResponseStore
+    from distillscope.zoo.build import build_zoo
+    from distillscope.zoo.recipes import small_plan
+    from distillscope.zoo.spec import StudentPlan
+
+    if builtin_status("smollm2-135m-instruct") != "ready":
+        pytest.skip("the SmolLM2 built-in is not installed")
+    zoo = tmp_path / "zoo"
+    base = "builtin/smollm2-135m-instruct"
+    plan = small_plan(zoo).model_copy(
+        update={
+            "students": [
+                StudentPlan(name="smollm2-base", base=base, teacher=None, budget=None, kind="base"),
+                StudentPlan(name="smollm2-qwen-8", base=base, teacher="qwen", budget=8, kind="distilled"),
+            ],
+            "lora": small_plan(zoo).lora.model_copy(update={"epochs": 3, "learning_rate": 1e-3}),
+        }
+    )
+    store = tmp_path / "store.sqlite"
+    logs: list[str] = []
+    with Runner(ResponseStore(store)) as runner:
+        manifest = build_zoo(plan, zoo, runner, str(store), logs.append)
+    student = next(s for s in manifest.students if s.name == "smollm2-qwen-8")
+    assert student.spec.startswith(f"{base}?lora=") and student.base == base
+    adapter = Path(student.spec.split("lora=")[1])
+    assert adapter.is_file() and adapter.parent == zoo / "students" / "smollm2-qwen-8"
+    stamp = adapter.stat().st_mtime_ns
+    from distillscope.runner.store.admin import model_identity
+
+    reader = ResponseStore(store)
+    texts = {s.name: sorted((r["prompt_id"], r["text"]) for r in reader.iter_responses(model_identity(s.spec))) for s in manifest.students}
+    assert len(texts["smollm2-qwen-8"]) == len(texts["smollm2-base"]) > 0
+    assert texts["smollm2-qwen-8"] != texts["smollm2-base"]  # the adapter is applied
+    logs.clear()
+    with Runner(ResponseStore(store)) as runner:
+        build_zoo(plan, zoo, runner, str(store), logs.append)
+    assert adapter.stat().st_mtime_ns == stamp
+    assert all(" 0 generated" in line for line in logs if line.startswith("[stage 4/5]")), logs
+
+
+def test_test_answers_can_be_longer_than_the_training_answers(cli, tmp_path):
+    """--test-max-tokens changes the test answers (and the fingerprint), never the training: every training is reused."""
+    code, _, err = build(cli, tmp_path / "zoo")
+    assert code == 0, err
+    before = read_manifest(tmp_path / "zoo")
+    code, _, err = build(cli, tmp_path / "zoo", "--test-max-tokens", "20")
+    assert code == 0, err
+    after = read_manifest(tmp_path / "zoo")
+    assert (before.sampling.max_tokens, after.sampling.max_tokens) == (12, 20)
+    assert after.fingerprint != before.fingerprint
+    lines = stage_lines(err)
+    assert not any("step" in line and "[stage 3/5]" in line for line in lines)  # nothing trained again
+    assert all(" 0 generated" in line for line in lines if line.startswith("[stage 2/5]"))
+    assert any("generated" in line and " 0 generated" not in line for line in lines if line.startswith("[stage 4/5]"))

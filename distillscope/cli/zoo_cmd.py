@@ -27,6 +27,10 @@ def build(
     max_tokens: Annotated[
         Optional[int], typer.Option("--max-tokens", min=8, help="answer length, training and test (default 40; 96 with --dose)")
     ] = None,
+    test_max_tokens: Annotated[
+        Optional[int],
+        typer.Option("--test-max-tokens", min=8, help="test answers' length where it differs from --max-tokens (training answers)"),
+    ] = None,
     seeds: Annotated[
         Optional[int],
         typer.Option("--seeds", min=1, help="students per budget-300 recipe (default 1; 2 for --small): 2 doubles the build time"),
@@ -46,6 +50,13 @@ def build(
         Optional[list[Path]],
         typer.Option("--reuse", help="another zoo whose finished trainings of the same students are reused (repeat); only read"),
     ] = None,
+    serve: Annotated[
+        str,
+        typer.Option(
+            "--serve",
+            help="how students and bases answer: hf (merged model in transformers) or llamacpp (built-in GGUF + LoRA adapter)",
+        ),
+    ] = "hf",
     progress: bool = False,
 ) -> None:
     """Build the zoo (or finish a cut build, reusing every answer, checkpoint and model already made)."""
@@ -57,8 +68,10 @@ def build(
     from distillscope.runner.runner import Runner
     from distillscope.runner.store import ResponseStore
     from distillscope.zoo.build import build_zoo
-    from distillscope.zoo.recipes import real_plan, small_plan
+    from distillscope.zoo.recipes import SERVE_BACKENDS, real_plan, small_plan
 
+    if serve not in SERVE_BACKENDS:
+        raise UserError(f"--serve {serve} is not a way to serve the zoo", f"use one of {', '.join(SERVE_BACKENDS)}")
     if quick and not dose:
         raise UserError("--quick is a dose zoo's plan", "add --dose, or leave out --quick")
     for other in reuse or []:
@@ -75,12 +88,15 @@ def build(
         if small:
             plan = small_dose_plan(zoo_dir, seeds or 2)
         elif quick:
-            plan = quick_dose_plan(max_tokens or 40, threads, seeds or 2)
+            plan = quick_dose_plan(max_tokens or 40, threads, seeds or 2, serve)
         else:
-            plan = dose_plan(max_tokens or 96, threads, seeds or 2)
+            plan = dose_plan(max_tokens or 96, threads, seeds or 2, serve)
     else:
-        plan = small_plan(zoo_dir, seeds or 2) if small else real_plan(max_tokens or 40, threads, seeds or 1)
-    plan = plan.model_copy(update={"reuse": [p.expanduser().resolve() for p in reuse or []]})
+        plan = small_plan(zoo_dir, seeds or 2) if small else real_plan(max_tokens or 40, threads, seeds or 1, serve)
+    update: dict = {"reuse": [p.expanduser().resolve() for p in reuse or []]}
+    if test_max_tokens is not None and test_max_tokens != plan.max_tokens:
+        update["test_max_tokens"] = test_max_tokens
+    plan = plan.model_copy(update=update)
     log = lambda message: typer.echo(message, err=True)  # noqa: E731
     with Runner(ResponseStore(store_path), show_progress=progress) as runner:
         manifest = build_zoo(plan, zoo_dir, runner, str(store_path), log)

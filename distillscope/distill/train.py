@@ -104,6 +104,35 @@ def _batches(torch: ModuleType, encoded: list[dict], batch_size: int, pad_id: in
         yield torch.tensor(ids), torch.tensor(labels), torch.tensor(mask)
 
 
+#: transformers model types whose causal-LM head is `lm_head(hidden)` (with `final_logit_softcapping` where set)
+PLAIN_HEADS = frozenset({"llama", "gemma", "gemma2", "gemma3_text", "qwen2", "qwen3", "mistral", "phi3"})
+
+
+def answer_loss(torch: ModuleType, model: Any, ids: Any, mask: Any, labels: Any) -> Any:
+    """The model's own causal-LM loss, with the output head applied to the answer tokens alone.
+
+    Why: a small model's output head dominates its cost. gemma-3-270m's (a 262k vocabulary × 640,
+    tied to its embedding) is about 60% of its forward FLOPs, and `model(labels=...)` applies it at
+    every position, prompt and padding included, though only answer tokens carry loss. Here the
+    backbone runs as usual and the head (with the model's logit soft-capping, if any) only where a
+    label is; the loss is the same mean cross-entropy, equal up to float rounding (a test checks).
+    Only architectures whose head is known to be a plain projection (plus Gemma's soft-capping) take this
+    path; any other falls back to its own forward, since some scale their logits in ways not repeated here.
+    """
+    causal = model.get_base_model() if hasattr(model, "get_base_model") else model
+    backbone, head = getattr(causal, "model", None), causal.get_output_embeddings()
+    if backbone is None or head is None or getattr(causal.config, "model_type", None) not in PLAIN_HEADS:
+        return model(input_ids=ids, attention_mask=mask, labels=labels).loss
+    hidden = backbone(input_ids=ids, attention_mask=mask).last_hidden_state
+    targets = labels[:, 1:]
+    keep = targets != -100
+    logits = head(hidden[:, :-1][keep])
+    cap = getattr(causal.config, "final_logit_softcapping", None)
+    if cap:
+        logits = torch.tanh(logits / cap) * cap
+    return torch.nn.functional.cross_entropy(logits.float(), targets[keep])
+
+
 def _target_modules(model: Any) -> list[str] | str:
     names = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
     wanted = [m for m in ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj") if m in names]
@@ -177,7 +206,7 @@ def train_lora(
                 continue  # already trained before the checkpoint
             if max_steps is not None and step >= max_steps:
                 break
-            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+            loss = answer_loss(torch, model, ids, mask, labels)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -188,13 +217,7 @@ def train_lora(
                 _save_checkpoint(torch, peft, model, optimizer, checkpoint, fingerprint, step, losses)
     adapter_dir, merged_dir = out_dir / "adapter", out_dir / "merged"
     model.save_pretrained(adapter_dir)
-    merged = model.merge_and_unload()
-    if getattr(merged, "hf_quantizer", None) is not None:  # GGUF weights were dequantised on load: the merge is plain fp32
-        merged.hf_quantizer = None
-        if hasattr(merged.config, "quantization_config"):
-            del merged.config.quantization_config
-    merged.save_pretrained(merged_dir)
-    tokenizer.save_pretrained(merged_dir)
+    save_merged(model, tokenizer, merged_dir)
     report = TrainingReport(
         steps=step,
         examples=len(encoded),
@@ -209,6 +232,17 @@ def train_lora(
     if max_steps is None:
         finished.write_text(report.model_dump_json(indent=1), encoding="utf-8")
     return report
+
+
+def save_merged(model: Any, tokenizer: Any, merged_dir: Path) -> None:
+    """The LoRA merged into its base, saved as a plain transformers directory that `hf/<dir>` serves."""
+    merged = model.merge_and_unload()
+    if getattr(merged, "hf_quantizer", None) is not None:  # GGUF weights were dequantised on load: the merge is plain fp32
+        merged.hf_quantizer = None
+        if hasattr(merged.config, "quantization_config"):
+            del merged.config.quantization_config
+    merged.save_pretrained(merged_dir)
+    tokenizer.save_pretrained(merged_dir)
 
 
 def _save_checkpoint(

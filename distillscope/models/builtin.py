@@ -20,6 +20,7 @@ from pathlib import Path
 from distillscope.errors import MissingExtraError, ModelFileError, UserError
 from distillscope.extras import pip_command
 from distillscope.models.llamacpp import LlamaCppModel
+from distillscope.models.llamacpp_lora import with_lora
 from distillscope.models.spec import ModelSpec
 
 
@@ -206,8 +207,8 @@ class BuiltinModel(LlamaCppModel):
 
     @classmethod
     def transformers_name(cls, spec: ModelSpec) -> str | None:
-        """The transformers backend knows the built-in names."""
-        return spec.name
+        """The transformers backend knows the built-in names (not with a LoRA adapter on top: it would load the base alone)."""
+        return None if spec.opt_str("lora") else spec.name
 
     @classmethod
     def family(cls, spec: ModelSpec) -> str | None:
@@ -228,7 +229,7 @@ class BuiltinModel(LlamaCppModel):
         return self.spec.model_copy(update={"options": options}).identity(self.operational_options)
 
     def fingerprint(self) -> str | None:
-        return builtin_fingerprint(self.info.name)
+        return with_lora(builtin_fingerprint(self.info.name), self.lora_path())
 
     def model_path(self) -> Path:
         if self._path is None:

@@ -5,7 +5,9 @@ Models with a chat template are asked through chat completion. Base models
 plain completion inside a question/answer frame (`prompt_format`).
 
 Options: `mode` = chat | completion | auto (default: auto, from the GGUF's
-metadata), `n_ctx` (default 2048, per sequence), `batch_size` (sequences
+metadata), `lora` (a llama.cpp LoRA adapter GGUF applied on top: a student
+trained here, written by `distill/gguf_lora.py`; in the store key with its
+file's fingerprint), `n_ctx` (default 2048, per sequence), `batch_size` (sequences
 decoded together, default `DEFAULT_WIDTH`; 1 = one at a time), `n_threads`
 (default: the free cores, re-read while decoding; see llamacpp_threads.py).
 
@@ -35,6 +37,7 @@ from distillscope.extras import require
 from distillscope.models.base import BlockingModel
 from distillscope.models.fingerprint import file_fingerprint
 from distillscope.models.gguf_file import check_gguf, has_chat_template
+from distillscope.models.llamacpp_lora import with_lora
 from distillscope.models.llamacpp_threads import StepTuner, ThreadPolicy, prepare_openmp
 from distillscope.models.prompt_format import QA_STOP, render_qa_frame
 from distillscope.models.spec import ModelSpec
@@ -49,7 +52,7 @@ REFILL_CHUNKS = 4
 
 class LlamaCppModel(BlockingModel):
     provider = "llamacpp"
-    identity_options = frozenset({"mode"})
+    identity_options = frozenset({"mode", "lora"})
     operational_options = frozenset({"n_ctx", "n_threads", "batch_size", "verbose"})
     # Not in `auto` judge mode: llama.cpp gives log-probabilities only with `logits_all`, which keeps
     # the logits of every prompt position over the whole vocabulary (151k for Qwen2.5). Measured in
@@ -61,8 +64,8 @@ class LlamaCppModel(BlockingModel):
 
     @classmethod
     def transformers_name(cls, spec: ModelSpec) -> str | None:
-        """A GGUF file: transformers reads it too."""
-        return spec.name if spec.name.endswith(".gguf") else None
+        """A GGUF file: transformers reads it too (not with a LoRA adapter on top: transformers would load the base alone)."""
+        return spec.name if spec.name.endswith(".gguf") and not spec.opt_str("lora") else None
 
     def __init__(self, spec: ModelSpec) -> None:
         super().__init__(spec)
@@ -86,9 +89,14 @@ class LlamaCppModel(BlockingModel):
     def model_path(self) -> Path:
         return Path(self.spec.name).expanduser()
 
+    def lora_path(self) -> Path | None:
+        """The LoRA adapter GGUF the spec names, if any."""
+        lora = self.spec.opt_str("lora")
+        return Path(lora).expanduser() if lora else None
+
     def fingerprint(self) -> str | None:
         """Size, mtime and head/tail hash of the GGUF: a replaced file gets new store keys."""
-        return file_fingerprint(check_gguf(self.model_path()))
+        return with_lora(file_fingerprint(check_gguf(self.model_path())), self.lora_path())
 
     @property
     def mode(self) -> str:
@@ -104,6 +112,8 @@ class LlamaCppModel(BlockingModel):
         prepare_openmp()
         require("llama_cpp", purpose="the llama.cpp backend")
         check_gguf(self.model_path())
+        if self.lora_path() is not None:
+            check_gguf(self.lora_path())
 
     def llama(self, logits_all: bool = False) -> Any:
         """Load the weights once, on first use (again with `logits_all` the first time log-probabilities are asked for)."""
@@ -112,6 +122,7 @@ class LlamaCppModel(BlockingModel):
                 prepare_openmp()
                 llama_cpp = require("llama_cpp", purpose="the llama.cpp backend")
                 path = check_gguf(self.model_path())
+                lora = self.lora_path()
                 self._llama = None  # the old contexts go before the new ones are made
                 if self._engine is not None:
                     self._engine.close()
@@ -124,6 +135,7 @@ class LlamaCppModel(BlockingModel):
                         n_threads_batch=self.n_threads,
                         verbose=self.spec.opt_bool("verbose"),
                         logits_all=logits_all,
+                        lora_path=str(check_gguf(lora)) if lora else None,
                     )
                     self._logits_all = logits_all
                 except (ValueError, RuntimeError) as exc:

@@ -32,6 +32,7 @@ from typing import Any
 
 from distillscope.errors import GenerationError, UserError
 from distillscope.models.llamacpp_jobs import DecodeJob, DecodeResult, common_prefix_length, multibyte_tail
+from distillscope.models.llamacpp_lora import apply_lora
 from distillscope.models.llamacpp_threads import StepTuner
 
 #: shorter common prefixes are not worth a sequence copy
@@ -95,6 +96,7 @@ class BatchEngine:
                 f"llama.cpp could not make a context for {width} sequences of {n_ctx} tokens (out of memory?)",
                 "lower batch_size= or n_ctx= in the model spec",
             )
+        apply_lora(llama, self.ctx)  # a LoRA the Llama applies to its own context applies here too
         self.mem = llama_cpp.llama_get_memory(self.ctx)
         self.batch = llama_cpp.llama_batch_init(DECODE_BATCH, 0, width + 1)
         self.vocab = llama._model.vocab

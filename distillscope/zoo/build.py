@@ -23,12 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from distillscope.distill.acquisition import acquire
-from distillscope.distill.train import train_lora
+from distillscope.distill.train import TrainingReport, train_lora
 from distillscope.probes.suite import ProbeSuite, canonical_jsonl, nested_sample
 from distillscope.types import Prompt, SamplingParams, canonical_json, sha256_hex
 from distillscope.zoo.spec import MANIFEST_FILE, REFERENCES, ZooManifest, ZooPlan, ZooSampling, ZooStudent
 
 if TYPE_CHECKING:
+    from distillscope.models.base import Model
     from distillscope.runner.runner import Runner
     from distillscope.types import Response
 
@@ -95,7 +96,7 @@ def _test_set(plan: ZooPlan, suite: ProbeSuite, zoo_dir: Path, clock: _Clock) ->
     path = zoo_dir / f"test_prompts-{sha256_hex(data.decode('utf-8'))[:12]}.jsonl"
     if not path.exists():
         path.write_bytes(data)
-    spec = write_replay(zoo_dir / "replay", [(p, replay[p.id]) for p in sharegpt_test] + chat_train, plan.max_tokens)
+    spec = write_replay(zoo_dir / "replay", [(p, replay[p.id]) for p in sharegpt_test] + chat_train, test_length(plan))
     clock(
         1,
         f"{len(sharegpt_test)} ShareGPT + {len(identity)} identity test prompts in {path.name}; "
@@ -150,10 +151,15 @@ def _training_data(
     return data
 
 
+def test_length(plan: ZooPlan) -> int:
+    """The test answers' max_tokens: the training answers' unless the plan sets its own."""
+    return plan.test_max_tokens or plan.max_tokens
+
+
 def _fingerprinted(dumped: dict) -> dict:
     """A plan or student dump without the dose fields where they hold their defaults: zoos built before those fields
     existed keep their fingerprints."""
-    out = {k: v for k, v in dumped.items() if not (k in ("fraction", "rest_from") and v in (1.0, None))}
+    out = {k: v for k, v in dumped.items() if not (k in ("fraction", "rest_from", "test_max_tokens") and v in (1.0, None))}
     if "students" in out:
         out["students"] = [_fingerprinted(s) for s in out["students"]]
     return out
@@ -185,7 +191,6 @@ def _train(plan: ZooPlan, zoo_dir: Path, data: dict, clock: _Clock) -> dict[str,
     """The merged model's spec per trained student."""
     from distillscope.models.hf import resolve_hf_source
     from distillscope.models.registry import load_model
-    from distillscope.models.spec import ModelSpec
 
     specs = {}
     for student in [s for s in plan.students if s.name in data]:
@@ -200,7 +205,7 @@ def _train(plan: ZooPlan, zoo_dir: Path, data: dict, clock: _Clock) -> dict[str,
 
         _reuse_training(plan.reuse, zoo_dir / "students" / student.name)
         base = load_model(student.base)
-        source, gguf_file = resolve_hf_source(ModelSpec.parse(student.base).name)
+        source, gguf_file = resolve_hf_source(type(base).transformers_name(base.spec) or base.spec.name)
         settings = plan.lora.model_copy(update={"seed": plan.lora.seed + student.seed})
         report = train_lora(
             source, gguf_file, base.mode, data[student.name], zoo_dir / "students" / student.name, settings, on_step=on_step
@@ -212,8 +217,22 @@ def _train(plan: ZooPlan, zoo_dir: Path, data: dict, clock: _Clock) -> dict[str,
         else:
             how = f"trained {report.steps} steps"
         clock(3, f"{student.name} ← {student.teacher} ({len(data[student.name])} examples): {how}")
-        specs[student.name] = f"hf/{report.merged_dir}?weights={report.fingerprint}"
+        specs[student.name] = served_student(student.base, base, report)
     return specs
+
+
+def served_student(base_spec: str, base: Model, report: TrainingReport) -> str:
+    """The trained student's spec, served by its base's backend: a llama.cpp base gets the adapter written as a GGUF
+    LoRA beside the training (once per training fingerprint), any other the merged transformers model."""
+    from distillscope.distill.gguf_lora import export_gguf_lora
+    from distillscope.models.llamacpp import LlamaCppModel
+
+    if not isinstance(base, LlamaCppModel):
+        return f"hf/{report.merged_dir}?weights={report.fingerprint}"
+    adapter = Path(report.adapter_dir).parent / f"adapter-{report.fingerprint}.gguf"
+    if not adapter.exists():
+        export_gguf_lora(Path(report.adapter_dir), base.model_path(), adapter)
+    return f"{base_spec}{'&' if '?' in base_spec else '?'}lora={adapter}"
 
 
 def build_zoo(
@@ -248,12 +267,12 @@ def build_zoo(
         )
         for s in plan.students
     ]
-    sampling = SamplingParams(max_tokens=plan.max_tokens)
+    sampling = SamplingParams(max_tokens=test_length(plan))
     for spec in list(candidates.values()) + [s.spec for s in students]:
         _answers(runner, spec, test, sampling, lambda m: clock(4, m), plan.threads)
     manifest = ZooManifest(
         store=str(store_path),
-        sampling=ZooSampling(max_tokens=plan.max_tokens),
+        sampling=ZooSampling(max_tokens=test_length(plan)),
         test_prompts=str(test_path),
         candidates=candidates,
         students=students,

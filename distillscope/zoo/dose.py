@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from distillscope.distill.train import LoraSettings
-from distillscope.zoo.recipes import CHATGPT, QWEN, SMOLLM2
+from distillscope.zoo.recipes import CHATGPT, QWEN, SMOLLM2, base_spec
 from distillscope.zoo.spec import REFERENCES, Kind, StudentPlan, ZooPlan
 
 BUDGETS = (30, 100, 300, 1000)
@@ -68,13 +68,15 @@ def dose_students(
     return out
 
 
-def dose_plan(max_tokens: int = 96, threads: int | None = None, seeds: int = 2) -> ZooPlan:
+def dose_plan(max_tokens: int = 96, threads: int | None = None, seeds: int = 2, serve: str = "hf") -> ZooPlan:
     """gemma-3-270m <- qwen on the built-in models: 160 test prompts (the attribution zoo's 100, grown by a third
     round, so its test answers at the same length are reused), 96-token answers."""
     return ZooPlan(
         candidates={QWEN: "builtin/qwen2.5-coder-0.5b-instruct", SMOLLM2: "builtin/smollm2-135m-instruct"},
         replay_candidate=CHATGPT,
-        students=dose_students("hf/gemma-3-270m", "gemma", QWEN, SMOLLM2, BUDGETS, FRACTIONS, MIX_BUDGET, SECOND_BUDGETS, seeds),
+        students=dose_students(
+            base_spec("gemma-3-270m", serve), "gemma", QWEN, SMOLLM2, BUDGETS, FRACTIONS, MIX_BUDGET, SECOND_BUDGETS, seeds
+        ),
         max_tokens=max_tokens,
         n_sharegpt_test=[32, 40, 38],
         n_identity_test=[12, 16, 22],
@@ -89,15 +91,17 @@ QUICK_BUDGETS = (30, 100, 300)
 QUICK_SECOND_BUDGETS = (300,)
 
 
-def quick_dose_plan(max_tokens: int = 40, threads: int | None = None, seeds: int = 2) -> ZooPlan:
+def quick_dose_plan(max_tokens: int = 40, threads: int | None = None, seeds: int = 2, serve: str = "hf") -> ZooPlan:
     """The dose ladder at the attribution zoo's scale (40-token answers, its 100 test prompts, budgets up to 300):
     built beside an attribution zoo with `zoo build --dose --quick --reuse ATTRIBUTION_ZOO --store ITS_STORE`, it
     costs the new rungs only (qwen at 30, the mixtures, the second seed's 100). The issue's full ladder (`dose_plan`)
     needs about 14 h on 2 cores (docs/dose.md); this one is what fits in about an hour and a half."""
     from distillscope.zoo.recipes import real_plan
 
-    attribution = real_plan(max_tokens, threads, seeds)
-    students = dose_students("hf/gemma-3-270m", "gemma", QWEN, SMOLLM2, QUICK_BUDGETS, FRACTIONS, MIX_BUDGET, QUICK_SECOND_BUDGETS, seeds)
+    attribution = real_plan(max_tokens, threads, seeds, serve)
+    students = dose_students(
+        base_spec("gemma-3-270m", serve), "gemma", QWEN, SMOLLM2, QUICK_BUDGETS, FRACTIONS, MIX_BUDGET, QUICK_SECOND_BUDGETS, seeds
+    )
     return attribution.model_copy(update={"students": students})
 
 

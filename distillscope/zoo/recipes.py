@@ -43,7 +43,19 @@ def _students(gemma: str, smollm2: str, low: int, high: int, seeds: int) -> list
     return out
 
 
-def real_plan(max_tokens: int = 40, threads: int | None = None, seeds: int = 1) -> ZooPlan:
+#: how the trained students and their bases answer: `hf` (the merged model in transformers, every zoo measured so far)
+#: or `llamacpp` (the built-in GGUF, a student as that GGUF plus its LoRA adapter: no faster for these models, since
+#: llama.cpp computes the adapter apart at every matrix; docs/local-models.md)
+SERVE_BACKENDS = ("hf", "llamacpp")
+SERVED_PROVIDER = {"llamacpp": "builtin", "hf": "hf"}
+
+
+def base_spec(name: str, serve: str) -> str:
+    """The spec of built-in base `name` served by `serve`: students are trained from the same GGUF either way."""
+    return f"{SERVED_PROVIDER[serve]}/{name}"
+
+
+def real_plan(max_tokens: int = 40, threads: int | None = None, seeds: int = 1, serve: str = "hf") -> ZooPlan:
     """The 44 test prompts of the first build (32 ShareGPT, 12 identity), grown to 100 in a second round.
 
     One seed (10 students) fits the issue's 90 minutes on 2 cores; two seeds (15 students, the zoo measured in
@@ -51,7 +63,7 @@ def real_plan(max_tokens: int = 40, threads: int | None = None, seeds: int = 1) 
     return ZooPlan(
         candidates={QWEN: "builtin/qwen2.5-coder-0.5b-instruct", SMOLLM2: "builtin/smollm2-135m-instruct"},
         replay_candidate=CHATGPT,
-        students=_students("hf/gemma-3-270m", "hf/smollm2-135m-instruct", 100, 300, seeds),
+        students=_students(base_spec("gemma-3-270m", serve), base_spec("smollm2-135m-instruct", serve), 100, 300, seeds),
         max_tokens=max_tokens,
         n_sharegpt_test=[32, 40],
         n_identity_test=[12, 16],

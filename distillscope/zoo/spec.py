@@ -29,9 +29,10 @@ class ZooSampling(BaseModel):
 
 class ZooStudent(BaseModel):
     name: str
-    #: the merged model as `hf/<dir>?weights=<fingerprint>`, or the base spec for an untouched base
+    #: the base's spec with its LoRA adapter (`builtin/<base>?lora=<dir>/adapter-<fingerprint>.gguf`), or the merged
+    #: model as `hf/<dir>?weights=<fingerprint>` (`--serve hf`), or the base spec for an untouched base
     spec: str
-    #: the base model, served by the same backend as the student (hf/)
+    #: the base model, served by the same backend as the student
     base: str
     #: the candidate that taught it; None for bases and controls
     true_teacher: str | None
@@ -68,17 +69,31 @@ class ZooManifest(BaseModel):
 
         Only a path that does not resolve as written is changed, so a spec that loads today loads the same model."""
         provider, slash, rest = spec.partition("/")
-        if not slash or provider not in LOCAL_PATH_PROVIDERS:
+        if not slash:
             return spec
         path, question, query = rest.partition("?")
+        located = self._inside(zoo, path) if provider in LOCAL_PATH_PROVIDERS else path
+        options = query.split("&") if query else []
+        for i, option in enumerate(options):
+            key, equals, value = option.partition("=")
+            if equals and key in LOCAL_PATH_OPTIONS:
+                options[i] = f"{key}={self._inside(zoo, value)}"
+        relocated = f"{provider}/{located}{question}{'&'.join(options)}"
+        return relocated if relocated != f"{provider}/{path}{question}{query}" else spec
+
+    @staticmethod
+    def _inside(zoo: Path, path: str) -> str:
+        """`path` read inside the zoo where it is relative and exists there but not from here; else as written."""
         written = Path(path).expanduser()
         if written.is_absolute() or written.exists() or not (Path(zoo) / written).exists():
-            return spec
-        return f"{provider}/{(Path(zoo) / written).resolve()}{question}{query}"
+            return path
+        return str((Path(zoo) / written).resolve())
 
 
 #: providers whose spec names a local file or directory (`models/providers.py`)
 LOCAL_PATH_PROVIDERS = ("replay", "hf", "llamacpp")
+#: spec options that name a local file (a student's LoRA adapter)
+LOCAL_PATH_OPTIONS = ("lora",)
 
 
 class StudentPlan(BaseModel):
@@ -102,8 +117,11 @@ class ZooPlan(BaseModel):
     #: which candidate the ShareGPT (ChatGPT replay) answers belong to
     replay_candidate: str = "chatgpt"
     students: list[StudentPlan]
-    #: answer length for teacher answers (training) and every test answer
+    #: answer length for teacher answers (training) and, unless `test_max_tokens` is set, every test answer
     max_tokens: int = 40
+    #: test answers' length where it differs from the training answers' (longer answers carry more style to measure;
+    #: the teachers' training answers are the build's largest cost). None: `max_tokens`, and left out of fingerprints
+    test_max_tokens: int | None = None
     #: test prompts, drawn in rounds: each round is a stratified sample of what earlier rounds left, so a grown
     #: zoo's test set contains the smaller one and every answer to it is reused
     n_sharegpt_test: list[int] = [32]

@@ -1,0 +1,100 @@
+"""A trained PEFT LoRA adapter written as a llama.cpp LoRA adapter (GGUF), so its student decodes on llama.cpp.
+
+Why: a student trained here is otherwise served by transformers on CPU, one
+fp32 forward pass per token for the whole batch, at about a quarter of the
+rate llama.cpp's batched engine reaches on the same base (docs/local-models.md).
+A zoo answers hundreds of test prompts per student, so that decoding was most
+of a zoo build. The base GGUF stays as it is; llama.cpp adds the low-rank
+update at every matrix it names. The student was trained on that same GGUF's
+weights (transformers dequantises them on load), so base and student differ
+only by the adapter, as a base and its student should.
+
+The format is llama.cpp's (what its `convert_lora_to_gguf.py` writes): the
+base's architecture, `general.type = adapter`, `adapter.type = lora`,
+`adapter.lora.alpha`, and per adapted matrix `<base tensor>.lora_a` (rank x in)
+and `<base tensor>.lora_b` (out x rank), with PEFT's scale alpha / rank.
+Written through the `gguf` package, to a temporary file renamed into place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from distillscope.errors import UserError
+from distillscope.extras import require
+
+PEFT_PREFIX = "base_model.model."
+#: architectures whose converter permutes the query and key rows (llama.cpp's rotary layout); a LoRA's B rows follow
+PERMUTED_QK = frozenset({"llama"})
+
+
+def _permute(weights: Any, n_head: int) -> Any:
+    """The query/key row order llama.cpp's converter gives a llama-architecture matrix (rows in head-sized halves)."""
+    return weights.reshape(n_head, 2, weights.shape[0] // n_head // 2, *weights.shape[1:]).swapaxes(1, 2).reshape(weights.shape)
+
+
+def _base_layout(gguf: Any, base_gguf: Path) -> tuple[str, dict[str, tuple[int, ...]], dict[str, int]]:
+    """(architecture, {tensor name: numpy-order shape}, {head counts}) of the base GGUF, read without loading weights."""
+    reader = gguf.GGUFReader(str(base_gguf))
+    arch = reader.fields["general.architecture"].contents()
+    shapes = {t.name: tuple(int(d) for d in reversed(list(t.shape))) for t in reader.tensors}
+    heads = {}
+    for key in ("attention.head_count", "attention.head_count_kv", "block_count"):
+        field = reader.fields.get(f"{arch}.{key}")
+        if field is not None:
+            heads[key] = int(field.contents())
+    return arch, shapes, heads
+
+
+def export_gguf_lora(adapter_dir: Path, base_gguf: Path, out: Path) -> Path:
+    """Write `out` from the PEFT adapter in `adapter_dir` for the base GGUF it was trained on; refuse what cannot map."""
+    gguf = require("gguf", purpose="writing a llama.cpp LoRA adapter")
+    safetensors_numpy = require("safetensors.numpy", purpose="reading a PEFT adapter")
+    config = json.loads((adapter_dir / "adapter_config.json").read_text(encoding="utf-8"))
+    if config.get("use_rslora") or config.get("use_dora"):
+        raise UserError(f"the adapter in {adapter_dir} uses rsLoRA or DoRA", "llama.cpp applies plain LoRA only; train without them")
+    rank, alpha = int(config["r"]), float(config["lora_alpha"])
+    arch, shapes, heads = _base_layout(gguf, base_gguf)
+    names = gguf.get_tensor_name_map(next(k for k, v in gguf.MODEL_ARCH_NAMES.items() if v == arch), heads.get("block_count", 0))
+    weights = safetensors_numpy.load_file(str(adapter_dir / "adapter_model.safetensors"))
+    pairs: dict[str, dict[str, Any]] = {}
+    for key, value in weights.items():
+        module, _, part = key.removeprefix(PEFT_PREFIX).rpartition(".lora_")
+        part = part.removesuffix(".weight")
+        if part not in ("A", "B"):
+            raise UserError(f"unexpected tensor {key} in {adapter_dir}", "export only a plain LoRA adapter saved by `distill`")
+        pairs.setdefault(module, {})[part] = value.astype("float32")
+    writer_path = out.with_name(f"{out.name}.partial-{os.getpid()}")
+    writer = gguf.GGUFWriter(str(writer_path), arch)
+    writer.add_type(gguf.GGUFType.ADAPTER)
+    writer.add_string("adapter.type", "lora")
+    writer.add_float32("adapter.lora.alpha", alpha)
+    for module, pair in sorted(pairs.items()):
+        target = names.get_name(module + ".weight", try_suffixes=(".weight",))
+        if target is None or target not in shapes or set(pair) != {"A", "B"}:
+            raise UserError(
+                f"the adapter's {module} has no counterpart in {base_gguf.name}", "export against the GGUF the student was trained on"
+            )
+        a, b = pair["A"], pair["B"]
+        if a.shape != (rank, shapes[target][1]) or b.shape != (shapes[target][0], rank):
+            raise UserError(
+                f"the adapter's {module} does not fit {target} {shapes[target]}", "export against the GGUF the student was trained on"
+            )
+        if arch in PERMUTED_QK and module.endswith(("q_proj", "k_proj")):
+            n_head = (
+                heads["attention.head_count"]
+                if module.endswith("q_proj")
+                else heads.get("attention.head_count_kv", heads["attention.head_count"])
+            )
+            b = _permute(b, n_head)
+        writer.add_tensor(f"{target}.lora_a", a)
+        writer.add_tensor(f"{target}.lora_b", b)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    writer_path.replace(out)
+    return out
