@@ -11,7 +11,7 @@ Two costs decide whether a zoo fits a working session on 2 CPU cores
   GGUF plus the student's adapter exported as a llama.cpp LoRA, batched by the
   llama.cpp engine (`zoo build --serve llamacpp`, the default now).
 
-    python benchmarks/zoo_costs.py --model gemma-3-270m --steps 3 --prompts 48 --max-tokens 40
+    python benchmarks/zoo_costs.py --model gemma-3-270m --steps 3 --prompts 100 --max-tokens 96
 
 The adapter is random (std 0.02 on B, about what a short LoRA training gives):
 speed does not depend on its values. Nothing is written to any store; answers
@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import statistics
 import tempfile
 import time
@@ -95,7 +96,10 @@ def serving_rates(name: str, n_prompts: int, max_tokens: int, folder: Path) -> d
     tokenizer = transformers.AutoTokenizer.from_pretrained(source, gguf_file=gguf_file)
     save_merged(model, tokenizer, folder / "merged")
     adapter = export_gguf_lora(folder / "adapter", ensure_builtin(name), folder / "adapter.gguf")
-    prompts = [p for p in load_default_suite().split("test") if (p.source or "").startswith("sharegpt")][:n_prompts]
+    # a zoo's test set: ShareGPT prompts of every length and identity questions, drawn at random (the first N
+    # ShareGPT prompts are short and even, which flatters transformers' padded batches)
+    pool = [p for p in load_default_suite().split("test") if (p.source or "").startswith("sharegpt") or p.category == "identity"]
+    prompts = random.Random(0).sample(pool, min(n_prompts, len(pool)))
     requests = requests_for(prompts, SamplingParams(max_tokens=max_tokens))
     mode = load_model(f"builtin/{name}").mode
     rates = {}
@@ -118,8 +122,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="gemma-3-270m", help="a built-in base")
     parser.add_argument("--steps", type=int, default=3)
-    parser.add_argument("--prompts", type=int, default=48)
-    parser.add_argument("--max-tokens", type=int, default=40)
+    parser.add_argument("--prompts", type=int, default=100)
+    parser.add_argument("--max-tokens", type=int, default=96)
     parser.add_argument("--only", choices=["step", "serve"], default=None)
     args = parser.parse_args()
     from distillscope.models.llamacpp_threads import prepare_openmp_for_training

@@ -356,3 +356,14 @@ def test_the_answer_only_loss_is_the_models_own_loss_and_gradient(arch):
     for name, grad in full_grads.items():
         assert torch.allclose(sliced_grads[name], grad, rtol=1e-4, atol=1e-6), name
     assert any(float(g.abs().sum()) > 0 for g in full_grads.values())
+
+
+def test_a_student_given_as_a_gguf_with_a_lora_adapter_is_not_fine_tuned_as_its_base():
+    """transformers would load the base alone: fine-tuning it would silently drop the adapter."""
+    from distillscope.distill.run import hf_spec_of
+    from distillscope.errors import UserError
+
+    assert hf_spec_of("builtin/gemma-3-270m") == "hf/gemma-3-270m"
+    with pytest.raises(UserError, match="LoRA adapter") as refused:
+        hf_spec_of("builtin/gemma-3-270m?lora=student.gguf")
+    assert "give its base" in refused.value.one_line()

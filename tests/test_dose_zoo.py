@@ -21,7 +21,7 @@ def test_the_real_dose_plan_is_the_issues_ladder() -> None:
             mix = by_name[f"gemma-qwen-300-f{f:g}{tag}"]
             assert (mix.budget, mix.fraction, mix.rest_from, mix.teacher) == (300, f, "smollm2", "qwen")
         assert {f"gemma-smollm2-100{tag}", f"gemma-smollm2-300{tag}", f"gemma-references-300{tag}"} <= set(by_name)
-    assert by_name["gemma-base"].kind == "base" and {s.base for s in plan.students} == {"hf/gemma-3-270m"}
+    assert by_name["gemma-base"].kind == "base" and {s.base for s in plan.students} == {"builtin/gemma-3-270m"}
 
 
 def test_fingerprints_of_zoos_without_dose_fields_are_unchanged() -> None:

@@ -120,3 +120,45 @@ def test_the_batched_engine_serves_the_adapter_and_the_store_key_names_it(export
     os.utime(copy, ns=(1, 1))  # another file (another mtime) at another path: both change the key
     assert load_model(f"builtin/{NAME}?lora={copy}").request_key(requests[0]) != key
     assert load_model(f"{spec}&batch_size=5").request_key(requests[0]) == key  # the width stays operational
+
+
+def _tiny_adapter(path, architecture):
+    """A well-formed llama.cpp LoRA adapter for one 8 x 8 query matrix of an `architecture` model."""
+    import gguf
+
+    writer = gguf.GGUFWriter(str(path), architecture)
+    writer.add_type(gguf.GGUFType.ADAPTER)
+    writer.add_string("adapter.type", "lora")
+    writer.add_float32("adapter.lora.alpha", 8.0)
+    writer.add_tensor("blk.0.attn_q.weight.lora_a", np.zeros((4, 8), dtype=np.float32))
+    writer.add_tensor("blk.0.attn_q.weight.lora_b", np.zeros((8, 4), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
+
+
+def test_a_file_that_is_no_adapter_of_this_base_fails_in_one_line(exported, tmp_path):
+    from distillscope.errors import ModelFileError, UserError
+    from distillscope.models.registry import load_model
+    from distillscope.types import GenerationRequest, Message, SamplingParams
+
+    _, _, base_gguf, _ = exported
+    request = GenerationRequest(prompt_id="p", messages=(Message(role="user", content="Hi"),), sampling=SamplingParams(max_tokens=2))
+    # a model file given as the adapter: llama.cpp takes it and crashes the process while decoding, so it is refused first
+    with pytest.raises(ModelFileError, match="not a llama.cpp LoRA adapter") as not_an_adapter:
+        load_model(f"builtin/{NAME}?lora={base_gguf}").generate_blocking([request])
+    assert "give an adapter GGUF" in not_an_adapter.value.one_line() and "\n" not in not_an_adapter.value.one_line()
+    # an adapter for another architecture (gemma's layout written for a llama base)
+    other = _tiny_adapter(tmp_path / "other.gguf", "gemma3")
+    with pytest.raises(ModelFileError, match="for a gemma3 model"):
+        load_model(f"builtin/{NAME}?lora={other}").generate_blocking([request])
+    # an adapter of this architecture whose matrices do not fit this base (another model size): llama.cpp loads it
+    # without complaint and crashes the process at its first graph, so it is refused before
+    misfit = _tiny_adapter(tmp_path / "misfit.gguf", "llama")
+    with pytest.raises(ModelFileError, match="does not fit") as misfit_error:
+        load_model(f"builtin/{NAME}?lora={misfit}").generate_blocking([request])
+    assert "blk.0.attn_q.weight" in misfit_error.value.one_line()
+    with pytest.raises(UserError, match="does not exist"):
+        load_model(f"builtin/{NAME}?lora={tmp_path / 'missing.gguf'}").request_key(request)

@@ -122,7 +122,7 @@ def test_errors_are_one_line(cli, tmp_path):
     code, _, err = build(cli, blocker / "zoo")
     assert code == 2 and err.startswith("error: ") and len(err.strip().splitlines()) == 1
     code, _, err = build(cli, tmp_path / "zoo", "--serve", "vllm")
-    assert code == 2 and "--serve vllm" in err and "hf, llamacpp" in err and len(err.strip().splitlines()) == 1
+    assert code == 2 and "--serve vllm" in err and "llamacpp, hf" in err and len(err.strip().splitlines()) == 1
     from distillscope.errors import UserError
     from distillscope.probes.suite import load_default_suite
     from distillscope.zoo.sharegpt_teacher import split_sharegpt
@@ -199,7 +199,7 @@ def test_attribution_on_a_small_zoo_holds_what_the_construction_guarantees(cli, 
 
 @pytest.mark.slow
 def test_a_student_of_a_built_in_base_is_served_by_llama_cpp_with_its_adapter(tmp_path):
-    """`--serve llamacpp`: the base answers as the built-in GGUF, the student as the
+    """`--serve llamacpp` (the default for the real zoos): the base answers as the built-in GGUF, the student as the
     same GGUF plus its exported LoRA adapter; a rebuild reuses the answers and the adapter file."""
     pytest.importorskip("llama_cpp")
     from distillscope.models.builtin import builtin_status

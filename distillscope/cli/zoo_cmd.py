@@ -54,9 +54,9 @@ def build(
         str,
         typer.Option(
             "--serve",
-            help="how students and bases answer: hf (merged model in transformers) or llamacpp (built-in GGUF + LoRA adapter)",
+            help="how students and bases answer: llamacpp (built-in GGUF + LoRA adapter, batched) or hf (merged model in transformers)",
         ),
-    ] = "hf",
+    ] = "llamacpp",
     progress: bool = False,
 ) -> None:
     """Build the zoo (or finish a cut build, reusing every answer, checkpoint and model already made)."""

@@ -64,6 +64,8 @@ def hf_spec_of(student: str) -> str:
         return f"hf/{name}"
     from distillscope.errors import UserError
 
+    if spec.opt_str("lora"):
+        raise UserError(f"cannot fine-tune {student}: a llama.cpp LoRA adapter is not weights transformers loads", "give its base")
     raise UserError(f"cannot fine-tune {student}: its weights are not local", "give a builtin/, llamacpp/ or hf/ student")
 
 

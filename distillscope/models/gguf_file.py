@@ -39,7 +39,7 @@ def _metadata_cached(path: str, size: int, mtime: float) -> dict[str, str]:
         reader = gguf.GGUFReader(path)
     except Exception as exc:  # the reader raises many kinds on a truncated file
         raise ModelFileError(f"{path} is a corrupt GGUF file ({exc})", "re-download or re-assemble it") from exc
-    wanted = ("general.architecture", "general.name", "tokenizer.chat_template")
+    wanted = ("general.architecture", "general.name", "general.type", "adapter.type", "tokenizer.chat_template")
     found: dict[str, str] = {}
     for name in wanted:
         field = reader.fields.get(name)
@@ -49,7 +49,7 @@ def _metadata_cached(path: str, size: int, mtime: float) -> dict[str, str]:
 
 
 def gguf_metadata(path: str | Path) -> dict[str, str]:
-    """A few string fields (architecture, name, chat template) read without loading weights."""
+    """A few string fields (architecture, name, type, adapter type, chat template) read without loading weights."""
     path = check_gguf(path)
     stat = path.stat()
     return _metadata_cached(str(path.resolve()), stat.st_size, stat.st_mtime)

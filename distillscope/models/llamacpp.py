@@ -37,7 +37,7 @@ from distillscope.extras import require
 from distillscope.models.base import BlockingModel
 from distillscope.models.fingerprint import file_fingerprint
 from distillscope.models.gguf_file import check_gguf, has_chat_template
-from distillscope.models.llamacpp_lora import with_lora
+from distillscope.models.llamacpp_lora import check_adapter, with_lora
 from distillscope.models.llamacpp_threads import StepTuner, ThreadPolicy, prepare_openmp
 from distillscope.models.prompt_format import QA_STOP, render_qa_frame
 from distillscope.models.spec import ModelSpec
@@ -113,7 +113,7 @@ class LlamaCppModel(BlockingModel):
         require("llama_cpp", purpose="the llama.cpp backend")
         check_gguf(self.model_path())
         if self.lora_path() is not None:
-            check_gguf(self.lora_path())
+            check_adapter(check_gguf(self.lora_path()), self.model_path())
 
     def llama(self, logits_all: bool = False) -> Any:
         """Load the weights once, on first use (again with `logits_all` the first time log-probabilities are asked for)."""
@@ -127,19 +127,26 @@ class LlamaCppModel(BlockingModel):
                 if self._engine is not None:
                     self._engine.close()
                     self._engine = None
+                from llama_cpp._utils import suppress_stdout_stderr
+
+                # llama.cpp notes a line per adapted matrix while it loads an adapter, outside the Llama's own quieting
+                quiet = suppress_stdout_stderr(disable=self.spec.opt_bool("verbose"))
                 try:
-                    self._llama = llama_cpp.Llama(
-                        model_path=str(path),
-                        n_ctx=self.n_ctx,
-                        n_threads=self.n_threads,
-                        n_threads_batch=self.n_threads,
-                        verbose=self.spec.opt_bool("verbose"),
-                        logits_all=logits_all,
-                        lora_path=str(check_gguf(lora)) if lora else None,
-                    )
+                    with quiet:
+                        self._llama = llama_cpp.Llama(
+                            model_path=str(path),
+                            n_ctx=self.n_ctx,
+                            n_threads=self.n_threads,
+                            n_threads_batch=self.n_threads,
+                            verbose=self.spec.opt_bool("verbose"),
+                            logits_all=logits_all,
+                            lora_path=str(check_adapter(check_gguf(lora), path)) if lora else None,
+                        )
                     self._logits_all = logits_all
                 except (ValueError, RuntimeError) as exc:
-                    raise ModelFileError(f"llama.cpp could not load {path} ({exc})", "re-download or re-assemble the GGUF file") from exc
+                    what = f"{path} with the LoRA adapter {lora}" if lora else str(path)
+                    fix = "export the adapter again against this base GGUF" if lora else "re-download or re-assemble the GGUF file"
+                    raise ModelFileError(f"llama.cpp could not load {what} ({exc})", fix) from exc
             return self._llama
 
     def engine(self) -> Any:

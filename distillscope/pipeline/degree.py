@@ -9,7 +9,7 @@ there is no number at all: the result says "undecided: no calibration".
 
 ```yaml
 metrics: [degree]
-degree: {calibration: zoos/dose, base: hf/gemma-3-270m}   # or each student's base under `bases:`
+degree: {calibration: zoos/dose, base: builtin/gemma-3-270m}   # or each student's base under `bases:`
 ```
 """
 

@@ -194,14 +194,14 @@ def _train(plan: ZooPlan, zoo_dir: Path, data: dict, clock: _Clock) -> dict[str,
 
     specs = {}
     for student in [s for s in plan.students if s.name in data]:
-        started = time.perf_counter()
-        steps: list[int] = []
+        steps: list[float] = []  # when each step of this run ended
 
-        def on_step(step: int, total: int, loss: float, name: str = student.name, started: float = started, steps: list = steps) -> None:
-            steps.append(step)
+        def on_step(step: int, total: int, loss: float, name: str = student.name, steps: list = steps) -> None:
+            steps.append(time.perf_counter())
             if step % 10 == 0 or step == total:
-                per_step = (time.perf_counter() - started) / len(steps)
-                clock(3, f"{name}: step {step}/{total}, loss {loss:.3f}, {per_step:.1f} s/step")
+                # between steps only: the model's loading before the first step is not a step's cost
+                rate = f", {(steps[-1] - steps[0]) / (len(steps) - 1):.1f} s/step" if len(steps) > 1 else ""
+                clock(3, f"{name}: step {step}/{total}, loss {loss:.3f}{rate}")
 
         _reuse_training(plan.reuse, zoo_dir / "students" / student.name)
         base = load_model(student.base)

@@ -68,7 +68,7 @@ def dose_students(
     return out
 
 
-def dose_plan(max_tokens: int = 96, threads: int | None = None, seeds: int = 2, serve: str = "hf") -> ZooPlan:
+def dose_plan(max_tokens: int = 96, threads: int | None = None, seeds: int = 2, serve: str = "llamacpp") -> ZooPlan:
     """gemma-3-270m <- qwen on the built-in models: 160 test prompts (the attribution zoo's 100, grown by a third
     round, so its test answers at the same length are reused), 96-token answers."""
     return ZooPlan(
@@ -91,7 +91,7 @@ QUICK_BUDGETS = (30, 100, 300)
 QUICK_SECOND_BUDGETS = (300,)
 
 
-def quick_dose_plan(max_tokens: int = 40, threads: int | None = None, seeds: int = 2, serve: str = "hf") -> ZooPlan:
+def quick_dose_plan(max_tokens: int = 40, threads: int | None = None, seeds: int = 2, serve: str = "llamacpp") -> ZooPlan:
     """The dose ladder at the attribution zoo's scale (40-token answers, its 100 test prompts, budgets up to 300):
     built beside an attribution zoo with `zoo build --dose --quick --reuse ATTRIBUTION_ZOO --store ITS_STORE`, it
     costs the new rungs only (qwen at 30, the mixtures, the second seed's 100). The issue's full ladder (`dose_plan`)
