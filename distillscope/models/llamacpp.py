@@ -112,8 +112,9 @@ class LlamaCppModel(BlockingModel):
         prepare_openmp()
         require("llama_cpp", purpose="the llama.cpp backend")
         check_gguf(self.model_path())
-        if self.lora_path() is not None:
-            check_adapter(check_gguf(self.lora_path()), self.model_path())
+        lora = self.lora_path()
+        if lora is not None:
+            check_adapter(check_gguf(lora), self.model_path())
 
     def llama(self, logits_all: bool = False) -> Any:
         """Load the weights once, on first use (again with `logits_all` the first time log-probabilities are asked for)."""
