@@ -114,7 +114,7 @@ class LlamaCppModel(BlockingModel):
         check_gguf(self.model_path())
         lora = self.lora_path()
         if lora is not None:
-            check_adapter(check_gguf(lora), self.model_path())
+            check_adapter(lora, self.model_path())
 
     def llama(self, logits_all: bool = False) -> Any:
         """Load the weights once, on first use (again with `logits_all` the first time log-probabilities are asked for)."""
@@ -141,7 +141,7 @@ class LlamaCppModel(BlockingModel):
                             n_threads_batch=self.n_threads,
                             verbose=self.spec.opt_bool("verbose"),
                             logits_all=logits_all,
-                            lora_path=str(check_adapter(check_gguf(lora), path)) if lora else None,
+                            lora_path=str(check_adapter(lora, path)) if lora else None,
                         )
                     self._logits_all = logits_all
                 except (ValueError, RuntimeError) as exc:

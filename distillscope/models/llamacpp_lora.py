@@ -27,7 +27,8 @@ def with_lora(fingerprint: str | None, lora: Path | None) -> str | None:
 def check_adapter(adapter: Path, base: Path) -> Path:
     """The adapter file, refused in one line where llama.cpp would not reject it itself but crash on it while
     decoding (measured: a model file given as an adapter segfaults the process): not a LoRA adapter, or one for
-    another architecture than the base's."""
+    another architecture than the base's, or whose matrices do not fit the base's. A missing or non-GGUF file fails
+    `gguf_metadata`'s own check first."""
     meta = gguf_metadata(adapter)
     if meta.get("general.type") != "adapter" or meta.get("adapter.type") != "lora":
         kind = meta.get("general.type") or "no general.type"

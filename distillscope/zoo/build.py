@@ -59,7 +59,12 @@ def served(spec: str, threads: int | None = None) -> str:
     elif threads and backend is not None and "n_threads" in backend.known_options():
         options["n_threads"] = threads
     extra = "&".join(f"{k}={v}" for k, v in options.items())
-    return f"{spec}{'&' if '?' in spec else '?'}{extra}" if extra else spec
+    return _with_options(spec, extra) if extra else spec
+
+
+def _with_options(spec: str, options: str) -> str:
+    """`spec` with `options` ("k=v&...") appended after its own."""
+    return f"{spec}{'&' if '?' in spec else '?'}{options}"
 
 
 def _answers(
@@ -232,7 +237,7 @@ def served_student(base_spec: str, base: Model, report: TrainingReport) -> str:
     adapter = Path(report.adapter_dir).parent / f"adapter-{report.fingerprint}.gguf"
     if not adapter.exists():
         export_gguf_lora(Path(report.adapter_dir), base.model_path(), adapter)
-    return f"{base_spec}{'&' if '?' in base_spec else '?'}lora={adapter}"
+    return _with_options(base_spec, f"lora={adapter}")
 
 
 def build_zoo(
