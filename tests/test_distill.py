@@ -231,6 +231,23 @@ def test_retraining_into_the_same_directory_changes_the_merged_models_identity(t
     assert other.fingerprint != first.fingerprint and other.examples == 12
 
 
+def test_an_adapter_only_training_writes_no_merged_model_and_is_reused_only_where_its_adapter_serves(tmp_path):
+    pytest.importorskip("peft")
+    from distillscope.distill.train import LoraSettings, train_lora
+    from distillscope.models.tiny_hf import make_tiny_causal_lm
+
+    source = make_tiny_causal_lm(tmp_path / "tiny", chat=False)
+    settings = LoraSettings(epochs=1, batch_size=4, max_length=64)
+    adapter_only = train_lora(source, None, "completion", tiny_examples(8), tmp_path / "run", settings, merge=False)
+    assert adapter_only.merged_dir == "" and not (tmp_path / "run" / "merged").exists()
+    assert (tmp_path / "run" / "adapter" / "adapter_config.json").exists()
+    assert train_lora(source, None, "completion", tiny_examples(8), tmp_path / "run", settings, merge=False) == adapter_only
+    # a caller that serves the merged model gets one: the adapter-only training does not count as finished for it
+    merged = train_lora(source, None, "completion", tiny_examples(8), tmp_path / "run", settings)
+    assert merged.fingerprint == adapter_only.fingerprint and (tmp_path / "run" / "merged" / "config.json").exists()
+    assert merged.seconds != adapter_only.seconds
+
+
 @pytest.mark.parametrize("mode", ["completion", "chat"])
 def test_only_a_finished_teacher_answer_is_taught_as_a_place_to_stop(tmp_path, mode):
     pytest.importorskip("transformers")

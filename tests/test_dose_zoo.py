@@ -191,3 +191,28 @@ def test_a_manifests_relative_local_paths_are_read_inside_the_zoo_and_nothing_el
     )
     assert manifest.model_spec(zoo, "builtin/gemma-3-270m?lora=students/none.gguf") == "builtin/gemma-3-270m?lora=students/none.gguf"
     assert manifest.model_spec(zoo, "builtin/gemma-3-270m?mode=completion") == "builtin/gemma-3-270m?mode=completion"
+
+
+def test_an_exported_zoo_measures_the_same_anywhere_without_a_model(small_dose_zoo, cli, tmp_path) -> None:
+    """`zoo export`: answers only (a replay file per model), specs kept as built so `--base` still matches; `degree`
+    on the export, moved elsewhere, gives the numbers it gives on the zoo with its models."""
+    import shutil
+
+    code, _, err = cli("zoo", "export", "--dir", small_dose_zoo, "--out", tmp_path / "export")
+    assert code == 0 and "exported" in err, err
+    manifest, exported = read_manifest(small_dose_zoo), read_manifest(tmp_path / "export")
+    assert [s.spec for s in exported.students] == [s.spec for s in manifest.students] and exported.candidates == manifest.candidates
+    moved = tmp_path / "elsewhere"
+    shutil.move(tmp_path / "export", moved)
+    specs = {*manifest.candidates.values(), *(s.spec for s in manifest.students), *(s.base for s in manifest.students)}
+    assert set(exported.answers) == specs
+    for spec in specs:
+        loaded = exported.model_spec(moved, spec)
+        assert loaded.startswith(f"replay/{moved}/answers/"), loaded
+    base = next(s.base for s in manifest.students if s.kind == "base")
+    args = ("degree", "--student", "tiny-qwen-4", "--teacher", "qwen", "--base", base, "--json", "--resamples", "50")
+    original, copy = cli(*args, "--calibration", small_dose_zoo), cli(*args, "--calibration", moved)
+    assert original[0] == copy[0] == 0, copy[2]
+    assert json.loads(copy[1]) == json.loads(original[1])
+    code, _, err = cli("zoo", "export", "--dir", small_dose_zoo, "--out", moved)
+    assert code == 2 and "already exists" in err and len(err.strip().splitlines()) == 1

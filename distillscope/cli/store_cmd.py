@@ -1,4 +1,5 @@
-"""`distillscope store stats|export|prune|salvage`: options and printing (the work is in runner/store/admin.py, runner/store/salvage.py).
+"""`distillscope store stats|export|restore|prune|salvage`: options and printing (the work is in runner/store/admin.py,
+runner/store/restore.py, runner/store/salvage.py).
 
 Text we did not write (failure messages, which may echo what a server was
 sent) is redacted and printed as plain text.
@@ -13,7 +14,7 @@ import typer
 
 from distillscope.cli.options import Store
 
-app = typer.Typer(help="Inspect, export, prune and salvage the response store.", no_args_is_help=True)
+app = typer.Typer(help="Inspect, export, restore, prune and salvage the response store.", no_args_is_help=True)
 
 
 def _megabytes(size: int) -> str:
@@ -73,6 +74,26 @@ def export(
 
     count, out = export_store(store, out, model)
     typer.echo(f"exported {count} answers to {out}", err=True)
+
+
+@app.command("restore")
+def restore(
+    file: Annotated[Path, typer.Argument(help="a JSONL file (or .jsonl.gz) written by `distillscope store export`")],
+    store: Store = None,
+) -> None:
+    """Put a `store export` back into the store under its own keys (another machine's answers, a backup); keys
+    already stored keep their answers."""
+    from distillscope.runner.store.core import ResponseStore
+    from distillscope.runner.store.restore import read_export, restore_rows
+
+    rows = read_export(file.expanduser())  # a bad file is refused before the store is opened or created
+    with ResponseStore(store) as response_store:
+        result = restore_rows(response_store, rows)
+    typer.echo(
+        f"restored {result.written} of {result.rows} answers ({result.already_stored} already stored) "
+        f"of {len(result.models)} models: {', '.join(result.models[:6])}{', ...' if len(result.models) > 6 else ''}",
+        err=True,
+    )
 
 
 @app.command("prune")

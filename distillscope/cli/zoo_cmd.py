@@ -1,4 +1,4 @@
-"""`distillscope zoo build`: students distilled from known teachers (options and printing; logic in distillscope.zoo)."""
+"""`distillscope zoo build|export`: students distilled from known teachers (options and printing; logic in distillscope.zoo)."""
 
 from __future__ import annotations
 
@@ -102,6 +102,21 @@ def build(
         manifest = build_zoo(plan, zoo_dir, runner, str(store_path), log)
     print_manifest(manifest)
     typer.echo(f"zoo built in {manifest.build_seconds:.0f} s: {zoo_dir / 'manifest.json'}", err=True)
+
+
+@app.command("export")
+def export(
+    zoo_dir: Annotated[Path, typer.Option("--dir", help="the built zoo")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="a new directory: the zoo as answers only (replay files)")],
+) -> None:
+    """Write a built zoo as answers only (a replay file per model, its test prompts, its manifest): `attribute --zoo`
+    and `degree --calibration` read it on any machine, without the models."""
+    from distillscope.zoo.export import export_zoo
+
+    log = lambda message: typer.echo(message, err=True)  # noqa: E731
+    result = export_zoo(zoo_dir, out, log)
+    gaps = f"; no answer: {', '.join(f'{n} {k}' for n, k in result.missing.items())}" if result.missing else ""
+    typer.echo(f"exported {result.answers} answers of {result.models} models to {result.out}{gaps}", err=True)
 
 
 def print_manifest(manifest: ZooManifest) -> None:

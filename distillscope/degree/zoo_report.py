@@ -55,7 +55,7 @@ def zoo_answers(
 
     store, prompts_path = manifest.located(zoo, manifest.store), manifest.located(zoo, manifest.test_prompts)
     for path, what in ((store, "store"), (prompts_path, "test prompts")):
-        if not path.exists():
+        if not path.exists() and not (what == "store" and manifest.answers):  # an exported zoo's store is a cache
             raise InputFileError(f"the calibration zoo's {what} {path} is missing", "rebuild it: distillscope zoo build --dose")
     prompts = load_prompts(prompts_path)
     models = {s.name: load_model(manifest.model_spec(zoo, s.spec)) for s in manifest.students if s.base == base}

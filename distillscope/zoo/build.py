@@ -5,9 +5,11 @@ Five stages, each of which reuses whatever a cut build left:
 1. test prompts (held out of every training set) and the ChatGPT replay file;
 2. the teachers' answers to the acquired train prompts (through the runner,
    so stored answers are never asked again);
-3. LoRA training of every student (`train_lora` resumes from its last
+3. LoRA training of each student (`train_lora` resumes from its last
    checkpoint and skips a training whose fingerprint already finished);
-4. every candidate's and student's answer to the test prompts (the store);
+4. the answers to the test prompts (the store): the candidates' first, then
+   each student's right after its training, so a cut build leaves whole
+   students rather than trainings without answers;
 5. the manifest, written last (atomically), so it only exists for a whole zoo.
 
 Acquisitions nest: one stratified acquisition at the largest budget, the
@@ -26,7 +28,7 @@ from distillscope.distill.acquisition import acquire
 from distillscope.distill.train import TrainingReport, train_lora
 from distillscope.probes.suite import ProbeSuite, canonical_jsonl, nested_sample
 from distillscope.types import Prompt, SamplingParams, canonical_json, sha256_hex
-from distillscope.zoo.spec import MANIFEST_FILE, REFERENCES, ZooManifest, ZooPlan, ZooSampling, ZooStudent
+from distillscope.zoo.spec import MANIFEST_FILE, REFERENCES, StudentPlan, ZooManifest, ZooPlan, ZooSampling, ZooStudent
 
 if TYPE_CHECKING:
     from distillscope.models.base import Model
@@ -192,38 +194,43 @@ def _reuse_training(zoos: list[Path], out_dir: Path) -> None:
             return
 
 
-def _train(plan: ZooPlan, zoo_dir: Path, data: dict, clock: _Clock) -> dict[str, str]:
-    """The merged model's spec per trained student."""
+def _train(plan: ZooPlan, student: StudentPlan, zoo_dir: Path, examples: list, clock: _Clock) -> str:
+    """The trained student's spec (trained here, resumed, or reused from a finished training)."""
     from distillscope.models.hf import resolve_hf_source
+    from distillscope.models.llamacpp import LlamaCppModel
     from distillscope.models.registry import load_model
 
-    specs = {}
-    for student in [s for s in plan.students if s.name in data]:
-        steps: list[float] = []  # when each step of this run ended
+    steps: list[float] = []  # when each step of this run ended
 
-        def on_step(step: int, total: int, loss: float, name: str = student.name, steps: list = steps) -> None:
-            steps.append(time.perf_counter())
-            if step % 10 == 0 or step == total:
-                # between steps only: the model's loading before the first step is not a step's cost
-                rate = f", {(steps[-1] - steps[0]) / (len(steps) - 1):.1f} s/step" if len(steps) > 1 else ""
-                clock(3, f"{name}: step {step}/{total}, loss {loss:.3f}{rate}")
+    def on_step(step: int, total: int, loss: float) -> None:
+        steps.append(time.perf_counter())
+        if step % 10 == 0 or step == total:
+            # between steps only: the model's loading before the first step is not a step's cost
+            rate = f", {(steps[-1] - steps[0]) / (len(steps) - 1):.1f} s/step" if len(steps) > 1 else ""
+            clock(3, f"{student.name}: step {step}/{total}, loss {loss:.3f}{rate}")
 
-        _reuse_training(plan.reuse, zoo_dir / "students" / student.name)
-        base = load_model(student.base)
-        source, gguf_file = resolve_hf_source(type(base).transformers_name(base.spec) or base.spec.name)
-        settings = plan.lora.model_copy(update={"seed": plan.lora.seed + student.seed})
-        report = train_lora(
-            source, gguf_file, base.mode, data[student.name], zoo_dir / "students" / student.name, settings, on_step=on_step
-        )
-        if not steps:
-            how = f"reused its finished training (fingerprint {report.fingerprint})"
-        elif report.resumed_from_step:
-            how = f"resumed at step {report.resumed_from_step}, trained to step {report.steps}"
-        else:
-            how = f"trained {report.steps} steps"
-        clock(3, f"{student.name} ← {student.teacher} ({len(data[student.name])} examples): {how}")
-        specs[student.name] = served_student(student.base, base, report)
-    return specs
+    _reuse_training(plan.reuse, zoo_dir / "students" / student.name)
+    base = load_model(student.base)
+    source, gguf_file = resolve_hf_source(type(base).transformers_name(base.spec) or base.spec.name)
+    settings = plan.lora.model_copy(update={"seed": plan.lora.seed + student.seed})
+    report = train_lora(
+        source,
+        gguf_file,
+        base.mode,
+        examples,
+        zoo_dir / "students" / student.name,
+        settings,
+        on_step=on_step,
+        merge=not isinstance(base, LlamaCppModel),  # llama.cpp serves the base's GGUF plus the adapter
+    )
+    if not steps:
+        how = f"reused its finished training (fingerprint {report.fingerprint})"
+    elif report.resumed_from_step:
+        how = f"resumed at step {report.resumed_from_step}, trained to step {report.steps}"
+    else:
+        how = f"trained {report.steps} steps"
+    clock(3, f"{student.name} ← {student.teacher} ({len(examples)} examples): {how}")
+    return served_student(student.base, base, report)
 
 
 def served_student(base_spec: str, base: Model, report: TrainingReport) -> str:
@@ -257,24 +264,28 @@ def build_zoo(
     test, test_path, replay_spec, chat_train = _test_set(plan, suite, zoo_dir, clock)
     candidates = {**plan.candidates, plan.replay_candidate: replay_spec}
     data = _training_data(plan, suite, runner, chat_train, clock)
-    trained = _train(plan, zoo_dir, data, clock)
-    students = [
-        ZooStudent(
-            name=s.name,
-            spec=trained.get(s.name, s.base),
-            base=s.base,
-            true_teacher=s.teacher if s.kind == "distilled" else None,
-            budget=s.budget,
-            kind=s.kind,
-            fraction=s.fraction,
-            rest_from=s.rest_from,
-            seed=s.seed,
-        )
-        for s in plan.students
-    ]
     sampling = SamplingParams(max_tokens=test_length(plan))
-    for spec in list(candidates.values()) + [s.spec for s in students]:
+    for spec in candidates.values():
         _answers(runner, spec, test, sampling, lambda m: clock(4, m), plan.threads)
+    students = []
+    # each student is trained and answers the test set before the next is trained, so a cut build leaves whole
+    # students (their answers in the store), not trainings without answers
+    for s in plan.students:
+        spec = _train(plan, s, zoo_dir, data[s.name], clock) if s.name in data else s.base
+        _answers(runner, spec, test, sampling, lambda m: clock(4, m), plan.threads)
+        students.append(
+            ZooStudent(
+                name=s.name,
+                spec=spec,
+                base=s.base,
+                true_teacher=s.teacher if s.kind == "distilled" else None,
+                budget=s.budget,
+                kind=s.kind,
+                fraction=s.fraction,
+                rest_from=s.rest_from,
+                seed=s.seed,
+            )
+        )
     manifest = ZooManifest(
         store=str(store_path),
         sampling=ZooSampling(max_tokens=test_length(plan)),

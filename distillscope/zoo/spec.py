@@ -57,6 +57,9 @@ class ZooManifest(BaseModel):
     fingerprint: str = ""
     small: bool = False
     build_seconds: float = 0.0
+    #: an exported zoo's (`zoo export`) replay file per model spec it names, relative to the zoo: every model answers
+    #: from its file, so the zoo needs no weights; specs stay as built, so they still compare as the models they were
+    answers: dict[str, str] = Field(default_factory=dict)
 
     def located(self, zoo: Path, value: str) -> Path:
         """A path the manifest names (`store`, `test_prompts`): as written if absolute, else inside the zoo `zoo`."""
@@ -67,7 +70,9 @@ class ZooManifest(BaseModel):
         """A model spec the manifest names, its local path read inside the zoo where it is relative and exists there
         but not from here (a zoo copied or built with a relative `--dir`, its replay files beside the manifest).
 
-        Only a path that does not resolve as written is changed, so a spec that loads today loads the same model."""
+        Only a path that does not resolve as written is changed, so a spec that loads today loads the same model.
+        In an exported zoo every spec is its answers' replay file."""
+        spec = self.answers.get(spec, spec)
         provider, slash, rest = spec.partition("/")
         if not slash:
             return spec
