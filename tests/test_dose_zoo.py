@@ -216,3 +216,24 @@ def test_an_exported_zoo_measures_the_same_anywhere_without_a_model(small_dose_z
     assert json.loads(copy[1]) == json.loads(original[1])
     code, _, err = cli("zoo", "export", "--dir", small_dose_zoo, "--out", moved)
     assert code == 2 and "already exists" in err and len(err.strip().splitlines()) == 1
+
+
+def test_each_teacher_answers_only_the_prompts_its_students_learn(tmp_path) -> None:
+    """A seed's acquisition is made at its largest budget; a teacher whose students need fewer of its prompts (the
+    second teacher at 4 of 8) is asked for those only, and every student's training data is what it was."""
+    from distillscope.probes.suite import load_default_suite
+    from distillscope.runner.runner import Runner
+    from distillscope.runner.store import ResponseStore
+    from distillscope.runner.store.admin import model_identity
+    from distillscope.zoo.build import _Clock, _test_set, _training_data
+
+    plan = small_dose_plan(tmp_path / "zoo", seeds=1)
+    plan = plan.model_copy(update={"students": [s for s in plan.students if s.name in ("tiny-qwen-8", "tiny-smollm2-4", "tiny-qwen-4")]})
+    suite, clock = load_default_suite(), _Clock(lambda m: None)
+    with ResponseStore(tmp_path / "store.sqlite") as store, Runner(store) as runner:
+        _, _, _, chat_train = _test_set(plan, suite, tmp_path / "zoo", clock)
+        data = _training_data(plan, suite, runner, chat_train, clock)
+        asked = {row["model"]: row["responses"] for row in store.stats().per_model}
+    assert asked[model_identity(plan.candidates["qwen"])] == 8 and asked[model_identity(plan.candidates["smollm2"])] == 4
+    assert {len(data[name]) for name in ("tiny-qwen-8", "tiny-smollm2-4", "tiny-qwen-4")} == {8, 4}
+    assert {p for p, _, _ in data["tiny-qwen-4"]} < {p for p, _, _ in data["tiny-qwen-8"]}  # budgets nest

@@ -127,12 +127,19 @@ def _training_data(
     local = [s for s in plan.students if s.teacher in plan.candidates]
     acquired: dict[int, list[Prompt]] = {}
     teacher_answers: dict[tuple[str, int], dict[str, Response]] = {}
-    for seed in sorted({s.seed for s in local}):  # one nested acquisition per seed, every teacher of that seed answers it
+    for seed in sorted({s.seed for s in local}):  # one nested acquisition per seed, its teachers answer what they teach
         top = max(s.budget or 0 for s in local if s.seed == seed)  # a taught student always has a budget
         acquired[seed] = acquire("stratified", suite.split("train"), top, plan.seed + seed)
-        for name in sorted({t for s in local if s.seed == seed for t in (s.teacher, s.rest_from) if t}):
-            responses = _answers(runner, plan.candidates[name], acquired[seed], sampling, lambda m: clock(2, m), plan.threads)
-            teacher_answers[name, seed] = {p.id: r for p, r in zip(acquired[seed], responses) if r is not None and r.text.strip()}
+        needed: dict[str, set[str]] = {}  # teacher -> the acquired prompts some student of this seed learns its answer to
+        for student in (s for s in local if s.seed == seed):
+            ids = {p.id for p in _student_prompts(plan, student, acquired[seed])}
+            for teacher in (student.teacher, student.rest_from):
+                if teacher:
+                    needed.setdefault(teacher, set()).update(ids)
+        for name in sorted(needed):
+            prompts = [p for p in acquired[seed] if p.id in needed[name]]
+            responses = _answers(runner, plan.candidates[name], prompts, sampling, lambda m: clock(2, m), plan.threads)
+            teacher_answers[name, seed] = {p.id: r for p, r in zip(prompts, responses) if r is not None and r.text.strip()}
     data: dict[str, list[tuple[str, str, bool]]] = {}
     for student in plan.students:
         if student.teacher is None:
@@ -144,8 +151,7 @@ def _training_data(
         elif student.teacher == REFERENCES:
             data[student.name] = [(p.text, a, True) for p, a in reference_examples(suite, budget, plan.seed + student.seed)]
         else:
-            pool = acquired[student.seed]
-            prompts = pool if budget == len(pool) else acquire("stratified", pool, budget, plan.seed + student.seed)
+            prompts = _student_prompts(plan, student, acquired[student.seed])
             answers = teacher_answers[student.teacher, student.seed]
             if (
                 student.fraction < 1 and student.rest_from is not None
@@ -156,6 +162,12 @@ def _training_data(
                 answers = {k: v for k, v in mixed.items() if v is not None}
             data[student.name] = [(p.text, answers[p.id].text, answers[p.id].finish_reason != "length") for p in prompts if p.id in answers]
     return data
+
+
+def _student_prompts(plan: ZooPlan, student: StudentPlan, pool: list[Prompt]) -> list[Prompt]:
+    """A locally taught student's training prompts: a stratified subset of its seed's acquisition at its budget."""
+    budget = student.budget or 0
+    return pool if budget == len(pool) else acquire("stratified", pool, budget, plan.seed + student.seed)
 
 
 def test_length(plan: ZooPlan) -> int:
