@@ -237,3 +237,32 @@ def test_each_teacher_answers_only_the_prompts_its_students_learn(tmp_path) -> N
     assert asked[model_identity(plan.candidates["qwen"])] == 8 and asked[model_identity(plan.candidates["smollm2"])] == 4
     assert {len(data[name]) for name in ("tiny-qwen-8", "tiny-smollm2-4", "tiny-qwen-4")} == {8, 4}
     assert {p for p, _, _ in data["tiny-qwen-4"]} < {p for p, _, _ in data["tiny-qwen-8"]}  # budgets nest
+
+
+def test_a_build_reusing_an_exported_zoo_trains_only_what_the_export_lacks(small_dose_zoo, cli, tmp_path) -> None:
+    """`zoo build --reuse EXPORT`: a student whose training (base, settings, data) the export holds answers from the
+    exported file and is not trained; another recipe is trained; `degree` reads the new zoo as it reads the old."""
+    from distillscope.runner.runner import Runner
+    from distillscope.runner.store import ResponseStore
+    from distillscope.zoo.build import build_zoo
+
+    assert cli("zoo", "export", "--dir", small_dose_zoo, "--out", tmp_path / "export")[0] == 0
+    original = read_manifest(small_dose_zoo)
+    plan = small_dose_plan(small_dose_zoo).model_copy(update={"reuse": [tmp_path / "export"]})  # the same tiny bases
+    logs: list[str] = []
+    (tmp_path / "new").mkdir()
+    (tmp_path / "other").mkdir()
+    with Runner(ResponseStore(tmp_path / "new" / "store.sqlite")) as runner:
+        manifest = build_zoo(plan, tmp_path / "new", runner, str(tmp_path / "new" / "store.sqlite"), logs.append)
+    assert not [line for line in logs if ": step " in line] and not (tmp_path / "new" / "students").exists()
+    assert [s.spec for s in manifest.students] == [s.spec for s in original.students]
+    assert set(manifest.answers) == {s.spec for s in original.students if s.kind != "base"}
+    base = next(s.base for s in original.students if s.kind == "base")
+    args = ("degree", "--student", "tiny-qwen-4", "--teacher", "qwen", "--base", base, "--json", "--resamples", "50")
+    assert json.loads(cli(*args, "--calibration", tmp_path / "new")[1]) == json.loads(cli(*args, "--calibration", small_dose_zoo)[1])
+
+    other = plan.model_copy(update={"students": plan.students[:2], "lora": plan.lora.model_copy(update={"epochs": 1})})
+    logs.clear()
+    with Runner(ResponseStore(tmp_path / "other" / "store.sqlite")) as runner:
+        manifest = build_zoo(other, tmp_path / "other", runner, str(tmp_path / "other" / "store.sqlite"), logs.append)
+    assert [line for line in logs if ": step " in line] and not manifest.answers  # other settings: trained here

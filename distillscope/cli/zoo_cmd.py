@@ -48,7 +48,10 @@ def build(
     ] = False,
     reuse: Annotated[
         Optional[list[Path]],
-        typer.Option("--reuse", help="another zoo whose finished trainings of the same students are reused (repeat); only read"),
+        typer.Option(
+            "--reuse",
+            help="another zoo (built, or exported from any machine) whose finished trainings of the same students are reused (repeat); only read",
+        ),
     ] = None,
     serve: Annotated[
         str,
@@ -74,9 +77,11 @@ def build(
         raise UserError(f"--serve {serve} is not a way to serve the zoo", f"use one of {', '.join(SERVE_BACKENDS)}")
     if quick and not dose:
         raise UserError("--quick is a dose zoo's plan", "add --dose, or leave out --quick")
+    from distillscope.zoo.reuse import is_reusable
+
     for other in reuse or []:
-        if not (other.expanduser() / "students").is_dir():
-            raise UserError(f"--reuse {other}: no zoo with trained students there", "give the directory of a built zoo")
+        if not is_reusable(other.expanduser()):
+            raise UserError(f"--reuse {other}: no zoo with trained students there", "give the directory of a built or exported zoo")
     for module in ("torch", "transformers", "peft"):
         require(module, purpose="the zoo's LoRA students")
     zoo_dir = (zoo_dir or default_zoo_dir(small, dose)).expanduser().resolve()

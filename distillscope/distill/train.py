@@ -140,6 +140,14 @@ def _target_modules(model: Any) -> list[str] | str:
     return wanted or "all-linear"
 
 
+def training_fingerprint(source: Path, gguf_file: str | None, mode: str, examples: Sequence[Example], settings: LoraSettings) -> str:
+    """What a training's weights depend on: the base model (so a checkpoint of another student is never resumed), the
+    settings and the data. The trained model's store identity and a zoo's reuse of another zoo's student read it."""
+    return sha256_hex(canonical_json([str(Path(source).resolve()), gguf_file, settings.model_dump(), mode, [list(e) for e in examples]]))[
+        :16
+    ]
+
+
 def train_lora(
     source: Path,
     gguf_file: str | None,
@@ -163,10 +171,7 @@ def train_lora(
     started = time.perf_counter()
     on_step = on_step or (lambda step, total, loss: None)
     out_dir.mkdir(parents=True, exist_ok=True)
-    # the base model is part of the fingerprint, so a checkpoint of another student is never resumed
-    fingerprint = sha256_hex(
-        canonical_json([str(Path(source).resolve()), gguf_file, settings.model_dump(), mode, [list(e) for e in examples]])
-    )[:16]
+    fingerprint = training_fingerprint(source, gguf_file, mode, examples, settings)
     finished = out_dir / "training_report.json"
     if finished.exists() and max_steps is None:
         report = TrainingReport.model_validate_json(finished.read_text(encoding="utf-8"))

@@ -28,6 +28,7 @@ from distillscope.distill.acquisition import acquire
 from distillscope.distill.train import TrainingReport, train_lora
 from distillscope.probes.suite import ProbeSuite, canonical_jsonl, nested_sample
 from distillscope.types import Prompt, SamplingParams, canonical_json, sha256_hex
+from distillscope.zoo.reuse import copy_finished_training, exported_student
 from distillscope.zoo.spec import MANIFEST_FILE, REFERENCES, StudentPlan, ZooManifest, ZooPlan, ZooSampling, ZooStudent
 
 if TYPE_CHECKING:
@@ -189,25 +190,12 @@ def _cut(pair: tuple[str, bool]) -> tuple[str, bool]:
     return text, not was_cut
 
 
-def _reuse_training(zoos: list[Path], out_dir: Path) -> None:
-    """Copy a finished training's report of the same student from another zoo (never its weights: the report points
-    at that zoo's merged model). `train_lora` keeps it only if its fingerprint is this training's, and otherwise
-    deletes the copy and trains here, so the other zoo is only ever read."""
-    import shutil
-
-    report = out_dir / "training_report.json"
-    if report.exists():
-        return
-    for zoo in zoos:
-        found = zoo / "students" / out_dir.name / "training_report.json"
-        if found.exists():
-            out_dir.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(found, report)
-            return
-
-
-def _train(plan: ZooPlan, student: StudentPlan, zoo_dir: Path, examples: list, clock: _Clock) -> str:
-    """The trained student's spec (trained here, resumed, or reused from a finished training)."""
+def _train(
+    plan: ZooPlan, student: StudentPlan, zoo_dir: Path, examples: list, clock: _Clock, test: tuple[str, int]
+) -> tuple[str, Path | None]:
+    """The trained student's spec (trained here, resumed, or reused from a finished training), and its answers file
+    where an exported zoo in `plan.reuse` had this very training (`test`: the test prompts' file name, answer length)."""
+    from distillscope.distill.train import training_fingerprint
     from distillscope.models.hf import resolve_hf_source
     from distillscope.models.llamacpp import LlamaCppModel
     from distillscope.models.registry import load_model
@@ -221,10 +209,15 @@ def _train(plan: ZooPlan, student: StudentPlan, zoo_dir: Path, examples: list, c
             rate = f", {(steps[-1] - steps[0]) / (len(steps) - 1):.1f} s/step" if len(steps) > 1 else ""
             clock(3, f"{student.name}: step {step}/{total}, loss {loss:.3f}{rate}")
 
-    _reuse_training(plan.reuse, zoo_dir / "students" / student.name)
     base = load_model(student.base)
     source, gguf_file = resolve_hf_source(type(base).transformers_name(base.spec) or base.spec.name)
     settings = plan.lora.model_copy(update={"seed": plan.lora.seed + student.seed})
+    fingerprint = training_fingerprint(source, gguf_file, base.mode, examples, settings)
+    exported = exported_student(plan.reuse, student.name, fingerprint, zoo_dir, *test)
+    if exported:
+        clock(3, f"{student.name} ← {student.teacher}: answers of this training ({fingerprint}) taken from an exported zoo")
+        return exported
+    copy_finished_training(plan.reuse, zoo_dir / "students" / student.name)
     report = train_lora(
         source,
         gguf_file,
@@ -242,7 +235,7 @@ def _train(plan: ZooPlan, student: StudentPlan, zoo_dir: Path, examples: list, c
     else:
         how = f"trained {report.steps} steps"
     clock(3, f"{student.name} ← {student.teacher} ({len(examples)} examples): {how}")
-    return served_student(student.base, base, report)
+    return served_student(student.base, base, report), None
 
 
 def served_student(base_spec: str, base: Model, report: TrainingReport) -> str:
@@ -279,12 +272,16 @@ def build_zoo(
     sampling = SamplingParams(max_tokens=test_length(plan))
     for spec in candidates.values():
         _answers(runner, spec, test, sampling, lambda m: clock(4, m), plan.threads)
-    students = []
+    students, answers_files = [], {}
     # each student is trained and answers the test set before the next is trained, so a cut build leaves whole
     # students (their answers in the store), not trainings without answers
     for s in plan.students:
-        spec = _train(plan, s, zoo_dir, data[s.name], clock) if s.name in data else s.base
-        _answers(runner, spec, test, sampling, lambda m: clock(4, m), plan.threads)
+        spec, answers_file = s.base, None
+        if s.name in data:
+            spec, answers_file = _train(plan, s, zoo_dir, data[s.name], clock, (test_path.name, test_length(plan)))
+        if answers_file:  # an exported zoo's student: it answers from its file, under the spec it was built as
+            answers_files[spec] = f"replay/{answers_file.relative_to(zoo_dir)}"
+        _answers(runner, f"replay/{answers_file}" if answers_file else spec, test, sampling, lambda m: clock(4, m), plan.threads)
         students.append(
             ZooStudent(
                 name=s.name,
@@ -305,6 +302,7 @@ def build_zoo(
         candidates=candidates,
         students=students,
         small=plan.small,
+        answers=answers_files,
         fingerprint=sha256_hex(
             canonical_json(
                 [
