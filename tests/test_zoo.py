@@ -260,3 +260,16 @@ def test_test_answers_can_be_longer_than_the_training_answers(cli, tmp_path):
     assert not any("step" in line and "[stage 3/5]" in line for line in lines)  # nothing trained again
     assert all(" 0 generated" in line for line in lines if line.startswith("[stage 2/5]"))
     assert any("generated" in line and " 0 generated" not in line for line in lines if line.startswith("[stage 4/5]"))
+
+
+def test_only_builds_the_named_students_with_the_trainings_the_whole_zoo_gives_them(cli, tmp_path):
+    """`--only`: the manifest lists the named students; the teachers answered for the whole plan, so a later whole
+    build reuses those trainings as they are; a name not in the plan is refused in one line."""
+    code, _, err = build(cli, tmp_path / "zoo", "--only", "gemma-base", "--only", "gemma-qwen-8")
+    assert code == 0, err
+    assert [s.name for s in read_manifest(tmp_path / "zoo").students] == ["gemma-base", "gemma-qwen-8"]
+    code, _, err = build(cli, tmp_path / "zoo")
+    assert code == 0, err
+    assert "gemma-qwen-8 ← qwen (8 examples): reused its finished training" in err
+    code, _, err = build(cli, tmp_path / "zoo", "--only", "gemma-qwen-9")
+    assert code == 2 and "--only gemma-qwen-9: no such student" in err and len(err.strip().splitlines()) == 1

@@ -60,6 +60,10 @@ def build(
             help="how students and bases answer: llamacpp (built-in GGUF + LoRA adapter, batched) or hf (merged model in transformers)",
         ),
     ] = "llamacpp",
+    only: Annotated[
+        Optional[list[str]],
+        typer.Option("--only", help="build only this student of the plan (repeat): the rest of the plan still sets every training's data"),
+    ] = None,
     progress: bool = False,
 ) -> None:
     """Build the zoo (or finish a cut build, reusing every answer, checkpoint and model already made)."""
@@ -101,6 +105,12 @@ def build(
     update: dict = {"reuse": [p.expanduser().resolve() for p in reuse or []]}
     if test_max_tokens is not None and test_max_tokens != plan.max_tokens:
         update["test_max_tokens"] = test_max_tokens
+    if only:
+        unknown = sorted(set(only) - {s.name for s in plan.students})
+        if unknown:
+            names = ", ".join(s.name for s in plan.students)
+            raise UserError(f"--only {', '.join(unknown)}: no such student in this plan", f"give students of the plan: {names}")
+        update["only"] = list(only)
     plan = plan.model_copy(update=update)
     log = lambda message: typer.echo(message, err=True)  # noqa: E731
     with Runner(ResponseStore(store_path), show_progress=progress) as runner:

@@ -275,7 +275,7 @@ def build_zoo(
     students, answers_files = [], {}
     # each student is trained and answers the test set before the next is trained, so a cut build leaves whole
     # students (their answers in the store), not trainings without answers
-    for s in plan.students:
+    for s in (s for s in plan.students if plan.only is None or s.name in plan.only):
         spec, answers_file = s.base, None
         if s.name in data:
             spec, answers_file = _train(plan, s, zoo_dir, data[s.name], clock, (test_path.name, test_length(plan)))

@@ -140,6 +140,9 @@ class ZooPlan(BaseModel):
     #: other zoos whose finished trainings this build may reuse (`zoo build --reuse`): a student's training report is
     #: copied from there and kept only where its fingerprint (base, settings, data) is this student's. Operational only
     reuse: list[Path] = Field(default_factory=list, exclude=True)
+    #: build only these students (`zoo build --only`); the teachers still answer for every student of the plan, so each
+    #: built student's training is the one the whole zoo gives it. Operational only: the manifest lists what was built
+    only: list[str] | None = Field(default=None, exclude=True)
 
 
 def read_manifest(path: str | Path) -> ZooManifest:
