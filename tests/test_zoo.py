@@ -84,7 +84,7 @@ def test_a_second_build_reuses_everything(cli, tmp_path):
 
 
 def test_a_build_cut_during_training_resumes_from_the_checkpoint(cli, tmp_path, monkeypatch):
-    import distillscope.zoo.build as zoo_build
+    import distillscope.zoo.student as zoo_build
 
     real = zoo_build.train_lora
     calls = []

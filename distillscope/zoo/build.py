@@ -25,14 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from distillscope.distill.acquisition import acquire
-from distillscope.distill.train import TrainingReport, train_lora
 from distillscope.probes.suite import ProbeSuite, canonical_jsonl, nested_sample
 from distillscope.types import Prompt, SamplingParams, canonical_json, sha256_hex
-from distillscope.zoo.reuse import copy_finished_training, exported_student
 from distillscope.zoo.spec import MANIFEST_FILE, REFERENCES, StudentPlan, ZooManifest, ZooPlan, ZooSampling, ZooStudent
+from distillscope.zoo.student import train_student, with_options
 
 if TYPE_CHECKING:
-    from distillscope.models.base import Model
     from distillscope.runner.runner import Runner
     from distillscope.types import Response
 
@@ -62,12 +60,7 @@ def served(spec: str, threads: int | None = None) -> str:
     elif threads and backend is not None and "n_threads" in backend.known_options():
         options["n_threads"] = threads
     extra = "&".join(f"{k}={v}" for k, v in options.items())
-    return _with_options(spec, extra) if extra else spec
-
-
-def _with_options(spec: str, options: str) -> str:
-    """`spec` with `options` ("k=v&...") appended after its own."""
-    return f"{spec}{'&' if '?' in spec else '?'}{options}"
+    return with_options(spec, extra) if extra else spec
 
 
 def _answers(
@@ -190,68 +183,6 @@ def _cut(pair: tuple[str, bool]) -> tuple[str, bool]:
     return text, not was_cut
 
 
-def _train(
-    plan: ZooPlan, student: StudentPlan, zoo_dir: Path, examples: list, clock: _Clock, test: tuple[str, int]
-) -> tuple[str, Path | None]:
-    """The trained student's spec (trained here, resumed, or reused from a finished training), and its answers file
-    where an exported zoo in `plan.reuse` had this very training (`test`: the test prompts' file name, answer length)."""
-    from distillscope.distill.train import training_fingerprint
-    from distillscope.models.hf import resolve_hf_source
-    from distillscope.models.llamacpp import LlamaCppModel
-    from distillscope.models.registry import load_model
-
-    steps: list[float] = []  # when each step of this run ended
-
-    def on_step(step: int, total: int, loss: float) -> None:
-        steps.append(time.perf_counter())
-        if step % 10 == 0 or step == total:
-            # between steps only: the model's loading before the first step is not a step's cost
-            rate = f", {(steps[-1] - steps[0]) / (len(steps) - 1):.1f} s/step" if len(steps) > 1 else ""
-            clock(3, f"{student.name}: step {step}/{total}, loss {loss:.3f}{rate}")
-
-    base = load_model(student.base)
-    source, gguf_file = resolve_hf_source(type(base).transformers_name(base.spec) or base.spec.name)
-    settings = plan.lora.model_copy(update={"seed": plan.lora.seed + student.seed})
-    fingerprint = training_fingerprint(source, gguf_file, base.mode, examples, settings)
-    exported = exported_student(plan.reuse, student.name, fingerprint, zoo_dir, *test)
-    if exported:
-        clock(3, f"{student.name} ← {student.teacher}: answers of this training ({fingerprint}) taken from an exported zoo")
-        return exported
-    copy_finished_training(plan.reuse, zoo_dir / "students" / student.name)
-    report = train_lora(
-        source,
-        gguf_file,
-        base.mode,
-        examples,
-        zoo_dir / "students" / student.name,
-        settings,
-        on_step=on_step,
-        merge=not isinstance(base, LlamaCppModel),  # llama.cpp serves the base's GGUF plus the adapter
-    )
-    if not steps:
-        how = f"reused its finished training (fingerprint {report.fingerprint})"
-    elif report.resumed_from_step:
-        how = f"resumed at step {report.resumed_from_step}, trained to step {report.steps}"
-    else:
-        how = f"trained {report.steps} steps"
-    clock(3, f"{student.name} ← {student.teacher} ({len(examples)} examples): {how}")
-    return served_student(student.base, base, report), None
-
-
-def served_student(base_spec: str, base: Model, report: TrainingReport) -> str:
-    """The trained student's spec, served by its base's backend: a llama.cpp base gets the adapter written as a GGUF
-    LoRA beside the training (once per training fingerprint), any other the merged transformers model."""
-    from distillscope.distill.gguf_lora import export_gguf_lora
-    from distillscope.models.llamacpp import LlamaCppModel
-
-    if not isinstance(base, LlamaCppModel):
-        return f"hf/{report.merged_dir}?weights={report.fingerprint}"
-    adapter = Path(report.adapter_dir).parent / f"adapter-{report.fingerprint}.gguf"
-    if not adapter.exists():
-        export_gguf_lora(Path(report.adapter_dir), base.model_path(), adapter)
-    return _with_options(base_spec, f"lora={adapter}")
-
-
 def build_zoo(
     plan: ZooPlan,
     zoo_dir: Path,
@@ -278,7 +209,7 @@ def build_zoo(
     for s in (s for s in plan.students if plan.only is None or s.name in plan.only):
         spec, answers_file = s.base, None
         if s.name in data:
-            spec, answers_file = _train(plan, s, zoo_dir, data[s.name], clock, (test_path.name, test_length(plan)))
+            spec, answers_file = train_student(plan, s, zoo_dir, data[s.name], clock, (test_path.name, test_length(plan)))
         if answers_file:  # an exported zoo's student: it answers from its file, under the spec it was built as
             answers_files[spec] = f"replay/{answers_file.relative_to(zoo_dir)}"
         _answers(runner, f"replay/{answers_file}" if answers_file else spec, test, sampling, lambda m: clock(4, m), plan.threads)
