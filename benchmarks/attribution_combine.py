@@ -69,13 +69,14 @@ def fit(rule: str, signals: list[str], null: list[dict]):
     standard = (matrix - mean) / sd
     if rule == "standardized":
         return lambda z: float(np.mean((np.array([z.get(s, 0.0) for s in signals]) - mean) / sd))
-    correlation = np.corrcoef(standard.T)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        correlation = np.nan_to_num(np.corrcoef(standard.T))  # a signal constant over the null correlates with nothing
     shrunk = 0.5 * correlation + 0.5 * np.eye(len(signals))
     weights = np.linalg.solve(shrunk, np.ones(len(signals)))
     return lambda z: float(weights @ ((np.array([z.get(s, 0.0) for s in signals]) - mean) / sd))
 
 
-def decide(rule: str, cases: list[dict], alpha: float) -> dict:
+def decide(rule: str, cases: list[dict], alpha: float, goal_budget: int = 300) -> dict:
     from distillscope.attribution.hypothesis import holm, predictive_p
 
     signals = sorted({s for case in cases for z in case["z"].values() for s in z})
@@ -91,7 +92,7 @@ def decide(rule: str, cases: list[dict], alpha: float) -> dict:
         if case["kind"] == "control" or not case["listed"]:
             untaught += 1
             named += bool(rejected)
-        elif case["kind"] == "distilled" and case["budget"] >= 300:
+        elif case["kind"] == "distilled" and case["budget"] >= goal_budget:
             taught += 1
             detected += outcome in case["teachers"]
     return {
@@ -107,16 +108,17 @@ def main() -> None:
     parser.add_argument("--eval", required=True)
     parser.add_argument("--zoo", required=True, help="the zoo (its manifest names a mixture student's second teacher)")
     parser.add_argument("--alpha", type=float, nargs="*", default=[0.01, 0.05, 0.1, 0.2])
+    parser.add_argument("--goal-budget", type=int, default=300, help="detection counts distilled students at this budget or more")
     args = parser.parse_args()
     from distillscope.zoo.spec import read_manifest
 
     second = {s.name: s.rest_from for s in read_manifest(args.zoo).students if s.rest_from}
     cases = cases_of(json.loads(open(args.eval, encoding="utf-8").read()), second)
-    print(f"{len(cases)} cases; detection over distilled students at budget >= 300 with their teacher listed")
+    print(f"{len(cases)} cases; detection over distilled students at budget >= {args.goal_budget} with their teacher listed")
     print(f"{'rule':14} {'alpha':>5} {'detection':>9} {'false accusation':>16}")
     for rule in ("mean", "standardized", "whitened"):
         for alpha in args.alpha:
-            r = decide(rule, cases, alpha)
+            r = decide(rule, cases, alpha, args.goal_budget)
             print(f"{rule:14} {alpha:5.2f} {r['detection']:6.2f} /{r['n_taught']:<2} {r['false_accusation']:13.2f} /{r['n_untaught']}")
 
 
