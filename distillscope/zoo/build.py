@@ -4,12 +4,16 @@ Five stages, each of which reuses whatever a cut build left:
 
 1. test prompts (held out of every training set) and the ChatGPT replay file;
 2. the teachers' answers to the acquired train prompts (through the runner,
-   so stored answers are never asked again);
+   so stored answers are never asked again), a seed's just before its
+   first student is trained;
 3. LoRA training of each student (`train_lora` resumes from its last
    checkpoint and skips a training whose fingerprint already finished);
 4. the answers to the test prompts (the store): the candidates' first, then
-   each student's right after its training, so a cut build leaves whole
-   students rather than trainings without answers;
+   each student's right after its training.
+
+Stages 2 to 4 run seed by seed and student by student, so a cut build leaves
+whole seeds and whole students (trained, and their answers in the store),
+never trainings without answers.
 5. the manifest, written last (atomically), so it only exists for a whole zoo.
 
 Acquisitions nest: one stratified acquisition at the largest budget, the
@@ -112,13 +116,16 @@ def _training_data(
     runner: Runner,
     chat_train: list[tuple[Prompt, str]],
     clock: _Clock,
+    seeds: set[int] | None = None,
 ) -> dict[str, list[tuple[str, str, bool]]]:
-    """Examples (prompt, answer, finished) per distilled or control student."""
+    """Examples (prompt, answer, finished) per distilled or control student (of `seeds` only, where given: the build
+    asks a seed's teachers just before it trains that seed's students, so a cut build has whole seeds)."""
     from distillscope.zoo.references import reference_examples
     from distillscope.zoo.sharegpt_teacher import cut_to_tokens
 
     sampling = SamplingParams(max_tokens=plan.max_tokens)
-    local = [s for s in plan.students if s.teacher in plan.candidates]
+    students = [s for s in plan.students if seeds is None or s.seed in seeds]
+    local = [s for s in students if s.teacher in plan.candidates]
     acquired: dict[int, list[Prompt]] = {}
     teacher_answers: dict[tuple[str, int], dict[str, Response]] = {}
     for seed in sorted({s.seed for s in local}):  # one nested acquisition per seed, its teachers answer what they teach
@@ -135,7 +142,7 @@ def _training_data(
             responses = _answers(runner, plan.candidates[name], prompts, sampling, lambda m: clock(2, m), plan.threads)
             teacher_answers[name, seed] = {p.id: r for p, r in zip(prompts, responses) if r is not None and r.text.strip()}
     data: dict[str, list[tuple[str, str, bool]]] = {}
-    for student in plan.students:
+    for student in students:
         if student.teacher is None:
             continue
         budget = student.budget or 0  # a taught student always has one (the recipes set it)
@@ -199,7 +206,7 @@ def build_zoo(
     zoo_dir.mkdir(parents=True, exist_ok=True)
     test, test_path, replay_spec, chat_train = _test_set(plan, suite, zoo_dir, clock)
     candidates = {**plan.candidates, plan.replay_candidate: replay_spec}
-    data = _training_data(plan, suite, runner, chat_train, clock)
+    data: dict[str, list[tuple[str, str, bool]]] = {}
     sampling = SamplingParams(max_tokens=test_length(plan))
     for spec in candidates.values():
         _answers(runner, spec, test, sampling, lambda m: clock(4, m), plan.threads)
@@ -208,6 +215,8 @@ def build_zoo(
     # students (their answers in the store), not trainings without answers
     for s in (s for s in plan.students if plan.only is None or s.name in plan.only):
         spec, answers_file = s.base, None
+        if s.teacher is not None and s.name not in data:  # this seed's teachers answer now, before its first training
+            data.update(_training_data(plan, suite, runner, chat_train, clock, {s.seed}))
         if s.name in data:
             spec, answers_file = train_student(plan, s, zoo_dir, data[s.name], clock, (test_path.name, test_length(plan)))
         if answers_file:  # an exported zoo's student: it answers from its file, under the spec it was built as
