@@ -51,9 +51,9 @@ def _file_names(manifest: ZooManifest) -> dict[str, str]:
 
 def export_zoo(zoo: Path, out: Path, log: Callable[[str], None] = lambda _: None) -> ZooExport:
     """Write `zoo`'s answers, test prompts and manifest to the new directory `out` (see the module's docstring)."""
-    from distillscope.attribution.answers import collect_answers
     from distillscope.models.registry import load_model
     from distillscope.probes.loader import load_prompts
+    from distillscope.runner.answers import answer_texts
     from distillscope.runner.runner import Runner
     from distillscope.runner.store import ResponseStore
     from distillscope.types import SamplingParams
@@ -69,13 +69,13 @@ def export_zoo(zoo: Path, out: Path, log: Callable[[str], None] = lambda _: None
     names = _file_names(manifest)
     log(f"{len(names)} models × {len(prompts)} test prompts from {manifest.located(zoo, manifest.store)}")
     with Runner(ResponseStore(manifest.located(zoo, manifest.store)), show_progress=False) as runner:
-        models = {names[spec]: load_model(manifest.model_spec(zoo, spec)) for spec in names}
-        table = collect_answers(runner, models, prompts, SamplingParams(**manifest.sampling.model_dump()))
+        sampling = SamplingParams(**manifest.sampling.model_dump())
+        texts = {name: answer_texts(runner, load_model(manifest.model_spec(zoo, spec)), prompts, sampling) for spec, name in names.items()}
     partial = out.with_name(out.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     (partial / ANSWERS_DIR).mkdir(parents=True)
     count, missing = 0, {}
-    for name, answers in table.answers.items():
+    for name, answers in texts.items():
         rows = [
             {"prompt_id": p.id, "prompt": p.text, **({"system": p.system} if p.system else {}), "response": a, "model": name}
             for p, a in zip(prompts, answers)
