@@ -199,6 +199,16 @@ def test_attribution_on_a_small_zoo_holds_what_the_construction_guarantees(cli, 
     assert accusations == sorted(accusations)  # Holm at a larger alpha rejects a superset
     assert "false accusation" in stdout and "not counted" in stdout
 
+    # the zoo exported as answers only (replay files, the format zoos built elsewhere arrive in) decides the same
+    assert cli("zoo", "export", "--dir", tmp_path / "zoo", "--out", tmp_path / "export")[0] == 0
+    out = tmp_path / "exported.json"
+    code, _, err = cli("attribute", "--zoo", tmp_path / "export", "--signals", "similarity,mmd,ice,pos", "--no-progress", "--out", out)
+    assert code == 0, err
+    exported = json.loads(out.read_text())
+    assert exported["overall"] == result["overall"]
+    for a, b in zip(result["students"], exported["students"]):
+        assert [(c["name"], c["test"]) for c in a["result"]["candidates"]] == [(c["name"], c["test"]) for c in b["result"]["candidates"]]
+
 
 @pytest.mark.slow
 def test_a_student_of_a_built_in_base_is_served_by_llama_cpp_with_its_adapter(tmp_path):
