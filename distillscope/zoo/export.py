@@ -4,8 +4,9 @@ A zoo's students are LoRA adapters and merged models on the machine that trained
 and would spend hours rebuilding them. What `attribute --zoo` and `degree --calibration` read is only each model's
 answer to the zoo's test prompts, so the export writes those (one replay file per model, distillscope's own JSONL),
 the test prompts, and the manifest with `answers` mapping every model spec it names to its file. Every spec stays
-as built (`builtin/gemma-3-270m`, a student's `lora=` path), so `--base builtin/gemma-3-270m` still finds the zoo's
-students; only loading goes through the file (`ZooManifest.model_spec`). This is also the format in which zoos built
+as built (`builtin/gemma-3-270m`, a student's `lora=` adapter), a path inside the zoo written relative to it (no
+machine's directories travel with an export), so `--base builtin/gemma-3-270m` still finds the zoo's students; only
+loading goes through the file (`ZooManifest.model_spec`). This is also the format in which zoos built
 elsewhere (students and candidates the developers never saw) arrive.
 
 The export is written beside its destination and renamed into place whole: an interrupted export leaves no
@@ -88,11 +89,14 @@ def export_zoo(zoo: Path, out: Path, log: Callable[[str], None] = lambda _: None
         if len(rows) < len(prompts):
             missing[name] = len(prompts) - len(rows)
     shutil.copyfile(prompts_path, partial / prompts_path.name)
+    here = lambda spec: spec.replace(f"{zoo}/", "")  # noqa: E731 - a path inside the zoo, written relative to it
     exported = manifest.model_copy(
         update={
             "store": "store.sqlite",
             "test_prompts": prompts_path.name,
-            "answers": {spec: f"replay/{ANSWERS_DIR}/{name}.jsonl" for spec, name in names.items()},
+            "candidates": {name: here(spec) for name, spec in manifest.candidates.items()},
+            "students": [s.model_copy(update={"spec": here(s.spec), "base": here(s.base)}) for s in manifest.students],
+            "answers": {here(spec): f"replay/{ANSWERS_DIR}/{name}.jsonl" for spec, name in names.items()},
         }
     )
     (partial / MANIFEST_FILE).write_text(exported.model_dump_json(indent=1), encoding="utf-8")
