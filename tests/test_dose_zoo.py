@@ -198,8 +198,14 @@ def test_an_exported_zoo_measures_the_same_anywhere_without_a_model(small_dose_z
     on the export, moved elsewhere, gives the numbers it gives on the zoo with its models."""
     import shutil
 
+    (tmp_path / "export.partial").mkdir()  # a user's directory that happens to have the name of a half-written export
+    (tmp_path / "export.partial" / "keep").write_text("mine")
     code, _, err = cli("zoo", "export", "--dir", small_dose_zoo, "--out", tmp_path / "export")
     assert code == 0 and "exported" in err, err
+    assert (tmp_path / "export.partial" / "keep").read_text() == "mine" and sorted(p.name for p in tmp_path.iterdir()) == [
+        "export",
+        "export.partial",
+    ]
     manifest, exported = read_manifest(small_dose_zoo), read_manifest(tmp_path / "export")
     here = lambda spec: spec.replace(f"{small_dose_zoo.resolve()}/", "")  # noqa: E731
     assert [s.spec for s in exported.students] == [here(s.spec) for s in manifest.students]

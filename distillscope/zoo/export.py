@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -72,10 +73,33 @@ def export_zoo(zoo: Path, out: Path, log: Callable[[str], None] = lambda _: None
     with Runner(ResponseStore(manifest.located(zoo, manifest.store)), show_progress=False) as runner:
         sampling = SamplingParams(**manifest.sampling.model_dump())
         texts = {name: answer_texts(runner, load_model(manifest.model_spec(zoo, spec)), prompts, sampling) for spec, name in names.items()}
-    partial = out.with_name(out.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    (partial / ANSWERS_DIR).mkdir(parents=True)
-    count, missing = 0, {}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))  # a name nobody else has
+    try:
+        partial.chmod(0o755)  # mkdtemp's 0700 is for the name's sake, not to hide the export
+        _write(partial, texts, prompts, prompts_path, manifest, names, zoo)
+        partial.rename(out)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return ZooExport(
+        out=str(out),
+        models=len(names),
+        answers=sum(a is not None for answers in texts.values() for a in answers),
+        missing={name: n for name, answers in texts.items() if (n := sum(a is None for a in answers))},
+    )
+
+
+def _write(
+    partial: Path,
+    texts: dict[str, list[str | None]],
+    prompts: list,
+    prompts_path: Path,
+    manifest: ZooManifest,
+    names: dict[str, str],
+    zoo: Path,
+) -> None:
+    (partial / ANSWERS_DIR).mkdir()
     for name, answers in texts.items():
         rows = [
             {"prompt_id": p.id, "prompt": p.text, **({"system": p.system} if p.system else {}), "response": a, "model": name}
@@ -85,9 +109,6 @@ def export_zoo(zoo: Path, out: Path, log: Callable[[str], None] = lambda _: None
         (partial / ANSWERS_DIR / f"{name}.jsonl").write_text(
             "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows), encoding="utf-8"
         )
-        count += len(rows)
-        if len(rows) < len(prompts):
-            missing[name] = len(prompts) - len(rows)
     shutil.copyfile(prompts_path, partial / prompts_path.name)
     here = lambda spec: spec.replace(f"{zoo}/", "")  # noqa: E731 - a path inside the zoo, written relative to it
     exported = manifest.model_copy(
@@ -100,5 +121,3 @@ def export_zoo(zoo: Path, out: Path, log: Callable[[str], None] = lambda _: None
         }
     )
     (partial / MANIFEST_FILE).write_text(exported.model_dump_json(indent=1), encoding="utf-8")
-    partial.rename(out)
-    return ZooExport(out=str(out), models=len(names), answers=count, missing=missing)
