@@ -25,6 +25,7 @@ from typing import Any
 
 from distillscope.errors import UserError
 from distillscope.extras import require
+from distillscope.models.gguf_file import tensor_shapes
 
 PEFT_PREFIX = "base_model.model."
 #: architectures whose converter permutes the query and key rows (llama.cpp's rotary layout); a LoRA's B rows follow
@@ -40,7 +41,7 @@ def _base_layout(gguf: Any, base_gguf: Path) -> tuple[str, dict[str, tuple[int, 
     """(architecture, {tensor name: numpy-order shape}, {head counts}) of the base GGUF, read without loading weights."""
     reader = gguf.GGUFReader(str(base_gguf))
     arch = reader.fields["general.architecture"].contents()
-    shapes = {t.name: tuple(int(d) for d in reversed(list(t.shape))) for t in reader.tensors}
+    shapes = {name: shape[::-1] for name, shape in tensor_shapes(base_gguf).items()}
     heads = {}
     for key in ("attention.head_count", "attention.head_count_kv", "block_count"):
         field = reader.fields.get(f"{arch}.{key}")

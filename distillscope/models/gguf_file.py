@@ -55,5 +55,21 @@ def gguf_metadata(path: str | Path) -> dict[str, str]:
     return _metadata_cached(str(path.resolve()), stat.st_size, stat.st_mtime)
 
 
+@lru_cache(maxsize=32)
+def _shapes_cached(path: str, size: int, mtime: float) -> dict[str, tuple[int, ...]]:
+    from distillscope.extras import require
+
+    gguf = require("gguf", purpose="reading GGUF tensors")
+    return {t.name: tuple(int(d) for d in t.shape) for t in gguf.GGUFReader(path).tensors}
+
+
+def tensor_shapes(path: str | Path) -> dict[str, tuple[int, ...]]:
+    """Every tensor's name and shape in llama.cpp's order (ne[0] first, numpy's reversed), read without loading any
+    weight; cached per file version, since an adapter check and an export read the same base again and again."""
+    path = check_gguf(path)
+    stat = path.stat()
+    return _shapes_cached(str(path.resolve()), stat.st_size, stat.st_mtime)
+
+
 def has_chat_template(path: str | Path) -> bool:
     return bool(gguf_metadata(path).get("tokenizer.chat_template"))

@@ -8,13 +8,12 @@ or its answers would silently be the base's.
 from __future__ import annotations
 
 import ctypes
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from distillscope.errors import ModelFileError, UserError
 from distillscope.models.fingerprint import file_fingerprint
-from distillscope.models.gguf_file import check_gguf, gguf_metadata
+from distillscope.models.gguf_file import check_gguf, gguf_metadata, tensor_shapes
 
 
 def with_lora(fingerprint: str | None, lora: Path | None) -> str | None:
@@ -46,24 +45,10 @@ def check_adapter(adapter: Path, base: Path) -> Path:
     return adapter
 
 
-@lru_cache(maxsize=32)
-def _shapes(path: str, size: int, mtime_ns: int) -> dict[str, tuple[int, ...]]:
-    """Every tensor's name and shape in llama.cpp's order (ne[0] first), read without loading any weight."""
-    from distillscope.extras import require
-
-    gguf = require("gguf", purpose="reading GGUF tensors")
-    return {t.name: tuple(int(d) for d in t.shape) for t in gguf.GGUFReader(path).tensors}
-
-
-def _tensor_shapes(path: Path) -> dict[str, tuple[int, ...]]:
-    stat = path.stat()
-    return _shapes(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-
-
 def _check_shapes(adapter: Path, base: Path) -> None:
     """Each `X.lora_a` (ne [in, rank]) and `X.lora_b` (ne [rank, out]) must fit the base's X (ne [in, out]): llama.cpp
     loads a misfit without complaint and crashes the process when it builds its first graph (measured)."""
-    adapted, model = _tensor_shapes(adapter), _tensor_shapes(base)
+    adapted, model = tensor_shapes(adapter), tensor_shapes(base)
     pairs = {name.rsplit(".lora_", 1)[0] for name in adapted if name.endswith((".lora_a", ".lora_b"))}
     if not pairs:
         raise ModelFileError(f"the LoRA adapter {adapter} holds no lora_a/lora_b tensors", "export the adapter again")
