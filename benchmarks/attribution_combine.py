@@ -13,7 +13,11 @@ nothing here learns what a teacher looks like):
 - standardized: the mean over signals of (z - null mean) / null SD, so a signal whose untaught spread is wide
   weighs less;
 - whitened: the standardized z weighted by the inverse of their null correlation (shrunk toward the identity):
-  signals that repeat one another count once.
+  signals that repeat one another count once;
+- discriminant: each standardized signal weighted by how far the taught pairs of the other recipes (each distilled
+  student with its true teacher) lie above the null, in null SDs (a diagonal Fisher discriminant, weights >= 0): the
+  one rule that learns from taught cases. Its null statistics are cross-fitted (each null pair scored by weights
+  fitted without its own recipe), so an untaught case is scored as a new one would be.
 """
 
 from __future__ import annotations
@@ -61,6 +65,28 @@ def null_pairs(cases: list[dict], recipe: str) -> list[tuple[str, dict]]:
     return pairs
 
 
+def taught_pairs(cases: list[dict], exclude: set[str]) -> list[dict]:
+    """z of each listed distilled student toward its true teacher, recipes in `exclude` left out."""
+    return [
+        z
+        for case in cases
+        if case["recipe"] not in exclude and case["kind"] == "distilled" and case["listed"]
+        for name, z in case["z"].items()
+        if name in case["teachers"]
+    ]
+
+
+def discriminant(signals: list[str], null: list[dict], taught: list[dict]):
+    matrix = np.array([[z.get(s, 0.0) for s in signals] for z in null])
+    mean, sd = matrix.mean(axis=0), matrix.std(axis=0, ddof=1) + 1e-9
+    if not taught:
+        return lambda z: float(np.mean((np.array([z.get(s, 0.0) for s in signals]) - mean) / sd))
+    lift = (np.array([[z.get(s, 0.0) for s in signals] for z in taught]).mean(axis=0) - mean) / sd
+    weights = np.clip(lift, 0.0, None)
+    weights = weights / weights.sum() if weights.sum() > 0 else np.full(len(signals), 1 / len(signals))
+    return lambda z: float(weights @ ((np.array([z.get(s, 0.0) for s in signals]) - mean) / sd))
+
+
 def fit(rule: str, signals: list[str], null: list[dict]):
     matrix = np.array([[z.get(s, 0.0) for s in signals] for z in null])
     mean, sd = matrix.mean(axis=0), matrix.std(axis=0, ddof=1) + 1e-9
@@ -83,8 +109,18 @@ def decide(rule: str, cases: list[dict], alpha: float, goal_budget: int = 300) -
     named, untaught, detected, taught = 0, 0, 0, 0
     for case in cases:
         pairs = null_pairs(cases, case["recipe"])
-        statistic = fit(rule, signals, [z for _, z in pairs])
-        null = np.array([statistic(z) for _, z in pairs])
+        if rule == "discriminant":
+            recipe_of = {c["key"]: c["recipe"] for c in cases}
+            null_list = []
+            for key, z in pairs:  # cross-fitted: each null pair scored without its own recipe
+                inner = [p for p in null_pairs(cases, case["recipe"]) if recipe_of[p[0]] != recipe_of[key]]
+                fitted = discriminant(signals, [v for _, v in inner], taught_pairs(cases, {case["recipe"], recipe_of[key]}))
+                null_list.append(fitted(z))
+            null = np.array(null_list)
+            statistic = discriminant(signals, [z for _, z in pairs], taught_pairs(cases, {case["recipe"]}))
+        else:
+            statistic = fit(rule, signals, [z for _, z in pairs])
+            null = np.array([statistic(z) for _, z in pairs])
         k = len({key for key, _ in pairs})
         p = {name: predictive_p(statistic(z), null, k) for name, z in case["z"].items()}
         rejected = [name for name, q in holm(p).items() if q <= alpha]
@@ -116,7 +152,7 @@ def main() -> None:
     cases = cases_of(json.loads(open(args.eval, encoding="utf-8").read()), second)
     print(f"{len(cases)} cases; detection over distilled students at budget >= {args.goal_budget} with their teacher listed")
     print(f"{'rule':14} {'alpha':>5} {'detection':>9} {'false accusation':>16}")
-    for rule in ("mean", "standardized", "whitened"):
+    for rule in ("mean", "standardized", "whitened", "discriminant"):
         for alpha in args.alpha:
             r = decide(rule, cases, alpha, args.goal_budget)
             print(f"{rule:14} {alpha:5.2f} {r['detection']:6.2f} /{r['n_taught']:<2} {r['false_accusation']:13.2f} /{r['n_untaught']}")

@@ -3,6 +3,7 @@
     python benchmarks/attribution_test.py curve --zoos 200          # detection vs false accusation over alpha
     python benchmarks/attribution_test.py margins --runs 20000      # adversary margins under the null: share with |z| >= 2
     python benchmarks/attribution_test.py power --eval FILE --zoo DIR   # a real zoo: how far each true teacher is from rejection
+    python benchmarks/attribution_test.py prompts --zoo DIR         # a real zoo: detection and false accusation by test-set size
 
 `curve`: simulated zoos with the real structure (`distillscope/attribution/simulation.py`: students of each
 candidate on two bases, two seeds per recipe, controls toward styles no candidate has, every distilled student
@@ -14,6 +15,13 @@ statistic U its true teacher reached, its leave-one-recipe-out null (mean, SD, c
 would need at alpha (mean + t(1 - alpha/m, k - 1) SD sqrt(1 + 1/k), m candidates tested), in null SDs; then the effect
 (U - mean) / SD that 80% detection would need at k and at larger null populations. It says whether a zoo can detect at all
 before anyone tunes a threshold.
+
+`prompts`: on a real zoo, what more test prompts buy. For each size m (a share of the zoo's test prompts), `--draws`
+subsets of m prompts drawn without replacement; on each, every case's z and the whole null population are computed
+on those m prompts alone, and every case is decided as `attribute --zoo` decides it (leave-one-recipe-out null,
+Student-t predictive p, Holm). Printed per m: detection at the goal budget, false accusation, and the true teachers'
+effect (U - null mean) / null SD. If the effect grows as sqrt(m) the null's spread is prompt noise and more prompts
+buy detection; if it stays flat, the spread is between models and no number of prompts will.
 
 `margins`: the null of issue 31.6: an adversary margin whose true value is 0, with prompt noise and training noise (each
 refit of the adversary shifts every pair score), its z from one fit's prompt SE (the old interval) and from three refits
@@ -105,6 +113,53 @@ def power(eval_file: str, zoo: str, alpha: float) -> None:
         print(f"  k = {k:3d}: {crit + float(norm.isf(0.2)):.2f} null SDs")
 
 
+def prompts(zoo: str, sizes: list[float], draws: int, alpha: float, seed: int) -> None:
+    from pathlib import Path
+
+    from distillscope.attribution.hypothesis import holm, predictive_p, statistic
+    from distillscope.attribution.result import DEFAULT_SIGNALS
+    from distillscope.attribution.zoo_cases import GOAL_BUDGET, taught_by
+    from distillscope.attribution.zoo_eval import null_population, zoo_cases
+    from distillscope.runner.runner import Runner
+    from distillscope.runner.store import ResponseStore
+
+    start = time.time()
+    _, prompts_, cases = zoo_cases(Path(zoo), list(DEFAULT_SIGNALS), lambda path: Runner(ResponseStore(path), show_progress=False), seed)
+    cases = [c for c in cases if c.evidence is not None and c.role != "base" and len(c.evidence.candidates) >= 2]
+    n = min(len(c.evidence.ids) for c in cases)
+    print(f"{len(cases)} cases on {n} test prompts ({time.time() - start:.0f} s to gather); alpha {alpha}, {draws} draws per size")
+    print("| prompts | detection (budget >= 300) | false accusation | teacher effect, null SDs (median) | null SD |")
+    print("| --- | --- | --- | --- | --- |")
+    rng = np.random.default_rng(seed)
+    for share in sizes:
+        m = max(10, round(share * n))
+        detected, accused, effects, spreads = [], [], [], []
+        for _ in range(draws if m < n else 1):
+            draw = np.sort(rng.choice(n, m, replace=False)) if m < n else None
+            population = null_population(cases, "subset", m, draw)
+            for case in cases:
+                z, _ = case.evidence.z("specific", draw)
+                used = sorted({s for v in z.values() for s in v})
+                sample, k = population.statistics("specific", used, case.recipe), population.n_cases("specific", case.recipe)
+                if len(sample) < 3:
+                    continue
+                stats = {c: statistic(v) for c, v in z.items() if v}
+                rejected = {c for c, q in holm({c: predictive_p(u, sample, k) for c, u in stats.items()}).items() if q <= alpha}
+                if case.role == "distilled" and (case.student.budget or 0) >= GOAL_BUDGET:
+                    detected.append(taught_by(rejected, case.student))
+                    teacher = case.student.true_teacher
+                    if teacher in stats:
+                        sd = float(np.std(sample, ddof=1))
+                        effects.append((stats[teacher] - float(np.mean(sample))) / sd)
+                        spreads.append(sd)
+                elif case.role in ("control", "unlisted"):
+                    accused.append(bool(rejected))
+        print(
+            f"| {m} | {np.mean(detected):.2f} ({len(detected)}) | {np.mean(accused):.2f} ({len(accused)}) | "
+            f"{np.median(effects):.2f} | {np.median(spreads):.2f} |"
+        )
+
+
 def margins(runs: int, n: int, seed: int, training_sd: float = 0.042, prompt_sd: float = 0.48) -> None:
     """The margin's null with training noise, at the sizes of issue 31.6 (prompt SE 0.062, true SD 0.075 at n = 60):
     per prompt a paired difference with a strong prompt effect, plus for each adversary refit a shift common to every
@@ -127,20 +182,26 @@ def margins(runs: int, n: int, seed: int, training_sd: float = 0.042, prompt_sd:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=("curve", "margins", "power"))
+    parser.add_argument("what", choices=("curve", "margins", "power", "prompts"))
+    parser.add_argument("--sizes", type=float, nargs="*", default=[0.25, 0.5, 0.75, 1.0], help="prompts: shares of the test set")
+    parser.add_argument("--draws", type=int, default=20, help="prompts: subsets drawn per size")
     parser.add_argument("--zoos", type=int, default=200)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--n", type=int, default=60)
     parser.add_argument("--effect", type=float, default=0.3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--eval", help="power: the JSON `distillscope attribute --zoo DIR --out FILE` wrote")
-    parser.add_argument("--zoo", help="power: the zoo directory (its attribution_null.json) or that file")
+    parser.add_argument("--zoo", help="power: the zoo directory (its attribution_null.json) or that file; prompts: the zoo")
     parser.add_argument("--alpha", type=float, default=0.05)
     args = parser.parse_args()
     if args.what == "power":
         if not (args.eval and args.zoo):
             parser.error("power needs --eval FILE and --zoo DIR")
         power(args.eval, args.zoo, args.alpha)
+    elif args.what == "prompts":
+        if not args.zoo:
+            parser.error("prompts needs --zoo DIR")
+        prompts(args.zoo, args.sizes, args.draws, args.alpha, args.seed)
     elif args.what == "curve":
         curve(args.zoos, args.seed, args.effect)
     else:

@@ -626,7 +626,7 @@ def test_a_mixture_student_has_two_teachers_and_naming_either_is_no_accusation()
         candidates = listed
         ids = list(range(20))
 
-        def z(self, kind: str) -> tuple[dict[str, dict[str, float]], dict]:
+        def z(self, kind: str, draw: object = None) -> tuple[dict[str, dict[str, float]], dict]:
             return {c: {"similarity": 1.0} for c in self.candidates}, {}
 
     population = null_population([Case(mix, True, "r1", None, Evidence())], "test", 20)  # type: ignore[arg-type]

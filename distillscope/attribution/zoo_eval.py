@@ -62,16 +62,17 @@ def read_manifest(zoo: Path) -> ZooManifest:
     return manifest
 
 
-def null_population(cases: Sequence[Case], source: str, n_prompts: int) -> NullPopulation:
-    """Every (case, candidate) pair whose candidate did not teach the student, bases left out (see null_population.py)."""
+def null_population(cases: Sequence[Case], source: str, n_prompts: int, draw: np.ndarray | None = None) -> NullPopulation:
+    """Every (case, candidate) pair whose candidate did not teach the student, bases left out (see null_population.py);
+    `draw`: on those test prompts only (row indices, as `Evidence.z` takes them)."""
     from distillscope.attribution.null_population import NullEntry, NullPopulation
 
     entries = []
     for case in cases:
         if case.role == "base" or case.evidence is None:
             continue
-        raw, _ = case.evidence.z("raw")
-        specific = case.evidence.z("specific")[0] if len(case.evidence.candidates) >= 2 else None
+        raw, _ = case.evidence.z("raw", draw)
+        specific = case.evidence.z("specific", draw)[0] if len(case.evidence.candidates) >= 2 else None
         for name in case.evidence.candidates:
             if name in teachers_of(case.student):
                 continue
@@ -84,27 +85,25 @@ def null_population(cases: Sequence[Case], source: str, n_prompts: int) -> NullP
                     role=role,
                     raw=raw[name],
                     specific=specific[name] if specific else None,
-                    n_prompts=len(case.evidence.ids),
+                    n_prompts=len(case.evidence.ids) if draw is None else len(draw),
                     n_candidates=len(case.evidence.candidates),
                 )
             )
     return NullPopulation(source=source, n_prompts=n_prompts, entries=entries)
 
 
-def evaluate_zoo(
+def zoo_cases(
     zoo: Path,
     signals: list[str],
     runner_factory: Callable[[Path], AbstractContextManager[Runner]],
     seed: int = 0,
-    ablation: bool = True,
     family_overrides: dict[str, str] | None = None,
-    alpha: float = ALPHA,
-    resamples: int = RESAMPLES,
-) -> ZooAttribution:
+) -> tuple[ZooManifest, list, list[Case]]:
+    """(manifest, test prompts, cases): every student with every candidate listed, each distilled student again with
+    its teacher(s) left out, each attributed (uncalibrated) with the per-prompt evidence its test rests on."""
     from distillscope.attribution.answers import collect_answers
-    from distillscope.attribution.attribute import attribute_with_evidence, redecide
+    from distillscope.attribution.attribute import attribute_with_evidence
     from distillscope.attribution.families import candidate_family
-    from distillscope.attribution.null_population import FILE_NAME, save
     from distillscope.attribution.run import build_bank
     from distillscope.models.registry import load_model
     from distillscope.probes.loader import load_prompts
@@ -137,6 +136,23 @@ def evaluate_zoo(
                     student_spec=s.spec,
                 )  # fmt: skip
                 cases.append(Case(s, listed, recipe_of(s), result, evidence))
+    return manifest, prompts, cases
+
+
+def evaluate_zoo(
+    zoo: Path,
+    signals: list[str],
+    runner_factory: Callable[[Path], AbstractContextManager[Runner]],
+    seed: int = 0,
+    ablation: bool = True,
+    family_overrides: dict[str, str] | None = None,
+    alpha: float = ALPHA,
+    resamples: int = RESAMPLES,
+) -> ZooAttribution:
+    from distillscope.attribution.attribute import redecide
+    from distillscope.attribution.null_population import FILE_NAME, save
+
+    manifest, prompts, cases = zoo_cases(zoo, signals, runner_factory, seed, family_overrides)
     population = null_population(cases, f"zoo {zoo}", len(prompts))
     save(population, Path(zoo) / FILE_NAME)
     source = f"leave-one-recipe-out null population of zoo {zoo}"
