@@ -277,3 +277,25 @@ def test_a_build_reusing_an_exported_zoo_trains_only_what_the_export_lacks(small
     with Runner(ResponseStore(tmp_path / "other" / "store.sqlite")) as runner:
         manifest = build_zoo(other, tmp_path / "other", runner, str(tmp_path / "other" / "store.sqlite"), logs.append)
     assert [line for line in logs if ": step " in line] and not manifest.answers  # other settings: trained here
+
+
+def test_a_grown_test_set_keeps_every_earlier_prompt_and_answer_and_retrains_nothing(cli, tmp_path) -> None:
+    import re
+
+    from distillscope.probes.loader import load_prompts
+
+    zoo = tmp_path / "zoo"
+    args = ["zoo", "build", "--small", "--dose", "--dir", zoo, "--only", "tiny-qwen-4"]
+    code, _, err = cli(*args)
+    assert code == 0, err
+    old = load_prompts(zoo / read_manifest(zoo).test_prompts)
+    code, _, err = cli(*args, "--test-prompts", len(old) + 3)
+    assert code == 0, err
+    assert "reused its finished training" in err and "trained" not in err.replace("reused its finished training", "")
+    new = load_prompts(zoo / read_manifest(zoo).test_prompts)
+    assert len(new) == len(old) + 3 and {p.id for p in old} < {p.id for p in new}
+    # each model answers the 3 new prompts only (the ChatGPT replay file is rewritten with them: read, not asked)
+    generated = [int(n) for line in err.splitlines() if "replay/" not in line for n in re.findall(r"(\d+) generated", line)]
+    assert generated and max(generated) <= 3 and sum(generated) > 0
+    code, _, err = cli(*args, "--test-prompts", len(old) - 1)
+    assert code == 2 and "already has" in err and "Traceback" not in err

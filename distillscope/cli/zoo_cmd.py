@@ -64,6 +64,14 @@ def build(
         Optional[list[str]],
         typer.Option("--only", help="build only this student of the plan (repeat): the rest of the plan still sets every training's data"),
     ] = None,
+    test_prompts: Annotated[
+        Optional[int],
+        typer.Option(
+            "--test-prompts",
+            min=1,
+            help="grow the test set to N prompts (more ShareGPT prompts; every earlier answer and training reused)",
+        ),
+    ] = None,
     progress: bool = False,
 ) -> None:
     """Build the zoo (or finish a cut build, reusing every answer, checkpoint and model already made)."""
@@ -75,7 +83,7 @@ def build(
     from distillscope.runner.runner import Runner
     from distillscope.runner.store import ResponseStore
     from distillscope.zoo.build import build_zoo
-    from distillscope.zoo.recipes import SERVE_BACKENDS, real_plan, small_plan
+    from distillscope.zoo.recipes import SERVE_BACKENDS, grow_test_set, real_plan, small_plan
 
     if serve not in SERVE_BACKENDS:
         raise UserError(f"--serve {serve} is not a way to serve the zoo", f"use one of {', '.join(SERVE_BACKENDS)}")
@@ -102,6 +110,8 @@ def build(
             plan = dose_plan(max_tokens or 96, threads, seeds or 2, serve)
     else:
         plan = small_plan(zoo_dir, seeds or 2) if small else real_plan(max_tokens or 40, threads, seeds or 1, serve)
+    if test_prompts is not None:
+        plan = grow_test_set(plan, test_prompts)
     update: dict = {"reuse": [p.expanduser().resolve() for p in reuse or []]}
     if test_max_tokens is not None and test_max_tokens != plan.max_tokens:
         update["test_max_tokens"] = test_max_tokens

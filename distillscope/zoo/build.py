@@ -93,7 +93,7 @@ def _test_set(plan: ZooPlan, suite: ProbeSuite, zoo_dir: Path, clock: _Clock) ->
     from distillscope.zoo.sharegpt_teacher import sharegpt_pairs, split_sharegpt, synthetic_conversations, write_replay
 
     chat_budget = max([(s.seed + 1) * (s.budget or 0) for s in plan.students if s.teacher == plan.replay_candidate] or [0])
-    conversations = synthetic_conversations(suite, plan.n_sharegpt_test, chat_budget + 8, plan.seed) if plan.small else sharegpt_pairs()
+    conversations = synthetic_conversations(suite, chat_budget + 8, plan.seed) if plan.small else sharegpt_pairs()
     sharegpt_test, chat_train, replay = split_sharegpt(conversations, suite, plan.n_sharegpt_test, chat_budget, plan.seed)
     identity = nested_sample([p for p in suite.split("test") if p.category == "identity"], plan.n_identity_test, plan.seed)
     test = sharegpt_test + identity

@@ -92,3 +92,20 @@ def small_plan(zoo_dir: Path, seeds: int = 2) -> ZooPlan:
         lora=LoraSettings(epochs=6, batch_size=4, max_length=96, learning_rate=3e-2, save_every=2),
         small=True,
     )
+
+
+def grow_test_set(plan: ZooPlan, total: int) -> ZooPlan:
+    """The plan with `total` test prompts: the ShareGPT test prompts grown by one more nested round, so the earlier
+    rounds' prompts stay where they were and every answer to them is reused (the attribution test's power grows with
+    the prompts, docs/attribution.md). Training data never comes from the test pool, so no student retrains."""
+    from distillscope.errors import UserError
+
+    current = sum(plan.n_sharegpt_test) + sum(plan.n_identity_test)
+    if total < current:
+        raise UserError(
+            f"--test-prompts {total}: this zoo's test set already has {current} prompts",
+            f"give {current} or more (a smaller test set is another zoo: build it in another --dir)",
+        )
+    if total == current:
+        return plan
+    return plan.model_copy(update={"n_sharegpt_test": [*plan.n_sharegpt_test, total - current]})

@@ -131,15 +131,20 @@ def write_replay(directory: Path, rows: list[tuple[Prompt, str]], max_tokens: in
     return f"replay/{path}"
 
 
-def synthetic_conversations(suite: ProbeSuite, n_test: list[int], n_train: int, seed: int = 0) -> list[Conversation]:
-    """For `--small`: made-up answers in a fixed voice for some suite ShareGPT test prompts, and made-up train conversations."""
+def synthetic_conversations(suite: ProbeSuite, n_train: int, seed: int = 0) -> list[Conversation]:
+    """For `--small`: made-up answers in a fixed voice for the suite's ShareGPT test prompts, and made-up train
+    conversations. Each answer is drawn from its own conversation's seed, so a larger test set or budget adds
+    conversations and changes none (a grown test set keeps its earlier prompts and answers)."""
     from distillscope.models.tiny_hf import WORDS
 
-    rng = random.Random(f"{seed}:synthetic-sharegpt")
     voice = "good question so first".split()  # words of the tiny models' vocabulary: a student can learn them
-    say = lambda n: " ".join(voice + rng.choices(WORDS, k=n))  # noqa: E731
+
+    def say(key: str, n: int) -> str:
+        return " ".join(voice + random.Random(f"{seed}:synthetic-sharegpt:{key}").choices(WORDS, k=n))
+
     test_ids = [source_id for p in suite.split("test") if (source_id := sharegpt_id(p)) is not None]
     by_id = {source_id: p.text for p in suite.prompts if (source_id := sharegpt_id(p)) is not None}
-    out = [(source_id, by_id[source_id], say(8)) for source_id in test_ids[: sum(n_test) * 3]]
-    out += [(f"synthetic-{i}", "please " + " ".join(rng.choices(WORDS, k=8)) + " ?", say(8)) for i in range(n_train)]
+    out = [(source_id, by_id[source_id], say(source_id, 8)) for source_id in test_ids]
+    asks = random.Random(f"{seed}:synthetic-train")
+    out += [(f"synthetic-{i}", "please " + " ".join(asks.choices(WORDS, k=8)) + " ?", say(f"synthetic-{i}", 8)) for i in range(n_train)]
     return out
