@@ -297,5 +297,16 @@ def test_a_grown_test_set_keeps_every_earlier_prompt_and_answer_and_retrains_not
     # each model answers the 3 new prompts only (the ChatGPT replay file is rewritten with them: read, not asked)
     generated = [int(n) for line in err.splitlines() if "replay/" not in line for n in re.findall(r"(\d+) generated", line)]
     assert generated and max(generated) <= 3 and sum(generated) > 0
-    code, _, err = cli(*args, "--test-prompts", len(old) - 1)
-    assert code == 2 and "already has" in err and "Traceback" not in err
+    for too_many, why in ((len(old) - 1, "already has"), (10_000, "usable prompts")):
+        code, _, err = cli(*args, "--test-prompts", too_many)
+        assert code == 2 and why in err and "Traceback" not in err
+
+
+def test_a_test_set_grows_into_identity_prompts_once_the_sharegpt_ones_run_out() -> None:
+    from distillscope.zoo.recipes import grow_test_set
+
+    plan = dose_plan()  # 110 ShareGPT + 50 identity
+    grown = grow_test_set(plan, 200, (130, 100))
+    assert grown.n_sharegpt_test == [*plan.n_sharegpt_test, 20] and grown.n_identity_test == [*plan.n_identity_test, 20]
+    assert grow_test_set(plan, 160, (130, 100)) == plan
+    assert grow_test_set(plan, 170, (130, 100)).n_identity_test == plan.n_identity_test

@@ -69,7 +69,7 @@ def build(
         typer.Option(
             "--test-prompts",
             min=1,
-            help="grow the test set to N prompts (more ShareGPT prompts; every earlier answer and training reused)",
+            help="grow the test set to N prompts (ShareGPT, then identity, from the suite's test split; every earlier answer and training reused)",
         ),
     ] = None,
     progress: bool = False,
@@ -111,7 +111,9 @@ def build(
     else:
         plan = small_plan(zoo_dir, seeds or 2) if small else real_plan(max_tokens or 40, threads, seeds or 1, serve)
     if test_prompts is not None:
-        plan = grow_test_set(plan, test_prompts)
+        from distillscope.zoo.build import test_pool
+
+        plan = grow_test_set(plan, test_prompts, test_pool(plan))
     update: dict = {"reuse": [p.expanduser().resolve() for p in reuse or []]}
     if test_max_tokens is not None and test_max_tokens != plan.max_tokens:
         update["test_max_tokens"] = test_max_tokens

@@ -88,6 +88,17 @@ def _answers(
     return result.responses
 
 
+def test_pool(plan: ZooPlan, suite: ProbeSuite | None = None) -> tuple[int, int]:
+    """(ShareGPT prompts with a ChatGPT answer, identity prompts) in the suite's test split: all a test set can hold."""
+    from distillscope.probes.suite import load_default_suite
+    from distillscope.zoo.sharegpt_teacher import sharegpt_id, sharegpt_pairs, synthetic_conversations
+
+    suite = suite or load_default_suite()
+    answered = {sid for sid, _, _ in (synthetic_conversations(suite, 0, plan.seed) if plan.small else sharegpt_pairs())}
+    test = suite.split("test")
+    return sum(1 for p in test if (sid := sharegpt_id(p)) is not None and sid in answered), sum(p.category == "identity" for p in test)
+
+
 def _test_set(plan: ZooPlan, suite: ProbeSuite, zoo_dir: Path, clock: _Clock) -> tuple[list[Prompt], Path, str, list[tuple[Prompt, str]]]:
     """(test prompts, their JSONL, the replay candidate's spec, the replay teacher's train pairs)."""
     from distillscope.zoo.sharegpt_teacher import sharegpt_pairs, split_sharegpt, synthetic_conversations, write_replay

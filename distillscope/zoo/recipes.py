@@ -94,18 +94,31 @@ def small_plan(zoo_dir: Path, seeds: int = 2) -> ZooPlan:
     )
 
 
-def grow_test_set(plan: ZooPlan, total: int) -> ZooPlan:
-    """The plan with `total` test prompts: the ShareGPT test prompts grown by one more nested round, so the earlier
-    rounds' prompts stay where they were and every answer to them is reused (the attribution test's power grows with
-    the prompts, docs/attribution.md). Training data never comes from the test pool, so no student retrains."""
+def grow_test_set(plan: ZooPlan, total: int, available: tuple[int, int]) -> ZooPlan:
+    """The plan with `total` test prompts: one more nested round of ShareGPT test prompts, then of identity prompts
+    once the ShareGPT ones (`available`: how many of each the suite's test split holds) run out. The earlier rounds'
+    prompts stay where they were and every answer to them is reused (the attribution test's power grows with the
+    prompts, docs/attribution.md). Training data never comes from the test pool, so no student retrains."""
     from distillscope.errors import UserError
 
-    current = sum(plan.n_sharegpt_test) + sum(plan.n_identity_test)
-    if total < current:
+    sharegpt, identity = sum(plan.n_sharegpt_test), sum(plan.n_identity_test)
+    if total < sharegpt + identity:
         raise UserError(
-            f"--test-prompts {total}: this zoo's test set already has {current} prompts",
-            f"give {current} or more (a smaller test set is another zoo: build it in another --dir)",
+            f"--test-prompts {total}: this zoo's test set already has {sharegpt + identity} prompts",
+            f"give {sharegpt + identity} or more (a smaller test set is another zoo: build it in another --dir)",
         )
-    if total == current:
-        return plan
-    return plan.model_copy(update={"n_sharegpt_test": [*plan.n_sharegpt_test, total - current]})
+    most = max(available[0], sharegpt) + max(available[1], identity)
+    if total > most:
+        raise UserError(
+            f"--test-prompts {total}: the suite's test split holds {most} usable prompts "
+            f"({available[0]} ShareGPT with a ChatGPT answer, {available[1]} identity)",
+            f"give at most {most}",
+        )
+    more_sharegpt = min(total - sharegpt - identity, max(0, available[0] - sharegpt))
+    more_identity = total - sharegpt - identity - more_sharegpt
+    update = {}
+    if more_sharegpt:
+        update["n_sharegpt_test"] = [*plan.n_sharegpt_test, more_sharegpt]
+    if more_identity:
+        update["n_identity_test"] = [*plan.n_identity_test, more_identity]
+    return plan.model_copy(update=update)
