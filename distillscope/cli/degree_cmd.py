@@ -9,7 +9,6 @@ import typer
 
 if TYPE_CHECKING:
     from distillscope.degree.result import DegreeResult
-    from distillscope.protocols import TextEmbedder
     from distillscope.zoo.spec import ZooManifest
 
 
@@ -26,6 +25,10 @@ def degree(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="write the typed result (JSON) here")] = None,
     resamples: Annotated[int, typer.Option("--resamples", min=20, help="resamples for the interval")] = 400,
     as_json: Annotated[bool, typer.Option("--json", help="print the typed DegreeResult as JSON")] = False,
+    measure: Annotated[
+        Optional[str],
+        typer.Option("--measure", help="the measure the dose is read off (default: the estimator's, docs/dose.md; --curves ranks them)"),
+    ] = None,
 ) -> None:
     """Estimate the teacher-answer count (log scale) and the teacher's share behind STUDENT, with 95% intervals.
 
@@ -62,7 +65,7 @@ def degree(
     if curves:
         result_json = _curves(zoo, manifest, teacher_name, base, resamples, as_json)
     else:
-        result, n_prompts = _estimate(zoo, manifest, teacher_name, base, student or "", resamples)
+        result, n_prompts = _estimate(zoo, manifest, teacher_name, base, student or "", resamples, measure)
         result_json = result.model_dump_json(indent=1)
         if as_json:
             typer.echo(result_json)
@@ -74,30 +77,21 @@ def degree(
 
 
 def _curves(zoo: Path, manifest: ZooManifest, teacher_name: str, base: str, resamples: int, as_json: bool) -> str:
+    from distillscope.degree.measures import available_embedder
     from distillscope.degree.zoo_report import curve_lines, dose_zoo_report
 
-    report = dose_zoo_report(zoo, manifest, teacher_name, base, _embedder(), resamples)
+    report = dose_zoo_report(zoo, manifest, teacher_name, base, available_embedder(), resamples)
     text = report.model_dump_json(indent=1)
     typer.echo(text if as_json else "\n".join(curve_lines(report)))
     return text
 
 
-def _embedder() -> TextEmbedder | None:
-    """The similarity metric's MiniLM where it is installed (the cosine measure); None leaves that measure out."""
-    try:
-        from distillscope.metrics.embeddings import Embedder
-
-        embedder = Embedder()
-        embedder.embed(["probe"])
-        return embedder
-    except Exception:  # noqa: BLE001 - no hf extra or no model files: the other measures still run
-        return None
-
-
-def _estimate(zoo: Path, manifest: ZooManifest, teacher_name: str, base: str, student: str, resamples: int) -> tuple[DegreeResult, int]:
+def _estimate(
+    zoo: Path, manifest: ZooManifest, teacher_name: str, base: str, student: str, resamples: int, measure: str | None
+) -> tuple[DegreeResult, int]:
     from distillscope.degree.student import estimate_student  # shared with the audit's `degree` metric
 
-    return estimate_student(zoo, manifest, teacher_name, base, student, resamples)
+    return estimate_student(zoo, manifest, teacher_name, base, student, resamples, measure)
 
 
 def print_degree(result: DegreeResult, n_prompts: int) -> None:

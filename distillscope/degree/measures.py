@@ -112,6 +112,52 @@ def _unit(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.where(norms > 0, norms, 1.0)
 
 
+#: what `degree` reads a student's dose off unless told otherwise (`--measure`, the audit's `degree: {measure: ...}`)
+ESTIMATOR_MEASURE = CHRF
+#: the measures that need the sentence embedder (the `hf` extra's MiniLM)
+EMBEDDING_MEASURES = ("cosine_to_teacher_vs_base", "embed_adversary_advantage_base_minus_student", "paired_mmd2_base_minus_student")
+
+
+def available_embedder() -> TextEmbedder | None:
+    """The similarity metric's MiniLM where it is installed; None leaves the embedding measures out."""
+    try:
+        from distillscope.metrics.embeddings import Embedder
+
+        embedder = Embedder()
+        embedder.embed(["probe"])
+        return embedder
+    except Exception:  # noqa: BLE001 - no hf extra or no model files: the other measures still run
+        return None
+
+
+def estimator_measure(name: str | None) -> tuple[str, Gain]:
+    """(name, gain) of the measure the degree is read off: `name`, or ESTIMATOR_MEASURE; one line naming the choices
+    (and the extra an embedding measure needs) otherwise."""
+    from distillscope.errors import UserError
+
+    name = name or ESTIMATOR_MEASURE
+    known = [*offline_measures(), *EMBEDDING_MEASURES]
+    if name not in known:
+        raise UserError(f"unknown degree measure '{name}'", f"choose one of {', '.join(known)}")
+    measures = offline_measures(available_embedder() if name in EMBEDDING_MEASURES else None)
+    if name not in measures:
+        raise UserError(f"the measure {name} needs the sentence embedder", "pip install 'distillscope[hf]'")
+    return name, measures[name]
+
+
+def observe_gain(
+    name: str, recipe: str, seed: int, budget: int, fraction: float, measure: str, gains: list[float] | Summary
+) -> DoseObservation | None:
+    """One observation of `measure` from a gain's output (per-prompt values or a Summary); None where it has none."""
+    if isinstance(gains, Summary):
+        row = summary_observation(name, recipe, seed, budget, fraction, gains)
+    elif gains:
+        row = observation(name, recipe, seed, budget, fraction, gains)
+    else:
+        return None
+    return row.model_copy(update={"measure": measure})
+
+
 def offline_measures(embedder: TextEmbedder | None = None) -> dict[str, Gain]:
     """The measures a dose zoo is scored on, by name; the embedding measures only where an embedder is given."""
     measures: dict[str, Gain] = {
@@ -147,14 +193,11 @@ def measure_observations(
         budget = 0 if s.kind == "base" else int(s.budget or 0)
         share = teacher_share(s, teacher) if budget else 1.0
         for name, gain in measures.items():
-            gains = gain(answers[teacher], answers[s.name], answers[base], prompts)
-            if isinstance(gains, Summary):
-                row = summary_observation(s.name, recipe_of(s), seed_of(s), budget, share, gains)
-            elif gains:
-                row = observation(s.name, recipe_of(s), seed_of(s), budget, share, gains)
-            else:
-                continue
-            out.append(row.model_copy(update={"measure": name}))
+            row = observe_gain(
+                s.name, recipe_of(s), seed_of(s), budget, share, name, gain(answers[teacher], answers[s.name], answers[base], prompts)
+            )
+            if row is not None:
+                out.append(row)
     return out
 
 

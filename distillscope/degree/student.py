@@ -36,18 +36,24 @@ def zoo_bases(manifest: "ZooManifest") -> list[str]:
 
 
 def estimate_student(
-    zoo: Path, manifest: "ZooManifest", teacher_name: str, base: str, student: str, resamples: int
+    zoo: Path, manifest: "ZooManifest", teacher_name: str, base: str, student: str, resamples: int, measure: str | None = None
 ) -> tuple["DegreeResult", int]:
-    """(the degree of `student`, the zoo's test prompts it rests on), fitted on the zoo's students of `base`."""
+    """(the degree of `student`, the zoo's test prompts it rests on), fitted on the zoo's students of `base`, read off
+    `measure` (default: the estimator's, `degree/measures.py`)."""
     from distillscope.degree.estimator import estimate_degree
-    from distillscope.degree.observe import observation, paired_gain, zoo_observations
+    from distillscope.degree.measures import estimator_measure, measure_observations, observe_gain
     from distillscope.degree.zoo_report import zoo_answers
+    from distillscope.errors import UserError
 
+    name, gain = estimator_measure(measure)
     member = next((s for s in manifest.students if student in (s.name, s.spec)), None)
     prompts, answers = zoo_answers(zoo, manifest, teacher_name, base, extra=None if member is not None else {"student": student})
-    calibration_rows = zoo_observations(manifest, answers, teacher_name, base)
+    records = [p.model_dump() for p in prompts]
+    calibration_rows = measure_observations(manifest, answers, records, teacher_name, base, {name: gain})
     if member is not None:
-        target = next(o for o in calibration_rows if o.student == member.name)
+        target = next((o for o in calibration_rows if o.student == member.name), None)
     else:
-        target = observation(student, "", 0, 0, 1.0, paired_gain(answers[teacher_name], answers["student"], answers[base]))
+        target = observe_gain(student, "", 0, 0, 1.0, name, gain(answers[teacher_name], answers["student"], answers[base], records))
+    if target is None:
+        raise UserError(f"{student} gives no value of {name} on the zoo's test prompts", "choose another --measure")
     return estimate_degree(calibration_rows, target, teacher_name, base, resamples), len(prompts)

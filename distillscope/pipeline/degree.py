@@ -38,6 +38,7 @@ class DegreeOptions(BaseModel):
     calibration: Path | None = None  # the dose zoo directory; None: no estimate, "undecided: no calibration"
     base: str | None = None  # every student's base; a student's own under the shared `bases:` wins
     resamples: int = Field(default=400, ge=20, description="resamples for the interval")
+    measure: str | None = None  # the measure the dose is read off (default: the estimator's, docs/dose.md)
 
 
 def base_of(config: "AuditConfig", student: str) -> str | None:
@@ -91,7 +92,7 @@ class DegreeMetric(MetricBase):
             zoo = Path(options.calibration).expanduser()
             manifest = read_manifest(zoo)
             teacher = zoo_teacher(manifest, config.teacher or "") or ""
-            result, n_prompts = estimate_student(zoo, manifest, teacher, base or "", student.spec, options.resamples)
+            result, n_prompts = estimate_student(zoo, manifest, teacher, base or "", student.spec, options.resamples, options.measure)
             status, summary = outcome(result)
             section = DegreeSection(status=status, summary=summary, calibration=str(zoo), base=base, n_prompts=n_prompts, estimate=result)
         run.ws.log(f"degree of {student.model.identity}: {section.summary}")
