@@ -110,6 +110,18 @@ def test_leave_one_seed_out_never_sees_the_students_recipe_or_its_seeds_acquisit
         assert set(result.left_out) & seen == set()
 
 
+def test_at_rungs_only_the_students_seed_is_left_out_and_its_recipes_other_seeds_stay() -> None:
+    calibration = Zoo(seed=3).calibration()
+    by_name = {c.student: c for c in calibration}
+    student = by_name["qwen-300-s1"]
+    strict, seed_only = set(left_out_for(calibration, student)), set(left_out_for(calibration, student, recipe=False))
+    assert "qwen-300" in strict and "qwen-300" not in seed_only  # the other seed of its recipe
+    assert seed_only == {c.student for c in calibration if c.seed == 1 and c.budget > 0} and seed_only < strict
+    at_rungs = leave_one_out_errors(calibration, resamples=50, recipe=False)
+    between = leave_one_out_errors(calibration, resamples=50)
+    assert at_rungs["fraction"]["max_abs_error"] < between["fraction"]["max_abs_error"]  # a calibrated dose is easier
+
+
 def test_budget_series_leave_one_out_error_within_a_factor_two_and_intervals_cover() -> None:
     errors = leave_one_out_errors(Zoo(seed=4).calibration(), resamples=100)
     assert errors["budget"]["max_factor"] <= 2.0 and errors["budget"]["above_max_correct"] == 1.0

@@ -36,14 +36,15 @@ from distillscope.stats import se_from_interval
 RESAMPLES = 400
 
 
-def left_out_for(calibration: Sequence[DoseObservation], student: DoseObservation) -> list[str]:
-    """Calibration students the estimate of `student` must not see: its recipe, and trained students of its seed."""
+def left_out_for(calibration: Sequence[DoseObservation], student: DoseObservation, recipe: bool = True) -> list[str]:
+    """Calibration students the estimate of `student` must not see: its recipe (unless `recipe` is False: only its
+    seed then), and trained students of its seed."""
     return sorted(
         {
             c.student
             for c in calibration
             if c.student == student.student
-            or (student.recipe and c.recipe == student.recipe)
+            or (recipe and student.recipe and c.recipe == student.recipe)
             or (c.budget > 0 and c.seed == student.seed and student.budget > 0)
         }
     )
@@ -180,16 +181,20 @@ def estimate_degree(
     )
 
 
-def leave_one_out_errors(calibration: Sequence[DoseObservation], resamples: int = 200) -> dict[str, dict[str, float]]:
+def leave_one_out_errors(calibration: Sequence[DoseObservation], resamples: int = 200, recipe: bool = True) -> dict[str, dict[str, float]]:
     """Each trained calibration student estimated from the rest: |fraction error| on the fraction series and the
     factor between estimated and true teacher-answer counts on the budget series, with interval coverage. A student
-    whose estimate is "> max calibrated dose" (the top rung, held out) is scored on whether that statement is true."""
+    whose estimate is "> max calibrated dose" (the top rung, held out) is scored on whether that statement is true.
+
+    `recipe` True: its recipe left out too (`left_out_for`), the error at a dose between the calibrated ones, as a
+    real student's is; False: its seed only, its recipe's other seeds kept (the error at a calibrated dose)."""
     out: dict[str, dict[str, float]] = {}
     for series in ("budget", "fraction"):
         members = [o for _, o in series_points(calibration, series) if o.budget > 0]
         errors, covered, beyond = [], [], []
         for o in members:
-            estimate = estimate_series([c for c in calibration if c.student not in left_out_for(calibration, o)], o, series, resamples)
+            kept = [c for c in calibration if c.student not in left_out_for(calibration, o, recipe)]
+            estimate = estimate_series(kept, o, series, resamples)
             if estimate is None:
                 continue
             truth = true_dose(o, series)

@@ -36,8 +36,11 @@ class DoseZooReport(BaseModel):
     observations: list[DoseObservation]
     #: one curve per measure, best tau first
     curves: list[DoseCurveSummary]
-    #: measure -> series -> {max_factor | max_abs_error, median, coverage, n, above_max_correct}
+    #: measure -> series -> {max_factor | max_abs_error, median, coverage, n, above_max_correct}: each trained student
+    #: estimated without its recipe and its seed (a dose between the calibrated ones)
     estimator_errors: dict[str, dict[str, dict[str, float]]]
+    #: the same with only the student's seed left out, its recipe's other seeds kept (a dose the zoo calibrated)
+    estimator_errors_at_rungs: dict[str, dict[str, dict[str, float]]] = {}
 
 
 def zoo_answers(
@@ -75,9 +78,10 @@ def dose_zoo_report(
     prompts, answers = zoo_answers(zoo, manifest, teacher_name, base)
     records = [p.model_dump() for p in prompts]
     rows = measure_observations(manifest, answers, records, teacher_name, base, offline_measures(embedder))
-    errors = {}
+    errors, at_rungs = {}, {}
     for measure in sorted({r.measure for r in rows}):
         errors[measure] = leave_one_out_errors([r for r in rows if r.measure == measure], resamples)
+        at_rungs[measure] = leave_one_out_errors([r for r in rows if r.measure == measure], resamples, recipe=False)
     return DoseZooReport(
         zoo=str(zoo),
         teacher=teacher_name,
@@ -86,6 +90,7 @@ def dose_zoo_report(
         observations=[r.model_copy(update={"per_prompt": None}) for r in rows],
         curves=summarise_zoo(rows, resamples),
         estimator_errors=errors,
+        estimator_errors_at_rungs=at_rungs,
     )
 
 
@@ -98,9 +103,13 @@ def curve_lines(report: DoseZooReport) -> list[str]:
         errs = report.estimator_errors.get(c.measure, {})
         budget = errs.get("budget", {}).get("max_factor")
         fraction = errs.get("fraction", {}).get("max_abs_error")
+        rungs = report.estimator_errors_at_rungs.get(c.measure, {})
+        rung_budget, rung_fraction = rungs.get("budget", {}).get("max_factor"), rungs.get("fraction", {}).get("max_abs_error")
         lines.append(
             f"  {c.measure:38s} tau {tau:24s} detection limit {limit:6s} saturates {'yes' if c.saturates else 'no ':3s}"
             f"  LOO budget x{budget if budget is None else round(budget, 2)} fraction {fraction if fraction is None else round(fraction, 3)}"
+            f" (seed only: x{rung_budget if rung_budget is None else round(rung_budget, 2)},"
+            f" {rung_fraction if rung_fraction is None else round(rung_fraction, 3)})"
         )
         for dose, mean, share in c.points:
             rejecting = "" if share is None else f", rejects in {share:.0%} of seeds"
