@@ -27,6 +27,8 @@ import json
 
 import numpy as np
 
+from distillscope.attribution.hypothesis import Z_CLIP
+
 
 def cases_of(evaluation: dict, second_teachers: dict[str, str]) -> list[dict]:
     out = []
@@ -37,7 +39,11 @@ def cases_of(evaluation: dict, second_teachers: dict[str, str]) -> list[dict]:
         for listed, result in ((True, row["result"]), (False, row.get("unlisted"))):
             if not result:
                 continue
-            z = {c["name"]: c["test"]["z"] for c in result["candidates"] if c.get("test") and c["test"].get("z")}
+            z = {  # each z clipped as the test's statistic clips it
+                c["name"]: {s: float(np.clip(v, -Z_CLIP, Z_CLIP)) for s, v in c["test"]["z"].items()}
+                for c in result["candidates"]
+                if c.get("test") and c["test"].get("z")
+            }
             if len(z) < 2:
                 continue
             out.append(

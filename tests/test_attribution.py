@@ -631,3 +631,30 @@ def test_a_mixture_student_has_two_teachers_and_naming_either_is_no_accusation()
 
     population = null_population([Case(mix, True, "r1", None, Evidence())], "test", 20)  # type: ignore[arg-type]
     assert {e.candidate for e in population.entries} == {"chatgpt"}
+
+
+def test_a_student_tested_on_more_prompts_than_its_null_population_is_not_accused_for_it():
+    """Untaught students asked 9x the prompts of the zoo that made the null: their statistics grow as sqrt(n) with
+    whatever they drifted toward, and unscaled they were accused at 0.38 for alpha 0.05. On the null's scale, no more
+    than alpha; taught students at that size are still named."""
+    from distillscope.attribution.ranking import decide
+    from distillscope.attribution.result import CandidateResult
+    from distillscope.attribution.simulation import SimSettings, simulate_zoo
+    from distillscope.attribution.zoo_eval import null_population
+
+    rng = np.random.default_rng(11)
+    accused, named, notes = [], [], set()
+    for _ in range(6):
+        population = null_population(simulate_zoo(SimSettings(n_prompts=100), rng), "sim", 100)
+        for case in simulate_zoo(SimSettings(n_prompts=900, effect=0.5), rng):
+            z, _ = case.evidence.z("specific")
+            candidates = [CandidateResult(name=c, spec=c, family=None, signals={}) for c in z]
+            result = decide(case.key, "base", candidates, [], sorted(case.evidence.per_prompt), z, {c: 900 for c in z}, 0.05, population)
+            notes.update(n for n in result.notes if "scaled by sqrt(100/900)" in n)
+            rejected = set(result.test.rejected)
+            if case.role in ("control", "unlisted"):
+                accused.append(bool(rejected))
+            elif case.role == "distilled":
+                named.append(rejected == {case.student.true_teacher})
+    assert len(accused) >= 100 and np.mean(accused) <= 0.05
+    assert np.mean(named) >= 0.5 and notes

@@ -39,11 +39,15 @@ from distillscope.attribution.result import AttributionTest, CandidateTest, Outc
 ALPHA = 0.05
 #: below this many paired prompts the normal approximation of the paired z is not trusted: undecided
 MIN_PROMPTS = 10
+#: each signal's z counts at most this much in the statistic: one signal with a tiny standard error must not outvote
+#: the others
+Z_CLIP = 5.0
 
 
-def statistic(z: dict[str, float], signals: Sequence[str] | None = None) -> float | None:
-    """The test statistic: the mean of the per-signal z over `signals` (all of them when None)."""
-    values = [v for s, v in z.items() if signals is None or s in signals]
+def statistic(z: dict[str, float], signals: Sequence[str] | None = None, scale: float = 1.0) -> float | None:
+    """The test statistic: the mean over `signals` (all of them when None) of each z times `scale` (`ranking.null_scale`:
+    a test on more prompts than its null population put on the null's scale), clipped at ±Z_CLIP."""
+    values = [float(np.clip(v * scale, -Z_CLIP, Z_CLIP)) for s, v in z.items() if signals is None or s in signals]
     return float(np.mean(values)) if values else None
 
 

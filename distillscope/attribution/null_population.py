@@ -77,12 +77,14 @@ class NullPopulation(BaseModel):
 
     @staticmethod
     def _stats(entries: list[NullEntry], kind: str, signals: Sequence[str]) -> np.ndarray:
+        from distillscope.attribution.hypothesis import statistic
+
         out = []
         for e in entries:
             z = (e.specific or {}) if kind == "specific" else e.raw  # entries without `specific` are filtered out above
-            values = [z[s] for s in signals if s in z]
-            if values:
-                out.append(float(np.mean(values)))
+            u = statistic(z, signals)
+            if u is not None:
+                out.append(u)
         return np.asarray(out, dtype=float)
 
     def signals(self) -> set[str]:

@@ -73,6 +73,20 @@ def calibrated_method(n_null: int, clusters: int) -> str:
     )
 
 
+def null_scale(null: NullPopulation | None, n: int) -> float:
+    """The factor that puts a statistic of `n` paired prompts on its null population's scale: sqrt(n_null / n) where
+    the test has more prompts than the null was measured on, else 1.
+
+    A z grows as sqrt(n) with what an untaught fine-tune drifts toward a candidate, so a student tested on more
+    prompts than the zoo's would meet a null of smaller statistics: measured on simulated zoos, untaught cases on 9x
+    the null's prompts were accused at 0.38 for alpha = 0.05. Scaled down, the drift is on the null's scale and only
+    the prompt noise is smaller than the null's, which errs toward "none" (0.00 there). With fewer prompts than the
+    null no scaling is needed: the drift and the noise are then both within the null's spread (0.01 at 0.3x)."""
+    if null is None or not null.n_prompts or n <= null.n_prompts:
+        return 1.0
+    return float((null.n_prompts / n) ** 0.5)
+
+
 def decide(
     student: str,
     base: str | None,
@@ -104,6 +118,7 @@ def decide(
         notes=notes,
         n_prompts=max((c.n_prompts for c in candidates), default=0),
     )
+    notes = result.notes  # the model holds a copy: every note below, and the test's own, go to the result's list
     if base is None or z is None:
         for c in candidates:  # no margins: the mean rank over signals (Borda), higher = closer
             ranks = [rank for s in signals if s in c.signals and (rank := c.signals[s].rank) is not None]
@@ -118,7 +133,6 @@ def decide(
     if base is None and result.ranking:
         result.predicted = None
     result.candidates = order + excluded
-    result.notes = notes
     return result
 
 
@@ -148,8 +162,15 @@ def _test(
     tests = {}
     for c in candidates:
         mine = {s: v for s, v in z.get(c.name, {}).items() if s in used}
-        c.test = tests[c.name] = CandidateTest(kind=kind, z=mine, statistic=statistic(mine), n_prompts=n_prompts.get(c.name, 0))
+        n = n_prompts.get(c.name, 0)
+        c.test = tests[c.name] = CandidateTest(kind=kind, z=mine, statistic=statistic(mine, scale=null_scale(null, n)), n_prompts=n)
         c.combined = c.test.statistic
+    if null is not None and any(null_scale(null, t.n_prompts) < 1 for t in tests.values()):
+        n = max(t.n_prompts for t in tests.values())
+        result.notes.append(
+            f"the test has {n} paired prompts, its null population {null.n_prompts}: each statistic scaled by "
+            f"sqrt({null.n_prompts}/{n}) to the null's size (conservative; a zoo with as many test prompts tests with full power)"
+        )
     n_null, described, clusters = None, None, 0
     if null is not None:
         sample, clusters = null.statistics(kind, used, exclude_recipe), null.n_cases(kind, exclude_recipe)

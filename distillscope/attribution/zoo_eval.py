@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from distillscope.attribution.hypothesis import ALPHA, holm, predictive_p
+from distillscope.attribution.hypothesis import ALPHA, holm, predictive_p, statistic
 from distillscope.attribution.result import AttributionResult, CurvePoint, ZooAttribution, ZooStudentRow
 from distillscope.attribution.signals import ADVERSARY_SPLITS
 from distillscope.attribution.zoo_cases import (
@@ -251,7 +251,7 @@ def _resampled_p_values(
         draws = []
         for _ in range(resamples):
             z, _ = case.evidence.z(kind, rng.integers(0, n, n), used, splits=rng.integers(0, ADVERSARY_SPLITS, ADVERSARY_SPLITS))
-            stats = {c: float(np.mean(list(v.values()))) for c, v in z.items() if v}
+            stats = {c: u for c, v in z.items() if (u := statistic(v)) is not None}
             draws.append({c: predictive_p(u, sample, clusters) for c, u in stats.items()})
         out[case.key] = draws
     return out
