@@ -86,29 +86,24 @@ def test_degree_on_the_small_dose_zoo_leaves_the_students_recipe_and_seed_out(sm
 
 def test_degree_reads_the_dose_off_the_measure_asked_for(small_dose_zoo, cli) -> None:
     from distillscope.degree.measures import ESTIMATOR_MEASURE
-    from distillscope.lexical import rouge_l_f1
+    from distillscope.degree.zoo_report import zoo_answers
+    from distillscope.lexical import chrf, rouge_l_f1
 
     manifest = read_manifest(small_dose_zoo)
     base = next(s.base for s in manifest.students if s.kind == "base")
+    _, answers = zoo_answers(small_dose_zoo, manifest, "qwen", base)
+    rows = [(t, s or "", b) for t, s, b in zip(answers["qwen"], answers["tiny-qwen-8"], answers[base]) if t is not None and b is not None]
+    expected = {  # the student's mean paired gain over its base, as the curves measure it
+        "chrf_to_teacher_vs_base": sum(chrf(t, s) - chrf(t, b) for t, s, b in rows) / len(rows),
+        "rouge_l_to_teacher_vs_base": sum(rouge_l_f1(t, s) - rouge_l_f1(t, b) for t, s, b in rows) / len(rows),
+    }
     args = ["degree", "--student", "tiny-qwen-8", "--teacher", "qwen", "--base", base, "--calibration", small_dose_zoo, "--json"]
-    values = {}
-    for measure in (None, "rouge_l_to_teacher_vs_base"):
+    for measure in (None, *expected):
         code, out, err = cli(*args, "--resamples", "30", *(["--measure", measure] if measure else []))
         assert code == 0, err
         result = json.loads(out)
         assert result["measure"] == (measure or ESTIMATOR_MEASURE)
-        values[result["measure"]] = result["value"]
-    assert values[ESTIMATOR_MEASURE] != values["rouge_l_to_teacher_vs_base"]
-    # the value is the student's mean paired ROUGE-L gain over its base, as the curves measure it
-    from distillscope.degree.zoo_report import zoo_answers
-
-    _, answers = zoo_answers(small_dose_zoo, manifest, "qwen", base)
-    gains = [
-        rouge_l_f1(t, s or "") - rouge_l_f1(t, b)
-        for t, s, b in zip(answers["qwen"], answers["tiny-qwen-8"], answers[base])
-        if t is not None and b is not None
-    ]
-    assert abs(values["rouge_l_to_teacher_vs_base"] - sum(gains) / len(gains)) < 1e-9
+        assert abs(result["value"] - expected[result["measure"]]) < 1e-9
     code, _, err = cli(*args, "--measure", "vibes")
     assert code == 2 and "unknown degree measure" in err and "rouge_l_to_teacher_vs_base" in err and "Traceback" not in err
 
