@@ -112,14 +112,14 @@ def decide(rule: str, cases: list[dict], alpha: float, goal_budget: int = 300) -
     from distillscope.attribution.hypothesis import holm, predictive_p
 
     signals = sorted({s for case in cases for z in case["z"].values() for s in z})
+    recipe_of = {c["key"]: c["recipe"] for c in cases}
     named, untaught, detected, taught = 0, 0, 0, 0
     for case in cases:
         pairs = null_pairs(cases, case["recipe"])
         if rule == "discriminant":
-            recipe_of = {c["key"]: c["recipe"] for c in cases}
             null_list = []
             for key, z in pairs:  # cross-fitted: each null pair scored without its own recipe
-                inner = [p for p in null_pairs(cases, case["recipe"]) if recipe_of[p[0]] != recipe_of[key]]
+                inner = [p for p in pairs if recipe_of[p[0]] != recipe_of[key]]
                 fitted = discriminant(signals, [v for _, v in inner], taught_pairs(cases, {case["recipe"], recipe_of[key]}))
                 null_list.append(fitted(z))
             null = np.array(null_list)

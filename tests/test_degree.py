@@ -197,7 +197,7 @@ def test_true_dose_scales() -> None:
 
 
 def test_zoo_observations_count_dose_relative_to_the_teacher_asked_about() -> None:
-    from distillscope.degree.observe import zoo_observations
+    from distillscope.degree.measures import CHRF, measure_observations, offline_measures
     from distillscope.zoo.spec import ZooManifest, ZooSampling, ZooStudent
 
     def zs(name: str, teacher: str | None, budget: int | None, kind: str = "distilled", **extra) -> ZooStudent:  # noqa: ANN003
@@ -213,10 +213,11 @@ def test_zoo_observations_count_dose_relative_to_the_teacher_asked_about() -> No
         store="x", sampling=ZooSampling(max_tokens=8), test_prompts="t", candidates={"q": "mock/q", "s": "mock/s"}, students=students
     )
     answers = {"q": ["a b c", "d e f"], "s": ["x y", "z"], "hf/b": ["x", "y"], **{s.name: ["a b c", "d e"] for s in students}}
-    rows = {o.student: o for o in zoo_observations(manifest, answers, "q", "hf/b")}
+    chrf = {CHRF: offline_measures()[CHRF]}
+    rows = {o.student: o for o in measure_observations(manifest, answers, [], "q", "hf/b", chrf)}
     assert (rows["b"].budget, rows["b"].teacher_answers) == (0, 0)
     assert rows["q-300-s1"].seed == 1 and rows["q-300-s1"].fraction == 1
     assert rows["mix"].fraction == 0.25 and rows["s-300"].fraction == 0
-    by_s = {o.student: o for o in zoo_observations(manifest, answers, "s", "hf/b")}
+    by_s = {o.student: o for o in measure_observations(manifest, answers, [], "s", "hf/b", chrf)}
     assert by_s["mix"].fraction == 0.75 and by_s["s-300"].fraction == 1 and by_s["q-300-s1"].fraction == 0
     assert rows["q-300-s1"].value > 0 and len(rows["q-300-s1"].per_prompt) == 2

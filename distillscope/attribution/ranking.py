@@ -159,14 +159,17 @@ def _test(
         if missing:
             result.notes.append(f"the null population has no {', '.join(missing)}: left out of the test")
         used = [s for s in used if s not in missing]
-    tests = {}
+    tests, scaled = {}, []
     for c in candidates:
         mine = {s: v for s, v in z.get(c.name, {}).items() if s in used}
         n = n_prompts.get(c.name, 0)
-        c.test = tests[c.name] = CandidateTest(kind=kind, z=mine, statistic=statistic(mine, scale=null_scale(null, n)), n_prompts=n)
+        scale = null_scale(null, n)
+        c.test = tests[c.name] = CandidateTest(kind=kind, z=mine, statistic=statistic(mine, scale=scale), n_prompts=n)
         c.combined = c.test.statistic
-    if null is not None and any(null_scale(null, t.n_prompts) < 1 for t in tests.values()):
-        n = max(t.n_prompts for t in tests.values())
+        if scale < 1:
+            scaled.append(n)
+    if null is not None and scaled:
+        n = max(scaled)
         result.notes.append(
             f"the test has {n} paired prompts, its null population {null.n_prompts}: each statistic scaled by "
             f"sqrt({null.n_prompts}/{n}) to the null's size (conservative; a zoo with as many test prompts tests with full power)"

@@ -173,9 +173,7 @@ def offline_measures(embedder: TextEmbedder | None = None) -> dict[str, Gain]:
     if is_available("denckring_en_pos"):  # the `attribution` extra's tagger
         measures["pos_templates_to_teacher_vs_base"] = PosGain()
     if embedder is not None:
-        measures["cosine_to_teacher_vs_base"] = CosineGain(embedder)
-        measures["embed_adversary_advantage_base_minus_student"] = AdversaryGain("embed", embedder)
-        measures["paired_mmd2_base_minus_student"] = MMDGain(embedder)
+        measures.update(zip(EMBEDDING_MEASURES, (CosineGain(embedder), AdversaryGain("embed", embedder), MMDGain(embedder))))
     return measures
 
 

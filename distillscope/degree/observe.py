@@ -1,9 +1,10 @@
-"""The degree measure on a dose zoo's stored answers: how much closer to the teacher a student is than its base.
+"""A dose observation: how much closer to the teacher a student is than its base, on one measure.
 
-Per test prompt, chrF(teacher's answer, student's answer) minus chrF(teacher's
-answer, base's answer): paired on the prompt, so the strong per-prompt effect
-(some prompts make every model sound alike) cancels. Its mean is the value
-the curve is fitted on; the per-prompt values let the estimator redraw the
+A measure's per-prompt gain (`degree/measures.py`; here the chrF one,
+chrF(teacher's answer, student's answer) minus chrF(teacher's answer, base's
+answer)) is paired on the prompt, so the strong per-prompt effect (some
+prompts make every model sound alike) cancels. Its mean is the value the
+curve is fitted on; the per-prompt values let the estimator redraw the
 prompts jointly for every student; p is the paired one-sided t-test that the
 student is closer than its base.
 
@@ -25,7 +26,7 @@ import numpy as np
 from distillscope.degree.result import DoseObservation
 
 if TYPE_CHECKING:
-    from distillscope.zoo.spec import ZooManifest, ZooStudent
+    from distillscope.zoo.spec import ZooStudent
 
 MEASURE = "chrf_to_teacher_vs_base"
 
@@ -91,15 +92,3 @@ def seed_of(student: ZooStudent) -> int:
     """The student's seed; zoos built before manifests recorded it carry it only in the name (`-s1`)."""
     found = re.search(r"-s([0-9]+)$", student.name)
     return student.seed or (int(found.group(1)) if found else 0)
-
-
-def zoo_observations(manifest: ZooManifest, answers: dict[str, list[str | None]], teacher: str, base: str) -> list[DoseObservation]:
-    """One observation per zoo student on `base` (answers keyed by student name, plus `teacher` and `base`)."""
-    out = []
-    for s in manifest.students:
-        if s.base != base:
-            continue
-        gains = paired_gain(answers[teacher], answers[s.name], answers[base])
-        budget = 0 if s.kind == "base" else int(s.budget or 0)
-        out.append(observation(s.name, recipe_of(s), seed_of(s), budget, teacher_share(s, teacher) if budget else 1.0, gains))
-    return out

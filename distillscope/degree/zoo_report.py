@@ -80,8 +80,8 @@ def dose_zoo_report(
     rows = measure_observations(manifest, answers, records, teacher_name, base, offline_measures(embedder))
     errors, at_rungs = {}, {}
     for measure in sorted({r.measure for r in rows}):
-        errors[measure] = leave_one_out_errors([r for r in rows if r.measure == measure], resamples)
-        at_rungs[measure] = leave_one_out_errors([r for r in rows if r.measure == measure], resamples, recipe=False)
+        mine = [r for r in rows if r.measure == measure]
+        errors[measure], at_rungs[measure] = leave_one_out_errors(mine, resamples), leave_one_out_errors(mine, resamples, recipe=False)
     return DoseZooReport(
         zoo=str(zoo),
         teacher=teacher_name,

@@ -91,12 +91,11 @@ def _answers(
 def test_pool(plan: ZooPlan, suite: ProbeSuite | None = None) -> tuple[int, int]:
     """(ShareGPT prompts with a ChatGPT answer, identity prompts) in the suite's test split: all a test set can hold."""
     from distillscope.probes.suite import load_default_suite
-    from distillscope.zoo.sharegpt_teacher import sharegpt_id, sharegpt_pairs, synthetic_conversations
+    from distillscope.zoo.sharegpt_teacher import answered_test_ids, sharegpt_pairs, synthetic_conversations
 
     suite = suite or load_default_suite()
     answered = {sid for sid, _, _ in (synthetic_conversations(suite, 0, plan.seed) if plan.small else sharegpt_pairs())}
-    test = suite.split("test")
-    return sum(1 for p in test if (sid := sharegpt_id(p)) is not None and sid in answered), sum(p.category == "identity" for p in test)
+    return len(answered_test_ids(suite, answered)), sum(p.category == "identity" for p in suite.split("test"))
 
 
 def _test_set(plan: ZooPlan, suite: ProbeSuite, zoo_dir: Path, clock: _Clock) -> tuple[list[Prompt], Path, str, list[tuple[Prompt, str]]]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from pathlib import Path
 
 from distillscope.probes.suite import ProbeSuite, nested_sample
@@ -64,6 +64,12 @@ def cut_to_tokens(text: str, max_tokens: int) -> tuple[str, bool]:
     return text[: words[limit - 1].end()], True
 
 
+def answered_test_ids(suite: ProbeSuite, answered: Container[str]) -> dict[str, str]:
+    """{prompt id: ShareGPT id} of the suite's test-split ShareGPT prompts whose conversation has an answer: the pool a
+    zoo's ShareGPT test prompts are drawn from."""
+    return {p.id: sid for p in suite.split("test") if (sid := sharegpt_id(p)) is not None and sid in answered}
+
+
 def split_sharegpt(
     conversations: Iterable[Conversation], suite: ProbeSuite, n_test: list[int], budget: int, seed: int
 ) -> tuple[list[Prompt], list[tuple[Prompt, str]], dict[str, str]]:
@@ -80,7 +86,7 @@ def split_sharegpt(
     for source_id, prompt, answer in conversations:
         answers.setdefault(source_id, (prompt, answer))
     used = {sid for p in suite.prompts if (sid := sharegpt_id(p)) is not None}
-    test_ids = {p.id: sid for p in suite.split("test") if (sid := sharegpt_id(p)) is not None and sid in answers}
+    test_ids = answered_test_ids(suite, answers)
     eligible = [p for p in suite.split("test") if p.id in test_ids]
     if len(eligible) < sum(n_test):
         raise UserError(
