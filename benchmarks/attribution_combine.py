@@ -14,7 +14,8 @@ nothing here learns what a teacher looks like):
   weighs less;
 - whitened: the standardized z weighted by the inverse of their null correlation (shrunk toward the identity):
   signals that repeat one another count once;
-- discriminant: each standardized signal weighted by how far the taught pairs of the other recipes (each distilled
+- discriminant (the product's statistic since 2026-12-07, `distillscope/attribution/combination.py`): each standardized
+  signal weighted by how far the taught pairs of the other recipes (each distilled
   student with its true teacher) lie above the null, in null SDs (a diagonal Fisher discriminant, weights >= 0): the
   one rule that learns from taught cases. Its null statistics are cross-fitted (each null pair scored by weights
   fitted without its own recipe), so an untaught case is scored as a new one would be.
@@ -61,36 +62,25 @@ def cases_of(evaluation: dict, second_teachers: dict[str, str]) -> list[dict]:
 
 
 def null_pairs(cases: list[dict], recipe: str) -> list[tuple[str, dict]]:
-    """(case key, z) of untaught pairs of other recipes: controls and teacher-left-out cases (not other teachers' listed
+    """(recipe, z) of untaught pairs of other recipes: controls and teacher-left-out cases (not other teachers' listed
     students, whose teacher's margin pushes the others down)."""
     pairs = []
     for case in cases:
         if case["recipe"] == recipe or (case["kind"] == "distilled" and case["listed"]):
             continue
-        pairs += [(case["key"], z) for name, z in case["z"].items() if name not in case["teachers"]]
+        pairs += [(case["recipe"], z) for name, z in case["z"].items() if name not in case["teachers"]]
     return pairs
 
 
-def taught_pairs(cases: list[dict], exclude: set[str]) -> list[dict]:
-    """z of each listed distilled student toward its true teacher, recipes in `exclude` left out."""
+def taught_pairs(cases: list[dict], recipe: str) -> list[tuple[str, dict]]:
+    """(recipe, z) of each listed distilled student of another recipe toward its true teacher."""
     return [
-        z
+        (case["recipe"], z)
         for case in cases
-        if case["recipe"] not in exclude and case["kind"] == "distilled" and case["listed"]
+        if case["recipe"] != recipe and case["kind"] == "distilled" and case["listed"]
         for name, z in case["z"].items()
         if name in case["teachers"]
     ]
-
-
-def discriminant(signals: list[str], null: list[dict], taught: list[dict]):
-    matrix = np.array([[z.get(s, 0.0) for s in signals] for z in null])
-    mean, sd = matrix.mean(axis=0), matrix.std(axis=0, ddof=1) + 1e-9
-    if not taught:
-        return lambda z: float(np.mean((np.array([z.get(s, 0.0) for s in signals]) - mean) / sd))
-    lift = (np.array([[z.get(s, 0.0) for s in signals] for z in taught]).mean(axis=0) - mean) / sd
-    weights = np.clip(lift, 0.0, None)
-    weights = weights / weights.sum() if weights.sum() > 0 else np.full(len(signals), 1 / len(signals))
-    return lambda z: float(weights @ ((np.array([z.get(s, 0.0) for s in signals]) - mean) / sd))
 
 
 def fit(rule: str, signals: list[str], null: list[dict]):
@@ -109,25 +99,19 @@ def fit(rule: str, signals: list[str], null: list[dict]):
 
 
 def decide(rule: str, cases: list[dict], alpha: float, goal_budget: int = 300) -> dict:
+    from distillscope.attribution.combination import null_sample
     from distillscope.attribution.hypothesis import holm, predictive_p
 
     signals = sorted({s for case in cases for z in case["z"].values() for s in z})
-    recipe_of = {c["key"]: c["recipe"] for c in cases}
     named, untaught, detected, taught = 0, 0, 0, 0
     for case in cases:
         pairs = null_pairs(cases, case["recipe"])
-        if rule == "discriminant":
-            null_list = []
-            for key, z in pairs:  # cross-fitted: each null pair scored without its own recipe
-                inner = [p for p in pairs if recipe_of[p[0]] != recipe_of[key]]
-                fitted = discriminant(signals, [v for _, v in inner], taught_pairs(cases, {case["recipe"], recipe_of[key]}))
-                null_list.append(fitted(z))
-            null = np.array(null_list)
-            statistic = discriminant(signals, [z for _, z in pairs], taught_pairs(cases, {case["recipe"]}))
+        if rule == "discriminant":  # the product's statistic, its null cross-fitted (attribution/combination.py)
+            statistic, null = null_sample(signals, pairs, taught_pairs(cases, case["recipe"]))
         else:
             statistic = fit(rule, signals, [z for _, z in pairs])
             null = np.array([statistic(z) for _, z in pairs])
-        k = len({key for key, _ in pairs})
+        k = len({c["key"] for c in cases if c["recipe"] != case["recipe"] and not (c["kind"] == "distilled" and c["listed"])})
         p = {name: predictive_p(statistic(z), null, k) for name, z in case["z"].items()}
         rejected = [name for name, q in holm(p).items() if q <= alpha]
         outcome = rejected[0] if len(rejected) == 1 else None

@@ -36,8 +36,8 @@ import time
 import numpy as np
 
 
-def curve(zoos: int, seed: int, effect: float) -> None:
-    from distillscope.attribution.hypothesis import holm, normal_p, predictive_p, statistic
+def curve(zoos: int, seed: int, effect: float, by_signal: tuple[float, ...] | None = None, rule: str = "discriminant") -> None:
+    from distillscope.attribution.hypothesis import holm, normal_p, statistic
     from distillscope.attribution.simulation import SimSettings, simulate_zoo
     from distillscope.attribution.zoo_eval import null_population
 
@@ -46,17 +46,15 @@ def curve(zoos: int, seed: int, effect: float) -> None:
     hits = {(mode, a): {"fa": [], "det": [], "wrong": []} for mode in ("calibrated", "uncalibrated") for a in alphas}
     start = time.time()
     for _ in range(zoos):
-        cases = simulate_zoo(SimSettings(effect=effect), rng)
+        cases = simulate_zoo(SimSettings(effect=effect, effect_by_signal=by_signal), rng)
         population = null_population(cases, "sim", 100)
+        if rule == "mean":  # without taught pairs the statistic is the mean z
+            population.taught = []
         for case in cases:
             z, _ = case.evidence.z("specific")
-            stats = {c: statistic(v) for c, v in z.items()}
-            sample, clusters = (
-                population.statistics("specific", list(case.evidence.per_prompt), case.recipe),
-                population.n_cases("specific", case.recipe),
-            )
-            ps = {"calibrated": {c: predictive_p(u, sample, clusters) for c, u in stats.items()}}
-            ps["uncalibrated"] = {c: normal_p(u) for c, u in stats.items()}
+            calibration = population.calibration("specific", list(case.evidence.per_prompt), case.recipe)
+            ps = {"calibrated": {c: calibration.p_value(v) for c, v in z.items()}}
+            ps["uncalibrated"] = {c: normal_p(statistic(v)) for c, v in z.items()}
             for mode, p in ps.items():
                 adjusted = holm(p)
                 for a in alphas:
@@ -67,7 +65,7 @@ def curve(zoos: int, seed: int, effect: float) -> None:
                     elif case.role == "distilled":
                         h["det"].append(rejected == {case.student.true_teacher})
                         h["wrong"].append(bool(rejected - {case.student.true_teacher}))
-    print(f"{zoos} simulated zoos, effect {effect}, {time.time() - start:.0f} s")
+    print(f"{zoos} simulated zoos, effect {effect} (by signal: {by_signal or 'alike'}), {rule} statistic, {time.time() - start:.0f} s")
     print("| test | alpha | false accusation | detection | wrong teacher |\n| --- | --- | --- | --- | --- |")
     for (mode, a), h in hits.items():
         print(f"| {mode} | {a:g} | {np.mean(h['fa']):.3f} | {np.mean(h['det']):.3f} | {np.mean(h['wrong']):.3f} |")
@@ -91,7 +89,8 @@ def power(eval_file: str, zoo: str, alpha: float) -> None:
         if student["kind"] != "distilled" or teacher is None or not (teacher.get("test") or {}).get("statistic"):
             continue
         kind, used = teacher["test"]["kind"], test["signals"]
-        sample, k = population.statistics(kind, used, student["recipe"]), population.n_cases(kind, student["recipe"])
+        calibration = population.calibration(kind, used, student["recipe"])
+        sample, k = calibration.sample, calibration.clusters
         m = sum(1 for c in result["candidates"] if (c.get("test") or {}).get("p_value") is not None)
         mean, sd = float(np.mean(sample)), float(np.std(sample, ddof=1))
         crit = float(t.isf(alpha / m, k - 1)) * (1 + 1 / k) ** 0.5
@@ -116,7 +115,7 @@ def power(eval_file: str, zoo: str, alpha: float) -> None:
 def prompts(zoo: str, sizes: list[float], draws: int, alpha: float, seed: int) -> None:
     from pathlib import Path
 
-    from distillscope.attribution.hypothesis import holm, predictive_p, statistic
+    from distillscope.attribution.hypothesis import holm
     from distillscope.attribution.result import DEFAULT_SIGNALS
     from distillscope.attribution.zoo_cases import GOAL_BUDGET, taught_by
     from distillscope.attribution.zoo_eval import null_population, zoo_cases
@@ -140,11 +139,13 @@ def prompts(zoo: str, sizes: list[float], draws: int, alpha: float, seed: int) -
             for case in cases:
                 z, _ = case.evidence.z("specific", draw)
                 used = sorted({s for v in z.values() for s in v})
-                sample, k = population.statistics("specific", used, case.recipe), population.n_cases("specific", case.recipe)
+                calibration = population.calibration("specific", used, case.recipe)
+                sample = calibration.sample
                 if len(sample) < 3:
                     continue
-                stats = {c: statistic(v) for c, v in z.items() if v}
-                rejected = {c for c, q in holm({c: predictive_p(u, sample, k) for c, u in stats.items()}).items() if q <= alpha}
+                stats = {c: u for c, v in z.items() if v and (u := calibration.combination(v)) is not None}
+                p = {c: q for c, v in z.items() if v and (q := calibration.p_value(v)) is not None}
+                rejected = {c for c, q in holm(p).items() if q <= alpha}
                 if case.role == "distilled" and (case.student.budget or 0) >= GOAL_BUDGET:
                     detected.append(taught_by(rejected, case.student))
                     teacher = case.student.true_teacher
@@ -189,6 +190,8 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--n", type=int, default=60)
     parser.add_argument("--effect", type=float, default=0.3)
+    parser.add_argument("--by-signal", type=float, nargs="*", help="curve: the teacher's pull on each signal, times --effect")
+    parser.add_argument("--rule", choices=("discriminant", "mean"), default="discriminant", help="curve: the statistic")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--eval", help="power: the JSON `distillscope attribute --zoo DIR --out FILE` wrote")
     parser.add_argument("--zoo", help="power: the zoo directory (its attribution_null.json) or that file; prompts: the zoo")
@@ -203,6 +206,6 @@ if __name__ == "__main__":
             parser.error("prompts needs --zoo DIR")
         prompts(args.zoo, args.sizes, args.draws, args.alpha, args.seed)
     elif args.what == "curve":
-        curve(args.zoos, args.seed, args.effect)
+        curve(args.zoos, args.seed, args.effect, tuple(args.by_signal) if args.by_signal else None, args.rule)
     else:
         margins(args.runs, args.n, args.seed)

@@ -499,7 +499,6 @@ def test_holm_is_applied_across_candidates():
 
 
 def _null_p_values(zoos: int, seed: int, **settings) -> tuple[list[float], float]:
-    from distillscope.attribution.hypothesis import predictive_p, statistic
     from distillscope.attribution.simulation import SimSettings, rates, rejected_sets, simulate_zoo
     from distillscope.attribution.zoo_eval import null_population
 
@@ -512,11 +511,8 @@ def _null_p_values(zoos: int, seed: int, **settings) -> tuple[list[float], float
             if case.role not in ("control", "unlisted"):
                 continue
             z, _ = case.evidence.z("specific")
-            sample, clusters = (
-                population.statistics("specific", list(case.evidence.per_prompt), case.recipe),
-                population.n_cases("specific", case.recipe),
-            )
-            p_values += [predictive_p(statistic(v), sample, clusters) for v in z.values()]
+            calibration = population.calibration("specific", list(case.evidence.per_prompt), case.recipe)
+            p_values += [calibration.p_value(v) for v in z.values()]
         accusations.append(rates(cases, rejected_sets(cases, 0.05))["false_accusation"])
     return p_values, float(np.mean(accusations))
 
@@ -549,7 +545,6 @@ def test_simulated_students_of_a_teacher_are_named_and_no_other_teacher_is():
 
 def test_a_case_s_null_never_holds_its_own_recipe():
     """Proof by intervention: make every seed sibling of a case look taught, and the case's p-values do not move."""
-    from distillscope.attribution.hypothesis import predictive_p, statistic
     from distillscope.attribution.simulation import SimSettings, simulate_zoo
     from distillscope.attribution.zoo_eval import null_population
 
@@ -557,10 +552,9 @@ def test_a_case_s_null_never_holds_its_own_recipe():
     case = next(c for c in cases if c.role == "control")
 
     def p_values(all_cases):
-        population = null_population(all_cases, "sim", 100)
-        sample = population.statistics("specific", list(case.evidence.per_prompt), case.recipe)
+        calibration = null_population(all_cases, "sim", 100).calibration("specific", list(case.evidence.per_prompt), case.recipe)
         z, _ = case.evidence.z("specific")
-        return [predictive_p(statistic(v), sample, population.n_cases("specific", case.recipe)) for v in z.values()]
+        return [calibration.p_value(v) for v in z.values()]
 
     before = p_values(cases)
     for other in cases:

@@ -1,10 +1,11 @@
 """Attribution as a hypothesis test: name a teacher only at a stated false-accusation rate alpha.
 
 For each candidate T the test's H0 is "the student moved toward T no more than
-an untaught fine-tune of the same base would". The statistic is the mean over
-the test's signals of the paired z of the student's margin toward T
-(`evidence.py`: "specific", toward T more than toward the other candidates,
-when two or more are listed). Its p-value:
+an untaught fine-tune of the same base would". The statistic combines the test's
+signals' paired z of the student's margin toward T (`evidence.py`: "specific",
+toward T more than toward the other candidates, when two or more are listed):
+their mean (`statistic`), or with a calibration that holds taught pairs their
+discriminant-weighted standardized sum (`combination.py`). Its p-value:
 
 - **calibrated** (a null population from a zoo, `null_population.py`): the
   statistic against the same statistic of cases no listed candidate taught

@@ -22,21 +22,29 @@ is tested against a population with its whole recipe left out
 (leave-one-recipe-out): a seed sibling shares the recipe, the test prompts and
 the base's answers, so leaving out one student would test new students of
 known recipes, not new recipes.
+
+Beside the null entries it keeps the taught pairs (each distilled student with
+its teacher listed, toward that teacher: `taught`), never in the null sample:
+they weight the signals in the statistic (`combination.py`), and the null
+sample is cross-fitted so that the weights never saw the case they score.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 from distillscope.errors import InputFileError
 
+if TYPE_CHECKING:
+    from distillscope.attribution.combination import Calibration
+
 FILE_NAME = "attribution_null.json"
-Role = Literal["control", "other-teacher", "teacher-left-out"]
+Role = Literal["control", "other-teacher", "teacher-left-out", "taught"]
 
 
 class NullEntry(BaseModel):
@@ -53,15 +61,35 @@ class NullEntry(BaseModel):
 
 
 class NullPopulation(BaseModel):
-    version: int = 2
+    version: int = 3
     #: where it was measured (the zoo directory) and on how many test prompts
     source: str
     n_prompts: int = 0
     entries: list[NullEntry] = []
+    #: each distilled student's pair with its own teacher listed (role "taught"): never in the null sample, they only
+    #: weight the signals (`combination.py`); empty in populations written before version 3 (the mean z then)
+    taught: list[NullEntry] = []
+    _calibrations: dict = PrivateAttr(default_factory=dict)
+
+    def calibration(self, kind: str, signals: Sequence[str], exclude_recipe: str | None = None) -> Calibration:
+        """The test's statistic for this kind and signals, its null sample (cross-fitted) and the untaught cases behind
+        it, without one recipe's cases (null and taught): computed once per (kind, signals, recipe)."""
+        from distillscope.attribution.combination import Calibration, null_sample
+
+        key = (kind, tuple(signals), exclude_recipe)
+        if key not in self._calibrations:
+            taught = [e for e in self.taught if e.recipe != exclude_recipe and (kind == "raw" or e.specific is not None)]
+            combination, sample = null_sample(
+                signals,
+                [(e.recipe, self._z(e, kind, signals)) for e in self._usable(kind, exclude_recipe)],
+                [(e.recipe, self._z(e, kind, signals)) for e in taught],
+            )
+            self._calibrations[key] = Calibration(combination, sample, self.n_cases(kind, exclude_recipe))
+        return self._calibrations[key]
 
     def statistics(self, kind: str, signals: Sequence[str], exclude_recipe: str | None = None) -> np.ndarray:
-        """The null sample of the statistic (mean z over `signals`) for this kind, without one recipe's cases."""
-        return self._stats(self._usable(kind, exclude_recipe), kind, signals)
+        """The null sample of the test's statistic for this kind, without one recipe's cases."""
+        return self.calibration(kind, signals, exclude_recipe).sample
 
     def n_cases(self, kind: str, exclude_recipe: str | None = None) -> int:
         """Distinct cases behind the null sample, its effective size: a case's specific statistics sum to 0 over its
@@ -76,16 +104,9 @@ class NullPopulation(BaseModel):
         ]
 
     @staticmethod
-    def _stats(entries: list[NullEntry], kind: str, signals: Sequence[str]) -> np.ndarray:
-        from distillscope.attribution.hypothesis import statistic
-
-        out = []
-        for e in entries:
-            z = (e.specific or {}) if kind == "specific" else e.raw  # entries without `specific` are filtered out above
-            u = statistic(z, signals)
-            if u is not None:
-                out.append(u)
-        return np.asarray(out, dtype=float)
+    def _z(entry: NullEntry, kind: str, signals: Sequence[str]) -> dict[str, float]:
+        z = (entry.specific or {}) if kind == "specific" else entry.raw  # entries without `specific` are filtered out
+        return {s: v for s, v in z.items() if s in signals}
 
     def signals(self) -> set[str]:
         return {s for e in self.entries for s in e.raw}

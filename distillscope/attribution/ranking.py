@@ -66,10 +66,10 @@ UNCALIBRATED = (
 )
 
 
-def calibrated_method(n_null: int, clusters: int) -> str:
+def calibrated_method(n_null: int, clusters: int, statistic: str = "mean z over the signals") -> str:
     return (
-        f"calibrated: Student-t predictive p-value of the statistic among {n_null} statistics of {clusters} untaught cases "
-        f"({clusters - 1} degrees of freedom; exact when they are normal and the cases independent)"
+        f"calibrated: Student-t predictive p-value of the statistic ({statistic}) among {n_null} statistics of {clusters} "
+        f"untaught cases ({clusters - 1} degrees of freedom; exact when they are normal and the cases independent)"
     )
 
 
@@ -159,12 +159,14 @@ def _test(
         if missing:
             result.notes.append(f"the null population has no {', '.join(missing)}: left out of the test")
         used = [s for s in used if s not in missing]
+    calibration = null.calibration(kind, used, exclude_recipe) if null is not None else None
     tests, scaled = {}, []
     for c in candidates:
         mine = {s: v for s, v in z.get(c.name, {}).items() if s in used}
         n = n_prompts.get(c.name, 0)
         scale = null_scale(null, n)
-        c.test = tests[c.name] = CandidateTest(kind=kind, z=mine, statistic=statistic(mine, scale=scale), n_prompts=n)
+        u = calibration.combination(mine, scale) if calibration is not None else statistic(mine, scale=scale)
+        c.test = tests[c.name] = CandidateTest(kind=kind, z=mine, statistic=u, n_prompts=n)
         c.combined = c.test.statistic
         if scale < 1:
             scaled.append(n)
@@ -175,13 +177,13 @@ def _test(
             f"sqrt({null.n_prompts}/{n}) to the null's size (conservative; a zoo with as many test prompts tests with full power)"
         )
     n_null, described, clusters = None, None, 0
-    if null is not None:
-        sample, clusters = null.statistics(kind, used, exclude_recipe), null.n_cases(kind, exclude_recipe)
+    if null is not None and calibration is not None:
+        sample, clusters = calibration.sample, calibration.clusters
         n_null, described = len(sample), f"{null_source or null.source}: {null.describe(kind, exclude_recipe)}"
         for t in tests.values():
             if t.statistic is not None and clusters >= 3:
                 t.p_value = predictive_p(t.statistic, sample, clusters)
-        method = calibrated_method(n_null, clusters)
+        method = calibrated_method(n_null, clusters, calibration.combination.describe())
     elif kind == "raw":
         method = "uncalibrated, one candidate: no test"
     else:
@@ -190,6 +192,7 @@ def _test(
                 t.p_value = normal_p(t.statistic)
         method = UNCALIBRATED
     outcome, predicted, record = test_decide(tests, alpha, null is not None, method, used, described, n_null, looks)
+    record.weights = calibration.combination.as_dict() if calibration is not None else None
     if null is None and kind == "raw":
         first_test = candidates[0].test if candidates else None
         best = first_test.statistic if first_test is not None else None

@@ -101,6 +101,9 @@ class AttributionTest(BaseModel):
     reason: str | None = None
     #: group-sequential looks the alpha is split over (1: a single test)
     looks: int = 1
+    #: each signal's weight in the statistic, learnt from the calibration's taught pairs (`combination.py`); None: the
+    #: mean z (no calibration, or one without taught pairs)
+    weights: dict[str, float] | None = None
 
 
 class AttributionResult(BaseModel):

@@ -9,7 +9,7 @@ answers' values:
 
     d = g_s (1 + u_pk)             every fine-tune moves toward every fluent candidate (g_s: per recipe, plus seed noise)
       + a_rj g_s                   the recipe's own style happens to lie nearer some candidates (a_rj ~ N(0, affinity))
-      + effect 1[j taught s] (1 + v_pk)   the teacher's pull, stronger on some prompts
+      + effect c_k 1[j taught s] (1 + v_pk)   the teacher's pull, stronger on some prompts and signals
       + e_sj                       training noise of this seed (seed siblings differ)
       + w_pk + ε_pjk               a strong per-prompt effect shared by the candidates, and noise
 
@@ -47,6 +47,9 @@ class SimSettings:
     prompt_sd: float = 1.0
     signals: int = 3
     samples: int = 3
+    #: the teacher's pull on each signal, times `effect` (None: alike on every signal). Real signals differ: the
+    #: discriminant weighting (`combination.py`) is what learns which of them carry the teacher
+    effect_by_signal: tuple[float, ...] | None = None
 
 
 def _student(name: str, base: str, teacher: str | None, kind: Kind) -> ZooStudent:
@@ -61,6 +64,7 @@ def simulate_zoo(settings: SimSettings, rng: np.random.Generator) -> list[Case]:
     from distillscope.attribution.zoo_cases import Case
 
     cands, n, k = list(settings.candidates), settings.n_prompts, settings.signals
+    by_signal = np.asarray(settings.effect_by_signal or (1.0,) * k, float)
     cases = []
     for b in range(settings.bases):
         base = f"base{b}"
@@ -79,7 +83,7 @@ def simulate_zoo(settings: SimSettings, rng: np.random.Generator) -> list[Case]:
                 mean = (
                     g * (1 + u)[:, :, None]
                     + (affinity * g)[None, None, :]
-                    + pull[None, None, :] * (1 + v)[:, :, None]
+                    + pull[None, None, :] * ((1 + v) * by_signal)[:, :, None]
                     + rng.normal(0, settings.seed_sd, len(cands))[None, None, :]
                     + prompt_effect[:, :, None]
                 )
@@ -99,7 +103,7 @@ def simulate_zoo(settings: SimSettings, rng: np.random.Generator) -> list[Case]:
 
 def rejected_sets(cases: list[Case], alpha: float, calibrated: bool = True) -> dict[str, set[str]]:
     """Each case's rejected candidates: against its leave-one-recipe-out null (calibrated) or the normal p (not)."""
-    from distillscope.attribution.hypothesis import holm, normal_p, predictive_p, statistic
+    from distillscope.attribution.hypothesis import holm, normal_p, statistic
     from distillscope.attribution.zoo_eval import null_population
 
     n_prompts = next((len(c.evidence.ids) for c in cases if c.evidence is not None), 0)
@@ -111,12 +115,11 @@ def rejected_sets(cases: list[Case], alpha: float, calibrated: bool = True) -> d
         kind = "specific" if len(case.evidence.candidates) >= 2 else "raw"
         z, _ = case.evidence.z(kind)
         signals = sorted(case.evidence.per_prompt)
-        stats = {c: u for c, v in z.items() if (u := statistic(v)) is not None}
         if population is not None:
-            sample, clusters = population.statistics(kind, signals, case.recipe), population.n_cases(kind, case.recipe)
-            p = {c: predictive_p(u, sample, clusters) for c, u in stats.items()}
+            calibration = population.calibration(kind, signals, case.recipe)
+            p = {c: q for c, v in z.items() if (q := calibration.p_value(v)) is not None}
         else:
-            p = {c: normal_p(u) for c, u in stats.items()}
+            p = {c: normal_p(u) for c, v in z.items() if (u := statistic(v)) is not None}
         out[case.key] = {c for c, q in holm(p).items() if q <= alpha}
     return out
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from distillscope.attribution.hypothesis import ALPHA, holm, predictive_p, statistic
+from distillscope.attribution.hypothesis import ALPHA, holm
 from distillscope.attribution.result import AttributionResult, CurvePoint, ZooAttribution, ZooStudentRow
 from distillscope.attribution.signals import ADVERSARY_SPLITS
 from distillscope.attribution.zoo_cases import (
@@ -67,17 +67,17 @@ def null_population(cases: Sequence[Case], source: str, n_prompts: int, draw: np
     `draw`: on those test prompts only (row indices, as `Evidence.z` takes them)."""
     from distillscope.attribution.null_population import NullEntry, NullPopulation
 
-    entries = []
+    entries, taught = [], []
     for case in cases:
         if case.role == "base" or case.evidence is None:
             continue
         raw, _ = case.evidence.z("raw", draw)
         specific = case.evidence.z("specific", draw)[0] if len(case.evidence.candidates) >= 2 else None
         for name in case.evidence.candidates:
-            if name in teachers_of(case.student):
-                continue
             role: Role = "control" if case.role == "control" else ("teacher-left-out" if case.role == "unlisted" else "other-teacher")
-            entries.append(
+            if name in teachers_of(case.student):
+                role = "taught"  # only weights the signals (`combination.py`), never in the null sample
+            (taught if role == "taught" else entries).append(
                 NullEntry(
                     case=case.key,
                     recipe=case.recipe,
@@ -89,7 +89,7 @@ def null_population(cases: Sequence[Case], source: str, n_prompts: int, draw: np
                     n_candidates=len(case.evidence.candidates),
                 )
             )
-    return NullPopulation(source=source, n_prompts=n_prompts, entries=entries)
+    return NullPopulation(source=source, n_prompts=n_prompts, entries=entries, taught=taught)
 
 
 def zoo_cases(
@@ -234,25 +234,20 @@ def _resampled_p_values(
     """Per case, per resampled test set, each candidate's p-value against the case's leave-one-recipe-out null."""
     rng = np.random.default_rng([seed, 13])
     out: dict[str, list[dict[str, float]]] = {}
-    nulls: dict[tuple, tuple[np.ndarray, int]] = {}
     for case in cases:
         result = final[case.key]
         if case.evidence is None or result.test is None or not result.test.signals:
             continue
         used = result.test.signals
         kind = "specific" if len(case.evidence.candidates) >= 2 else "raw"
-        key = (kind, tuple(used), case.recipe)
-        if key not in nulls:
-            nulls[key] = (population.statistics(kind, used, case.recipe), population.n_cases(kind, case.recipe))
-        sample, clusters = nulls[key]
-        if len(sample) < 3:
+        calibration = population.calibration(kind, used, case.recipe)
+        if len(calibration.sample) < 3 or calibration.clusters < 3:
             continue
         n = len(case.evidence.ids)
         draws = []
         for _ in range(resamples):
             z, _ = case.evidence.z(kind, rng.integers(0, n, n), used, splits=rng.integers(0, ADVERSARY_SPLITS, ADVERSARY_SPLITS))
-            stats = {c: u for c, v in z.items() if (u := statistic(v)) is not None}
-            draws.append({c: predictive_p(u, sample, clusters) for c, u in stats.items()})
+            draws.append({c: p for c, v in z.items() if (p := calibration.p_value(v)) is not None})
         out[case.key] = draws
     return out
 

@@ -1,0 +1,122 @@
+"""The attribution test's statistic learnt from a zoo's taught pairs (`attribution/combination.py`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+def _decide_all(cases, population, alpha=0.05):
+    """Each case decided by the product's path (`ranking.decide`) against its leave-one-recipe-out calibration."""
+    from distillscope.attribution.ranking import decide
+    from distillscope.attribution.result import CandidateResult
+
+    out = []
+    for case in cases:
+        z, _ = case.evidence.z("specific")
+        candidates = [CandidateResult(name=c, spec=c, family=None, signals={}) for c in z]
+        n = {c: len(case.evidence.ids) for c in z}
+        result = decide(
+            case.key, "base", candidates, [], sorted(case.evidence.per_prompt), z, n, alpha, population, exclude_recipe=case.recipe
+        )
+        out.append((case, result))
+    return out
+
+
+def _rates(zoos: int, seed: int, taught: bool, **settings) -> tuple[float, float, list]:
+    from distillscope.attribution.simulation import SimSettings, simulate_zoo
+    from distillscope.attribution.zoo_eval import null_population
+
+    rng = np.random.default_rng(seed)
+    accused, named, weights = [], [], []
+    for _ in range(zoos):
+        cases = simulate_zoo(SimSettings(**settings), rng)
+        population = null_population(cases, "sim", 100)
+        if not taught:
+            population.taught = []
+        for case, result in _decide_all(cases, population):
+            rejected = set(result.test.rejected)
+            if case.role in ("control", "unlisted"):
+                accused.append(bool(rejected))
+            elif case.role == "distilled":
+                named.append(rejected == {case.student.true_teacher})
+                weights.append(result.test.weights)
+    return float(np.mean(accused)), float(np.mean(named)), weights
+
+
+def test_the_signal_that_carries_the_teacher_is_weighted_and_no_untaught_case_pays_for_it():
+    """Simulated zoos whose teachers pull on one signal only (the others read the same answers, as the real signals
+    do, and carry none of the teacher): the weights learnt from taught pairs put the first signal first, detection
+    rises well above the mean z's, and the untaught cases are still accused at no more than alpha."""
+    settings = {"effect": 0.3, "effect_by_signal": (1.0, 0.3, 0.0)}
+    accused, named, weights = _rates(12, 21, True, **settings)
+    _, named_mean, mean_weights = _rates(12, 21, False, **settings)
+    assert all(w is None for w in mean_weights)  # without taught pairs: the mean z, no weights
+    assert all(w["signal0"] > w["signal1"] >= w["signal2"] for w in weights)
+    assert named >= named_mean + 0.15
+    assert accused <= 0.05 + 0.02
+
+
+def test_an_untaught_population_is_still_accused_at_no_more_than_alpha_when_nothing_was_taught():
+    """Negative control: no teacher pulls at all, yet the weights are fitted (on taught pairs that carry nothing):
+    nobody is accused more often than alpha, and nobody named as a teacher beyond chance."""
+    accused, named, _ = _rates(12, 22, True, effect=0.0)
+    assert accused <= 0.05 + 0.02 and named <= 0.1
+
+
+def test_a_null_case_is_scored_by_weights_that_never_saw_its_recipe():
+    """Proof by intervention on the cross-fitting: make recipe r1's taught pairs pull only on signal b; the null
+    statistics of r1's own untaught pairs do not move, those of the other recipes do."""
+    from distillscope.attribution.combination import null_sample
+
+    rng = np.random.default_rng(0)
+    signals = ["a", "b"]
+    null = [(f"r{i % 4}", {"a": float(x), "b": float(y)}) for i, (x, y) in enumerate(rng.normal(0, 1, (40, 2)))]
+    taught = [(f"r{i}", {"a": 3.0 + i / 10, "b": 0.2 * i}) for i in range(4)]
+    _, before = null_sample(signals, null, taught)
+    changed = [(r, {"a": -2.0, "b": 4.0} if r == "r1" else z) for r, z in taught]
+    _, after = null_sample(signals, null, changed)
+    own = np.array([r == "r1" for r, _ in null])
+    assert after[own] == pytest.approx(before[own])
+    assert not np.allclose(after[~own], before[~own])
+
+
+def test_a_population_written_before_taught_pairs_tests_with_the_mean_z(tmp_path):
+    """A version-2 file (no `taught`) loads and gives exactly the mean-z test it gave when it was written."""
+    from distillscope.attribution.hypothesis import predictive_p, statistic
+    from distillscope.attribution.null_population import load
+
+    rng = np.random.default_rng(1)
+    entries = [
+        {
+            "case": f"c{i}",
+            "recipe": f"r{i % 5}",
+            "candidate": "x",
+            "role": "control",
+            "raw": {"a": 0.0},
+            "specific": {"a": float(u), "b": float(v)},
+        }
+        for i, (u, v) in enumerate(rng.normal(0, 1, (20, 2)))
+    ]
+    path = tmp_path / "attribution_null.json"
+    path.write_text(__import__("json").dumps({"version": 2, "source": "old zoo", "n_prompts": 100, "entries": entries}))
+    calibration = load(path).calibration("specific", ["a", "b"], "r0")
+    assert calibration.combination.weights is None and calibration.combination.as_dict() is None
+    kept = [e["specific"] for e in entries if e["recipe"] != "r0"]
+    old_sample = np.array([statistic(z, ["a", "b"]) for z in kept])
+    assert calibration.sample == pytest.approx(old_sample)
+    z = {"a": 2.5, "b": 1.0}
+    assert calibration.clusters == 16  # the cases of the other recipes
+    assert calibration.p_value(z) == pytest.approx(predictive_p(statistic(z), old_sample, 16))
+
+
+def test_a_signal_constant_over_the_null_gets_no_weight():
+    """A signal every untaught case has at one value cannot be standardized: weight 0, never a division by zero."""
+    from distillscope.attribution.combination import fit_combination
+
+    rng = np.random.default_rng(2)
+    null = [{"a": float(x), "b": 0.0} for x in rng.normal(0, 1, 10)]
+    taught = [{"a": 2.0, "b": 5.0}] * 3
+    combination = fit_combination(["a", "b"], null, taught)
+    assert combination.as_dict() == {"a": 1.0, "b": 0.0}
+    assert np.isfinite(combination({"a": 1.0, "b": 9.0})) and combination({"b": 9.0}) is None
