@@ -304,9 +304,15 @@ def test_zoo_attribution_tests_every_case_against_its_leave_one_recipe_out_null(
     null = json.loads((zoo / "attribution_null.json").read_text())
     assert {e["role"] for e in null["entries"]} == {"control", "other-teacher", "teacher-left-out"}
     assert not any(e["case"] == "base" for e in null["entries"])  # a base's margins are 0 by construction
-    code, _, stderr, single = _attribute(cli, world, "control1", tmp_path, "--signals", "similarity,ice,pos", "--calibration", zoo)
+    # each distilled student toward its own teacher is kept apart: it weights the signals, never enters the null
+    assert {(e["case"], e["candidate"]) for e in null["taught"]} == {(s, s[5]) for s in ("from_a0", "from_a1", "from_b0", "from_b1")}
+    assert {e["role"] for e in null["taught"]} == {"taught"}
+    code, stdout, stderr, single = _attribute(cli, world, "control1", tmp_path, "--signals", "similarity,ice,pos", "--calibration", zoo)
     assert code == 0, stderr
     assert single["calibrated"] and single["test"]["n_null"] > 0 and single["outcome"] == "none"
+    weights = single["test"]["weights"]
+    assert set(weights) <= {"similarity", "ice", "pos"} and sum(weights.values()) == pytest.approx(1, abs=1e-3)
+    assert "discriminant" in single["test"]["method"] and "weighted z" in stdout
 
 
 def test_the_pos_tagger_works_offline(monkeypatch):

@@ -130,6 +130,10 @@ def test_curves_over_the_small_dose_zoo_summarise_every_measure(small_dose_zoo, 
     base_rows = [o for o in report["observations"] if o["budget"] == 0]
     assert base_rows and all(o["value"] == pytest.approx(0.0) for o in base_rows)  # the base against itself
     assert set(report["estimator_errors"]) == measures
+    # the error budget, for every measure with per-prompt values: its seed pairs and each trained rung
+    budget = report["resolution"]["rouge_l_to_teacher_vs_base"]
+    assert budget["n_pairs"] >= 3 and budget["seeds"] == 2 and {r["series"] for r in budget["rungs"]} == {"budget", "fraction"}
+    assert "error budget" in text and "95% error of a new student" in text
     code, _, err = cli("degree", "--teacher", "qwen", "--base", base, "--calibration", small_dose_zoo)
     assert code == 2 and "--student" in err and "Traceback" not in err
     manifest = read_manifest(small_dose_zoo)

@@ -54,7 +54,8 @@ def student_table(result: AttributionResult) -> Table:
     table.add_column("candidate")
     for signal in result.signals:
         table.add_column(f"{signal}{'' if signal_info(signal).higher_is_closer else ' (lower=closer)'}", justify="right")
-    table.add_column("statistic (mean z)", justify="right")
+    weighted = result.test is not None and result.test.weights is not None
+    table.add_column("statistic (weighted z)" if weighted else "statistic (mean z)", justify="right")
     table.add_column("p (Holm)", justify="right")
     for c in result.candidates:
         if c.excluded:

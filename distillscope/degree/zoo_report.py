@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from distillscope.degree.dose_curves import summarise_zoo
 from distillscope.degree.estimator import leave_one_out_errors
+from distillscope.degree.resolution import Resolution, resolution
 from distillscope.degree.result import DoseCurveSummary, DoseObservation
 
 if TYPE_CHECKING:
@@ -41,6 +42,9 @@ class DoseZooReport(BaseModel):
     estimator_errors: dict[str, dict[str, dict[str, float]]]
     #: the same with only the student's seed left out, its recipe's other seeds kept (a dose the zoo calibrated)
     estimator_errors_at_rungs: dict[str, dict[str, dict[str, float]]] = {}
+    #: measure -> the estimator's error budget at each rung: prompt and training noise from the seed pairs, the 95%
+    #: error of a new student, and the test prompts its goal needs (`resolution.py`); measures with per-prompt values
+    resolution: dict[str, Resolution] = {}
 
 
 def zoo_answers(
@@ -78,10 +82,12 @@ def dose_zoo_report(
     prompts, answers = zoo_answers(zoo, manifest, teacher_name, base)
     records = [p.model_dump() for p in prompts]
     rows = measure_observations(manifest, answers, records, teacher_name, base, offline_measures(embedder))
-    errors, at_rungs = {}, {}
+    errors, at_rungs, budgets = {}, {}, {}
     for measure in sorted({r.measure for r in rows}):
         mine = [r for r in rows if r.measure == measure]
         errors[measure], at_rungs[measure] = leave_one_out_errors(mine, resamples), leave_one_out_errors(mine, resamples, recipe=False)
+        if (budget := resolution(mine)) is not None:
+            budgets[measure] = budget
     return DoseZooReport(
         zoo=str(zoo),
         teacher=teacher_name,
@@ -91,6 +97,7 @@ def dose_zoo_report(
         curves=summarise_zoo(rows, resamples),
         estimator_errors=errors,
         estimator_errors_at_rungs=at_rungs,
+        resolution=budgets,
     )
 
 
@@ -114,4 +121,28 @@ def curve_lines(report: DoseZooReport) -> list[str]:
         for dose, mean, share in c.points:
             rejecting = "" if share is None else f", rejects in {share:.0%} of seeds"
             lines.append(f"      dose {dose:6g}: mean {mean:+.4f}{rejecting}")
+        if c.measure in report.resolution:
+            lines += resolution_lines(report.resolution[c.measure])
+    return lines
+
+
+def resolution_lines(budget: Resolution) -> list[str]:
+    """The estimator's error budget for one measure: a line per series, each rung's 95% error of a new student."""
+    lines = [
+        f"      error budget ({budget.n_pairs} seed pairs, {budget.n_prompts} prompts, curve of {budget.seeds} seeds): "
+        f"prompt variance {budget.prompt_variance:.2e}, training variance {budget.training_variance:.2e}"
+    ]
+    for series in ("budget", "fraction"):
+        rungs = [r for r in budget.rungs if r.series == series]
+        if not rungs:
+            continue
+        unit = "x" if series == "budget" else "+-"
+        cells = []
+        for r in rungs:
+            if r.error95 is None:
+                cells.append(f"{r.dose:g}: flat")
+                continue
+            needed = "unreachable" if r.prompts_for_goal is None else f"{r.prompts_for_goal} prompts"
+            cells.append(f"{r.dose:g}: {unit}{r.error95:g} (unlimited prompts {unit}{r.error95_unlimited_prompts:g}; goal needs {needed})")
+        lines.append(f"      95% error of a new student, {series} (goal {unit}{budget.goals[series]:g}): " + "; ".join(cells))
     return lines
