@@ -120,3 +120,20 @@ def test_a_signal_constant_over_the_null_gets_no_weight():
     combination = fit_combination(["a", "b"], null, taught)
     assert combination.as_dict() == {"a": 1.0, "b": 0.0}
     assert np.isfinite(combination({"a": 1.0, "b": 9.0})) and combination({"b": 9.0}) is None
+
+
+def test_a_zoo_with_one_taught_recipe_is_tested_with_the_mean_z_throughout():
+    """Without its own recipe a null case of the only taught recipe has nothing to learn weights from: rather than a
+    null sample on two scales (some pairs by weights, some by the mean), the whole test uses the mean z."""
+    from distillscope.attribution.combination import null_sample
+    from distillscope.attribution.hypothesis import statistic
+
+    rng = np.random.default_rng(4)
+    null = [(f"r{i % 3}", {"a": float(x), "b": float(y)}) for i, (x, y) in enumerate(rng.normal(0, 1, (30, 2)))]
+    taught = [("r0", {"a": 3.0, "b": 0.0}), ("r0", {"a": 2.5, "b": 0.5})]
+    combination, sample = null_sample(["a", "b"], null, taught)
+    assert combination.weights is None
+    assert sample == pytest.approx([statistic(z, ["a", "b"]) for _, z in null])
+    # with a second taught recipe every null pair has weights fitted without its own recipe
+    combination, _ = null_sample(["a", "b"], null, [*taught, ("r1", {"a": 2.0, "b": 0.0})])
+    assert combination.weights is not None and combination.as_dict()["a"] > combination.as_dict()["b"]

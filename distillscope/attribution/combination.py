@@ -117,13 +117,15 @@ def null_sample(
     """(the combination fitted on everything, the null statistics cross-fitted): each (recipe, z) of `null` scored by
     the combination fitted without its recipe's null and taught pairs."""
     combination = fit_combination(signals, [z for _, z in null], [z for _, z in taught])
-    if combination.weights is None:
-        scores = [combination(z) for _, z in null]
-    else:
-        by_recipe = {}
+    by_recipe = {}
+    if combination.weights is not None:
         for recipe in {r for r, _ in null}:
             by_recipe[recipe] = fit_combination(
                 signals, [z for r, z in null if r != recipe], [z for r, z in taught if r != recipe]
             )  # fmt: skip
-        scores = [by_recipe[r](z) for r, z in null]
+    if any(c.weights is None for c in by_recipe.values()):
+        # some recipe's pairs would be scored by the mean z (nothing left to learn from without it) and the rest by
+        # weights: one sample on two scales. A zoo that small is tested with the mean z throughout
+        combination, by_recipe = Combination(tuple(signals)), {}
+    scores = [(by_recipe.get(r) or combination)(z) for r, z in null]
     return combination, np.asarray([u for u in scores if u is not None], float)
