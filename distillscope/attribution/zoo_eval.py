@@ -67,7 +67,8 @@ def null_population(cases: Sequence[Case], source: str, n_prompts: int, draw: np
     `draw`: on those test prompts only (row indices, as `Evidence.z` takes them)."""
     from distillscope.attribution.null_population import NullEntry, NullPopulation
 
-    entries, taught = [], []
+    entries: list[NullEntry] = []
+    taught: list[NullEntry] = []
     for case in cases:
         if case.role == "base" or case.evidence is None:
             continue
