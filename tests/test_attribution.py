@@ -313,6 +313,14 @@ def test_zoo_attribution_tests_every_case_against_its_leave_one_recipe_out_null(
     weights = single["test"]["weights"]
     assert set(weights) <= {"similarity", "ice", "pos"} and sum(weights.values()) == pytest.approx(1, abs=1e-3)
     assert "discriminant" in single["test"]["method"] and "weighted z" in stdout
+    # the null was measured at the zoo's answer length: the audit takes it unless told otherwise, and says so if told
+    assert null["max_tokens"] == json.loads((zoo / "manifest.json").read_text())["sampling"]["max_tokens"]
+    assert not any("cut at" in note for note in single["notes"])
+    code, _, stderr, longer = _attribute(
+        cli, world, "control1", tmp_path, "--signals", "similarity", "--calibration", zoo, "--max-tokens", "99"
+    )
+    assert code == 0, stderr
+    assert any(f"cut at {null['max_tokens']} tokens, this audit's at 99" in note for note in longer["notes"])
 
 
 def test_the_pos_tagger_works_offline(monkeypatch):

@@ -15,6 +15,8 @@ from distillscope.attribution.run import attribute_student
 from distillscope.attribution.zoo_eval import evaluate_zoo
 from distillscope.errors import UserError
 
+DEFAULT_MAX_TOKENS = 256
+
 
 def run_student(
     student: str | None,
@@ -22,7 +24,7 @@ def run_student(
     base: str | None,
     prompts_path: Path | None,
     n: int,
-    max_tokens: int,
+    max_tokens: int | None,
     seed: int,
     families: dict[str, str],
     signals: Sequence[str],
@@ -46,7 +48,7 @@ def run_student(
     if not student:
         raise UserError("no --student given", "pass --student SPEC (or --zoo DIR to evaluate a zoo)")
     prompts = load_prompts(prompts_path) if prompts_path else load_suite(None).sample(n, split="test", seed=seed)
-    sampling = SamplingParams(max_tokens=max_tokens, seed=seed)
+    sampling = SamplingParams(max_tokens=answer_length(max_tokens, calibration), seed=seed)
     sizes = sequential_sizes(len(prompts), looks)
     with Runner(ResponseStore(store), show_progress=progress) as runner:
         for k, size in enumerate(sizes, start=1):
@@ -62,6 +64,23 @@ def run_student(
                 if stop:
                     break
         return result
+
+
+def answer_length(max_tokens: int | None, calibration: Path | None) -> int:
+    """--max-tokens as given; else the calibration zoo's answer length (its null was measured there); else 256."""
+    if max_tokens is not None:
+        return max_tokens
+    if calibration is not None:
+        from distillscope.attribution.null_population import load
+        from distillscope.errors import InputFileError
+
+        try:
+            recorded = load(calibration).max_tokens
+        except InputFileError:  # said where the calibration is used, after the checks that come before it
+            recorded = None
+        if recorded is not None:
+            return recorded
+    return DEFAULT_MAX_TOKENS
 
 
 def sequential_sizes(n: int, looks: int) -> list[int]:

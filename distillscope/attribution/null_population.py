@@ -65,6 +65,10 @@ class NullPopulation(BaseModel):
     #: where it was measured (the zoo directory) and on how many test prompts
     source: str
     n_prompts: int = 0
+    #: the zoo's sampling: an audit whose answers are cut elsewhere meets a null of another scale (a longer answer
+    #: carries more evidence per prompt, so drift reads as a larger z). None: written before it was recorded
+    max_tokens: int | None = None
+    temperature: float | None = None
     entries: list[NullEntry] = []
     #: each distilled student's pair with its own teacher listed (role "taught"): never in the null sample, they only
     #: weight the signals (`combination.py`); empty in populations written before version 3 (the mean z then)
@@ -107,6 +111,21 @@ class NullPopulation(BaseModel):
     def _z(entry: NullEntry, kind: str, signals: Sequence[str]) -> dict[str, float]:
         z = (entry.specific or {}) if kind == "specific" else entry.raw  # entries without `specific` are filtered out
         return {s: v for s, v in z.items() if s in signals}
+
+    def sampling_notes(self, max_tokens: int, temperature: float) -> list[str]:
+        """What the audit's sampling does to this null: a note for each way it differs from the zoo's."""
+        notes = []
+        if self.max_tokens is not None and max_tokens != self.max_tokens:
+            notes.append(
+                f"the calibration's answers were cut at {self.max_tokens} tokens, this audit's at {max_tokens}: its null was "
+                f"not measured at this length (longer answers make drift read as larger z); pass --max-tokens {self.max_tokens}"
+            )
+        if self.temperature is not None and temperature != self.temperature:
+            notes.append(
+                f"the calibration sampled at temperature {self.temperature:g}, this audit at {temperature:g}: its null was "
+                "not measured at this temperature"
+            )
+        return notes
 
     def signals(self) -> set[str]:
         return {s for e in self.entries for s in e.raw}

@@ -111,4 +111,6 @@ def attribute_student(
         alpha=alpha,
         looks=looks,
     )
+    if null is not None:
+        result.notes += null.sampling_notes(sampling.max_tokens, sampling.temperature)
     return result

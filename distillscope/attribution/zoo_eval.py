@@ -155,6 +155,7 @@ def evaluate_zoo(
 
     manifest, prompts, cases = zoo_cases(zoo, signals, runner_factory, seed, family_overrides)
     population = null_population(cases, f"zoo {zoo}", len(prompts))
+    population.max_tokens, population.temperature = manifest.sampling.max_tokens, manifest.sampling.temperature
     save(population, Path(zoo) / FILE_NAME)
     source = f"leave-one-recipe-out null population of zoo {zoo}"
 

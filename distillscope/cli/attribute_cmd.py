@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from distillscope.cli.options import MaxTokens, Out, Progress, Seed, Store
+from distillscope.cli.options import Out, Progress, Seed, Store
 
 Opt = typer.Option
 Student = Annotated[Optional[str], Opt("--student", "-s", help="the student model spec")]
@@ -30,6 +30,9 @@ Signals = Annotated[
 LeaveOut = Annotated[Optional[list[str]], Opt("--leave-out", help="a signal to leave out (repeat)")]
 Prompts = Annotated[Optional[Path], Opt("--prompts", help="JSONL/CSV test prompts (default: --n prompts of the suite's test split)")]
 N = Annotated[int, Opt("--n", min=4, help="test prompts sampled from the packaged suite")]
+MaxTokens = Annotated[
+    Optional[int], Opt("--max-tokens", min=1, help="answer length limit of every model (default: the --calibration zoo's, else 256)")
+]
 
 
 def attribute(
@@ -45,7 +48,7 @@ def attribute(
     n: N = 120,
     alpha: Alpha = 0.05,
     looks: Looks = 1,
-    max_tokens: MaxTokens = 256,
+    max_tokens: MaxTokens = None,
     seed: Seed = 0,
     out: Out = Path("attribution_results.json"),
     store: Store = None,
