@@ -118,12 +118,16 @@ def test_curves_over_the_small_dose_zoo_summarise_every_measure(small_dose_zoo, 
     from distillscope.zoo.spec import read_manifest
 
     base = next(s.base for s in read_manifest(small_dose_zoo).students if s.kind == "base")
-    out = tmp_path / "curves.json"
+    out, page = tmp_path / "curves.json", tmp_path / "curves.html"
     code, text, err = cli(
-        "degree", "--curves", "--teacher", "qwen", "--base", base, "--calibration", small_dose_zoo, "--resamples", "30", "--out", out
-    )
+        "degree", "--curves", "--teacher", "qwen", "--base", base, "--calibration", small_dose_zoo, "--resamples", "30", "--out", out,
+        "--html", page,
+    )  # fmt: skip
     assert code == 0, err
     report = json.loads(out.read_text())
+    from distillscope.degree.zoo_report import DoseZooReport
+
+    DoseZooReport.model_validate_json(out.read_text())  # what it writes reads back (no NaN turned into an invalid null)
     measures = {c["measure"] for c in report["curves"]}
     assert {"chrf_to_teacher_vs_base", "rouge_l_to_teacher_vs_base", "style_to_teacher_vs_base"} <= measures
     assert all(c["measure"] in text for c in report["curves"])
@@ -134,6 +138,14 @@ def test_curves_over_the_small_dose_zoo_summarise_every_measure(small_dose_zoo, 
     budget = report["resolution"]["rouge_l_to_teacher_vs_base"]
     assert budget["n_pairs"] >= 3 and budget["seeds"] == 2 and {r["series"] for r in budget["rungs"]} == {"budget", "fraction"}
     assert "error budget" in text and "95% error of a new student" in text
+    # the page: a chart per measure and series (plotly inlined, works offline), the summary and the error budget
+    html = page.read_text()
+    assert html.startswith("<!DOCTYPE html>") and "https://" not in html.split("<script>")[0]
+    assert all(f"<code>{m}</code>" in html for m in measures)
+    assert html.count("Plotly.newPlot(") >= 2 * len([m for m in measures if not m.startswith("identity")])
+    assert "Error budget" in html and "fitted curve" in html
+    code, _, err = cli("degree", "--teacher", "qwen", "--base", base, "--calibration", small_dose_zoo, "--student", "x", "--html", page)
+    assert code == 2 and "--curves" in err
     code, _, err = cli("degree", "--teacher", "qwen", "--base", base, "--calibration", small_dose_zoo)
     assert code == 2 and "--student" in err and "Traceback" not in err
     manifest = read_manifest(small_dose_zoo)

@@ -23,6 +23,9 @@ def degree(
         bool, typer.Option("--curves", help="every offline measure against dose over the zoo (tau, detection limit, estimator error)")
     ] = False,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="write the typed result (JSON) here")] = None,
+    html: Annotated[
+        Optional[Path], typer.Option("--html", help="with --curves: every measure's dose curve as a self-contained HTML page")
+    ] = None,
     resamples: Annotated[int, typer.Option("--resamples", min=20, help="resamples for the interval")] = 400,
     as_json: Annotated[bool, typer.Option("--json", help="print the typed DegreeResult as JSON")] = False,
     measure: Annotated[
@@ -44,13 +47,17 @@ def degree(
         raise UserError("degree needs --teacher and --base", "give the zoo's teacher (name or spec) and the base spec")
     if not curves and not student:
         raise UserError("degree needs --student (or --curves for the zoo's dose curves)", "give --student SPEC or NAME")
+    if html is not None and not curves:
+        raise UserError("--html draws the zoo's dose curves", "add --curves (a single student's estimate is in --out or the audit report)")
     zoo = (calibration or default_zoo_dir(False, dose=True)).expanduser()
     manifest = read_manifest(zoo)
-    if out is not None:  # the zoo's manifest, test prompts and store are this command's inputs
-        check_parent(out, "results file")
+    outputs = {flag: path for flag, path in (("--out", out), ("--html", html)) if path is not None}
+    if outputs:  # the zoo's manifest, test prompts and store are this command's inputs
+        for path in outputs.values():
+            check_parent(path, "results file")
         inputs = {"the calibration zoo's manifest": zoo / MANIFEST_FILE if zoo.is_dir() else zoo}
         inputs["its test prompts"] = manifest.located(zoo, manifest.test_prompts)
-        guard_outputs({"--out": out}, inputs=inputs, store=manifest.located(zoo, manifest.store))
+        guard_outputs(outputs, inputs=inputs, store=manifest.located(zoo, manifest.store))
     teacher_name = zoo_teacher(manifest, teacher)
     if teacher_name is None:
         raise UserError(
@@ -63,7 +70,7 @@ def degree(
             f"give a base it has: {', '.join(sorted({s.base for s in manifest.students}))}",
         )
     if curves:
-        result_json = _curves(zoo, manifest, teacher_name, base, resamples, as_json)
+        result_json = _curves(zoo, manifest, teacher_name, base, resamples, as_json, html)
     else:
         result, n_prompts = _estimate(zoo, manifest, teacher_name, base, student or "", resamples, measure)
         result_json = result.model_dump_json(indent=1)
@@ -76,13 +83,18 @@ def degree(
         typer.echo(f"results: {out}", err=True)
 
 
-def _curves(zoo: Path, manifest: ZooManifest, teacher_name: str, base: str, resamples: int, as_json: bool) -> str:
+def _curves(zoo: Path, manifest: ZooManifest, teacher_name: str, base: str, resamples: int, as_json: bool, html: Path | None) -> str:
     from distillscope.degree.measures import available_embedder
     from distillscope.degree.zoo_report import curve_lines, dose_zoo_report
 
     report = dose_zoo_report(zoo, manifest, teacher_name, base, available_embedder(), resamples)
     text = report.model_dump_json(indent=1)
     typer.echo(text if as_json else "\n".join(curve_lines(report)))
+    if html is not None:
+        from distillscope.report.dose_curves import write_curves_page
+
+        write_curves_page(report, html)
+        typer.echo(f"dose curves: {html}", err=True)
     return text
 
 

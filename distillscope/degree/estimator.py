@@ -181,14 +181,16 @@ def estimate_degree(
     )
 
 
-def leave_one_out_errors(calibration: Sequence[DoseObservation], resamples: int = 200, recipe: bool = True) -> dict[str, dict[str, float]]:
+def leave_one_out_errors(
+    calibration: Sequence[DoseObservation], resamples: int = 200, recipe: bool = True
+) -> dict[str, dict[str, float | None]]:
     """Each trained calibration student estimated from the rest: |fraction error| on the fraction series and the
     factor between estimated and true teacher-answer counts on the budget series, with interval coverage. A student
     whose estimate is "> max calibrated dose" (the top rung, held out) is scored on whether that statement is true.
 
     `recipe` True: its recipe left out too (`left_out_for`), the error at a dose between the calibrated ones, as a
     real student's is; False: its seed only, its recipe's other seeds kept (the error at a calibrated dose)."""
-    out: dict[str, dict[str, float]] = {}
+    out: dict[str, dict[str, float | None]] = {}
     for series in ("budget", "fraction"):
         members = [o for _, o in series_points(calibration, series) if o.budget > 0]
         errors, covered, beyond = [], [], []
@@ -210,6 +212,6 @@ def leave_one_out_errors(calibration: Sequence[DoseObservation], resamples: int 
                 "median": float(np.median(errors)),
                 "coverage": float(np.mean(covered)),
                 "n": len(errors),
-                "above_max_correct": float(np.mean(beyond)) if beyond else float("nan"),
+                "above_max_correct": float(np.mean(beyond)) if beyond else None,
             }
     return out

@@ -39,9 +39,9 @@ class DoseZooReport(BaseModel):
     curves: list[DoseCurveSummary]
     #: measure -> series -> {max_factor | max_abs_error, median, coverage, n, above_max_correct}: each trained student
     #: estimated without its recipe and its seed (a dose between the calibrated ones)
-    estimator_errors: dict[str, dict[str, dict[str, float]]]
+    estimator_errors: dict[str, dict[str, dict[str, float | None]]]
     #: the same with only the student's seed left out, its recipe's other seeds kept (a dose the zoo calibrated)
-    estimator_errors_at_rungs: dict[str, dict[str, dict[str, float]]] = {}
+    estimator_errors_at_rungs: dict[str, dict[str, dict[str, float | None]]] = {}
     #: measure -> the estimator's error budget at each rung: prompt and training noise from the seed pairs, the 95%
     #: error of a new student, and the test prompts its goal needs (`resolution.py`); measures with per-prompt values
     resolution: dict[str, Resolution] = {}

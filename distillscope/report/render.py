@@ -37,7 +37,7 @@ def _safe_json(value: Any) -> str:
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _figure(fig: Any) -> str:
+def figure_json(fig: Any) -> str:
     """A plotly figure (the `export` extra, untyped) as the JSON the page's plotly.js draws."""
     spec = json.loads(fig.to_json())
     return _safe_json({"data": spec["data"], "layout": spec["layout"]})
@@ -112,7 +112,7 @@ def heatmaps(results: "Results") -> list[tuple[str, str, dict]]:
                 for s, line in zip(students, grid)
             ],
         }
-        out.append((metric, _figure(fig), table))
+        out.append((metric, figure_json(fig), table))
     return out
 
 
@@ -139,7 +139,7 @@ def q_curve_figures(results: "Results") -> list[tuple[str, str]]:
             yaxis={"title": "advantage", "range": [-1.05, 1.05]},
             height=380,
         )
-        out.append((student, _figure(fig)))
+        out.append((student, figure_json(fig)))
     return out
 
 
@@ -162,7 +162,7 @@ def rse_figures(results: "Results") -> list[tuple[str, str]]:
             xaxis={"title": "score"},
             yaxis={"title": "pairs"},
         )
-        out.append((student, _figure(fig)))
+        out.append((student, figure_json(fig)))
     return out
 
 
@@ -194,7 +194,7 @@ def ice_figures(results: "Results") -> list[tuple[str, str]]:
             height=340,
             yaxis={"title": "successes / queries", "range": [0, 1]},
         )
-        out.append((student, _figure(fig)))
+        out.append((student, figure_json(fig)))
     return out
 
 
