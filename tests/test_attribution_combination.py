@@ -137,3 +137,23 @@ def test_a_zoo_with_one_taught_recipe_is_tested_with_the_mean_z_throughout():
     # with a second taught recipe every null pair has weights fitted without its own recipe
     combination, _ = null_sample(["a", "b"], null, [*taught, ("r1", {"a": 2.0, "b": 0.0})])
     assert combination.weights is not None and combination.as_dict()["a"] > combination.as_dict()["b"]
+
+
+def test_one_candidate_audits_are_accused_at_no_more_than_alpha_under_the_weights():
+    """The raw statistic (one candidate listed): its null holds students of other teachers too, its taught pairs are the
+    distilled students toward their own teacher; untaught (student, candidate) pairs rejected at no more than alpha."""
+    from distillscope.attribution.simulation import SimSettings, simulate_zoo
+    from distillscope.attribution.zoo_cases import teachers_of
+    from distillscope.attribution.zoo_eval import null_population
+
+    rng = np.random.default_rng(7)
+    accused, weighted = [], 0
+    for _ in range(20):
+        cases = simulate_zoo(SimSettings(effect_by_signal=(1.0, 0.3, 0.0)), rng)
+        population = null_population(cases, "sim", 100)
+        for case in (c for c in cases if c.listed and c.role != "base"):
+            z, _ = case.evidence.z("raw")
+            calibration = population.calibration("raw", sorted(case.evidence.per_prompt), case.recipe)
+            weighted += calibration.combination.weights is not None
+            accused += [calibration.p_value(v) <= 0.05 for c, v in z.items() if c not in teachers_of(case.student)]
+    assert weighted > 0 and len(accused) > 500 and np.mean(accused) <= 0.05 + 0.015
