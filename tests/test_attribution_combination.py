@@ -157,3 +157,25 @@ def test_one_candidate_audits_are_accused_at_no_more_than_alpha_under_the_weight
             weighted += calibration.combination.weights is not None
             accused += [calibration.p_value(v) <= 0.05 for c, v in z.items() if c not in teachers_of(case.student)]
     assert weighted > 0 and len(accused) > 500 and np.mean(accused) <= 0.05 + 0.015
+
+
+def test_an_audit_listing_fewer_candidates_than_the_zoo_is_accused_at_no_more_than_alpha():
+    """A zoo of four candidates calibrates an audit that lists two: the specific margin is then taken against one
+    other candidate, not three (a noisier mean of the others), and the untaught are still accused at <= alpha."""
+    from distillscope.attribution.evidence import Evidence
+    from distillscope.attribution.hypothesis import holm
+    from distillscope.attribution.simulation import SimSettings, simulate_zoo
+    from distillscope.attribution.zoo_eval import null_population
+
+    rng = np.random.default_rng(9)
+    accused = []
+    for _ in range(20):
+        cases = simulate_zoo(SimSettings(candidates=("A", "B", "D", "E")), rng)
+        population = null_population(cases, "sim", 100)
+        for case in (c for c in cases if c.role in ("control", "unlisted")):
+            two = Evidence(candidates=case.evidence.candidates[:2], ids=case.evidence.ids)
+            two.per_prompt = {s: values[..., :2] for s, values in case.evidence.per_prompt.items()}
+            z, _ = two.z("specific")
+            calibration = population.calibration("specific", sorted(two.per_prompt), case.recipe)
+            accused.append(any(q <= 0.05 for q in holm({c: calibration.p_value(v) for c, v in z.items()}).values()))
+    assert len(accused) > 400 and np.mean(accused) <= 0.05 + 0.015
