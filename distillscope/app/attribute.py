@@ -14,8 +14,9 @@ from distillscope.attribution.result import AttributionResult, ZooAttribution
 from distillscope.attribution.run import attribute_student
 from distillscope.attribution.zoo_eval import evaluate_zoo
 from distillscope.errors import UserError
+from distillscope.types import SamplingParams
 
-DEFAULT_MAX_TOKENS = 256
+DEFAULT_MAX_TOKENS: int = SamplingParams.model_fields["max_tokens"].default
 
 
 def run_student(
@@ -43,7 +44,6 @@ def run_student(
     from distillscope.probes.suite import load_suite
     from distillscope.runner.runner import Runner
     from distillscope.runner.store import ResponseStore
-    from distillscope.types import SamplingParams
 
     if not student:
         raise UserError("no --student given", "pass --student SPEC (or --zoo DIR to evaluate a zoo)")
@@ -67,7 +67,8 @@ def run_student(
 
 
 def answer_length(max_tokens: int | None, calibration: Path | None) -> int:
-    """--max-tokens as given; else the calibration zoo's answer length (its null was measured there); else 256."""
+    """--max-tokens as given; else the calibration zoo's answer length (its null was measured there); else the default
+    sampling's."""
     if max_tokens is not None:
         return max_tokens
     if calibration is not None:

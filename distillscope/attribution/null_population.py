@@ -35,7 +35,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-import numpy as np
 from pydantic import BaseModel, PrivateAttr
 
 from distillscope.errors import InputFileError
@@ -90,10 +89,6 @@ class NullPopulation(BaseModel):
             )
             self._calibrations[key] = Calibration(combination, sample, self.n_cases(kind, exclude_recipe))
         return self._calibrations[key]
-
-    def statistics(self, kind: str, signals: Sequence[str], exclude_recipe: str | None = None) -> np.ndarray:
-        """The null sample of the test's statistic for this kind, without one recipe's cases."""
-        return self.calibration(kind, signals, exclude_recipe).sample
 
     def n_cases(self, kind: str, exclude_recipe: str | None = None) -> int:
         """Distinct cases behind the null sample, its effective size: a case's specific statistics sum to 0 over its

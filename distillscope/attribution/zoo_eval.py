@@ -74,10 +74,10 @@ def null_population(cases: Sequence[Case], source: str, n_prompts: int, draw: np
             continue
         raw, _ = case.evidence.z("raw", draw)
         specific = case.evidence.z("specific", draw)[0] if len(case.evidence.candidates) >= 2 else None
+        untaught: Role = "control" if case.role == "control" else ("teacher-left-out" if case.role == "unlisted" else "other-teacher")
+        teachers = teachers_of(case.student)
         for name in case.evidence.candidates:
-            role: Role = "control" if case.role == "control" else ("teacher-left-out" if case.role == "unlisted" else "other-teacher")
-            if name in teachers_of(case.student):
-                role = "taught"  # only weights the signals (`combination.py`), never in the null sample
+            role: Role = "taught" if name in teachers else untaught  # taught: only weights the signals (`combination.py`)
             (taught if role == "taught" else entries).append(
                 NullEntry(
                     case=case.key,

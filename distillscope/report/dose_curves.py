@@ -18,14 +18,10 @@ from typing import TYPE_CHECKING, Any
 from distillscope.report.render import figure_json
 
 if TYPE_CHECKING:
-    from distillscope.degree.result import DoseObservation, Series
+    from distillscope.degree.result import Series
     from distillscope.degree.zoo_report import DoseZooReport
 
 SEED_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b")
-
-
-def _x(o: DoseObservation, series: Series) -> float:
-    return math.log1p(o.teacher_answers) if series == "budget" else o.fraction
 
 
 def series_figure(report: DoseZooReport, measure: str, series: Series) -> str | None:
@@ -45,7 +41,7 @@ def series_figure(report: DoseZooReport, measure: str, series: Series) -> str | 
         mine = [o for _, o in points if o.seed == seed]
         fig.add_trace(
             go.Scatter(
-                x=[_x(o, series) for o in mine],
+                x=[x for x, o in points if o.seed == seed],
                 y=[o.value for o in mine],
                 error_y={
                     "type": "data",
