@@ -1,6 +1,7 @@
 """The attribution test's error rates on simulated zoos, and its adversary margins' null |z| (issues 27 and 31.6).
 
     python benchmarks/attribution_test.py curve --zoos 200          # detection vs false accusation over alpha
+    python benchmarks/attribution_test.py curve --attraction 0.3 --twin 1.0 --null pooled   # other populations, nulls
     python benchmarks/attribution_test.py margins --runs 20000      # adversary margins under the null: share with |z| >= 2
     python benchmarks/attribution_test.py power --eval FILE --zoo DIR   # a real zoo: how far each true teacher is from rejection
     python benchmarks/attribution_test.py prompts --zoo DIR         # a real zoo: detection and false accusation by test-set size
@@ -8,7 +9,10 @@
 `curve`: simulated zoos with the real structure (`distillscope/attribution/simulation.py`: students of each
 candidate on two bases, two seeds per recipe, controls toward styles no candidate has, every distilled student
 again with its teacher left out, strong per-prompt effects, three answers per prompt), each case tested against its
-leave-one-recipe-out null population, Holm across candidates; the uncalibrated rule beside it.
+leave-one-recipe-out null population, Holm across candidates; the uncalibrated rule beside it. `--attraction` (each
+candidate's pull on every fine-tune of a base) and `--twin` (the first teacher's students also pulled toward the last
+candidate) build the populations that candidate-centred nulls are for; `--null pooled` tests against every candidate's
+untaught cases, as before 2026-12-07.
 
 `power`: on a real zoo's `attribute --zoo DIR --out FILE`, for each distilled student with its teacher listed, the
 statistic U its true teacher reached, its leave-one-recipe-out null (mean, SD, cases k), and the U that Holm's first step
@@ -36,7 +40,16 @@ import time
 import numpy as np
 
 
-def curve(zoos: int, seed: int, effect: float, by_signal: tuple[float, ...] | None = None, rule: str = "discriminant") -> None:
+def curve(
+    zoos: int,
+    seed: int,
+    effect: float,
+    by_signal: tuple[float, ...] | None = None,
+    rule: str = "discriminant",
+    attraction: float = 0.0,
+    twin: float = 0.0,
+    null: str = "centred",
+) -> None:
     from distillscope.attribution.hypothesis import holm, normal_p, statistic
     from distillscope.attribution.simulation import SimSettings, simulate_zoo
     from distillscope.attribution.zoo_eval import null_population
@@ -46,14 +59,14 @@ def curve(zoos: int, seed: int, effect: float, by_signal: tuple[float, ...] | No
     hits = {(mode, a): {"fa": [], "det": [], "wrong": []} for mode in ("calibrated", "uncalibrated") for a in alphas}
     start = time.time()
     for _ in range(zoos):
-        cases = simulate_zoo(SimSettings(effect=effect, effect_by_signal=by_signal), rng)
+        cases = simulate_zoo(SimSettings(effect=effect, effect_by_signal=by_signal, attraction=attraction, twin=twin), rng)
         population = null_population(cases, "sim", 100)
         if rule == "mean":  # without taught pairs the statistic is the mean z
             population.taught = []
         for case in cases:
             z, _ = case.evidence.z("specific")
             calibration = population.calibration("specific", list(case.evidence.per_prompt), case.recipe)
-            ps = {"calibrated": {c: calibration.p_value(v) for c, v in z.items()}}
+            ps = {"calibrated": {c: calibration.p_value(v, candidate=None if null == "pooled" else c) for c, v in z.items()}}
             ps["uncalibrated"] = {c: normal_p(statistic(v)) for c, v in z.items()}
             for mode, p in ps.items():
                 adjusted = holm(p)
@@ -65,7 +78,10 @@ def curve(zoos: int, seed: int, effect: float, by_signal: tuple[float, ...] | No
                     elif case.role == "distilled":
                         h["det"].append(rejected == {case.student.true_teacher})
                         h["wrong"].append(bool(rejected - {case.student.true_teacher}))
-    print(f"{zoos} simulated zoos, effect {effect} (by signal: {by_signal or 'alike'}), {rule} statistic, {time.time() - start:.0f} s")
+    print(
+        f"{zoos} simulated zoos, effect {effect} (by signal: {by_signal or 'alike'}), attraction {attraction}, twin {twin}, "
+        f"{rule} statistic, {null} null, {time.time() - start:.0f} s"
+    )
     print("| test | alpha | false accusation | detection | wrong teacher |\n| --- | --- | --- | --- | --- |")
     for (mode, a), h in hits.items():
         print(f"| {mode} | {a:g} | {np.mean(h['fa']):.3f} | {np.mean(h['det']):.3f} | {np.mean(h['wrong']):.3f} |")
@@ -81,7 +97,10 @@ def power(eval_file: str, zoo: str, alpha: float) -> None:
     population = load(zoo)
     evaluation = json.loads(open(eval_file, encoding="utf-8").read())
     effects, needs = [], []
-    print(f"{'student':28} {'U':>6} {'null mean':>9} {'null SD':>7} {'k':>3} {'U needed':>8} {'effect':>6} {'needed':>6}")
+    print(
+        f"{'student':28} {'U':>6} {'null mean':>9} {'null SD':>7} {'k':>3} {'U needed':>8} {'effect':>6} {'needed':>6} "
+        f"{'p own':>6} (pooled columns; p own: against the teacher's own untaught cases, as the test decides)"
+    )
     for student in evaluation["students"]:
         result = student["result"]
         test = result.get("test") or {}
@@ -97,7 +116,11 @@ def power(eval_file: str, zoo: str, alpha: float) -> None:
         u = teacher["test"]["statistic"]
         effects.append((u - mean) / sd)
         needs.append(crit)
-        print(f"{student['name']:28} {u:6.2f} {mean:9.2f} {sd:7.2f} {k:3d} {mean + crit * sd:8.2f} {effects[-1]:6.2f} {crit:6.2f}")
+        own = calibration.p_of(u, teacher["name"])
+        print(
+            f"{student['name']:28} {u:6.2f} {mean:9.2f} {sd:7.2f} {k:3d} {mean + crit * sd:8.2f} {effects[-1]:6.2f} {crit:6.2f} "
+            f"{own if own is not None else float('nan'):6.3f}"
+        )
     if not effects:
         print("no distilled student with its teacher listed and tested")
         return
@@ -144,7 +167,7 @@ def prompts(zoo: str, sizes: list[float], draws: int, alpha: float, seed: int) -
                 if len(sample) < 3:
                     continue
                 stats = {c: u for c, v in z.items() if v and (u := calibration.combination(v)) is not None}
-                p = {c: q for c, v in z.items() if v and (q := calibration.p_value(v)) is not None}
+                p = {c: q for c, v in z.items() if v and (q := calibration.p_value(v, candidate=c)) is not None}
                 rejected = {c for c, q in holm(p).items() if q <= alpha}
                 if case.role == "distilled" and (case.student.budget or 0) >= GOAL_BUDGET:
                     detected.append(taught_by(rejected, case.student))
@@ -192,6 +215,9 @@ if __name__ == "__main__":
     parser.add_argument("--effect", type=float, default=0.3)
     parser.add_argument("--by-signal", type=float, nargs="*", help="curve: the teacher's pull on each signal, times --effect")
     parser.add_argument("--rule", choices=("discriminant", "mean"), default="discriminant", help="curve: the statistic")
+    parser.add_argument("--attraction", type=float, default=0.0, help="curve: SD of each candidate's pull on every fine-tune")
+    parser.add_argument("--twin", type=float, default=0.0, help="curve: the first teacher's students' pull toward the last candidate")
+    parser.add_argument("--null", choices=("centred", "pooled"), default="centred", help="curve: each candidate's own null or all")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--eval", help="power: the JSON `distillscope attribute --zoo DIR --out FILE` wrote")
     parser.add_argument("--zoo", help="power: the zoo directory (its attribution_null.json) or that file; prompts: the zoo")
@@ -206,6 +232,7 @@ if __name__ == "__main__":
             parser.error("prompts needs --zoo DIR")
         prompts(args.zoo, args.sizes, args.draws, args.alpha, args.seed)
     elif args.what == "curve":
-        curve(args.zoos, args.seed, args.effect, tuple(args.by_signal) if args.by_signal else None, args.rule)
+        by_signal = tuple(args.by_signal) if args.by_signal else None
+        curve(args.zoos, args.seed, args.effect, by_signal, args.rule, args.attraction, args.twin, args.null)
     else:
         margins(args.runs, args.n, args.seed)

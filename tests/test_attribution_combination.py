@@ -31,7 +31,7 @@ def _rates(zoos: int, seed: int, taught: bool, **settings) -> tuple[float, float
     accused, named, weights = [], [], []
     for _ in range(zoos):
         cases = simulate_zoo(SimSettings(**settings), rng)
-        population = null_population(cases, "sim", 100)
+        population = null_population(cases, "sim", SimSettings(**settings).n_prompts)
         if not taught:
             population.taught = []
         for case, result in _decide_all(cases, population):
@@ -179,3 +179,111 @@ def test_an_audit_listing_fewer_candidates_than_the_zoo_is_accused_at_no_more_th
             calibration = population.calibration("specific", sorted(two.per_prompt), case.recipe)
             accused.append(any(q <= 0.05 for q in holm({c: calibration.p_value(v) for c, v in z.items()}).values()))
     assert len(accused) > 400 and np.mean(accused) <= 0.05 + 0.015
+
+
+def test_the_clip_is_in_null_sds_so_strong_evidence_keeps_counting_and_one_signal_cannot_outvote():
+    """Where the untaught spread is wide (z of several units, as on hundreds of test prompts), a z of 10 is more
+    evidence than a z of 5: the old clip at |z| = 5 made them equal and capped the statistic near two null SDs. A
+    single signal still counts at most STD_CLIP null SDs, however large its z (a collapsed standard error)."""
+    from distillscope.attribution.combination import STD_CLIP, fit_combination
+
+    rng = np.random.default_rng(5)
+    null = [{"a": float(x), "b": float(y)} for x, y in rng.normal(0, 3, (30, 2))]
+    taught = [{"a": 9.0, "b": 9.0}] * 4
+    combination = fit_combination(["a", "b"], null, taught)
+    assert combination({"a": 10.0, "b": 10.0}) > combination({"a": 5.0, "b": 5.0}) + 1.0
+    one_wild = combination({"a": 1e3, "b": 0.0})
+    w = combination.weights / combination.weights.sum()
+    assert one_wild == pytest.approx(w[0] * STD_CLIP + w[1] * (0.0 - combination.mean[1]) / combination.sd[1])
+
+
+def test_detection_does_not_fall_when_the_audit_asks_more_prompts():
+    """More test prompts grow every z as sqrt(prompts), the taught and the untaught alike: the test's detection must
+    not fall (it did, 0.60 -> 0.30 on the dose ladder at 160 -> 372 prompts, while z were clipped at 5) and the
+    untaught must stay at alpha."""
+    accused_100, named_100, _ = _rates(8, 31, True, n_prompts=100)
+    accused_400, named_400, _ = _rates(8, 31, True, n_prompts=400)
+    assert named_400 >= named_100 - 0.05, (named_100, named_400)
+    assert max(accused_100, accused_400) <= 0.05 + 0.03
+
+
+def test_each_candidate_is_tested_against_its_own_untaught_cases_where_the_zoo_has_them():
+    """Untaught statistics toward candidate x sit 1.5 above those toward y: a value 2.5 above y's mean is ordinary for
+    x and rare for y. Pooled, both read as one middling p; centred, x's p is large and y's small. A candidate with
+    fewer than MIN_OWN_CASES untaught statistics (one the zoo barely listed) falls back to the pooled p."""
+    from distillscope.attribution.hypothesis import MIN_OWN_CASES, candidate_p, predictive_p
+
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(1.5, 0.5, 12), rng.normal(0.0, 0.5, 12)
+    null, labels = np.concatenate([x, y]), ["x"] * 12 + ["y"] * 12
+    pooled = predictive_p(2.5, null, 24)
+    assert candidate_p(2.5, null, labels, "x", 24) > pooled > candidate_p(2.5, null, labels, "y", 24)
+    assert candidate_p(2.5, null, labels, "y", 24) < 0.001
+    few = np.concatenate([null, [3.0] * (MIN_OWN_CASES - 1)])
+    assert candidate_p(2.5, few, labels + ["z"] * (MIN_OWN_CASES - 1), "z", 26) == pytest.approx(predictive_p(2.5, few, 26))
+    assert candidate_p(2.5, null, labels, None, 24) == pytest.approx(pooled)
+
+
+@pytest.mark.parametrize("population", [{}, {"attraction": 0.3}, {"twin": 1.0}])
+def test_centring_on_each_candidate_keeps_false_accusation_at_alpha(population):
+    """Simulated zoos where candidates draw untaught fine-tunes unequally (attraction) or one teacher has a near twin
+    among the candidates (its students audited without it move toward the twin): the untaught are accused at no
+    more than alpha with each candidate's null centred on its own cases, and the teachers are named no less often
+    than against the pooled null (measured over 150 zoos: 0.58 / 0.26 / 0.17 against 0.61 / 0.23 / 0.15, false
+    accusation 0.048 / 0.040 / 0.045 against the pooled 0.038 / 0.037 / 0.065)."""
+    from distillscope.attribution.hypothesis import holm
+    from distillscope.attribution.simulation import SimSettings, simulate_zoo
+    from distillscope.attribution.zoo_eval import null_population
+
+    rng = np.random.default_rng(41)
+    accused = {True: [], False: []}
+    named = {True: [], False: []}
+    for _ in range(15):
+        cases = simulate_zoo(SimSettings(**population), rng)
+        nulls = null_population(cases, "sim", 100)
+        for case in (c for c in cases if c.role != "base"):
+            z, _ = case.evidence.z("specific")
+            calibration = nulls.calibration("specific", sorted(case.evidence.per_prompt), case.recipe)
+            for centred in (True, False):
+                p = {c: calibration.p_value(v, candidate=c if centred else None) for c, v in z.items()}
+                rejected = {c for c, q in holm(p).items() if q <= 0.05}
+                if case.role in ("control", "unlisted"):
+                    accused[centred].append(bool(rejected))
+                else:
+                    named[centred].append(rejected == {case.student.true_teacher})
+    assert np.mean(accused[True]) <= 0.05 + 0.03, np.mean(accused[True])
+    assert np.mean(named[True]) >= np.mean(named[False]) - 0.05, (np.mean(named[True]), np.mean(named[False]))
+
+
+def test_a_candidate_is_centred_on_the_zoo_s_cases_only_when_it_is_the_same_model():
+    """An audit may call another model by a zoo candidate's name: its offset would be that other model's, so the test
+    falls back to the pooled null. A replay file moved with an exported zoo is still the same model."""
+    from distillscope.attribution.null_population import NullPopulation
+
+    population = NullPopulation(source="zoo", candidates={"x": "builtin/a", "r": "replay/old/place/r-0123abcd.jsonl"})
+    assert population.own_label("x", "builtin/a") == "x"
+    assert population.own_label("x", "builtin/b") is None
+    assert population.own_label("r", "replay/new/place/r-0123abcd.jsonl") == "r"
+    assert population.own_label("r", "replay/new/place/r-99999999.jsonl") is None
+    assert population.own_label("y", "builtin/c") == "y"  # not a zoo candidate: no own cases, the pooled null anyway
+    assert NullPopulation(source="old").own_label("x", "anything") == "x"  # written before specs were recorded
+
+
+def test_an_audit_of_other_models_under_zoo_names_is_tested_pooled_and_told_so():
+    from distillscope.attribution.simulation import SimSettings, simulate_zoo
+    from distillscope.attribution.zoo_eval import null_population
+
+    cases = simulate_zoo(SimSettings(), np.random.default_rng(8))
+    population = null_population(cases, "sim", 100)
+    control = next(c for c in cases if c.role == "control")
+    population.candidates = {name: name for name in control.evidence.candidates}  # the specs `_decide_all` gives
+    ((_, same),) = _decide_all([control], population)
+    population.candidates = {name: f"builtin/another-{name}" for name in control.evidence.candidates}
+    population._calibrations.clear()
+    ((_, other),) = _decide_all([control], population)
+    calibration = population.calibration("specific", sorted(control.evidence.per_prompt), control.recipe)
+    for c in other.candidates:
+        assert c.test.p_value == pytest.approx(calibration.p_of(c.test.statistic))  # pooled
+        assert any(f"candidate {c.name} is not the model" in note for note in other.notes)
+    assert any(s.test.p_value != pytest.approx(o.test.p_value) for s, o in zip(same.candidates, other.candidates))
+    assert not any("is not the model" in note for note in same.notes)

@@ -82,8 +82,33 @@ def test_more_prompts_help_until_training_noise_is_left_and_then_the_goal_is_unr
     retrained = resolution(_zoo(rng, 100, 0.05, 0.06, recipes_per_budget=3)[0])
     rung = next(r for r in retrained.rungs if r.dose == pytest.approx(300))
     assert rung.prompts_for_goal is None and rung.error95_unlimited_prompts > 2
+    # the floor (unlimited seeds too) is the student's own training noise: below the 2-seed figure, above the goal here
+    assert 2 < rung.error95_floor < rung.error95_unlimited_prompts
+    assert math.log(rung.error95_floor) == pytest.approx(1.96 * math.sqrt(retrained.training_variance / 2) / rung.slope, rel=1e-3)
 
 
 def test_without_seed_pairs_there_is_no_budget():
     rows, _, _ = _zoo(np.random.default_rng(3), 50, 0.2, 0.01, seeds=1)
     assert resolution(rows) is None
+
+
+def test_intervals_carry_training_noise_when_one_seed_is_left_per_dose():
+    """Training noise dominant, two seeds: a student left out by seed is read against a curve of one seed per dose,
+    which an isotonic fit passes through (residual sd 0). Its interval must still carry the seed-to-seed spread,
+    measured on the other recipes' seed pairs: without it a fifth of the intervals missed the true dose (0.80 covered)."""
+    from distillscope.degree.estimator import leave_one_out_errors
+
+    rng = np.random.default_rng(4)
+    covered = []
+    for _ in range(6):
+        rows, _, _ = _zoo(rng, 150, 0.05, 0.02, recipes_per_budget=2)
+        covered.append(leave_one_out_errors(rows, 100, recipe=False)["budget"]["coverage"])
+    assert np.mean(covered) >= 0.85, covered
+    # what the interval carried, on record: the zoo's training noise where the residual is 0
+    from distillscope.degree.estimator import estimate_series, left_out_for, noise_for
+
+    rows, _, _ = _zoo(rng, 150, 0.05, 0.02)
+    student = next(r for r in rows if r.budget == 300 and r.seed == 1)
+    kept = [r for r in rows if r.student not in left_out_for(rows, student, recipe=False)]
+    estimate = estimate_series(kept, student, "budget", 100, noise=noise_for(rows, student))
+    assert estimate.residual_sd == 0 < estimate.seed_sd

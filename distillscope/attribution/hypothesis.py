@@ -67,10 +67,47 @@ def predictive_p(u: float, null: np.ndarray, clusters: int | None = None) -> flo
 
     n = len(null)
     k = min(n, clusters or n)
+    if n < 2:  # no untaught statistic to compare with (every null case lacked the test's signals): never a rejection
+        return 1.0
     mean, sd = float(np.mean(null)), float(np.std(null, ddof=1))
     if sd <= 1e-12 or k < 2:
         return 1.0 if u <= mean else 0.0
     return float(t.sf((u - mean) / (sd * (1 + 1 / k) ** 0.5), df=k - 1))
+
+
+#: a candidate's null is centred on its own untaught cases only where the zoo has at least this many of them toward it
+MIN_OWN_CASES = 3
+
+
+def candidate_p(u: float, null: np.ndarray, labels: Sequence[str], candidate: str | None, clusters: int | None = None) -> float:
+    """One-sided p-value of u toward `candidate`, each candidate's untaught statistics centred on their own mean.
+
+    Candidates draw untaught fine-tunes unequally: on the dose ladder the students of qwen (left out) moved toward
+    chatgpt by 0.41 on average and away from smollm2 by 0.69, in units where a taught student reaches 2-3. Pooled, those
+    offsets widen every candidate's null. Here the null of candidate T is T's own untaught statistics: u is predicted
+    as a new draw around their mean (n_T of them), (u - mean_T) / (s * sqrt(1 + 1/n_T)) ~ t(clusters - groups), s the
+    larger of the spread pooled within candidates and T's own: candidates differ in spread (one that resembles a zoo
+    teacher collects that teacher's students, far, and the rest, near). Measured on simulated zoos (unequal attraction,
+    a teacher's near twin listed; 3,000 untaught cases each), the pooled-within s alone accused 0.055-0.059 at alpha
+    0.05, this s 0.040-0.048 (the pooled null 0.037-0.065: 0.065 with the twin). Where T has fewer than MIN_OWN_CASES
+    untaught statistics (a candidate the zoo never listed), or no labels were recorded, the pooled `predictive_p`."""
+    from scipy.stats import t
+
+    names = np.asarray(labels, dtype=object)
+    if candidate is None or len(names) != len(null) or int(np.count_nonzero(names == candidate)) < MIN_OWN_CASES:
+        return predictive_p(u, null, clusters)
+    groups = [null[names == name] for name in set(labels)]
+    groups = [g for g in groups if len(g) >= 2]
+    residuals = np.concatenate([g - g.mean() for g in groups])
+    dof = min(len(null), clusters or len(null)) - len(groups)
+    if dof < 1:
+        return predictive_p(u, null, clusters)
+    own = null[names == candidate]
+    within = float(np.sqrt(np.sum(residuals**2) / (len(residuals) - len(groups))))
+    sd = max(within, float(np.std(own, ddof=1)))
+    if sd <= 1e-12:
+        return 1.0 if u <= float(own.mean()) else 0.0
+    return float(t.sf((u - float(own.mean())) / (sd * (1 + 1 / len(own)) ** 0.5), df=dof))
 
 
 def holm(p_values: dict[str, float]) -> dict[str, float]:

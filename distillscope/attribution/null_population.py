@@ -68,6 +68,9 @@ class NullPopulation(BaseModel):
     #: carries more evidence per prompt, so drift reads as a larger z). None: written before it was recorded
     max_tokens: int | None = None
     temperature: float | None = None
+    #: the zoo's candidates {name: spec}: a candidate's own untaught cases centre its null (`hypothesis.candidate_p`)
+    #: only for an audit candidate of that name and model (empty: written before they were recorded; names alone)
+    candidates: dict[str, str] = {}
     entries: list[NullEntry] = []
     #: each distilled student's pair with its own teacher listed (role "taught"): never in the null sample, they only
     #: weight the signals (`combination.py`); empty in populations written before version 3 (the mean z then)
@@ -77,18 +80,27 @@ class NullPopulation(BaseModel):
     def calibration(self, kind: str, signals: Sequence[str], exclude_recipe: str | None = None) -> Calibration:
         """The test's statistic for this kind and signals, its null sample (cross-fitted) and the untaught cases behind
         it, without one recipe's cases (null and taught): computed once per (kind, signals, recipe)."""
+        import numpy as np
+
         from distillscope.attribution.combination import Calibration, null_sample
 
         key = (kind, tuple(signals), exclude_recipe)
         if key not in self._calibrations:
             taught = [e for e in self.taught if e.recipe != exclude_recipe and (kind == "raw" or e.specific is not None)]
-            combination, sample = null_sample(
-                signals,
-                [(e.recipe, self._z(e, kind, signals)) for e in self._usable(kind, exclude_recipe)],
-                [(e.recipe, self._z(e, kind, signals)) for e in taught],
+            usable = self._usable(kind, exclude_recipe)
+            combination, scores = null_sample(
+                signals, [(e.recipe, self._z(e, kind, signals)) for e in usable], [(e.recipe, self._z(e, kind, signals)) for e in taught]
             )
-            self._calibrations[key] = Calibration(combination, sample, self.n_cases(kind, exclude_recipe))
+            kept = np.isfinite(scores)
+            labels = tuple(e.candidate for e, k in zip(usable, kept) if k)
+            self._calibrations[key] = Calibration(combination, scores[kept], self.n_cases(kind, exclude_recipe), labels)
         return self._calibrations[key]
+
+    def own_label(self, name: str, spec: str) -> str | None:
+        """The label under which candidate `name` (model `spec`) has its own untaught cases here, or None where the
+        zoo's candidate of that name is another model (its offset would be another model's: the pooled null then)."""
+        known = self.candidates.get(name)
+        return name if known is None or _same_model(known, spec) else None
 
     def n_cases(self, kind: str, exclude_recipe: str | None = None) -> int:
         """Distinct cases behind the null sample, its effective size: a case's specific statistics sum to 0 over its
@@ -130,6 +142,14 @@ class NullPopulation(BaseModel):
         roles = sorted({e.role for e in self.entries if e.recipe != exclude_recipe and (kind == "raw" or e.role != "other-teacher")})
         left = f", recipe {exclude_recipe} left out" if exclude_recipe else ""
         return f"{len(cases)} untaught cases of {self.source} ({', '.join(roles)}; {self.n_prompts} test prompts{left})"
+
+
+def _same_model(a: str, b: str) -> bool:
+    """Two specs of one model: equal, or replay files of one name (a zoo's replay file names carry a content hash; the
+    folder differs once the zoo is exported or moved)."""
+    if a == b:
+        return True
+    return a.startswith("replay/") and b.startswith("replay/") and Path(a).name == Path(b).name
 
 
 def save(population: NullPopulation, path: Path) -> None:

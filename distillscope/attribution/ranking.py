@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from distillscope.attribution.hypothesis import ALPHA, normal_p, predictive_p, statistic
+from distillscope.attribution.hypothesis import ALPHA, MIN_OWN_CASES, normal_p, statistic
 from distillscope.attribution.hypothesis import decide as test_decide
 from distillscope.attribution.result import (
     AttributionResult,
@@ -69,7 +69,8 @@ UNCALIBRATED = (
 def calibrated_method(n_null: int, clusters: int, statistic: str = "mean z over the signals") -> str:
     return (
         f"calibrated: Student-t predictive p-value of the statistic ({statistic}) among {n_null} statistics of {clusters} "
-        f"untaught cases ({clusters - 1} degrees of freedom; exact when they are normal and the cases independent)"
+        f"untaught cases, each candidate against its own where the null holds at least {MIN_OWN_CASES} toward it, else "
+        "against all (exact when they are normal and the cases independent)"
     )
 
 
@@ -180,9 +181,16 @@ def _test(
     if null is not None and calibration is not None:
         sample, clusters = calibration.sample, calibration.clusters
         n_null, described = len(sample), f"{null_source or null.source}: {null.describe(kind, exclude_recipe)}"
-        for t in tests.values():
-            if t.statistic is not None and clusters >= 3:
-                t.p_value = predictive_p(t.statistic, sample, clusters)
+        for c in candidates:
+            t = tests[c.name]
+            label = null.own_label(c.name, c.spec)
+            if label is None and c.name in calibration.labels:
+                result.notes.append(
+                    f"candidate {c.name} is not the model the null population's {c.name} was ({null.candidates[c.name]}): "
+                    "tested against every candidate's untaught cases"
+                )
+            if t.statistic is not None:
+                t.p_value = calibration.p_of(t.statistic, label)
         method = calibrated_method(n_null, clusters, calibration.combination.describe())
     elif kind == "raw":
         method = "uncalibrated, one candidate: no test"

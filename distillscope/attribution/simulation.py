@@ -50,6 +50,12 @@ class SimSettings:
     #: the teacher's pull on each signal, times `effect` (None: alike on every signal). Real signals differ: the
     #: discriminant weighting (`combination.py`) is what learns which of them carry the teacher
     effect_by_signal: tuple[float, ...] | None = None
+    #: SD of each candidate's pull on every fine-tune of a base (a candidate that draws untaught students unequally,
+    #: as the dose ladder's chatgpt and smollm2 do)
+    attraction: float = 0.0
+    #: the first candidate's students also move toward the last candidate by this share of `effect` (a teacher with a
+    #: near twin among the candidates: the audit that leaves the teacher out lists the twin)
+    twin: float = 0.0
 
 
 def _student(name: str, base: str, teacher: str | None, kind: Kind) -> ZooStudent:
@@ -70,16 +76,19 @@ def simulate_zoo(settings: SimSettings, rng: np.random.Generator) -> list[Case]:
         base = f"base{b}"
         prompt_effect = rng.normal(0, settings.prompt_sd, (n, k))  # w_pk: shared by every student of this base
         u, v = rng.normal(0, 0.5, (n, k)), rng.normal(0, 0.5, (n, k))
+        attraction = rng.normal(0, settings.attraction, len(cands)) if settings.attraction else np.zeros(len(cands))
         recipes: list[tuple[str, Kind]] = [(t, "distilled") for t in cands] + [(f"style{c}", "control") for c in range(settings.controls)]
         for label, kind in recipes:
             generic = rng.uniform(0.2, 0.6)
-            affinity = rng.normal(0, settings.affinity, len(cands))
+            affinity = rng.normal(0, settings.affinity, len(cands)) + attraction
             for seed in range(settings.seeds):
                 name = f"{base}-{label}" + (f"-s{seed}" if seed else "")
                 teacher = label if kind == "distilled" else None
                 student = _student(name, base, teacher, kind)
                 g = generic + rng.normal(0, settings.seed_sd)
                 pull = np.asarray([settings.effect if c == teacher else 0.0 for c in cands])
+                if teacher == cands[0]:
+                    pull[-1] += settings.twin * settings.effect
                 mean = (
                     g * (1 + u)[:, :, None]
                     + (affinity * g)[None, None, :]
@@ -117,7 +126,7 @@ def rejected_sets(cases: list[Case], alpha: float, calibrated: bool = True) -> d
         signals = sorted(case.evidence.per_prompt)
         if population is not None:
             calibration = population.calibration(kind, signals, case.recipe)
-            p = {c: q for c, v in z.items() if (q := calibration.p_value(v)) is not None}
+            p = {c: q for c, v in z.items() if (q := calibration.p_value(v, candidate=c)) is not None}
         else:
             p = {c: normal_p(u) for c, v in z.items() if (u := statistic(v)) is not None}
         out[case.key] = {c for c, q in holm(p).items() if q <= alpha}

@@ -156,6 +156,7 @@ def evaluate_zoo(
     manifest, prompts, cases = zoo_cases(zoo, signals, runner_factory, seed, family_overrides)
     population = null_population(cases, f"zoo {zoo}", len(prompts))
     population.max_tokens, population.temperature = manifest.sampling.max_tokens, manifest.sampling.temperature
+    population.candidates = dict(manifest.candidates)
     save(population, Path(zoo) / FILE_NAME)
     source = f"leave-one-recipe-out null population of zoo {zoo}"
 
@@ -249,7 +250,7 @@ def _resampled_p_values(
         draws = []
         for _ in range(resamples):
             z, _ = case.evidence.z(kind, rng.integers(0, n, n), used, splits=rng.integers(0, ADVERSARY_SPLITS, ADVERSARY_SPLITS))
-            draws.append({c: p for c, v in z.items() if (p := calibration.p_value(v)) is not None})
+            draws.append({c: p for c, v in z.items() if (p := calibration.p_value(v, candidate=c)) is not None})
         out[case.key] = draws
     return out
 

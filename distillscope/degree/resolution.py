@@ -3,7 +3,7 @@
 A student's dose is read where the calibration curve reaches its value. Two
 noises move that value away from the curve at its true dose, and a zoo
 measures both from its seed pairs (two students of one recipe that answered
-the same prompts):
+the same prompts; `seed_noise.py`):
 
 - prompt noise: the standard error over prompts of the pair's paired
   difference (shrinks as 1 / sqrt(prompts));
@@ -23,7 +23,6 @@ is the 95% error of one student, and the prompts a goal needs follow
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
@@ -32,6 +31,7 @@ from pydantic import BaseModel
 from distillscope.degree.curve import DoseCurve
 from distillscope.degree.estimator import series_points
 from distillscope.degree.result import DoseObservation, Series
+from distillscope.degree.seed_noise import seed_noise, seed_pairs
 
 Z95 = 1.96
 #: the issue's goals: within a factor 2 of the teacher-answer count, within 0.1 of the teacher's share
@@ -50,6 +50,9 @@ class RungResolution(BaseModel):
     error95: float | None
     #: the same with unlimited prompts (training noise only)
     error95_unlimited_prompts: float | None
+    #: the floor: unlimited prompts and a curve of unlimited seeds, the student's own training noise alone. A goal
+    #: below it is out of reach for this measure at this rung, whatever the zoo (None: a flat curve)
+    error95_floor: float | None = None
     #: test prompts that would bring error95 to the goal at this zoo's seeds (None: not with these seeds)
     prompts_for_goal: int | None
 
@@ -67,35 +70,14 @@ class Resolution(BaseModel):
     rungs: list[RungResolution]
 
 
-def seed_pairs(rows: Sequence[DoseObservation]) -> list[tuple[DoseObservation, DoseObservation]]:
-    """Two students of one trained recipe with per-prompt values on the same prompts (the first two seeds)."""
-    by_recipe: dict[str, list[DoseObservation]] = defaultdict(list)
-    for r in rows:
-        if r.budget > 0 and r.per_prompt:
-            by_recipe[r.recipe].append(r)
-    pairs = []
-    for group in by_recipe.values():
-        group = sorted(group, key=lambda r: r.seed)
-        if len(group) >= 2 and len(group[0].per_prompt or []) == len(group[1].per_prompt or []):
-            pairs.append((group[0], group[1]))
-    return pairs
-
-
 def resolution(rows: Sequence[DoseObservation], goals: dict[Series, float] | None = None) -> Resolution | None:
     """One measure's error budget over the zoo (None without two seed pairs of per-prompt values)."""
     goals = goals or GOALS
-    pairs = seed_pairs(rows)
-    if len(pairs) < 2:
+    noise = seed_noise(rows)
+    if noise is None:
         return None
-    n = len(pairs[0][0].per_prompt or [])
-    squared, variances = [], []
-    for a, b in pairs:
-        d = np.asarray(a.per_prompt, float) - np.asarray(b.per_prompt, float)
-        squared.append(float(d.mean() ** 2))
-        variances.append(float(d.var(ddof=1) / len(d)))
-    prompt_var = float(np.mean(variances))
-    training_var = max(0.0, float(np.mean(squared)) - prompt_var)
-    seeds = max(1, round(np.mean([len({r.seed for r in rows if r.recipe == a.recipe}) for a, _ in pairs])))
+    n, prompt_var, training_var = noise.n_prompts, noise.prompt_variance, noise.training_variance
+    seeds = max(1, round(np.mean([len({r.seed for r in rows if r.recipe == a.recipe}) for a, _ in seed_pairs(rows)])))
     rungs = []
     for series in ("budget", "fraction"):
         rungs += _rungs(rows, series, goals[series], n, prompt_var, training_var, seeds)
@@ -103,7 +85,7 @@ def resolution(rows: Sequence[DoseObservation], goals: dict[Series, float] | Non
         measure=rows[0].measure,
         n_prompts=n,
         seeds=seeds,
-        n_pairs=len(pairs),
+        n_pairs=noise.n_pairs,
         prompt_variance=prompt_var,
         training_variance=training_var,
         goals={s: (math.exp(g) if s == "budget" else g) for s, g in goals.items()},
@@ -125,10 +107,11 @@ def _rungs(
     for i in range(1, len(doses)):  # every trained rung (the lowest dose is the series' zero)
         lo, hi = max(0, i - 1), min(len(doses) - 1, i + 1)
         slope = float((levels[hi] - levels[lo]) / (doses[hi] - doses[lo]))
-        sd = unlimited = needed = None
+        sd = unlimited = floor = needed = None
         if slope > 0:
             sd = math.sqrt((prompt_var + training_var) * inflation) / slope
             unlimited = math.sqrt(training_var * inflation) / slope
+            floor = math.sqrt(training_var / 2) / slope
             room = (goal / Z95 * slope) ** 2 / inflation - training_var  # the prompt variance the goal leaves
             needed = math.ceil(n * prompt_var / room) if room > 0 else None
         dose = math.expm1(doses[i]) if series == "budget" else float(doses[i])
@@ -140,6 +123,7 @@ def _rungs(
                 sd=None if sd is None else round(sd, 4),
                 error95=_error(sd, series),
                 error95_unlimited_prompts=_error(unlimited, series),
+                error95_floor=_error(floor, series),
                 prompts_for_goal=needed,
             )
         )

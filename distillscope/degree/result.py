@@ -51,6 +51,9 @@ class DegreeEstimate(BaseModel):
     calibrated_max: float
     #: residual spread of the calibration students around the curve (measure units)
     residual_sd: float
+    #: the seed-to-seed SD of one student around the curve that the interval carries (measure units): the zoo's
+    #: training noise or the residual spread, the larger (None: written before it was recorded)
+    seed_sd: float | None = None
     calibration_students: list[str]
     message: str
 

@@ -143,6 +143,9 @@ def resolution_lines(budget: Resolution) -> list[str]:
                 cells.append(f"{r.dose:g}: flat")
                 continue
             needed = "unreachable" if r.prompts_for_goal is None else f"{r.prompts_for_goal} prompts"
-            cells.append(f"{r.dose:g}: {unit}{r.error95:g} (unlimited prompts {unit}{r.error95_unlimited_prompts:g}; goal needs {needed})")
+            floor = f", floor {unit}{r.error95_floor:g}" if r.error95_floor is not None else ""
+            cells.append(
+                f"{r.dose:g}: {unit}{r.error95:g} (unlimited prompts {unit}{r.error95_unlimited_prompts:g}{floor}; goal needs {needed})"
+            )
         lines.append(f"      95% error of a new student, {series} (goal {unit}{budget.goals[series]:g}): " + "; ".join(cells))
     return lines
