@@ -112,3 +112,20 @@ def test_intervals_carry_training_noise_when_one_seed_is_left_per_dose():
     kept = [r for r in rows if r.student not in left_out_for(rows, student, recipe=False)]
     estimate = estimate_series(kept, student, "budget", 100, noise=noise_for(rows, student))
     assert estimate.residual_sd == 0 < estimate.seed_sd
+
+
+def test_a_student_s_training_noise_comes_from_its_own_measure_and_other_recipes():
+    """A calibration that holds several measures: the noise is measured on the student's measure only (a pair of one
+    recipe's rows on two measures is no seed pair), never on the student's own recipe."""
+    from distillscope.degree.estimator import noise_for
+    from distillscope.degree.seed_noise import seed_noise
+
+    rng = np.random.default_rng(11)
+    quiet, _, _ = _zoo(rng, 80, 0.05, 0.001)
+    loud, _, _ = _zoo(rng, 80, 0.05, 0.05)
+    for r in loud:
+        r.measure = "loud"
+    student = next(r for r in quiet if r.budget == 300 and r.seed == 1)
+    expected = seed_noise([r for r in quiet if r.recipe != student.recipe])
+    assert noise_for(quiet + loud, student) == expected
+    assert noise_for(quiet + loud, student).training_variance < seed_noise(loud).training_variance / 10

@@ -159,7 +159,13 @@ def noise_for(calibration: Sequence[DoseObservation], student: DoseObservation) 
     """The training noise a student's interval carries, from the seed pairs of every other recipe. Its location is
     never fitted on them (`left_out_for` still applies to the curve): a variance measured on other recipes' pairs
     carries nothing of the student's own value."""
-    return seed_noise([c for c in calibration if c.student != student.student and not (student.recipe and c.recipe == student.recipe)])
+    return seed_noise(
+        [
+            c
+            for c in calibration
+            if c.measure == student.measure and c.student != student.student and not (student.recipe and c.recipe == student.recipe)
+        ]
+    )
 
 
 def _seed_sd(noise: SeedNoise | None, xs: np.ndarray, curve: DoseCurve) -> float:
