@@ -17,9 +17,10 @@ here, capped every signal near two null SDs, so on 372 test prompts (where a
 taught student's z reach 8-13) the statistic could not rise above the null far
 enough for Holm's first step: detection 0.30 at alpha 0.05 on the dose ladder,
 0.70 with the clip in null SDs (same 0 of 18 false accusations). Measured on the
-whole dose ladder (benchmarks/attribution_combine.py, leave-one-recipe-out):
-detection at budget >= 300 0.60 / 0.80 at alpha 0.05 / 0.10 against 0.40 / 0.60
-for the mean, no false accusation among 14 untaught cases at either.
+whole dose ladder (benchmarks/attribution_combine.py, leave-one-recipe-out,
+160 prompts, the pooled null of the time): detection at budget >= 300 0.60 / 0.80
+at alpha 0.05 / 0.10 against 0.40 / 0.60 for the mean, no false accusation among
+14 untaught cases at either.
 
 Validity does not rest on the weights being right: the p-value compares the
 statistic with the same statistic of untaught cases, each scored by weights
