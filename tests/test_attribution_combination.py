@@ -262,10 +262,11 @@ def test_a_candidate_is_centred_on_the_zoo_s_cases_only_when_it_is_the_same_mode
 
     population = NullPopulation(source="zoo", candidates={"x": "builtin/a", "r": "replay/old/place/r-0123abcd.jsonl"})
     assert population.own_label("x", "builtin/a") == "x"
+    assert population.own_label("a", "builtin/a") == "x"  # an audit names it after its spec: found by model
     assert population.own_label("x", "builtin/b") is None
     assert population.own_label("r", "replay/new/place/r-0123abcd.jsonl") == "r"
     assert population.own_label("r", "replay/new/place/r-99999999.jsonl") is None
-    assert population.own_label("y", "builtin/c") == "y"  # not a zoo candidate: no own cases, the pooled null anyway
+    assert population.own_label("y", "builtin/c") is None  # a model the zoo never listed: the pooled null
     assert NullPopulation(source="old").own_label("x", "anything") == "x"  # written before specs were recorded
 
 
@@ -287,3 +288,5 @@ def test_an_audit_of_other_models_under_zoo_names_is_tested_pooled_and_told_so()
         assert any(f"candidate {c.name} is not the model" in note for note in other.notes)
     assert any(s.test.p_value != pytest.approx(o.test.p_value) for s, o in zip(same.candidates, other.candidates))
     assert not any("is not the model" in note for note in same.notes)
+    assert any(note.startswith("tested against their own untaught cases") for note in same.notes)
+    assert not any(note.startswith("tested against their own untaught cases") for note in other.notes)

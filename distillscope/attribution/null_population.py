@@ -97,10 +97,14 @@ class NullPopulation(BaseModel):
         return self._calibrations[key]
 
     def own_label(self, name: str, spec: str) -> str | None:
-        """The label under which candidate `name` (model `spec`) has its own untaught cases here, or None where the
-        zoo's candidate of that name is another model (its offset would be another model's: the pooled null then)."""
-        known = self.candidates.get(name)
-        return name if known is None or _same_model(known, spec) else None
+        """The zoo's name for the audit's candidate `name` (model `spec`), under which its own untaught cases are
+        labelled: found by model, since an audit names its candidates after their specs and the zoo by its own names.
+        None where the zoo never listed that model (the pooled null then; also when the zoo's candidate of the same
+        name is another model, whose offset would be wrong here). A population written before the zoo's candidates
+        were recorded matches by name."""
+        if not self.candidates:
+            return name
+        return next((zoo_name for zoo_name, zoo_spec in self.candidates.items() if _same_model(zoo_spec, spec)), None)
 
     def n_cases(self, kind: str, exclude_recipe: str | None = None) -> int:
         """Distinct cases behind the null sample, its effective size: a case's specific statistics sum to 0 over its

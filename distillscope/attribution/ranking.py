@@ -27,6 +27,7 @@ from distillscope.attribution.result import (
 from distillscope.attribution.signal_registry import signal_info
 
 if TYPE_CHECKING:
+    from distillscope.attribution.combination import Calibration
     from distillscope.attribution.null_population import NullPopulation
 
 
@@ -86,6 +87,30 @@ def null_scale(null: NullPopulation | None, n: int) -> float:
     if null is None or not null.n_prompts or n <= null.n_prompts:
         return 1.0
     return float((null.n_prompts / n) ** 0.5)
+
+
+def _calibrated_p_values(
+    candidates: list[CandidateResult], tests: dict[str, CandidateTest], null: NullPopulation, calibration: Calibration, notes: list[str]
+) -> None:
+    """Each candidate's p-value against its own untaught cases in the null where the zoo listed that model, else
+    against them all (`hypothesis.candidate_p`), and a note saying which was which."""
+    own = []
+    for c in candidates:
+        t = tests[c.name]
+        label = null.own_label(c.name, c.spec)
+        if label is None and c.name in calibration.labels:
+            notes.append(
+                f"candidate {c.name} is not the model the null population's {c.name} was ({null.candidates[c.name]}): "
+                "tested against every candidate's untaught cases"
+            )
+        n_own = calibration.labels.count(label) if label is not None else 0
+        if n_own >= MIN_OWN_CASES:
+            alias = "" if label == c.name else f", as the zoo's {label}"
+            own.append(f"{c.name} ({n_own} cases{alias})")
+        if t.statistic is not None:
+            t.p_value = calibration.p_of(t.statistic, label)
+    if own:
+        notes.append(f"tested against their own untaught cases in the null: {', '.join(own)}; any other candidate against all")
 
 
 def decide(
@@ -181,16 +206,7 @@ def _test(
     if null is not None and calibration is not None:
         sample, clusters = calibration.sample, calibration.clusters
         n_null, described = len(sample), f"{null_source or null.source}: {null.describe(kind, exclude_recipe)}"
-        for c in candidates:
-            t = tests[c.name]
-            label = null.own_label(c.name, c.spec)
-            if label is None and c.name in calibration.labels:
-                result.notes.append(
-                    f"candidate {c.name} is not the model the null population's {c.name} was ({null.candidates[c.name]}): "
-                    "tested against every candidate's untaught cases"
-                )
-            if t.statistic is not None:
-                t.p_value = calibration.p_of(t.statistic, label)
+        _calibrated_p_values(candidates, tests, null, calibration, result.notes)
         method = calibrated_method(n_null, clusters, calibration.combination.describe())
     elif kind == "raw":
         method = "uncalibrated, one candidate: no test"
