@@ -69,7 +69,8 @@ class NullPopulation(BaseModel):
     max_tokens: int | None = None
     temperature: float | None = None
     #: the zoo's candidates {name: spec}: a candidate's own untaught cases centre its null (`hypothesis.candidate_p`)
-    #: only for an audit candidate of that name and model (empty: written before they were recorded; names alone)
+    #: for an audit candidate of the same model, whatever the audit calls it (empty: written before they were
+    #: recorded; matched by name then)
     candidates: dict[str, str] = {}
     entries: list[NullEntry] = []
     #: each distilled student's pair with its own teacher listed (role "taught"): never in the null sample, they only
