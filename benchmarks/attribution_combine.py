@@ -5,7 +5,9 @@
 ATTRIBUTION.json is what `distillscope attribute --zoo DIR --out FILE` wrote. Every case (each student with every
 candidate listed, each distilled student again with its teacher left out) is decided again from its stored per-signal
 z, against the untaught (case, candidate) pairs of the other recipes (leave-one-recipe-out, as the zoo evaluation
-does), with a Student-t predictive p-value over cases and Holm across candidates. The rules differ only in how one
+does), with a Student-t predictive p-value over cases (pooled over candidates: the product's own-candidate nulls,
+`hypothesis.candidate_p`, are left out so that only the statistic differs) and Holm across candidates. The rules
+differ only in how one
 (case, candidate)'s per-signal z become the statistic; each is fitted on the null pairs alone (no taught case, so
 nothing here learns what a teacher looks like):
 
@@ -40,10 +42,8 @@ def cases_of(evaluation: dict, second_teachers: dict[str, str]) -> list[dict]:
         for listed, result in ((True, row["result"]), (False, row.get("unlisted"))):
             if not result:
                 continue
-            z = {  # each z clipped as the test's statistic clips it
-                c["name"]: {s: float(np.clip(v, -Z_CLIP, Z_CLIP)) for s, v in c["test"]["z"].items()}
-                for c in result["candidates"]
-                if c.get("test") and c["test"].get("z")
+            z = {  # as stored: the discriminant clips in null SDs itself, the other rules clip z (`_clipped`)
+                c["name"]: dict(c["test"]["z"]) for c in result["candidates"] if c.get("test") and c["test"].get("z")
             }
             if len(z) < 2:
                 continue
@@ -59,6 +59,11 @@ def cases_of(evaluation: dict, second_teachers: dict[str, str]) -> list[dict]:
                 }
             )
     return out
+
+
+def _clipped(z: dict[str, float]) -> dict[str, float]:
+    """z clipped as the mean z clips it (`hypothesis.Z_CLIP`): the rules fitted here other than the discriminant."""
+    return {s: float(np.clip(v, -Z_CLIP, Z_CLIP)) for s, v in z.items()}
 
 
 def null_pairs(cases: list[dict], recipe: str) -> list[tuple[str, dict]]:
@@ -108,11 +113,14 @@ def decide(rule: str, cases: list[dict], alpha: float, goal_budget: int = 300) -
         pairs = null_pairs(cases, case["recipe"])
         if rule == "discriminant":  # the product's statistic, its null cross-fitted (attribution/combination.py)
             statistic, null = null_sample(signals, pairs, taught_pairs(cases, case["recipe"]))
+            null = null[np.isfinite(null)]  # a pair without any weighted signal has no statistic
+            own = case["z"]
         else:
-            statistic = fit(rule, signals, [z for _, z in pairs])
-            null = np.array([statistic(z) for _, z in pairs])
+            statistic = fit(rule, signals, [_clipped(z) for _, z in pairs])
+            null = np.array([statistic(_clipped(z)) for _, z in pairs])
+            own = {name: _clipped(z) for name, z in case["z"].items()}
         k = len({c["key"] for c in cases if c["recipe"] != case["recipe"] and not (c["kind"] == "distilled" and c["listed"])})
-        p = {name: predictive_p(statistic(z), null, k) for name, z in case["z"].items()}
+        p = {name: predictive_p(u, null, k) for name, z in own.items() if (u := statistic(z)) is not None}
         rejected = [name for name, q in holm(p).items() if q <= alpha]
         outcome = rejected[0] if len(rejected) == 1 else None
         if case["kind"] == "control" or not case["listed"]:
