@@ -130,6 +130,14 @@ class Calibration:
             return None
         return candidate_p(u, self.sample, self.labels, candidate, self.clusters)
 
+    def own_cases(self, candidate: str | None) -> int:
+        """How many untaught statistics toward `candidate` its p-value is read against: 0 where it is read against
+        every candidate's (`hypothesis.own_null` decides, as it does for `p_of`)."""
+        from distillscope.attribution.hypothesis import own_null
+
+        own = own_null(self.sample, self.labels, candidate, self.clusters) if self.clusters >= 3 else None
+        return 0 if own is None else own.n
+
 
 def null_sample(
     signals: Sequence[str],

@@ -32,6 +32,7 @@ time within the planned looks.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -79,6 +80,33 @@ def predictive_p(u: float, null: np.ndarray, clusters: int | None = None) -> flo
 MIN_OWN_CASES = 3
 
 
+class OwnNull(NamedTuple):
+    """A candidate's own untaught statistics as `candidate_p` reads them: their mean and count, the spread and the
+    degrees of freedom of the prediction."""
+
+    mean: float
+    n: int
+    sd: float
+    dof: int
+
+
+def own_null(null: np.ndarray, labels: Sequence[str], candidate: str | None, clusters: int | None = None) -> OwnNull | None:
+    """Candidate's own null (see `candidate_p`), or None where the pooled one applies: no candidate or labels, fewer
+    than MIN_OWN_CASES statistics toward it, or no degree of freedom left once each candidate's mean is taken."""
+    names = np.asarray(labels, dtype=object)
+    if candidate is None or len(names) != len(null) or int(np.count_nonzero(names == candidate)) < MIN_OWN_CASES:
+        return None
+    groups = [null[names == name] for name in set(labels)]
+    groups = [g for g in groups if len(g) >= 2]
+    residuals = np.concatenate([g - g.mean() for g in groups])
+    dof = min(len(null), clusters or len(null)) - len(groups)
+    if dof < 1:
+        return None
+    own = null[names == candidate]
+    within = float(np.sqrt(np.sum(residuals**2) / (len(residuals) - len(groups))))
+    return OwnNull(float(own.mean()), len(own), max(within, float(np.std(own, ddof=1))), dof)
+
+
 def candidate_p(u: float, null: np.ndarray, labels: Sequence[str], candidate: str | None, clusters: int | None = None) -> float:
     """One-sided p-value of u toward `candidate`, each candidate's untaught statistics centred on their own mean.
 
@@ -93,21 +121,12 @@ def candidate_p(u: float, null: np.ndarray, labels: Sequence[str], candidate: st
     untaught statistics (a candidate the zoo never listed), or no labels were recorded, the pooled `predictive_p`."""
     from scipy.stats import t
 
-    names = np.asarray(labels, dtype=object)
-    if candidate is None or len(names) != len(null) or int(np.count_nonzero(names == candidate)) < MIN_OWN_CASES:
+    own = own_null(null, labels, candidate, clusters)
+    if own is None:
         return predictive_p(u, null, clusters)
-    groups = [null[names == name] for name in set(labels)]
-    groups = [g for g in groups if len(g) >= 2]
-    residuals = np.concatenate([g - g.mean() for g in groups])
-    dof = min(len(null), clusters or len(null)) - len(groups)
-    if dof < 1:
-        return predictive_p(u, null, clusters)
-    own = null[names == candidate]
-    within = float(np.sqrt(np.sum(residuals**2) / (len(residuals) - len(groups))))
-    sd = max(within, float(np.std(own, ddof=1)))
-    if sd <= 1e-12:
-        return 1.0 if u <= float(own.mean()) else 0.0
-    return float(t.sf((u - float(own.mean())) / (sd * (1 + 1 / len(own)) ** 0.5), df=dof))
+    if own.sd <= 1e-12:
+        return 1.0 if u <= own.mean else 0.0
+    return float(t.sf((u - own.mean) / (own.sd * (1 + 1 / own.n) ** 0.5), df=own.dof))
 
 
 def holm(p_values: dict[str, float]) -> dict[str, float]:

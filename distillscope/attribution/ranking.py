@@ -103,8 +103,8 @@ def _calibrated_p_values(
                 f"candidate {c.name} is not the model the null population's {c.name} was ({null.candidates[c.name]}): "
                 "tested against every candidate's untaught cases"
             )
-        n_own = calibration.labels.count(label) if label is not None else 0
-        if n_own >= MIN_OWN_CASES:
+        n_own = calibration.own_cases(label)
+        if n_own:
             alias = "" if label == c.name else f", as the zoo's {label}"
             own.append(f"{c.name} ({n_own} cases{alias})")
         if t.statistic is not None:

@@ -205,14 +205,15 @@ def estimate_degree(
     """Both series' estimates for `student`, fitted on `calibration` less everything `left_out_for` names."""
     left_out = left_out_for(calibration, student)
     kept = [c for c in calibration if c.student not in left_out and c.measure == student.measure]
+    noise = noise_for(calibration, student)
     return DegreeResult(
         student=student.student,
         teacher=teacher,
         base=base,
         measure=student.measure,
         value=student.value,
-        budget=estimate_series(kept, student, "budget", resamples, seed, noise_for(calibration, student)),
-        fraction=estimate_series(kept, student, "fraction", resamples, seed + 1, noise_for(calibration, student)),
+        budget=estimate_series(kept, student, "budget", resamples, seed, noise),
+        fraction=estimate_series(kept, student, "fraction", resamples, seed + 1, noise),
         left_out=left_out,
         resamples=resamples,
     )

@@ -31,7 +31,7 @@ from pydantic import BaseModel
 from distillscope.degree.curve import DoseCurve
 from distillscope.degree.estimator import series_points
 from distillscope.degree.result import DoseObservation, Series
-from distillscope.degree.seed_noise import seed_noise, seed_pairs
+from distillscope.degree.seed_noise import seed_noise
 
 Z95 = 1.96
 #: the issue's goals: within a factor 2 of the teacher-answer count, within 0.1 of the teacher's share
@@ -77,7 +77,7 @@ def resolution(rows: Sequence[DoseObservation], goals: dict[Series, float] | Non
     if noise is None:
         return None
     n, prompt_var, training_var = noise.n_prompts, noise.prompt_variance, noise.training_variance
-    seeds = max(1, round(np.mean([len({r.seed for r in rows if r.recipe == a.recipe}) for a, _ in seed_pairs(rows)])))
+    seeds = max(1, round(np.mean([len({r.seed for r in rows if r.recipe == recipe}) for recipe in noise.recipes])))
     rungs = []
     for series in ("budget", "fraction"):
         rungs += _rungs(rows, series, goals[series], n, prompt_var, training_var, seeds)
@@ -85,7 +85,7 @@ def resolution(rows: Sequence[DoseObservation], goals: dict[Series, float] | Non
         measure=rows[0].measure,
         n_prompts=n,
         seeds=seeds,
-        n_pairs=noise.n_pairs,
+        n_pairs=len(noise.recipes),
         prompt_variance=prompt_var,
         training_variance=training_var,
         goals={s: (math.exp(g) if s == "budget" else g) for s, g in goals.items()},

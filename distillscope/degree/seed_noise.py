@@ -20,7 +20,8 @@ from distillscope.degree.result import DoseObservation
 
 
 class SeedNoise(NamedTuple):
-    n_pairs: int
+    #: the recipes whose first two seeds were paired
+    recipes: tuple[str, ...]
     n_prompts: int
     #: variance of one seed pair's difference split into its sources (measure units squared)
     prompt_variance: float
@@ -52,4 +53,5 @@ def seed_noise(rows: Sequence[DoseObservation]) -> SeedNoise | None:
         squared.append(float(d.mean() ** 2))
         variances.append(float(d.var(ddof=1) / len(d)))
     prompt_var = float(np.mean(variances))
-    return SeedNoise(len(pairs), len(pairs[0][0].per_prompt or []), prompt_var, max(0.0, float(np.mean(squared)) - prompt_var))
+    recipes = tuple(a.recipe for a, _ in pairs)
+    return SeedNoise(recipes, len(pairs[0][0].per_prompt or []), prompt_var, max(0.0, float(np.mean(squared)) - prompt_var))
